@@ -1,0 +1,142 @@
+"""The emulator application: middleware (recording, body parsing, Google-shaped errors),
+the inspection endpoints, and helpers to run it in-process or as a blocking server."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from . import codeassist, files, gemini, oauth, veo, vertex
+from .errors import GoogleError, invalid_argument
+from .settings import EmulatorSettings
+from .state import EMULATOR_STATE, EmulatorState, RecordedRequest
+
+log = logging.getLogger(__name__)
+INSPECTION_PATH = "/emulator/requests"
+
+
+async def _parse_body(request: web.Request) -> tuple[object, GoogleError | None]:
+    if not request.can_read_body:
+        return None, None
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}, None
+    raw = await request.read()
+    if not raw.strip():
+        return None, None
+    try:
+        return json.loads(raw), None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return None, invalid_argument(f"Invalid JSON payload received. {exc}.")
+
+
+@web.middleware
+async def emulator_middleware(request: web.Request, handler):
+    state = request.app[EMULATOR_STATE]
+    parsed, parse_error = await _parse_body(request)
+    if request.path != INSPECTION_PATH:
+        state.requests.append(
+            RecordedRequest(
+                method=request.method,
+                path=request.path,
+                query=dict(request.query),
+                headers=dict(request.headers),
+                json=parsed,
+            )
+        )
+    request["json"] = parsed
+    try:
+        if parse_error:
+            raise parse_error
+        return await handler(request)
+    except GoogleError as exc:
+        return exc.response()
+    except web.HTTPNotFound:
+        return GoogleError(404, f"The requested URL {request.path} was not found on this server.",
+                           "NOT_FOUND").response()
+    except web.HTTPMethodNotAllowed:
+        return GoogleError(405, f"Method {request.method} is not allowed for {request.path}.",
+                           "METHOD_NOT_ALLOWED").response()
+
+
+async def list_requests(request: web.Request) -> web.Response:
+    return web.json_response([r.to_dict() for r in request.app[EMULATOR_STATE].requests])
+
+
+async def delete_requests(request: web.Request) -> web.Response:
+    """Forget the recorded requests (``?all=1``: everything, like EmulatorState.clear())."""
+    state = request.app[EMULATOR_STATE]
+    if request.query.get("all") in ("1", "true"):
+        state.clear()
+    else:
+        state.requests.clear()
+    return web.json_response({})
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok", "emulator": "genproxy"})
+
+
+def create_emulator_app(settings: EmulatorSettings | None = None) -> web.Application:
+    """A Gemini/Veo/Vertex/Code Assist emulator; ``app[EMULATOR_STATE]`` is its state."""
+    app = web.Application(middlewares=[emulator_middleware], client_max_size=64 * 1024 * 1024)
+    app[EMULATOR_STATE] = EmulatorState(settings=settings or EmulatorSettings())
+    gemini.add_routes(app)
+    veo.add_routes(app)
+    files.add_routes(app)
+    vertex.add_routes(app)
+    codeassist.add_routes(app)
+    oauth.add_routes(app)
+    app.router.add_get(INSPECTION_PATH, list_requests)
+    app.router.add_delete(INSPECTION_PATH, delete_requests)
+    app.router.add_get("/emulator/health", health)
+    return app
+
+
+@dataclass
+class RunningEmulator:
+    """An emulator listening on a real socket (from :func:`start_emulator`)."""
+
+    app: web.Application
+    runner: web.AppRunner
+    base_url: str
+
+    @property
+    def state(self) -> EmulatorState:
+        return self.app[EMULATOR_STATE]
+
+    async def close(self) -> None:
+        await self.runner.cleanup()
+
+    async def __aenter__(self) -> "RunningEmulator":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+
+async def start_emulator(
+    host: str = "127.0.0.1", port: int = 0, settings: EmulatorSettings | None = None
+) -> RunningEmulator:
+    """Start the emulator on ``host:port`` (0 = a free port) and return once it listens."""
+    app = create_emulator_app(settings)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    sockets = site._server.sockets if site._server else []  # noqa: SLF001 - aiohttp has no public getter
+    actual_port = sockets[0].getsockname()[1] if sockets else port
+    url_host = f"[{host}]" if ":" in host else host
+    return RunningEmulator(app=app, runner=runner, base_url=f"http://{url_host}:{actual_port}")
+
+
+def run_emulator(host: str, port: int, settings: EmulatorSettings | None = None) -> None:
+    """Run the emulator until interrupted (``genproxy emulator``)."""
+    web.run_app(
+        create_emulator_app(settings),
+        host=host,
+        port=port,
+        print=lambda _msg: print(f"genproxy emulator listening on http://{host}:{port}", flush=True),
+    )

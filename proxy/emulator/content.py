@@ -1,0 +1,287 @@
+"""generateContent: validate a request body and build the GenerateContentResponse (pure, no I/O).
+
+Used by the Gemini API handlers (gemini.py) and by Code Assist (codeassist.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import invalid_argument, unknown_field
+from .faults import Faults, strip_markers
+from .media import IMAGE_ASPECT_RATIOS, IMAGE_SIZES, image_dimensions, make_png
+
+REQUEST_FIELDS = {
+    "contents", "systemInstruction", "generationConfig", "tools", "toolConfig",
+    "safetySettings", "cachedContent", "labels", "model", "sessionId",
+}
+MODALITIES = ("TEXT", "IMAGE", "AUDIO")
+IMAGE_TOKENS = 1290
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
+def get(obj: Any, name: str, default: Any = None) -> Any:
+    """A field by its camelCase or snake_case name (Google's JSON parser accepts both)."""
+    if not isinstance(obj, dict):
+        return default
+    if name in obj:
+        return obj[name]
+    return obj.get(snake(name), default)
+
+
+def tokens(text: str) -> int:
+    return max(1, -(-len(text) // 4)) if text else 0
+
+
+@dataclass
+class ContentRequest:
+    """What the emulator needs from a generateContent body."""
+
+    prompt: str  # text of the last user turn, markers included
+    all_texts: list[str]
+    prompt_tokens: int
+    want_image: bool
+    aspect_ratio: str
+    image_size: str
+    include_thoughts: bool
+    max_tokens: int | None
+    functions: list[dict[str, Any]]
+
+
+def parse_request(body: Any, model: str, *, allow_images: bool = True) -> ContentRequest:
+    if not isinstance(body, dict):
+        raise invalid_argument("Invalid JSON payload received. Expected an object.")
+    for key in body:
+        if key not in REQUEST_FIELDS and key not in {snake(f) for f in REQUEST_FIELDS}:
+            raise unknown_field(key, "")
+    contents = get(body, "contents")
+    if not contents or not isinstance(contents, list):
+        raise invalid_argument("* GenerateContentRequest.contents: contents is not specified\n", "contents")
+    texts: list[str] = []
+    prompt = ""
+    for i, content in enumerate(contents):
+        parts = get(content, "parts")
+        if not isinstance(parts, list) or not parts:
+            raise invalid_argument(
+                f"* GenerateContentRequest.contents[{i}].parts: contents.parts must not be empty.\n",
+                f"contents[{i}].parts",
+            )
+        turn = [p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str)]
+        for j, part in enumerate(parts):
+            inline = get(part, "inlineData")
+            if inline is not None:
+                try:
+                    base64.b64decode(get(inline, "data", ""), validate=True)
+                except Exception:
+                    raise invalid_argument(
+                        f"Invalid value at 'contents[{i}].parts[{j}].inline_data.data' (TYPE_BYTES), "
+                        "Base64 decoding failed",
+                        f"contents[{i}].parts[{j}].inline_data.data",
+                    ) from None
+        texts.extend(turn)
+        if get(content, "role", "user") == "user" and turn:
+            prompt = " ".join(turn)
+    config = get(body, "generationConfig") or {}
+    modalities = get(config, "responseModalities") or []
+    for i, modality in enumerate(modalities):
+        if modality not in MODALITIES:
+            raise invalid_argument(
+                f"Invalid value at 'generation_config.response_modalities[{i}]' "
+                f"(type.googleapis.com/google.ai.generativelanguage.v1beta.GenerationConfig.Modality), "
+                f'"{modality}"',
+                f"generation_config.response_modalities[{i}]",
+            )
+    want_image = "IMAGE" in modalities
+    if want_image and (not allow_images or "image" not in model):
+        raise invalid_argument(
+            "Model does not support the requested response modalities: "
+            + ",".join(m.lower() for m in modalities)
+        )
+    image_config = get(config, "imageConfig") or {}
+    aspect_ratio = get(image_config, "aspectRatio") or "1:1"
+    if aspect_ratio not in IMAGE_ASPECT_RATIOS:
+        raise invalid_argument(
+            f"Unsupported aspect ratio: {aspect_ratio}. Supported values are: "
+            + ", ".join(IMAGE_ASPECT_RATIOS) + ".",
+            "generation_config.image_config.aspect_ratio",
+        )
+    image_size = get(image_config, "imageSize") or "1K"
+    if image_size not in IMAGE_SIZES:
+        raise invalid_argument(
+            f"Unsupported image size: {image_size}. Supported values are: 1K, 2K, 4K.",
+            "generation_config.image_config.image_size",
+        )
+    max_tokens = get(config, "maxOutputTokens")
+    if max_tokens is not None and (not isinstance(max_tokens, int) or isinstance(max_tokens, bool)):
+        raise invalid_argument(
+            f"Invalid value at 'generation_config.max_output_tokens' (TYPE_INT32), {max_tokens!r}",
+            "generation_config.max_output_tokens",
+        )
+    thinking = get(config, "thinkingConfig") or {}
+    functions: list[dict[str, Any]] = []
+    for tool in get(body, "tools") or []:
+        functions.extend(get(tool, "functionDeclarations") or [])
+    return ContentRequest(
+        prompt=prompt,
+        all_texts=texts,
+        prompt_tokens=sum(tokens(t) for t in texts),
+        want_image=want_image,
+        aspect_ratio=aspect_ratio,
+        image_size=image_size,
+        include_thoughts=bool(get(thinking, "includeThoughts")),
+        max_tokens=max_tokens,
+        functions=functions,
+    )
+
+
+def _placeholder(schema: dict[str, Any]) -> Any:
+    kind = str(schema.get("type", "string")).lower()
+    if "enum" in schema and schema["enum"]:
+        return schema["enum"][0]
+    return {"string": "example", "integer": 1, "number": 1.0, "boolean": True,
+            "array": [], "object": {}}.get(kind, "example")
+
+
+def function_args(declaration: dict[str, Any]) -> dict[str, Any]:
+    schema = declaration.get("parameters") or declaration.get("parametersJsonSchema") or {}
+    props = schema.get("properties") or {}
+    required = schema.get("required") or list(props)
+    return {name: _placeholder(props.get(name) or {}) for name in required}
+
+
+@dataclass
+class Reply:
+    """The pieces of one answer, before being shaped as one response or a stream."""
+
+    thought: str | None
+    text: str | None
+    image: dict[str, Any] | None
+    function_call: dict[str, Any] | None
+    finish_reason: str
+    prompt_tokens: int
+    blocked: bool = False
+    safety: bool = False
+
+    def usage(self) -> dict[str, int]:
+        out = tokens(self.text or "") + (IMAGE_TOKENS if self.image else 0)
+        if self.function_call:
+            out += 5
+        usage = {"promptTokenCount": self.prompt_tokens, "candidatesTokenCount": out}
+        total = self.prompt_tokens + out
+        if self.thought:
+            usage["thoughtsTokenCount"] = tokens(self.thought)
+            total += usage["thoughtsTokenCount"]
+        usage["totalTokenCount"] = total
+        return usage
+
+
+def make_reply(req: ContentRequest, faults: Faults) -> Reply:
+    prompt = strip_markers(req.prompt)
+    reply = Reply(None, None, None, None, "STOP", req.prompt_tokens)
+    if "blocked" in faults:
+        reply.blocked = True
+        return reply
+    if "safety" in faults:
+        reply.safety = True
+        reply.finish_reason = "SAFETY"
+        return reply
+    if req.include_thoughts:
+        reply.thought = f"**Considering the request**\n\nThe user asked: {prompt}. I will echo it back."
+    if "tool" in faults and req.functions:
+        fn = req.functions[0]
+        reply.function_call = {"name": fn.get("name", "function"), "args": function_args(fn)}
+        return reply
+    text = f"Echo: {prompt}"
+    if req.want_image and "no-image" not in faults:
+        w, h = image_dimensions(req.aspect_ratio, req.image_size)
+        png = make_png(w, h, seed=prompt)
+        reply.image = {"mimeType": "image/png", "data": base64.b64encode(png).decode("ascii")}
+        text = f"Here is your image ({req.aspect_ratio}, {w}x{h}). Echo: {prompt}"
+    if req.max_tokens is not None and req.max_tokens < 5:
+        text = " ".join(text.split()[: max(1, req.max_tokens)])
+        reply.finish_reason = "MAX_TOKENS"
+    reply.text = text
+    return reply
+
+
+SAFETY_RATINGS = [
+    {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH", "blocked": True},
+    {"category": "HARM_CATEGORY_HARASSMENT", "probability": "NEGLIGIBLE"},
+]
+
+
+def _envelope(model: str, response_id: str, **fields: Any) -> dict[str, Any]:
+    return {**fields, "modelVersion": model, "responseId": response_id}
+
+
+def _candidate(parts: list[dict[str, Any]], finish: str | None) -> dict[str, Any]:
+    cand: dict[str, Any] = {"content": {"role": "model", "parts": parts}, "index": 0}
+    if finish:
+        cand["finishReason"] = finish
+    return cand
+
+
+def _parts(reply: Reply) -> list[dict[str, Any]]:
+    parts: list[dict[str, Any]] = []
+    if reply.thought:
+        parts.append({"text": reply.thought, "thought": True})
+    if reply.function_call:
+        parts.append({"functionCall": reply.function_call})
+    if reply.text is not None:
+        parts.append({"text": reply.text})
+    if reply.image:
+        parts.append({"inlineData": reply.image})
+    return parts
+
+
+def response_body(reply: Reply, model: str) -> dict[str, Any]:
+    """A complete GenerateContentResponse."""
+    rid = secrets.token_urlsafe(12)
+    if reply.blocked:
+        return _envelope(
+            model, rid,
+            promptFeedback={"blockReason": "SAFETY", "safetyRatings": SAFETY_RATINGS},
+            usageMetadata={"promptTokenCount": reply.prompt_tokens, "totalTokenCount": reply.prompt_tokens},
+        )
+    if reply.safety:
+        cand = {"finishReason": "SAFETY", "index": 0, "safetyRatings": SAFETY_RATINGS}
+        return _envelope(model, rid, candidates=[cand], usageMetadata=reply.usage())
+    return _envelope(model, rid, candidates=[_candidate(_parts(reply), reply.finish_reason)],
+                     usageMetadata=reply.usage())
+
+
+def split_text(text: str, pieces: int = 3) -> list[str]:
+    if len(text) < pieces:
+        return [text]
+    size = -(-len(text) // pieces)
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def stream_bodies(reply: Reply, model: str) -> list[dict[str, Any]]:
+    """The events of streamGenerateContent: thought, text in pieces, image; last has finishReason."""
+    if reply.blocked or reply.safety:
+        return [response_body(reply, model)]
+    rid = secrets.token_urlsafe(12)
+    chunks: list[list[dict[str, Any]]] = []
+    if reply.thought:
+        chunks.append([{"text": reply.thought, "thought": True}])
+    if reply.function_call:
+        chunks.append([{"functionCall": reply.function_call}])
+    if reply.text is not None:
+        chunks.extend([{"text": piece}] for piece in split_text(reply.text))
+    if reply.image:
+        chunks.append([{"inlineData": reply.image}])
+    usage = reply.usage()
+    events = []
+    for i, parts in enumerate(chunks):
+        last = i == len(chunks) - 1
+        events.append(_envelope(model, rid, candidates=[_candidate(parts, reply.finish_reason if last else None)],
+                                usageMetadata=usage if last else {"promptTokenCount": reply.prompt_tokens}))
+    return events

@@ -1,0 +1,32 @@
+"""EmulatorSettings: the knobs of the emulator (all optional)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, field_validator
+
+from .faults import parse_marker
+
+
+class EmulatorSettings(BaseModel):
+    """Settings of the emulator; the defaults suit an interactive, offline user."""
+
+    api_keys: list[str] = Field(
+        default_factory=list,
+        description="Accepted API keys / bearer tokens; empty = any non-empty value is accepted. "
+        "Tokens issued by POST /token are always accepted.",
+    )
+    operation_delay: float = Field(2.0, ge=0, description="Seconds before a Veo operation is done.")
+    video_padding_bytes: int = Field(
+        0, ge=0, description="Pad every MP4 (with a trailing `free` box) to at least this size."
+    )
+    faults: list[str] = Field(
+        default_factory=list,
+        description="Faults applied to every request, same names as the [emulate:NAME] markers.",
+    )
+
+    @field_validator("faults")
+    @classmethod
+    def _known_faults(cls, faults: list[str]) -> list[str]:
+        for fault in faults:
+            parse_marker(fault)  # raises ValueError on an unknown name
+        return faults

@@ -1,0 +1,93 @@
+"""In-memory state of one emulator: recorded requests, operations, files, counters."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from .faults import Faults
+from .settings import EmulatorSettings
+
+
+@dataclass
+class RecordedRequest:
+    """One request as received (secrets included: the emulator is a test double)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    json: Any = None
+    time: float = field(default_factory=time.time)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class VideoFile:
+    """A generated video, downloadable from /v1beta/files/{file_id}:download."""
+
+    file_id: str
+    sample: Path
+    token: str
+    faults: Faults
+
+
+@dataclass
+class Operation:
+    """A Veo long-running operation (Gemini API or Vertex)."""
+
+    name: str
+    model: str
+    api: str  # "gemini" or "vertex"
+    created: float  # time.monotonic() at submit
+    delay: float
+    faults: Faults
+    files: list[VideoFile]
+    storage_uri: str | None = None
+    polls: int = 0
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.created
+
+    def is_done(self) -> bool:
+        return self.elapsed() >= self.delay
+
+    def progress(self) -> int:
+        if self.delay <= 0:
+            return 100
+        return max(0, min(99, int(self.elapsed() / self.delay * 100)))
+
+
+@dataclass
+class EmulatorState:
+    settings: EmulatorSettings
+    requests: list[RecordedRequest] = field(default_factory=list)
+    operations: dict[str, Operation] = field(default_factory=dict)
+    files: dict[str, VideoFile] = field(default_factory=dict)
+    quota_once_seen: set[str] = field(default_factory=set)
+    issued_tokens: set[str] = field(default_factory=set)
+    token_refreshes: int = 0
+    #: base64 of padded videos for Vertex answers, one per (sample, padding)
+    b64_cache: dict[tuple[Path, int], str] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        """Forget everything recorded (requests, operations, files, counters); keep settings."""
+        self.requests.clear()
+        self.operations.clear()
+        self.files.clear()
+        self.quota_once_seen.clear()
+        self.issued_tokens.clear()
+        self.token_refreshes = 0
+
+    def requests_to(self, path_fragment: str) -> list[RecordedRequest]:
+        """Recorded requests whose path contains ``path_fragment`` (test convenience)."""
+        return [r for r in self.requests if path_fragment in r.path]
+
+
+EMULATOR_STATE: web.AppKey[EmulatorState] = web.AppKey("emulator_state", EmulatorState)
