@@ -1,0 +1,1 @@
+"""genproxy's built-in modality plugins, registered through the `genproxy` entry-point group like any other."""

@@ -1,0 +1,184 @@
+"""The `genproxy` command: serve, emulator, plugins, routes."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import json
+import logging
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from proxy import keys
+from proxy.config import ConfigError, Settings, load_settings
+from proxy.plugins import PluginError, build_plugin_manager, declared_modalities, describe_plugins
+from proxy.redact import RedactSecrets
+from proxy.routes import RoutesError, RouteTable
+
+log = logging.getLogger("genproxy")
+
+DEFAULT_PORT = 8317
+EMULATOR_KEY = "emulator-key"
+
+
+def _add_config_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="YAML settings file (environment variables win over it)")
+    parser.add_argument("--routes", type=Path, default=None, help="routes file (default: routes.yaml)")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="genproxy", description=(
+        "An OpenAI-compatible proxy for Google's generative media: Gemini text, Gemini images and Veo video "
+        "through POST /v1/chat/completions."))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the proxy", description=(
+        "Run the proxy. Environment: GENPROXY_API_KEYS (client keys), GEMINI_API_KEY (upstream keys), "
+        "GEMINI_BASE_URL, GENPROXY_AUTH_DIR (CCS OAuth token folder)."))
+    _add_config_args(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    serve.add_argument("--emulator", action="store_true",
+                       help="start the built-in Gemini emulator in-process and send every upstream call to it (offline, free)")
+    serve.add_argument("--emulator-delay", type=float, default=8.0,
+                       help="with --emulator: seconds a video operation takes (default 8)")
+
+    emulator = sub.add_parser("emulator", help="run the built-in Gemini/Veo emulator on its own",
+                              description="Run the Gemini/Veo emulator: a local stand-in for Google's APIs.")
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=8318)
+    emulator.add_argument("--delay", type=float, default=8.0, help="seconds a video operation takes (default 8)")
+    emulator.add_argument("--pad-video", type=int, default=0, metavar="BYTES",
+                          help="pad every generated MP4 to at least this many bytes (memory benchmarks)")
+    emulator.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
+    plugins = sub.add_parser("plugins", help="list the loaded plugins and the modalities they serve",
+                             description="List the plugins of the 'genproxy' entry-point group and their modalities.")
+    plugins.add_argument("--json", action="store_true", help="print JSON")
+
+    routes = sub.add_parser("routes", help="check a routes file and print its table",
+                            description="Load and validate a routes file, then print model -> modality, upstream, target.")
+    routes.add_argument("--routes", type=Path, default=Path("routes.yaml"))
+    return parser
+
+
+def _setup_logging(level: str, settings: Settings | None = None) -> None:
+    logging.basicConfig(level=getattr(logging, level), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    if settings is not None:
+        secrets = list(settings.api_keys) + list(settings.gemini_api_keys)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(RedactSecrets(lambda: secrets))
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        try:
+            return all(ipaddress.ip_address(info[4][0]).is_loopback for info in socket.getaddrinfo(host, None))
+        except OSError:
+            return False
+
+
+async def _wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    from proxy.app import create_app
+
+    overrides = {"routes_file": args.routes}
+    emulator = None
+    if args.emulator:
+        from proxy.emulator import EmulatorSettings, start_emulator
+
+        emulator = await start_emulator("127.0.0.1", 0, EmulatorSettings(operation_delay=args.emulator_delay))
+        overrides.update(gemini_base_url=emulator.base_url, vertex_base_url=emulator.base_url,
+                         codeassist_base_url=emulator.base_url, token_uri=f"{emulator.base_url}/token")
+    settings = load_settings(args.config, **overrides)
+    if emulator is not None:
+        # Never send real keys or refresh real CCS tokens against the emulator.
+        settings.gemini_api_keys = [EMULATOR_KEY]
+        settings.auth_dir = settings.data_dir / "emulator-auth"
+    _setup_logging(args.log_level, settings)
+    if not settings.api_keys and not _is_loopback(args.host):
+        print(f"genproxy: refusing to listen on {args.host} with no client keys; set GENPROXY_API_KEYS "
+              "or listen on 127.0.0.1", file=sys.stderr)
+        return 2
+    app = create_app(settings)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, args.host, args.port)
+        await site.start()
+        upstream = f"emulator at {emulator.base_url}" if emulator else settings.gemini_base_url
+        print(f"genproxy listening on http://{args.host}:{args.port} with routes from {settings.routes_file} "
+              f"({len(app[keys.ROUTE_TABLE].specs)} routes), gemini upstream: {upstream}", flush=True)
+        await _wait_for_signal()
+    finally:
+        await runner.cleanup()
+        if emulator is not None:
+            await emulator.close()
+    return 0
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    from proxy.emulator import EmulatorSettings, run_emulator
+
+    _setup_logging(args.log_level)
+    run_emulator(args.host, args.port, EmulatorSettings(operation_delay=args.delay, video_padding_bytes=args.pad_video))
+    return 0
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    rows = describe_plugins(build_plugin_manager())
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        origin = row["distribution"] or row["module"]
+        print(f"{row['name']:<12} modalities: {', '.join(row['modalities']) or '-':<16} hooks: {', '.join(row['hooks'])}  ({origin})")
+    return 0
+
+
+def _routes(args: argparse.Namespace) -> int:
+    table = RouteTable.load(args.routes, set(declared_modalities(build_plugin_manager())))
+    for spec in table.specs:
+        defaults = f" defaults={spec.defaults}" if spec.defaults else ""
+        print(f"{spec.model:<34} {spec.modality:<7} {spec.upstream:<10} {spec.target or '(same)'}{defaults}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return asyncio.run(_serve(args))
+        if args.command == "emulator":
+            return _emulator(args)
+        if args.command == "plugins":
+            return _plugins(args)
+        if args.command == "routes":
+            return _routes(args)
+    except (ConfigError, RoutesError, PluginError) as exc:
+        print(f"genproxy: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Settings: a YAML file plus the environment (the environment wins).
+
+The environment names are a public contract:
+GENPROXY_API_KEYS, GEMINI_API_KEY, GEMINI_BASE_URL, GENPROXY_AUTH_DIR.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+GOOGLE_GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
+GOOGLE_CODEASSIST_BASE_URL = "https://cloudcode-pa.googleapis.com"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the key and the reason."""
+
+
+def _split_csv(value):
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+    api_keys: list[str] = Field(default_factory=list, description="Client keys accepted by /v1/* (GENPROXY_API_KEYS)")
+    gemini_api_keys: list[str] = Field(default_factory=list, description="Upstream Gemini API keys (GEMINI_API_KEY)")
+    gemini_base_url: str = Field(GOOGLE_GEMINI_BASE_URL, description="Base URL of the gemini upstream (GEMINI_BASE_URL)")
+    vertex_base_url: str | None = Field(None, description="Base URL of Vertex AI; default https://{location}-aiplatform.googleapis.com")
+    vertex_location: str = "us-central1"
+    vertex_project: str | None = None
+    vertex_service_account_file: Path | None = None
+    codeassist_base_url: str = GOOGLE_CODEASSIST_BASE_URL
+    auth_dir: Path = Field(Path("~/.ccs/cliproxy/auth"), description="CCS OAuth token folder (GENPROXY_AUTH_DIR)")
+    token_uri: str | None = Field(None, description="Override of the OAuth token endpoint (tests, emulator)")
+    routes_file: Path = Path("routes.yaml")
+    routes_reload_interval: float = Field(1.0, gt=0)
+    data_dir: Path = Path("~/.local/share/genproxy")
+    max_body_bytes: int = Field(32 * 1024 * 1024, gt=0)
+    upstream_timeout: float = Field(120.0, gt=0)
+    video_deadline: float = Field(600.0, gt=0, description="Seconds a video request may wait for its operation")
+    poll_initial_delay: float = Field(5.0, ge=0)
+    poll_max_delay: float = Field(10.0, gt=0)
+    poll_retries: int = Field(5, ge=0)
+    keepalive_interval: float = Field(10.0, gt=0)
+    max_download_bytes: int = Field(512 * 1024 * 1024, gt=0)
+
+    @field_validator("api_keys", "gemini_api_keys", mode="before")
+    @classmethod
+    def _csv(cls, value):
+        return _split_csv(value)
+
+    @field_validator("auth_dir", "data_dir", "routes_file", "vertex_service_account_file")
+    @classmethod
+    def _expand(cls, value):
+        return value.expanduser() if value is not None else value
+
+
+ENVIRONMENT = {
+    "GENPROXY_API_KEYS": "api_keys",
+    "GEMINI_API_KEY": "gemini_api_keys",
+    "GEMINI_BASE_URL": "gemini_base_url",
+    "GENPROXY_AUTH_DIR": "auth_dir",
+}
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+    """Read the YAML file (if any), apply the environment, then explicit overrides."""
+    environ = os.environ if environ is None else environ
+    values: dict = {}
+    if path is not None:
+        try:
+            loaded = yaml.safe_load(Path(path).read_text()) or {}
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: the config file must be a mapping of keys to values")
+        values.update(loaded)
+    for env_name, key in ENVIRONMENT.items():
+        if environ.get(env_name):
+            values[key] = environ[env_name]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+
+
+def _describe(exc: ValidationError, path: Path | None) -> str:
+    where = f"{path}: " if path else ""
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            lines.append(f"{where}unknown key '{key}'")
+        else:
+            lines.append(f"{where}key '{key}': {err['msg']}")
+    return "; ".join(lines)

@@ -1,0 +1,1 @@
+"""HTTP handlers: parse, dispatch to the pipeline, write the answer."""

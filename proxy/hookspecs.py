@@ -1,0 +1,147 @@
+"""The plugin contract of genproxy: the only module a plugin needs to import.
+
+A modality plugin (text, image, video, or a third party's) implements the four
+steps of one request: translate -> submit -> (poll) -> respond. Each step hook
+is ``firstresult``: the first plugin that returns something other than None
+handles it, so a plugin answers only for routes whose ``modality`` it serves
+and returns None for the others. Steps that do I/O are plain ``def`` hookimpls
+that return an awaitable (pluggy calls hooks synchronously); the pipeline
+awaits it. Hooks are always called with keyword arguments.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+from proxy.errors import ApiError, invalid  # noqa: F401  (re-exported for plugins)
+from proxy.media import MediaStream  # noqa: F401  (re-exported for plugins)
+
+if TYPE_CHECKING:
+    from proxy.models import ChatCompletionRequest
+    from proxy.routes import Route
+    from proxy.upstreams.base import Upstream
+
+PROJECT = "genproxy"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@dataclass
+class RequestContext:
+    """What a step may use besides its inputs: the upstream of the route and request facts."""
+
+    request_id: str
+    upstream: "Upstream"
+    stream: bool = False
+    client_key_id: str | None = None
+    settings: Any = None
+    # Somewhere the respond step may keep large media (a folder on disk), set by the core.
+    media_dir: Any = None
+
+
+@dataclass
+class UpstreamCall:
+    """What translate produces: the upstream request body, ready to send, and notes for later steps."""
+
+    body: dict
+    stream: bool = False
+    notes: dict = field(default_factory=dict)
+
+
+@dataclass
+class Submitted:
+    """What submit produces: a final upstream result, or the name of a long-running operation."""
+
+    result: Any = None
+    operation: str | None = None
+    credential_id: str | None = None
+
+
+@dataclass
+class PollStatus:
+    """One check of a long-running operation."""
+
+    done: bool
+    progress: int | None = None
+    result: Any = None
+
+
+@dataclass
+class Completion:
+    """A final answer: the assistant message (may hold MediaStream leaves), finish reason and usage."""
+
+    message: dict
+    finish_reason: str = "stop"
+    usage: dict | None = None
+
+
+@dataclass
+class Delta:
+    """One streamed piece of an answer."""
+
+    delta: dict
+    finish_reason: str | None = None
+    usage: dict | None = None
+    index: int = 0
+
+
+Reply = Completion | list[Completion] | AsyncIterator[Delta]
+
+
+@hookspec
+def genproxy_modalities() -> list[str]:
+    """Called once at start-up. Return the modality names this plugin serves.
+
+    A route in routes.yaml whose modality no plugin declares fails start-up.
+    """
+
+
+@hookspec(firstresult=True)
+def genproxy_translate(*, route: "Route", request: "ChatCompletionRequest", context: RequestContext) -> UpstreamCall | None:
+    """Called first for every request. Pure: no I/O.
+
+    Validate the client request against the route's model limits (raise ApiError
+    with ``param`` naming the bad field) and return the upstream request, or None
+    when ``route.modality`` is not yours.
+    """
+
+
+@hookspec(firstresult=True)
+def genproxy_submit(*, route: "Route", call: UpstreamCall, context: RequestContext) -> Awaitable[Submitted] | None:
+    """Called with translate's result. Return an awaitable that sends it upstream.
+
+    For work that finishes in one call (text, images) the Submitted holds the
+    result (for a streaming call: an async iterator of upstream events); for
+    long-running work it holds the operation name, which the core polls.
+    Return None when the route is not yours.
+    """
+
+
+@hookspec(firstresult=True)
+def genproxy_poll(*, route: "Route", operation: str, credential_id: str | None, context: RequestContext) -> Awaitable[PollStatus] | None:
+    """Called by the core's polling loop for each check of a long-running operation.
+
+    Return an awaitable of one PollStatus (do not loop or sleep: backoff,
+    deadline and retries belong to the core), or None when the route is not yours.
+    """
+
+
+@hookspec(firstresult=True)
+def genproxy_respond(*, route: "Route", result: Any, call: UpstreamCall, context: RequestContext) -> Awaitable[Reply] | None:
+    """Called with the final upstream result (from submit, or from the last poll).
+
+    Return an awaitable of a Completion, or of an async iterator of Delta for a
+    streamed answer; None when the route is not yours. Raise ApiError for a
+    result the client must see as an error (safety filter, no output).
+    """
+
+
+@hookspec
+def genproxy_web_routes() -> list[tuple[str, str, Callable]] | None:
+    """Called once while the app is built. Return extra HTTP endpoints as (method, path, handler).
+
+    Paths under /v1/ are behind client auth like every other /v1 route.
+    """

@@ -1,0 +1,21 @@
+"""Typed keys for the objects shared through the aiohttp application."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import aiohttp
+import pluggy
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from proxy.config import Settings
+    from proxy.pipeline import Pipeline
+    from proxy.routes import RouteTable
+    from proxy.upstreams.registry import UpstreamRegistry
+
+SETTINGS: web.AppKey["Settings"] = web.AppKey("settings")
+PLUGIN_MANAGER: web.AppKey[pluggy.PluginManager] = web.AppKey("plugin_manager", pluggy.PluginManager)
+ROUTE_TABLE: web.AppKey["RouteTable"] = web.AppKey("route_table")
+HTTP_SESSION: web.AppKey[aiohttp.ClientSession] = web.AppKey("http_session", aiohttp.ClientSession)
+UPSTREAMS: web.AppKey["UpstreamRegistry"] = web.AppKey("upstreams")
+PIPELINE: web.AppKey["Pipeline"] = web.AppKey("pipeline")

@@ -1,0 +1,17 @@
+"""Large media passed around as a stream of bytes, never as one big bytes object."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class MediaStream:
+    """Media to be written into a response as base64 text, read chunk by chunk when written."""
+
+    mime_type: str
+    open_chunks: Callable[[], AsyncIterator[bytes]]
+    size: int | None = None
+
+    def data_uri_prefix(self) -> str:
+        return f"data:{self.mime_type};base64,"

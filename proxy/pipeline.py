@@ -1,0 +1,116 @@
+"""Drive one request through the plugin steps: translate -> submit -> poll -> respond."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pluggy
+
+from proxy.errors import ApiError
+from proxy.hookspecs import PollStatus, Reply, RequestContext, Submitted, UpstreamCall
+from proxy.models import ChatCompletionRequest
+from proxy.routes import Route
+
+log = logging.getLogger("genproxy.pipeline")
+
+RETRYABLE_POLL_STATUSES = {500, 502, 503, 504}
+
+ProgressCallback = Callable[[str, int | None], Awaitable[None]]
+
+
+@dataclass
+class PollPolicy:
+    """How the core waits for a long-running operation."""
+
+    initial_delay: float = 5.0
+    max_delay: float = 10.0
+    deadline: float = 600.0
+    retries: int = 5
+    growth: float = 1.5
+    jitter: float = 0.2
+
+    def next_delay(self, delay: float) -> float:
+        return min(self.max_delay, delay * self.growth if delay else self.max_delay)
+
+    def jittered(self, delay: float) -> float:
+        return delay * random.uniform(1 - self.jitter, 1 + self.jitter)
+
+
+def _no_plugin(step: str, route: Route) -> ApiError:
+    return ApiError(500, f"No plugin handled the '{step}' step for modality '{route.modality}' (model {route.model}).",
+                    code="no_plugin", type="server_error")
+
+
+class Pipeline:
+    def __init__(self, pm: pluggy.PluginManager, policy: PollPolicy):
+        self.pm = pm
+        self.policy = policy
+
+    def translate(self, route: Route, request: ChatCompletionRequest, context: RequestContext) -> UpstreamCall:
+        call = self.pm.hook.genproxy_translate(route=route, request=request, context=context)
+        if call is None:
+            raise _no_plugin("translate", route)
+        return call
+
+    async def submit(self, route: Route, call: UpstreamCall, context: RequestContext) -> Submitted:
+        pending = self.pm.hook.genproxy_submit(route=route, call=call, context=context)
+        if pending is None:
+            raise _no_plugin("submit", route)
+        return await pending
+
+    async def poll_until_done(self, route: Route, submitted: Submitted, context: RequestContext,
+                              on_progress: ProgressCallback | None = None) -> Any:
+        """Check the operation with backoff and jitter until it is done or the deadline passes."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.policy.deadline
+        delay, failures, last_progress = self.policy.initial_delay, 0, None
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise ApiError(504, f"The video is still being generated after {self.policy.deadline:.0f} s. "
+                                    f"Job id: {submitted.operation}. Fetch the result later with that id.",
+                               code="generation_timeout", param=None)
+            await asyncio.sleep(min(self.policy.jittered(delay), remaining))
+            try:
+                pending = self.pm.hook.genproxy_poll(route=route, operation=submitted.operation,
+                                                     credential_id=submitted.credential_id, context=context)
+                if pending is None:
+                    raise _no_plugin("poll", route)
+                status: PollStatus = await pending
+            except ApiError as exc:
+                if exc.status not in RETRYABLE_POLL_STATUSES:
+                    raise
+                failures += 1
+                log.warning("poll %d of %s failed (%s): %s", failures, submitted.operation, exc.status, exc.message)
+                if failures > self.policy.retries:
+                    raise ApiError(502, f"Checking the job failed {failures} times in a row ({exc.message}). "
+                                        f"The job is kept: {submitted.operation}.", code="poll_failed") from None
+                delay = self.policy.next_delay(delay)
+                continue
+            failures = 0
+            if status.done:
+                return status.result
+            if on_progress and status.progress != last_progress:
+                last_progress = status.progress
+                await on_progress("in_progress", status.progress)
+            delay = self.policy.next_delay(delay)
+
+    async def respond(self, route: Route, result: Any, call: UpstreamCall, context: RequestContext) -> Reply:
+        pending = self.pm.hook.genproxy_respond(route=route, result=result, call=call, context=context)
+        if pending is None:
+            raise _no_plugin("respond", route)
+        return await pending
+
+    async def finish(self, route: Route, call: UpstreamCall, submitted: Submitted, context: RequestContext,
+                     on_progress: ProgressCallback | None = None) -> Reply:
+        """After submit: poll if the work is long-running, then build the reply."""
+        result = submitted.result
+        if submitted.operation:
+            if on_progress:
+                await on_progress("queued", 0)
+            result = await self.poll_until_done(route, submitted, context, on_progress)
+        return await self.respond(route, result, call, context)

@@ -1,0 +1,181 @@
+"""The routing table: routes.yaml maps the model a client names to a plugin, an upstream and a target."""
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+log = logging.getLogger("genproxy.routes")
+
+UPSTREAMS = ("gemini", "vertex", "codeassist")
+
+
+class RoutesError(Exception):
+    """routes.yaml cannot be used; the message names the file, the line and the reason."""
+
+
+class RouteSpec(BaseModel):
+    """One entry of routes.yaml as written by a user."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(min_length=1, description="Model name clients send; may be a glob such as gemini-*")
+    modality: str = Field(min_length=1)
+    upstream: str = "gemini"
+    target: str | None = Field(None, description="Upstream model id; defaults to the requested model")
+    defaults: dict = Field(default_factory=dict)
+    description: str | None = None
+    listed: bool = True
+
+
+class RoutesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    routes: list[RouteSpec]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A resolved route for one request."""
+
+    model: str          # what the client asked for
+    modality: str
+    upstream: str
+    target: str         # the upstream model id
+    defaults: dict = field(default_factory=dict)
+    pattern: str | None = None
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that remembers the line of each mapping, for error messages."""
+
+
+def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
+
+
+def _strip_lines(value):
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+def parse_routes(text: str, source: str, modalities: set[str]) -> list[RouteSpec]:
+    try:
+        raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark else ""
+        raise RoutesError(f"{source}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("routes"), list):
+        raise RoutesError(f"{source}: expected a top-level 'routes:' list")
+    specs: list[RouteSpec] = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(raw["routes"]):
+        line = entry.get("__line__", "?") if isinstance(entry, dict) else "?"
+        where = f"{source}: line {line} (route #{index + 1})"
+        if not isinstance(entry, dict):
+            raise RoutesError(f"{where}: each route must be a mapping with model, modality and upstream")
+        try:
+            spec = RouteSpec.model_validate(_strip_lines(entry))
+        except ValidationError as exc:
+            problems = "; ".join(
+                (f"unknown key '{'.'.join(map(str, e['loc']))}'" if e["type"] == "extra_forbidden"
+                 else f"'{'.'.join(map(str, e['loc']))}': {e['msg']}") for e in exc.errors())
+            raise RoutesError(f"{where}: {problems}") from None
+        if spec.modality not in modalities:
+            raise RoutesError(f"{where}: unknown modality '{spec.modality}' "
+                              f"(plugins loaded serve: {', '.join(sorted(modalities)) or 'none'})")
+        if spec.upstream not in UPSTREAMS:
+            raise RoutesError(f"{where}: unknown upstream '{spec.upstream}' (known: {', '.join(UPSTREAMS)})")
+        if spec.model in seen:
+            raise RoutesError(f"{where}: duplicate model '{spec.model}' (first defined on line {seen[spec.model]})")
+        seen[spec.model] = line
+        specs.append(spec)
+    return specs
+
+
+def _is_pattern(name: str) -> bool:
+    return any(ch in name for ch in "*?[")
+
+
+class RouteTable:
+    """Resolves model names; can swap in a new routes.yaml while requests are in flight.
+
+    A request keeps the Route it resolved, so a reload never changes a request
+    that has already started.
+    """
+
+    def __init__(self, specs: list[RouteSpec], path: Path | None, modalities: set[str]):
+        self.path = path
+        self.modalities = modalities
+        self._install(specs)
+        self._mtime = self._stat()
+
+    @classmethod
+    def load(cls, path: Path, modalities: set[str]) -> "RouteTable":
+        try:
+            text = path.read_text()
+        except OSError as exc:
+            raise RoutesError(f"{path}: cannot read routes file: {exc.strerror}") from None
+        return cls(parse_routes(text, str(path), modalities), path, modalities)
+
+    def _install(self, specs: list[RouteSpec]) -> None:
+        exact = {s.model: s for s in specs if not _is_pattern(s.model)}
+        patterns = [s for s in specs if _is_pattern(s.model)]
+        self._exact, self._patterns, self.specs = exact, patterns, specs
+
+    def _stat(self) -> float | None:
+        try:
+            return self.path.stat().st_mtime_ns if self.path else None
+        except OSError:
+            return None
+
+    def resolve(self, model: str) -> Route | None:
+        spec = self._exact.get(model)
+        if spec is None:
+            spec = next((p for p in self._patterns if fnmatch.fnmatchcase(model, p.model)), None)
+            if spec is None:
+                return None
+        return Route(model=model, modality=spec.modality, upstream=spec.upstream,
+                     target=spec.target or model, defaults=dict(spec.defaults),
+                     pattern=spec.model if _is_pattern(spec.model) else None)
+
+    def listed_models(self) -> list[RouteSpec]:
+        return [s for s in self.specs if s.listed and not _is_pattern(s.model)]
+
+    def suggestions(self, model: str, limit: int = 5) -> list[str]:
+        names = [s.model for s in self.specs]
+        close = [n for n in names if n.split("-")[0] == model.split("-")[0]]
+        return (close or names)[:limit]
+
+    def reload_if_changed(self) -> bool:
+        """Re-read the file if it changed. A broken file keeps the old table; returns True on a swap."""
+        mtime = self._stat()
+        if mtime is None or mtime == self._mtime:
+            return False
+        self._mtime = mtime
+        try:
+            specs = parse_routes(self.path.read_text(), str(self.path), self.modalities)
+        except (RoutesError, OSError) as exc:
+            log.error("routes file changed but was not loaded, keeping the previous table: %s", exc)
+            return False
+        self._install(specs)
+        log.info("reloaded %s: %d routes", self.path, len(specs))
+        return True
+
+    async def watch(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            self.reload_if_changed()

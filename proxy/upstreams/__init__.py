@@ -1,0 +1,1 @@
+"""One module per Google backend: URL building, auth headers, error mapping."""

@@ -1,0 +1,54 @@
+"""Google error bodies mapped to OpenAI-shaped ApiErrors, keeping Google's message and status."""
+from __future__ import annotations
+
+import json
+import re
+
+from proxy.errors import ApiError
+
+_STATUS_MAP = {400: 400, 401: 401, 403: 403, 404: 404, 409: 409, 413: 413, 429: 429}
+
+
+def parse_google_error(status: int, raw: bytes) -> tuple[str, str | None, float | None]:
+    """(message, google status, retry delay in seconds) from a Google error body."""
+    try:
+        error = json.loads(raw)["error"]
+        message = str(error.get("message") or f"HTTP {status}")
+        retry = None
+        for detail in error.get("details") or []:
+            if str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
+                match = re.fullmatch(r"(\d+(?:\.\d+)?)s", str(detail.get("retryDelay", "")))
+                if match:
+                    retry = float(match.group(1))
+        return message, error.get("status"), retry
+    except (ValueError, KeyError, TypeError, AttributeError):
+        text = raw[:300].decode("utf-8", "replace").strip()
+        return (text or f"HTTP {status}"), None, None
+
+
+def google_error(upstream: str, status: int, raw: bytes, retry_after: float | None = None) -> ApiError:
+    message, google_status, retry = parse_google_error(status, raw)
+    retry = retry if retry is not None else retry_after
+    label = f"{upstream} upstream" + (f" {google_status}" if google_status else "")
+    if status in _STATUS_MAP:
+        code = (google_status or "").lower() or None
+        err = ApiError(_STATUS_MAP[status], f"{message} ({label})", code=code)
+        if status == 403:
+            err.type = "permission_denied"
+        if status == 429:
+            err.code = "rate_limit_exceeded"
+            err.headers["Retry-After"] = str(max(1, int(retry or 1)))
+        return err
+    return ApiError(502, f"The {label} failed with HTTP {status}: {message}", code="upstream_error")
+
+
+def upstream_timeout(upstream: str, what: str) -> ApiError:
+    return ApiError(504, f"The {upstream} upstream did not answer in time ({what}).", code="upstream_timeout")
+
+
+def upstream_unreachable(upstream: str, exc: Exception) -> ApiError:
+    return ApiError(502, f"Cannot reach the {upstream} upstream: {exc.__class__.__name__}.", code="upstream_unreachable")
+
+
+def malformed_reply(upstream: str, what: str) -> ApiError:
+    return ApiError(502, f"The {upstream} upstream sent a reply that is not valid JSON ({what}).", code="upstream_bad_reply")

@@ -1,0 +1,44 @@
+"""The Gemini API (generativelanguage.googleapis.com): API keys or OAuth bearer tokens."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from urllib.parse import quote
+
+from proxy.credentials import Credential
+from proxy.upstreams.base import Operation, Upstream
+
+
+class GeminiUpstream(Upstream):
+    name = "gemini"
+
+    def _model_url(self, model: str, method: str) -> str:
+        return f"{self.base_url}/v1beta/models/{quote(model, safe='')}:{method}"
+
+    async def extra_headers(self, credential: Credential) -> dict[str, str]:
+        if credential.kind != "api_key" and credential.project_id:
+            return {"x-goog-user-project": credential.project_id}
+        return {}
+
+    async def generate_content(self, model: str, body: dict) -> dict:
+        reply, _ = await self.send_json("POST", self._model_url(model, "generateContent"), body)
+        return reply
+
+    def stream_generate_content(self, model: str, body: dict) -> AsyncIterator[dict]:
+        return self.stream_sse(self._model_url(model, "streamGenerateContent") + "?alt=sse", body)
+
+    async def predict_long_running(self, model: str, body: dict) -> Operation:
+        reply, credential = await self.send_json("POST", self._model_url(model, "predictLongRunning"), body)
+        return Operation(name=_operation_name(reply, self.name), credential_id=credential.id)
+
+    async def get_operation(self, model: str, name: str, credential_id: str | None) -> dict:
+        reply, _ = await self.send_json("GET", f"{self.base_url}/v1beta/{name}", credential_id=credential_id)
+        return reply
+
+
+def _operation_name(reply: dict, upstream: str) -> str:
+    from proxy.upstreams.errors import malformed_reply
+
+    name = reply.get("name") if isinstance(reply, dict) else None
+    if not isinstance(name, str) or not name:
+        raise malformed_reply(upstream, "operation without a name")
+    return name
