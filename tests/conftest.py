@@ -1,0 +1,74 @@
+"""Shared fixtures: a real emulator on a socket, and the real proxy app (create_app) pointed at it."""
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from proxy.app import create_app
+from proxy.config import Settings, load_settings
+from proxy.emulator import EmulatorSettings, RunningEmulator, start_emulator
+
+from tests.support import CLIENT_KEY, REPO, UPSTREAM_KEY
+
+
+@pytest.fixture
+async def make_emulator() -> AsyncIterator[Callable[..., Awaitable[RunningEmulator]]]:
+    started: list[RunningEmulator] = []
+
+    async def make(**settings: Any) -> RunningEmulator:
+        settings.setdefault("operation_delay", 0.3)
+        emu = await start_emulator(settings=EmulatorSettings(**settings))
+        started.append(emu)
+        return emu
+
+    yield make
+    for emu in started:
+        await emu.close()
+
+
+@pytest.fixture
+async def emulator(make_emulator) -> RunningEmulator:
+    return await make_emulator()
+
+
+@pytest.fixture
+def routes_file(tmp_path) -> Path:
+    """A private copy of the shipped routes.yaml, so a test may edit it."""
+    path = tmp_path / "routes.yaml"
+    shutil.copy(REPO / "routes.yaml", path)
+    return path
+
+
+@pytest.fixture
+def make_settings(tmp_path, routes_file, emulator) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = dict(
+            api_keys=[CLIENT_KEY], gemini_api_keys=[UPSTREAM_KEY], gemini_base_url=emulator.base_url,
+            vertex_base_url=emulator.base_url, vertex_project="emu-project", codeassist_base_url=emulator.base_url,
+            token_uri=f"{emulator.base_url}/token", auth_dir=tmp_path / "auth", data_dir=tmp_path / "data",
+            routes_file=routes_file, routes_reload_interval=0.1, poll_initial_delay=0.05, poll_max_delay=0.2,
+            keepalive_interval=0.5, video_deadline=30,
+        )
+        values.update(overrides)
+        return load_settings(None, environ={}, **values)
+
+    return make
+
+
+@pytest.fixture
+def make_proxy(aiohttp_client, make_settings):
+    """Start the real app on a real socket; returns aiohttp's TestClient."""
+
+    async def make(*, plugins: tuple = (), **overrides: Any):
+        return await aiohttp_client(create_app(make_settings(**overrides), plugins=plugins))
+
+    return make
+
+
+@pytest.fixture
+async def proxy(make_proxy):
+    return await make_proxy()
