@@ -19,13 +19,16 @@ INSPECTION_PATH = "/emulator/requests"
 
 
 async def _parse_body(request: web.Request) -> tuple[object, GoogleError | None]:
+    """JSON whatever the Content-Type (as Google parses it, so `curl -d` works); a form body
+    (the OAuth token endpoint) becomes a dict of its fields."""
     if not request.can_read_body:
         return None, None
-    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}, None
     raw = await request.read()
     if not raw.strip():
         return None, None
+    form_types = ("application/x-www-form-urlencoded", "multipart/form-data")
+    if request.content_type in form_types and raw.lstrip()[:1] not in (b"{", b"["):
+        return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}, None
     try:
         return json.loads(raw), None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -138,5 +141,5 @@ def run_emulator(host: str, port: int, settings: EmulatorSettings | None = None)
         create_emulator_app(settings),
         host=host,
         port=port,
-        print=lambda _msg: print(f"genproxy emulator listening on http://{host}:{port}", flush=True),
+        print=lambda msg: print(f"genproxy emulator: {msg}", flush=True),
     )

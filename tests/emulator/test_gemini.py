@@ -218,3 +218,11 @@ async def test_unknown_method_and_path_are_google_404(emulator, session):
         assert r.status == 404 and (await r.json())["error"]["status"] == "NOT_FOUND"
     async with session.get(f"{emulator.base_url}/nothing/here", headers=KEY) as r:
         assert r.status == 404 and (await r.json())["error"]["code"] == 404
+
+
+async def test_json_body_sent_as_form_content_type_is_still_json(emulator, session):
+    """curl -d sends application/x-www-form-urlencoded; Google parses the body as JSON anyway."""
+    async with session.post(url(emulator), data=json.dumps(text_body("curl")), headers={
+            **KEY, "Content-Type": "application/x-www-form-urlencoded"}) as r:
+        assert r.status == 200
+        assert (await r.json())["candidates"][0]["content"]["parts"][0]["text"] == "Echo: curl"
