@@ -6,7 +6,8 @@ is ``firstresult``: the first plugin that returns something other than None
 handles it, so a plugin answers only for routes whose ``modality`` it serves
 and returns None for the others. Steps that do I/O are plain ``def`` hookimpls
 that return an awaitable (pluggy calls hooks synchronously); the pipeline
-awaits it. Hooks are always called with keyword arguments.
+awaits it. pluggy always calls hooks with keyword arguments (it does not
+support keyword-only parameters in specs, so the signatures are plain).
 """
 from __future__ import annotations
 
@@ -38,8 +39,8 @@ class RequestContext:
     stream: bool = False
     client_key_id: str | None = None
     settings: Any = None
-    # Somewhere the respond step may keep large media (a folder on disk), set by the core.
-    media_dir: Any = None
+    # Where a step keeps large media on disk (proxy.media_store.MediaStore).
+    media: Any = None
 
 
 @dataclass
@@ -100,7 +101,7 @@ def genproxy_modalities() -> list[str]:
 
 
 @hookspec(firstresult=True)
-def genproxy_translate(*, route: "Route", request: "ChatCompletionRequest", context: RequestContext) -> UpstreamCall | None:
+def genproxy_translate(route: "Route", request: "ChatCompletionRequest", context: RequestContext) -> UpstreamCall | None:
     """Called first for every request. Pure: no I/O.
 
     Validate the client request against the route's model limits (raise ApiError
@@ -110,7 +111,7 @@ def genproxy_translate(*, route: "Route", request: "ChatCompletionRequest", cont
 
 
 @hookspec(firstresult=True)
-def genproxy_submit(*, route: "Route", call: UpstreamCall, context: RequestContext) -> Awaitable[Submitted] | None:
+def genproxy_submit(route: "Route", call: UpstreamCall, context: RequestContext) -> Awaitable[Submitted] | None:
     """Called with translate's result. Return an awaitable that sends it upstream.
 
     For work that finishes in one call (text, images) the Submitted holds the
@@ -121,7 +122,7 @@ def genproxy_submit(*, route: "Route", call: UpstreamCall, context: RequestConte
 
 
 @hookspec(firstresult=True)
-def genproxy_poll(*, route: "Route", operation: str, credential_id: str | None, context: RequestContext) -> Awaitable[PollStatus] | None:
+def genproxy_poll(route: "Route", operation: str, credential_id: str | None, context: RequestContext) -> Awaitable[PollStatus] | None:
     """Called by the core's polling loop for each check of a long-running operation.
 
     Return an awaitable of one PollStatus (do not loop or sleep: backoff,
@@ -130,7 +131,7 @@ def genproxy_poll(*, route: "Route", operation: str, credential_id: str | None, 
 
 
 @hookspec(firstresult=True)
-def genproxy_respond(*, route: "Route", result: Any, call: UpstreamCall, context: RequestContext) -> Awaitable[Reply] | None:
+def genproxy_respond(route: "Route", result: Any, call: UpstreamCall, context: RequestContext) -> Awaitable[Reply] | None:
     """Called with the final upstream result (from submit, or from the last poll).
 
     Return an awaitable of a Completion, or of an async iterator of Delta for a

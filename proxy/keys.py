@@ -9,6 +9,7 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from proxy.config import Settings
+    from proxy.media_store import MediaStore
     from proxy.pipeline import Pipeline
     from proxy.routes import RouteTable
     from proxy.upstreams.registry import UpstreamRegistry
@@ -19,3 +20,4 @@ ROUTE_TABLE: web.AppKey["RouteTable"] = web.AppKey("route_table")
 HTTP_SESSION: web.AppKey[aiohttp.ClientSession] = web.AppKey("http_session", aiohttp.ClientSession)
 UPSTREAMS: web.AppKey["UpstreamRegistry"] = web.AppKey("upstreams")
 PIPELINE: web.AppKey["Pipeline"] = web.AppKey("pipeline")
+MEDIA_STORE: web.AppKey["MediaStore"] = web.AppKey("media_store")

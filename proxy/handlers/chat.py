@@ -34,7 +34,7 @@ def make_context(request: web.Request, route: Route, stream: bool) -> RequestCon
     settings = app[keys.SETTINGS]
     return RequestContext(request_id=request["request_id"], upstream=app[keys.UPSTREAMS].get(route.upstream),
                           stream=stream, client_key_id=request.get("client_key_id"), settings=settings,
-                          media_dir=settings.data_dir / "media")
+                          media=app[keys.MEDIA_STORE])
 
 
 async def read_json(request: web.Request):

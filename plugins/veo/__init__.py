@@ -1,0 +1,1 @@
+"""Veo specifics of the video plugin: model limits, request translation, operation results."""

@@ -1,0 +1,194 @@
+"""The client's video request (video_config and message parts) and the Veo body made from it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from proxy.hookspecs import invalid
+from proxy.models import ChatCompletionRequest, validation_error
+from plugins.veo import limits as veo_limits
+from plugins.veo.images import image_url_of, veo_image
+
+PERSON_GENERATION = ("allow_all", "allow_adult", "dont_allow")
+
+
+class VideoConfig(BaseModel):
+    """`video_config` as clients send it (OpenRouter-style snake_case)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    duration_seconds: int | None = None
+    aspect_ratio: str | None = None
+    resolution: str | None = None
+    negative_prompt: str | None = None
+    seed: int | None = Field(None, ge=0, le=4294967295)
+    person_generation: Literal["allow_all", "allow_adult", "dont_allow"] | None = None
+    number_of_videos: int | None = Field(None, ge=1)
+    generate_audio: bool | None = None
+    enhance_prompt: bool | None = None
+    last_frame: Any = None
+    reference_images: list[Any] | None = None
+    video: str | None = Field(None, description="URI of an earlier Veo video to extend")
+
+    @field_validator("duration_seconds", mode="before")
+    @classmethod
+    def _duration(cls, value):
+        # Clients send "8", 8 or 8.0; Google wants an integer number.
+        if isinstance(value, str):
+            text = value.strip().removesuffix("s")
+            if not text.isdigit():
+                raise ValueError("must be a whole number of seconds such as 8 or \"8\"")
+            return int(text)
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ValueError("must be a whole number of seconds")
+            return int(value)
+        return value
+
+    @field_validator("resolution", mode="before")
+    @classmethod
+    def _resolution(cls, value):
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("aspect_ratio", mode="before")
+    @classmethod
+    def _aspect(cls, value):
+        return value.strip() if isinstance(value, str) else value
+
+
+@dataclass
+class VideoJob:
+    """What later steps need to know about the request."""
+
+    model: str
+    duration: int | None
+    aspect_ratio: str | None
+    resolution: str | None
+    videos: int
+    inputs: list[str] = field(default_factory=list)
+
+
+def parse_config(request: ChatCompletionRequest, defaults: dict) -> VideoConfig:
+    raw = request.extra("video_config") or {}
+    if not isinstance(raw, dict):
+        raise invalid("video_config must be an object.", "video_config")
+    merged = {**{k: v for k, v in defaults.items() if k in VideoConfig.model_fields}, **raw}
+    try:
+        return VideoConfig.model_validate(merged)
+    except ValidationError as exc:
+        raise validation_error(exc, "video_config.") from None
+
+
+def _user_parts(request: ChatCompletionRequest) -> tuple[str, list[str], list[str]]:
+    """Prompt text, image URLs and video URLs from the user messages (system text is folded in front)."""
+    texts, images, videos = [], [], []
+    for index, message in enumerate(request.messages):
+        if message.role in ("assistant", "tool", "function"):
+            continue
+        if isinstance(message.content, str):
+            texts.append(message.content)
+            continue
+        for part_index, part in enumerate(message.content or []):
+            kind = part.get("type")
+            param = f"messages[{index}].content[{part_index}]"
+            if kind == "text":
+                texts.append(str(part.get("text", "")))
+            elif kind == "image_url":
+                images.append((image_url_of(part, param), param))
+            elif kind == "video_url":
+                url = (part.get("video_url") or {}).get("url") if isinstance(part.get("video_url"), dict) else part.get("video_url")
+                if not isinstance(url, str) or not url:
+                    raise invalid("A video_url part needs {\"video_url\": {\"url\": ...}}.", param)
+                videos.append((url, param))
+            else:
+                raise invalid(f"Video requests accept text, image_url and video_url content parts; got '{kind}'.", param)
+    return "\n".join(t for t in texts if t.strip()), images, videos
+
+
+def build_body(request: ChatCompletionRequest, route_target: str, route_model: str, defaults: dict,
+               vertex: bool) -> tuple[dict, VideoJob]:
+    """Validate everything against the model's limits and build the predictLongRunning body."""
+    if request.modalities is not None and "video" not in request.modalities:
+        raise invalid(f"{route_model} generates video: send modalities [\"video\", \"text\"].", "modalities")
+    config = parse_config(request, defaults)
+    prompt, images, videos = _user_parts(request)
+    if config.video:
+        videos.append((config.video, "video_config.video"))
+    if len(images) > 1:
+        raise invalid("Send at most one image_url part (the first frame); use video_config.reference_images for more.",
+                      images[1][1])
+    if len(videos) > 1:
+        raise invalid("Send at most one video to extend.", videos[1][1])
+    if not prompt.strip() and not images:
+        raise invalid("Describe the video in a user message, or send a first-frame image.", "messages")
+    count = config.number_of_videos or request.n or 1
+    if config.number_of_videos and request.n and config.number_of_videos != request.n:
+        raise invalid("n and video_config.number_of_videos disagree; send one of them.", "n")
+    references = config.reference_images or []
+
+    limits = veo_limits.limits_for(route_target)
+    if limits is not None:
+        veo_limits.check(limits, model=route_model, duration=config.duration_seconds, resolution=config.resolution,
+                         aspect_ratio=config.aspect_ratio, videos=count, has_image=bool(images),
+                         has_last_frame=config.last_frame is not None, references=len(references),
+                         has_video=bool(videos), vertex=vertex)
+    has_image_input = bool(images) or config.last_frame is not None or bool(references)
+    if config.person_generation == "allow_all" and has_image_input:
+        raise invalid("With image inputs Veo accepts person_generation allow_adult or dont_allow.",
+                      "video_config.person_generation")
+    if config.generate_audio is not None and not vertex:
+        raise invalid("generate_audio is a Vertex AI parameter; the Gemini API makes audio with Veo 3 by default. "
+                      "Route the model to the vertex upstream to set it.", "video_config.generate_audio")
+
+    instance: dict[str, Any] = {}
+    if prompt.strip():
+        instance["prompt"] = prompt
+    if images:
+        instance["image"] = veo_image(images[0][0], images[0][1], vertex)
+    if config.last_frame is not None:
+        instance["lastFrame"] = veo_image(image_url_of(config.last_frame, "video_config.last_frame"),
+                                          "video_config.last_frame", vertex)
+    if references:
+        instance["referenceImages"] = [_reference(ref, i, vertex) for i, ref in enumerate(references)]
+    if videos:
+        instance["video"] = _video(videos[0][0], videos[0][1], vertex)
+
+    parameters: dict[str, Any] = {}
+    for key, value in (("aspectRatio", config.aspect_ratio), ("resolution", config.resolution),
+                       ("durationSeconds", config.duration_seconds), ("negativePrompt", config.negative_prompt),
+                       ("personGeneration", config.person_generation), ("seed", config.seed),
+                       ("enhancePrompt", config.enhance_prompt)):
+        if value is not None:
+            parameters[key] = value
+    if count != 1:
+        parameters["sampleCount"] = count
+    if vertex:
+        # Veo 3 on Vertex requires generateAudio; default to audio on, as the Gemini API does.
+        if config.generate_audio is not None or (limits and limits.family != "veo-2.0"):
+            parameters["generateAudio"] = True if config.generate_audio is None else config.generate_audio
+    inputs = [name for name, present in (("first frame", images), ("last frame", config.last_frame is not None),
+                                         ("reference images", references), ("video", videos)) if present]
+    job = VideoJob(model=route_model, duration=config.duration_seconds, aspect_ratio=config.aspect_ratio,
+                   resolution=config.resolution, videos=count, inputs=inputs)
+    return {"instances": [instance], "parameters": parameters}, job
+
+
+def _reference(ref: Any, index: int, vertex: bool) -> dict:
+    param = f"video_config.reference_images[{index}]"
+    kind = ref.get("reference_type", "asset") if isinstance(ref, dict) else "asset"
+    allowed = ("asset", "style") if vertex else ("asset",)
+    if kind not in allowed:
+        raise invalid(f"reference_type must be one of {', '.join(allowed)}; got '{kind}'.", f"{param}.reference_type")
+    return {"image": veo_image(image_url_of(ref, param), param, vertex), "referenceType": kind}
+
+
+def _video(url: str, param: str, vertex: bool) -> dict:
+    if url.startswith("gs://"):
+        if not vertex:
+            raise invalid("gs:// videos work only on the vertex upstream.", param)
+        return {"gcsUri": url, "mimeType": "video/mp4"}
+    if url.startswith(("http://", "https://")):
+        return {"uri": url}
+    raise invalid("Name the video to extend by the file URI of an earlier Veo result (https://.../files/...).", param)

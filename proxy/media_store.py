@@ -1,0 +1,92 @@
+"""Generated media kept on disk, once per content (named by its SHA-256).
+
+Downloads are spooled here before the client gets a 200, so a download cut off
+half way becomes a clean error instead of a truncated video, the bytes never sit
+whole in memory, and a finished result can be fetched again later.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from proxy.media import MediaStream
+
+CHUNK = 256 * 1024
+EXTENSIONS = {"video/mp4": ".mp4", "image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
+
+
+@dataclass(frozen=True)
+class StoredMedia:
+    sha256: str
+    path: Path
+    size: int
+    mime_type: str
+
+    def stream(self) -> MediaStream:
+        return MediaStream(mime_type=self.mime_type, open_chunks=lambda: read_chunks(self.path), size=self.size)
+
+
+async def read_chunks(path: Path, size: int = CHUNK) -> AsyncIterator[bytes]:
+    with open(path, "rb") as handle:  # noqa: ASYNC230 - reads go through a thread below
+        while chunk := await asyncio.to_thread(handle.read, size):
+            yield chunk
+
+
+class MediaStore:
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def path_for(self, sha256: str, mime_type: str) -> Path:
+        return self.folder / f"{sha256}{EXTENSIONS.get(mime_type, '.bin')}"
+
+    async def save(self, chunks: AsyncIterator[bytes], mime_type: str, max_bytes: int | None = None) -> StoredMedia:
+        """Write the chunks to a temporary file, then move it to its content address."""
+        await asyncio.to_thread(self.folder.mkdir, parents=True, exist_ok=True)
+        digest, size = hashlib.sha256(), 0
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".partial-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if max_bytes is not None and size > max_bytes:
+                        raise MediaTooLarge(max_bytes)
+                    digest.update(chunk)
+                    await asyncio.to_thread(handle.write, chunk)
+            final = self.path_for(digest.hexdigest(), mime_type)
+            await asyncio.to_thread(os.replace, tmp, final)
+        except BaseException:
+            await asyncio.to_thread(_unlink, tmp)
+            raise
+        return StoredMedia(sha256=digest.hexdigest(), path=final, size=size, mime_type=mime_type)
+
+    async def save_bytes(self, data: bytes, mime_type: str) -> StoredMedia:
+        async def one() -> AsyncIterator[bytes]:
+            for start in range(0, len(data), CHUNK):
+                yield data[start:start + CHUNK]
+
+        return await self.save(one(), mime_type)
+
+    def find(self, sha256: str, mime_type: str) -> StoredMedia | None:
+        path = self.path_for(sha256, mime_type)
+        try:
+            return StoredMedia(sha256=sha256, path=path, size=path.stat().st_size, mime_type=mime_type)
+        except OSError:
+            return None
+
+
+class MediaTooLarge(Exception):
+    def __init__(self, limit: int):
+        super().__init__(f"over the {limit} byte limit")
+        self.limit = limit
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
