@@ -72,12 +72,31 @@ async def error_middleware(request: web.Request, handler):
     except json.JSONDecodeError as exc:
         return ApiError(400, f"Request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.",
                         code="invalid_json").response()
+    except UnicodeDecodeError as exc:
+        if not _raised_decoding_the_body(exc):
+            return _internal_error(request)
+        # aiohttp decodes the body before parsing it: bytes that are not UTF-8 are the client's error.
+        return ApiError(400, f"Request body is not valid UTF-8 text: byte {exc.start} cannot be decoded.",
+                        code="invalid_json").response()
     except (ConnectionResetError, web.RequestPayloadError) as exc:
         # The client went away or sent a broken body: nothing useful to answer.
         log.info("client connection problem: %s", exc.__class__.__name__)
         raise
     except Exception:
-        request_id = request.get("request_id", "-")
-        log.exception("unexpected error in request %s", request_id)
-        return ApiError(500, f"Internal error; quote request id {request_id} when reporting it.",
-                        type="server_error", code="internal_error").response()
+        return _internal_error(request)
+
+
+def _internal_error(request: web.Request) -> web.Response:
+    """Log the traceback under the request id; the client gets the id and nothing of the internals."""
+    request_id = request.get("request_id", "-")
+    log.exception("unexpected error in request %s", request_id)
+    return ApiError(500, f"Internal error; quote request id {request_id} when reporting it.",
+                    type="server_error", code="internal_error").response()
+
+
+def _raised_decoding_the_body(exc: BaseException) -> bool:
+    """True when aiohttp's Request.text() raised it (the client's bytes), not some later step."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_name == "text" and "web_request" in tb.tb_frame.f_code.co_filename

@@ -1,0 +1,74 @@
+"""A throwaway third-party modality plugin, `echo`: it answers the prompt reversed.
+
+Prompt markers drive the failure paths the core must handle:
+``boom`` (respond raises RuntimeError), ``slow`` (submit takes ``SLOW_SECONDS``),
+``stream`` (respond returns deltas), ``leak`` (logs the upstream key the way a careless plugin would not).
+"""
+from __future__ import annotations
+
+import asyncio
+
+from proxy.hookspecs import Completion, Delta, Submitted, UpstreamCall, hookimpl
+
+MODALITY = "echo"
+SLOW_SECONDS = 0.6
+
+
+async def _submit(call: UpstreamCall) -> Submitted:
+    if "slow" in call.body["prompt"]:
+        await asyncio.sleep(SLOW_SECONDS)
+    return Submitted(result={"text": call.body["prompt"][::-1]})
+
+
+async def _deltas(text: str):
+    for i in range(0, len(text), 3):
+        yield Delta(delta={"content": text[i:i + 3]})
+    yield Delta(delta={}, finish_reason="stop")
+
+
+async def _respond(result: dict, call: UpstreamCall):
+    if "boom" in call.body["prompt"]:
+        raise RuntimeError("echo plugin exploded: Traceback secret internals")
+    if call.stream:
+        return _deltas(result["text"])
+    return Completion(message={"content": result["text"]},
+                      usage={"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2})
+
+
+class EchoPlugin:
+    """Serves modality `echo` and nothing else."""
+
+    def __init__(self):
+        self.translated: list[str] = []  # the route targets it saw
+
+    @hookimpl
+    def genproxy_modalities(self):
+        return [MODALITY]
+
+    @hookimpl
+    def genproxy_translate(self, route, request, context):
+        if route.modality != MODALITY:
+            return None
+        self.translated.append(route.target)
+        return UpstreamCall(body={"prompt": request.prompt_text(), "target": route.target,
+                                  "defaults": route.defaults}, stream=request.stream)
+
+    @hookimpl
+    def genproxy_submit(self, route, call, context):
+        if route.modality != MODALITY:
+            return None
+        return _submit(call)
+
+    @hookimpl
+    def genproxy_respond(self, route, result, call, context):
+        if route.modality != MODALITY:
+            return None
+        return _respond(result, call)
+
+
+# Module-level hooks, for when this module is loaded as an entry-point plugin.
+_module_plugin = EchoPlugin()
+genproxy_modalities = _module_plugin.genproxy_modalities
+genproxy_translate = _module_plugin.genproxy_translate
+genproxy_submit = _module_plugin.genproxy_submit
+genproxy_respond = _module_plugin.genproxy_respond

@@ -1,0 +1,92 @@
+"""Every failure is one OpenAI-shaped error with the right status, and carries x-request-id."""
+from __future__ import annotations
+
+from tests.support import AUTH, assert_openai_error, chat
+
+
+async def test_invalid_json_is_400(echo_proxy):
+    resp = await echo_proxy.post("/v1/chat/completions", data=b'{"model": "echo-1",',
+                                 headers={**AUTH, "Content-Type": "application/json"})
+    assert resp.status == 400
+    err = assert_openai_error(await resp.json(), code="invalid_json")
+    assert err["type"] == "invalid_request_error"
+    assert resp.headers["x-request-id"]
+
+
+async def test_body_that_is_not_utf8_is_400(echo_proxy):
+    resp = await echo_proxy.post("/v1/chat/completions", data=b'{"model": "\xff\xfe"}',
+                                 headers={**AUTH, "Content-Type": "application/json"})
+    assert resp.status == 400
+    assert_openai_error(await resp.json(), code="invalid_json")
+
+
+async def test_body_that_is_not_an_object_is_400(echo_proxy):
+    resp = await echo_proxy.post("/v1/chat/completions", json=[1, 2], headers=AUTH)
+    assert resp.status == 400
+    assert_openai_error(await resp.json())
+
+
+async def test_missing_field_names_the_param(echo_proxy):
+    resp = await echo_proxy.post("/v1/chat/completions", json={"model": "echo-1"}, headers=AUTH)
+    assert resp.status == 400
+    err = assert_openai_error(await resp.json(), param="messages")
+    assert "messages" in err["message"]
+
+
+async def test_invalid_field_names_the_param(echo_proxy):
+    body = chat("echo-1")
+    body["messages"][0]["role"] = "robot"
+    resp = await echo_proxy.post("/v1/chat/completions", json=body, headers=AUTH)
+    assert resp.status == 400
+    err = assert_openai_error(await resp.json())
+    assert err["param"] == "messages.0.role"
+    resp = await echo_proxy.post("/v1/chat/completions", json=chat("echo-1", stream="sometimes"), headers=AUTH)
+    assert resp.status == 400
+    assert_openai_error(await resp.json(), param="stream")
+
+
+async def test_unknown_model_is_404_naming_known_models(echo_proxy):
+    resp = await echo_proxy.post("/v1/chat/completions", json=chat("gpt-4o"), headers=AUTH)
+    assert resp.status == 404
+    err = assert_openai_error(await resp.json(), code="model_not_found", param="model")
+    assert "gpt-4o" in err["message"]
+    assert "veo-3.1-generate-preview" in err["message"] or "gemini-2.5-flash" in err["message"]
+    assert "gemini-2.5-flash-image-preview" not in err["message"], "unlisted routes stay hidden"
+
+
+async def test_body_over_limit_is_413(make_proxy, echo_routes, echo_plugin):
+    client = await make_proxy(plugins=(echo_plugin,), max_body_bytes=1024)
+    resp = await client.post("/v1/chat/completions", json=chat("echo-1", "x" * 4096), headers=AUTH)
+    assert resp.status == 413
+    assert_openai_error(await resp.json(), code="request_too_large")
+    # A body under the limit still works.
+    resp = await client.post("/v1/chat/completions", json=chat("echo-1", "ok"), headers=AUTH)
+    assert resp.status == 200
+
+
+async def test_plugin_crash_is_500_with_request_id_and_no_traceback(echo_proxy, caplog):
+    resp = await echo_proxy.post("/v1/chat/completions", json=chat("echo-1", "boom"), headers=AUTH)
+    assert resp.status == 500
+    request_id = resp.headers["x-request-id"]
+    err = assert_openai_error(await resp.json())
+    assert err["type"] == "server_error"
+    assert request_id in err["message"]
+    text = await resp.text()
+    assert "Traceback" not in text and "RuntimeError" not in text and "exploded" not in text
+    # The operator gets the traceback in the log, under the same request id.
+    assert any(request_id in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_plugin_crash_while_streaming_keeps_shape(echo_proxy):
+    resp = await echo_proxy.post("/v1/chat/completions", json=chat("echo-1", "boom", stream=True), headers=AUTH)
+    assert resp.status == 500
+    assert_openai_error(await resp.json())
+    assert resp.headers["x-request-id"]
+
+
+async def test_request_ids_are_unique(echo_proxy):
+    ids = set()
+    for _ in range(3):
+        resp = await echo_proxy.get("/healthz")
+        ids.add(resp.headers["x-request-id"])
+    assert len(ids) == 3
