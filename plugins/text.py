@@ -1,5 +1,13 @@
-"""The built-in 'text' modality plugin."""
-from proxy.hookspecs import hookimpl
+"""The built-in 'text' modality plugin: OpenAI chat completions on Gemini generateContent.
+
+The mapping itself (messages, parameters, tools, replies, stream events) lives in
+plugins/gemini_chat.py, shared with the image plugin.
+"""
+from __future__ import annotations
+
+from proxy.hookspecs import UpstreamCall, hookimpl, invalid
+
+from plugins import gemini_chat
 
 MODALITY = "text"
 
@@ -7,3 +15,35 @@ MODALITY = "text"
 @hookimpl
 def genproxy_modalities() -> list[str]:
     return [MODALITY]
+
+
+@hookimpl
+def genproxy_translate(route, request, context):
+    if route.modality != MODALITY:
+        return None
+    gemini_chat.check_fields(request, own=set())
+    if request.modalities and set(request.modalities) - {"text"}:
+        raise invalid(f"'{request.model}' is a text model: 'modalities' may only hold \"text\"; "
+                      "route an image or video model for other outputs.", "modalities")
+    body = gemini_chat.build_body(request, route)
+    return UpstreamCall(body=body, stream=context.stream)
+
+
+@hookimpl
+def genproxy_submit(route, call, context):
+    if route.modality != MODALITY:
+        return None
+    return gemini_chat.send(route, call, context)
+
+
+@hookimpl
+def genproxy_respond(route, result, call, context):
+    if route.modality != MODALITY:
+        return None
+    return _respond(result, call)
+
+
+async def _respond(result, call):
+    if call.stream:
+        return gemini_chat.deltas(result)
+    return gemini_chat.completions(result)
