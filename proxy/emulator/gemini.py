@@ -9,6 +9,8 @@ from .content import make_reply, parse_request, response_body, stream_bodies
 from .errors import GoogleError, invalid_argument, model_not_found, not_found
 from .faults import MALFORMED_BODY, Faults, submit_error
 from .state import EMULATOR_STATE
+from .streaming import write_stream
+from .veo import predict_long_running
 from .veo_models import VEO_MODELS
 
 LISTED_MODELS = [
@@ -73,8 +75,6 @@ async def generate_content(request: web.Request, model: str, stream: bool) -> we
         raise error
     reply = make_reply(req, faults)
     if stream:
-        from .streaming import write_stream
-
         return await write_stream(request, stream_bodies(reply, model), faults)
     if "malformed" in faults:
         return web.Response(text=MALFORMED_BODY, content_type="application/json")
@@ -83,8 +83,6 @@ async def generate_content(request: web.Request, model: str, stream: bool) -> we
 
 async def model_action(request: web.Request) -> web.StreamResponse:
     """POST /v1beta/models/{model}:{action}"""
-    from .veo import predict_long_running
-
     model, sep, action = request.match_info["model_action"].rpartition(":")
     if not sep:
         raise GoogleError(404, "Method not found.", "NOT_FOUND")

@@ -184,10 +184,10 @@ async def test_no_image(emulator, session):
 
 
 async def test_delay_marker_overrides_setting(emulator, session):
-    name = await submit_veo(session, emulator, veo_body("x [emulate:delay=0.5]"))
+    name = await submit_veo(session, emulator, veo_body("x [emulate:delay=1]"))
     status, body = await poll(session, emulator, name)
     assert body["done"] is False
-    await asyncio.sleep(0.55)
+    await asyncio.sleep(1.05)
     assert (await poll(session, emulator, name))[1]["done"] is True
 
 
