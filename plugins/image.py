@@ -1,9 +1,239 @@
-"""The built-in 'image' modality plugin."""
-from proxy.hookspecs import hookimpl
+"""The built-in 'image' modality plugin: Gemini image models (Nano Banana) behind OpenAI's APIs.
+
+- Chat completions (OpenRouter convention): ``modalities: ["image", "text"]`` and
+  ``image_config: {"aspect_ratio", "image_size"}``; the answer carries
+  ``message.images = [{"type": "image_url", "image_url": {"url": "data:image/png;base64,..."}, "index": i}]``
+  (streaming: ``delta.images``). Input images in the messages are sent along for editing.
+- ``POST /v1/images/generations`` (OpenAI Images API), which runs the same translate / submit /
+  respond steps through the core pipeline.
+
+Decisions: ``image_size`` is accepted in any case ("2k" -> "2K"); an answer without any final
+image is a 400 ``content_filter`` error naming Google's finish reason (streamed: the last chunk
+says ``finish_reason: "content_filter"``); Images API ``response_format: "url"`` is a 400 (the
+proxy keeps no files to link to) and ``n`` > 1 there makes n parallel upstream calls (Gemini image
+models answer one image per call).
+"""
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+
+from aiohttp import web
+
+from proxy.hookspecs import ApiError, UpstreamCall, hookimpl, invalid
+
+from plugins import gemini_chat
 
 MODALITY = "image"
+DEFAULT_MODEL = "gemini-3-pro-image-preview"
+ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
+IMAGE_SIZES = ("1K", "2K", "4K")
+# Models that take no imageSize (they make ~1K images only): target prefixes.
+FIXED_SIZE_MODELS = ("gemini-2.5-flash-image",)
+MODALITIES = {"image": "IMAGE", "text": "TEXT"}
+IMAGE_CONFIG_FIELDS = ("aspect_ratio", "image_size")
+MAX_IMAGES = 4
 
 
 @hookimpl
 def genproxy_modalities() -> list[str]:
     return [MODALITY]
+
+
+# ------------------------------------------------------------------ translate
+
+def _image_config(request, route) -> dict:
+    config = request.extra("image_config")
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        raise invalid("'image_config' must be an object with aspect_ratio and/or image_size.", "image_config")
+    for key in config:
+        if key not in IMAGE_CONFIG_FIELDS:
+            raise invalid(f"Unknown parameter 'image_config.{key}'; known: {', '.join(IMAGE_CONFIG_FIELDS)}.",
+                          f"image_config.{key}", code="unknown_parameter")
+    out: dict = {}
+    ratio = config.get("aspect_ratio") or route.defaults.get("aspect_ratio")
+    if ratio is not None:
+        if ratio not in ASPECT_RATIOS:
+            raise invalid(f"'image_config.aspect_ratio' {ratio!r} is not supported by {route.model}; "
+                          f"use one of {', '.join(ASPECT_RATIOS)}.", "image_config.aspect_ratio")
+        out["aspectRatio"] = ratio
+    size = config.get("image_size") or route.defaults.get("image_size")
+    if size is not None:
+        normalized = str(size).upper()
+        if normalized not in IMAGE_SIZES:
+            raise invalid(f"'image_config.image_size' {size!r} is not supported by {route.model}; "
+                          f"use one of {', '.join(IMAGE_SIZES)}.", "image_config.image_size")
+        if route.target.startswith(FIXED_SIZE_MODELS):
+            if normalized != "1K":
+                raise invalid(f"'image_config.image_size' {size!r} is not supported by {route.model}, which only "
+                              "makes 1K images; use 1K or gemini-3-pro-image-preview.", "image_config.image_size")
+        else:
+            out["imageSize"] = normalized
+    return out
+
+
+def _modalities(request) -> list[str]:
+    asked = request.modalities or ["image", "text"]
+    unknown = [m for m in asked if m not in MODALITIES]
+    if unknown:
+        raise invalid(f"'modalities' {unknown[0]!r} is not supported by {request.model}; use \"image\" and/or \"text\".",
+                      "modalities")
+    return [MODALITIES[m] for m in ("text", "image") if m in asked]
+
+
+@hookimpl
+def genproxy_translate(route, request, context):
+    if route.modality != MODALITY:
+        return None
+    gemini_chat.check_fields(request, own={"image_config"})
+    modalities = _modalities(request)
+    generation: dict = {"responseModalities": modalities}
+    image_config = _image_config(request, route)
+    if image_config:
+        generation["imageConfig"] = image_config
+    body = gemini_chat.build_body(request, route, generation)
+    return UpstreamCall(body=body, stream=context.stream, notes={"want_image": "IMAGE" in modalities})
+
+
+# ------------------------------------------------------------------ submit / respond
+
+@hookimpl
+def genproxy_submit(route, call, context):
+    if route.modality != MODALITY:
+        return None
+    return gemini_chat.send(route, call, context)
+
+
+@hookimpl
+def genproxy_respond(route, result, call, context):
+    if route.modality != MODALITY:
+        return None
+    return _respond(result, call)
+
+
+def _no_image_reason(result: dict) -> str:
+    candidates = result.get("candidates") or [{}]
+    reason = candidates[0].get("finishReason") or "unknown"
+    text = gemini_chat.split_parts((candidates[0].get("content") or {}).get("parts") or [])["text"]
+    message = f"The model returned no image (finishReason: {reason})"
+    if candidates[0].get("finishMessage"):
+        message += f": {candidates[0]['finishMessage']}"
+    if text:
+        message += f". It said: {text[:500]}"
+    return message + "."
+
+
+async def _respond(result, call):
+    want_image = call.notes.get("want_image", False)
+    if call.stream:
+        def on_finish(seen: dict, reason: str) -> str:
+            return "content_filter" if want_image and not seen["images"] and reason != "tool_calls" else reason
+
+        return gemini_chat.deltas(result, on_finish=on_finish)
+    completions = gemini_chat.completions(result)
+    if want_image:
+        if not any(c.message.get("images") for c in completions):
+            raise ApiError(400, _no_image_reason(result), code="content_filter")
+        for completion in completions:
+            if not completion.message.get("images"):
+                completion.finish_reason = "content_filter"
+    return completions
+
+
+# ------------------------------------------------------------------ POST /v1/images/generations
+
+IMAGES_API_FIELDS = {"prompt", "model", "n", "size", "response_format", "user", "quality", "style", "moderation"}
+
+
+def size_to_aspect_ratio(size: str) -> str | None:
+    """'1536x1024' -> '3:2'; the nearest supported ratio within 5 %; 'auto' -> None."""
+    if size == "auto":
+        return None
+    try:
+        w, h = (int(x) for x in size.lower().split("x"))
+        if w <= 0 or h <= 0:
+            raise ValueError
+    except ValueError:
+        raise invalid(f"'size' {size!r} must be WIDTHxHEIGHT (e.g. 1024x1024, 1536x1024, 1024x1536) or auto.",
+                      "size") from None
+    target = math.log(w / h)
+    best = min(ASPECT_RATIOS, key=lambda r: abs(math.log(_ratio(r)) - target))
+    if abs(math.log(_ratio(best)) - target) > math.log(1.05):
+        raise invalid(f"'size' {size!r} has no matching aspect ratio; supported ratios: {', '.join(ASPECT_RATIOS)} "
+                      "(e.g. 1024x1024, 1536x1024, 1024x1536, 1792x1024, 1024x1792).", "size")
+    return best
+
+
+def _ratio(ratio: str) -> float:
+    w, h = ratio.split(":")
+    return int(w) / int(h)
+
+
+def _images_request(data) -> tuple[dict, int]:
+    """The chat request equivalent to an Images API body, and n."""
+    from proxy.models import ChatCompletionRequest, parse_request
+
+    if not isinstance(data, dict):
+        raise invalid("The request body must be a JSON object.", code="invalid_json")
+    for key in data:
+        if key not in IMAGES_API_FIELDS:
+            raise invalid(f"Unknown parameter '{key}'.", key, code="unknown_parameter")
+    prompt = data.get("prompt")
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise invalid("'prompt' is required.", "prompt", code="missing_required_parameter")
+    fmt = data.get("response_format") or "b64_json"
+    if fmt != "b64_json":
+        raise invalid("'response_format' must be b64_json: this proxy does not host images to link to.",
+                      "response_format")
+    n = data.get("n", 1)
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_IMAGES:
+        raise invalid(f"'n' must be an integer between 1 and {MAX_IMAGES}.", "n")
+    chat: dict = {"model": data.get("model") or DEFAULT_MODEL, "messages": [{"role": "user", "content": prompt}],
+                  "modalities": ["image", "text"]}
+    size = data.get("size")
+    if size is not None:
+        if not isinstance(size, str):
+            raise invalid("'size' must be a string such as 1024x1024.", "size")
+        ratio = size_to_aspect_ratio(size)
+        if ratio:
+            chat["image_config"] = {"aspect_ratio": ratio}
+    return parse_request(ChatCompletionRequest, chat), n
+
+
+async def images_generations(request: web.Request) -> web.StreamResponse:
+    from proxy import keys
+    from proxy.handlers.chat import make_context, read_json, resolve_route, write_json
+
+    body, n = _images_request(await read_json(request))
+    request["model"] = body.model
+    route = resolve_route(request.app, body.model)
+    request["route"] = route.pattern or route.model
+    if route.modality != MODALITY:
+        raise invalid(f"'{body.model}' is not an image model (modality {route.modality}); use e.g. {DEFAULT_MODEL}.",
+                      "model", code="model_not_supported")
+    pipeline = request.app[keys.PIPELINE]
+
+    async def one():
+        context = make_context(request, route, stream=False)
+        call = pipeline.translate(route, body, context)
+        submitted = await pipeline.submit(route, call, context)
+        return await pipeline.finish(route, call, submitted, context)
+
+    replies = await asyncio.gather(*(one() for _ in range(n)))
+    data, usage = [], {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
+    for reply in replies:
+        for completion in reply if isinstance(reply, list) else [reply]:
+            for image in completion.message.get("images") or []:
+                data.append({"b64_json": image["image_url"]["url"].partition(";base64,")[2]})
+            for key, source in (("input_tokens", "prompt_tokens"), ("output_tokens", "completion_tokens"),
+                                ("total_tokens", "total_tokens")):
+                usage[key] += (completion.usage or {}).get(source, 0)
+    return await write_json(request, {"created": int(time.time()), "data": data, "usage": usage})
+
+
+@hookimpl
+def genproxy_web_routes():
+    return [("POST", "/v1/images/generations", images_generations)]
