@@ -64,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     routes = sub.add_parser("routes", help="check a routes file and print its table",
                             description="Load and validate a routes file, then print model -> modality, upstream, target.")
     routes.add_argument("--routes", type=Path, default=Path("routes.yaml"))
+
+    credentials = sub.add_parser("credentials", help="list the upstream credentials and their state (no secrets)",
+                                 description="List the credentials genproxy would use: API keys (GEMINI_API_KEY), "
+                                             "token files in GENPROXY_AUTH_DIR, the Vertex service account. "
+                                             "Shows id, kind, upstreams, email, project, expiry; never a secret.")
+    credentials.add_argument("--config", type=Path, help="YAML settings file (environment variables win over it)")
+    credentials.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
 
@@ -161,6 +168,29 @@ def _routes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _credentials(args: argparse.Namespace) -> int:
+    from proxy.credentials import CredentialStore
+
+    settings = load_settings(args.config)
+    store = CredentialStore(settings).load()
+    rows = store.describe()
+    skipped = [{"file": str(path), "reason": reason} for path, reason in sorted(store.skipped.items())]
+    if args.json:
+        print(json.dumps({"auth_dir": str(settings.auth_dir), "credentials": rows, "skipped": skipped}, indent=2))
+        return 0
+    print(f"auth dir: {settings.auth_dir}")
+    if not rows:
+        print("no credentials: set GEMINI_API_KEY or put CCS token files in GENPROXY_AUTH_DIR")
+    for row in rows:
+        cooling = ", ".join(f"{k} until {v}" for k, v in (row["cooling_until"] or {}).items()) or "-"
+        print(f"{row['id']:<40} {row['kind']:<16} upstreams: {','.join(row['upstreams']):<26} "
+              f"email: {row['email'] or '-'}  project: {row['project'] or '-'}  expiry: {row['expiry'] or '-'}  "
+              f"cooling: {cooling}")
+    for item in skipped:
+        print(f"skipped {item['file']}: {item['reason']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -172,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
             return _plugins(args)
         if args.command == "routes":
             return _routes(args)
+        if args.command == "credentials":
+            return _credentials(args)
     except (ConfigError, RoutesError, PluginError) as exc:
         print(f"genproxy: {exc}", file=sys.stderr)
         return 2

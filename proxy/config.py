@@ -39,6 +39,7 @@ class Settings(BaseModel):
     codeassist_base_url: str = GOOGLE_CODEASSIST_BASE_URL
     auth_dir: Path = Field(Path("~/.ccs/cliproxy/auth"), description="CCS OAuth token folder (GENPROXY_AUTH_DIR)")
     token_uri: str | None = Field(None, description="Override of the OAuth token endpoint (tests, emulator)")
+    auth_dir_poll_interval: float = Field(1.0, gt=0, description="Seconds between checks of the auth dir for changes")
     routes_file: Path = Path("routes.yaml")
     routes_reload_interval: float = Field(1.0, gt=0)
     data_dir: Path = Path("~/.local/share/genproxy")

@@ -4,21 +4,34 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
-from proxy.credentials import Credential, CredentialPool
+from proxy.credentials import AUTH_FAILURE_COOLDOWN, Credential, CredentialPool, CredentialUnavailable
+from proxy.credentials.base import STALE_TOKEN_COOLDOWN
 from proxy.errors import ApiError
-from proxy.upstreams.errors import google_error, malformed_reply, upstream_timeout, upstream_unreachable
+from proxy.upstreams.errors import (
+    KEY_REFUSED_REASONS,
+    google_error,
+    google_error_reason,
+    malformed_reply,
+    upstream_timeout,
+    upstream_unreachable,
+)
 
 log = logging.getLogger("genproxy.upstream")
 
-GOOGLE_DOMAINS = ("googleapis.com", "googleusercontent.com")
+#: besides the configured base URL's host, credentials may go to Google's API hosts (https only).
+#: Not googleusercontent.com: downloads redirected there are signed URLs that need no credentials.
+GOOGLE_DOMAINS = ("googleapis.com",)
 MAX_REDIRECTS = 5
+
+UrlFor = Callable[[Credential], str]
+BodyFor = Callable[[Credential], dict]
 
 
 @dataclass
@@ -69,9 +82,12 @@ class Upstream:
 
     # -- sending --
     def trusted(self, url: str) -> bool:
-        """Credentials go only to the configured host and Google's own domains."""
-        host = (urlsplit(url).hostname or "").lower()
-        return host in self._trusted_hosts or any(host == d or host.endswith("." + d) for d in GOOGLE_DOMAINS)
+        """Credentials go only to the configured host and (over https) Google's API hosts."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if host in self._trusted_hosts:
+            return True
+        return parts.scheme == "https" and any(host == d or host.endswith("." + d) for d in GOOGLE_DOMAINS)
 
     async def extra_headers(self, credential: Credential) -> dict[str, str]:
         return {}
@@ -81,49 +97,107 @@ class Upstream:
         headers.update(await self.extra_headers(credential))
         return headers
 
-    async def send_json(self, method: str, url: str, body: dict | None = None,
+    async def send_json(self, method: str, url: str | UrlFor, body: dict | BodyFor | None = None,
                         credential_id: str | None = None) -> tuple[dict, Credential]:
         """Send with the pool's next credential; on 429/401/403 try the next one.
 
         With ``credential_id`` the call is pinned to that credential (operations
-        belong to the project that created them).
+        belong to the project that created them). ``url`` and ``body`` may be functions of
+        the credential (a project id in the path or body).
+        """
+        resp, credential, target = await self._open(method, url, body, credential_id, self.timeout)
+        try:
+            raw = await resp.read()
+        except asyncio.TimeoutError:
+            raise upstream_timeout(self.name, url_path(target)) from None
+        except aiohttp.ClientError as exc:
+            raise upstream_unreachable(self.name, exc) from None
+        finally:
+            resp.release()
+        try:
+            return json.loads(raw), credential
+        except ValueError:
+            raise malformed_reply(self.name, url_path(target)) from None
+
+    async def _open(self, method: str, url: str | UrlFor, body: dict | BodyFor | None, credential_id: str | None,
+                    timeout: aiohttp.ClientTimeout) -> tuple[aiohttp.ClientResponse, Credential, str]:
+        """Send until one credential gets a 2xx; returns the open response (the caller releases it).
+
+        429 cools the credential down (Google's RetryInfo, else backoff), 401/403 and a refused
+        API key take it out longer; the request then goes to the next credential. When none is
+        left, the client gets the last upstream error (429 with Retry-After if all are cooling).
         """
         tried: set[str] = set()
+        last_error: ApiError | None = None
+        quota_error: ApiError | None = None
         while True:
-            credential = self._pinned(credential_id) if credential_id else self.pool.pick(exclude=tried)
+            if credential_id:
+                if credential_id in tried:
+                    credential = None
+                else:
+                    credential = self._pinned(credential_id)
+            elif not tried:
+                credential = self.pool.pick()
+            else:
+                credential = self.pool.next_ready(exclude=tried)
+            if credential is None:
+                assert last_error is not None
+                if quota_error is not None and not credential_id and not self.pool.any_ready():
+                    wait = self.pool.retry_after()
+                    quota_error.headers["Retry-After"] = str(wait)
+                    quota_error.message += f" Every credential of the {self.name} upstream is cooling down; retry in {wait} s."
+                    raise quota_error
+                raise last_error
             tried.add(credential.id)
             try:
-                async with self.session.request(method, url, json=body, headers=await self.headers_for(credential),
-                                                timeout=self.timeout, allow_redirects=False) as resp:
-                    raw = await resp.read()
-                    status, retry_after = resp.status, _retry_after(resp)
+                headers = await self.headers_for(credential)
+                target = url(credential) if callable(url) else url
+                payload = body(credential) if callable(body) else body
+            except CredentialUnavailable as exc:
+                log.warning("%s upstream: credential %s unavailable: %s", self.name, credential.id, exc.message)
+                self.pool.report_auth_failure(credential, AUTH_FAILURE_COOLDOWN if exc.permanent else 60.0)
+                last_error = exc
+                continue
+            if not self.trusted(target):
+                raise ApiError(502, f"Refusing to send credentials of the {self.name} upstream to "
+                                    f"{urlsplit(target).hostname}: not a configured Google host.",
+                               code="untrusted_upstream_host")
+            try:
+                resp = await self.session.request(method, target, json=payload, headers=headers,
+                                                  timeout=timeout, allow_redirects=False)
             except asyncio.TimeoutError:
-                raise upstream_timeout(self.name, url_path(url)) from None
+                raise upstream_timeout(self.name, url_path(target)) from None
             except aiohttp.ClientError as exc:
                 raise upstream_unreachable(self.name, exc) from None
-            if status < 400:
+            status = resp.status
+            if status < 300:
                 self.pool.report_success(credential)
-                try:
-                    return json.loads(raw), credential
-                except ValueError:
-                    raise malformed_reply(self.name, url_path(url)) from None
-            err = google_error(self.name, status, raw, retry_after)
-            log.warning("%s %s -> %s with credential %s", method, url_path(url), status, credential.id)
+                return resp, credential, target
+            try:
+                raw = await resp.read()
+            except (asyncio.TimeoutError, aiohttp.ClientError):
+                raw = b""
+            finally:
+                resp.release()
+            if status < 400:
+                raise ApiError(502, f"The {self.name} upstream answered {url_path(target)} with an unexpected "
+                                    f"redirect (HTTP {status}); not followed.", code="upstream_redirect")
+            err = google_error(self.name, status, raw, _retry_after(resp))
+            log.warning("%s %s -> %s with credential %s", method, url_path(target), status, credential.id)
             if status == 429:
+                quota_error = err
                 self.pool.report_quota(credential, _retry_seconds(err))
-            elif status in (401, 403):
+            elif status == 401 or (status == 400 and google_error_reason(raw) in KEY_REFUSED_REASONS):
+                if credential.refreshable:
+                    credential.invalidate()  # maybe revoked early: the next use refreshes it first
+                    self.pool.report_auth_failure(credential, STALE_TOKEN_COOLDOWN)
+                else:
+                    self.pool.report_auth_failure(credential)
+            elif status == 403:
                 self.pool.report_auth_failure(credential)
             else:
                 raise err
-            if credential_id or len(tried) >= len(self.pool):
-                if status == 429:
-                    # Every credential was tried: tell the client when one is free again.
-                    try:
-                        self.pool.pick()
-                    except ApiError as cooling:
-                        if cooling.status == 429:
-                            err.headers["Retry-After"] = cooling.headers["Retry-After"]
-                raise err
+            last_error = err
 
     def _pinned(self, credential_id: str) -> Credential:
         credential = self.pool.get(credential_id)
@@ -132,44 +206,58 @@ class Upstream:
                            code="credential_gone")
         return credential
 
-    async def stream_sse(self, url: str, body: dict) -> AsyncIterator[dict]:
-        """POST and yield each `data:` event of the SSE reply as it arrives."""
-        credential = self.pool.pick()
+    async def stream_sse(self, url: str | UrlFor, body: dict | BodyFor,
+                         unwrap: Callable[[dict], dict] | None = None) -> AsyncIterator[dict]:
+        """POST and yield each `data:` event of the SSE reply as it arrives.
+
+        Failover (429/401/403) happens before the first event; once events flow, the stream
+        belongs to that credential.
+        """
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=15, sock_read=self.timeout.total)
+        resp, _, target = await self._open("POST", url, body, None, timeout)
         try:
-            async with self.session.post(url, json=body, headers=await self.headers_for(credential),
-                                         timeout=timeout, allow_redirects=False) as resp:
-                if resp.status >= 400:
-                    err = google_error(self.name, resp.status, await resp.read(), _retry_after(resp))
-                    if resp.status == 429:
-                        self.pool.report_quota(credential, _retry_seconds(err))
-                    raise err
-                self.pool.report_success(credential)
-                async for line in resp.content:
-                    line = line.strip()
-                    if not line.startswith(b"data:"):
-                        continue
-                    payload = line[5:].strip()
-                    if payload == b"[DONE]":
-                        return
-                    try:
-                        yield json.loads(payload)
-                    except ValueError:
-                        raise malformed_reply(self.name, "stream event") from None
+            async for line in resp.content:
+                line = line.strip()
+                if not line.startswith(b"data:"):
+                    continue
+                payload = line[5:].strip()
+                if payload == b"[DONE]":
+                    return
+                try:
+                    event = json.loads(payload)
+                except ValueError:
+                    raise malformed_reply(self.name, "stream event") from None
+                yield unwrap(event) if unwrap else event
         except asyncio.TimeoutError:
-            raise upstream_timeout(self.name, url_path(url)) from None
+            raise upstream_timeout(self.name, url_path(target)) from None
         except aiohttp.ClientPayloadError:
             raise ApiError(502, f"The {self.name} upstream closed the stream early.", code="upstream_stream_broken") from None
         except aiohttp.ClientError as exc:
             raise upstream_unreachable(self.name, exc) from None
+        finally:
+            resp.release()
 
     @asynccontextmanager
     async def download(self, uri: str, credential_id: str | None = None, max_bytes: int | None = None):
-        """Open a media download, following redirects by hand so credentials never leave Google's hosts."""
-        credential = self.pool.get(credential_id) if credential_id else (self.pool.pick() if len(self.pool) else None)
+        """Open a media download, following redirects by hand.
+
+        Credentials go with the first request only if its host is trusted, and along a redirect
+        only to that same host (same scheme): a signed URL on another host needs none, and must
+        not receive them.
+        """
+        credential = self.pool.get(credential_id) if credential_id else None
+        if credential is None and len(self.pool):
+            credential = self.pool.next_ready() or self.pool.all()[0]
         url = uri
+        parts = urlsplit(uri)
+        credential_origin = (parts.scheme, (parts.hostname or "").lower(), parts.port) if self.trusted(uri) else None
         for _ in range(MAX_REDIRECTS + 1):
-            headers = await self.headers_for(credential) if credential and self.trusted(url) else {}
+            parts = urlsplit(url)
+            origin = (parts.scheme, (parts.hostname or "").lower(), parts.port)
+            try:
+                headers = await self.headers_for(credential) if credential and origin == credential_origin else {}
+            except CredentialUnavailable as exc:
+                raise exc from None
             timeout = aiohttp.ClientTimeout(total=None, sock_connect=15, sock_read=self.timeout.total)
             try:
                 resp = await self.session.get(url, headers=headers, timeout=timeout, allow_redirects=False)

@@ -6,7 +6,20 @@ import re
 
 from proxy.errors import ApiError
 
-_STATUS_MAP = {400: 400, 401: 401, 403: 403, 404: 404, 409: 409, 413: 413, 429: 429}
+_STATUS_MAP = {400: 400, 403: 403, 404: 404, 409: 409, 413: 413, 429: 429}
+#: ErrorInfo reasons with which Google refuses an API key (HTTP 400): a credential problem, not the client's
+KEY_REFUSED_REASONS = {"API_KEY_INVALID", "API_KEY_EXPIRED", "API_KEY_SERVICE_BLOCKED"}
+
+
+def google_error_reason(raw: bytes) -> str | None:
+    """The ``reason`` of the first google.rpc.ErrorInfo detail, if any."""
+    try:
+        for detail in json.loads(raw)["error"].get("details") or []:
+            if str(detail.get("@type", "")).endswith("google.rpc.ErrorInfo") and detail.get("reason"):
+                return str(detail["reason"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return None
 
 
 def parse_google_error(status: int, raw: bytes) -> tuple[str, str | None, float | None]:
@@ -39,6 +52,10 @@ def google_error(upstream: str, status: int, raw: bytes, retry_after: float | No
             err.code = "rate_limit_exceeded"
             err.headers["Retry-After"] = str(max(1, int(retry or 1)))
         return err
+    if status == 401:
+        # The upstream refused the proxy's own credential: not the client's key, so not a 401.
+        return ApiError(502, f"The {label} refused the proxy's credentials: {message}", code="upstream_unauthenticated",
+                        type="upstream_error")
     return ApiError(502, f"The {label} failed with HTTP {status}: {message}", code="upstream_error")
 
 

@@ -1,20 +1,28 @@
 """Build the upstream backends of one app from the settings."""
 from __future__ import annotations
 
-import aiohttp
+import asyncio
+import contextlib
 
+import aiohttp
+from aiohttp import web
+
+from proxy import keys
 from proxy.config import Settings
-from proxy.credentials import CredentialPool, api_key_credential
+from proxy.credentials import CredentialStore
 from proxy.errors import ApiError
 from proxy.upstreams.base import Upstream
+from proxy.upstreams.codeassist import CodeAssistUpstream
 from proxy.upstreams.gemini import GeminiUpstream
+from proxy.upstreams.vertex import VertexUpstream
 
 
 class UpstreamRegistry:
     """The backend for each upstream name of routes.yaml."""
 
-    def __init__(self, upstreams: dict[str, Upstream]):
+    def __init__(self, upstreams: dict[str, Upstream], store: CredentialStore | None = None):
         self._upstreams = upstreams
+        self.store = store
 
     def get(self, name: str) -> Upstream:
         try:
@@ -27,11 +35,37 @@ class UpstreamRegistry:
         return self._upstreams.items()
 
     def secrets(self) -> list[str]:
-        return [s for up in self._upstreams.values() for c in up.pool.all() for s in c.secrets()]
+        """Every secret in use now (refreshed tokens included): for log redaction."""
+        found = [s for up in self._upstreams.values() for c in up.pool.all() for s in c.secrets()]
+        if self.store is not None:
+            found += self.store.secrets()
+        return list(dict.fromkeys(found))
+
+    def describe(self) -> list[dict]:
+        """Each credential's state, without secrets."""
+        return self.store.describe() if self.store is not None else []
+
+    async def watch(self, interval: float) -> None:
+        if self.store is not None:
+            await self.store.watch(interval)
 
 
 def build_upstreams(settings: Settings, session: aiohttp.ClientSession) -> UpstreamRegistry:
-    gemini_pool = CredentialPool("gemini", [api_key_credential(k) for k in settings.gemini_api_keys])
+    store = CredentialStore(settings, session).load()
+    timeout = settings.upstream_timeout
     return UpstreamRegistry({
-        "gemini": GeminiUpstream(session, gemini_pool, settings.gemini_base_url, settings.upstream_timeout),
-    })
+        "gemini": GeminiUpstream(session, store.pools["gemini"], settings.gemini_base_url, timeout),
+        "vertex": VertexUpstream(session, store.pools["vertex"], settings.vertex_base_url, timeout,
+                                 location=settings.vertex_location, project=settings.vertex_project),
+        "codeassist": CodeAssistUpstream(session, store.pools["codeassist"], settings.codeassist_base_url, timeout),
+    }, store)
+
+
+async def watch_credentials(app: web.Application):
+    """cleanup_ctx: poll the auth dir while the app runs (after the entry that builds the upstreams)."""
+    registry = app[keys.UPSTREAMS]
+    task = asyncio.create_task(registry.watch(app[keys.SETTINGS].auth_dir_poll_interval))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -1,0 +1,72 @@
+"""Vertex AI (aiplatform): OAuth bearer (cloud-platform scope) from CCS token files or a service account.
+
+Base URL ``https://{location}-aiplatform.googleapis.com`` (``global``: no prefix), unless
+``settings.vertex_base_url`` overrides it. The project comes from ``settings.vertex_project``,
+else from the credential (a CCS file's ``project_id``, a service account's project).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from urllib.parse import quote
+
+import aiohttp
+
+from proxy.credentials import Credential, CredentialPool
+from proxy.errors import ApiError
+from proxy.upstreams.base import Operation, Upstream
+from proxy.upstreams.gemini import _operation_name
+
+_OPERATION = re.compile(r"projects/[^/]+/locations/[^/]+/publishers/google/models/[^/:]+/operations/[^/]+")
+
+
+def vertex_base_url(location: str) -> str:
+    if location == "global":
+        return "https://aiplatform.googleapis.com"
+    return f"https://{location}-aiplatform.googleapis.com"
+
+
+class VertexUpstream(Upstream):
+    name = "vertex"
+
+    def __init__(self, session: aiohttp.ClientSession, pool: CredentialPool, base_url: str | None, timeout: float = 120.0,
+                 *, location: str = "us-central1", project: str | None = None):
+        super().__init__(session, pool, base_url or vertex_base_url(location), timeout)
+        self.location = location
+        self.project = project
+
+    def _project(self, credential: Credential) -> str:
+        project = self.project or credential.project_id
+        if not project:
+            raise ApiError(503, f"No Google Cloud project for the vertex upstream with credential {credential.id}: "
+                                "set vertex_project in the config or use a token file with a project_id.",
+                           code="vertex_project_missing", type="service_unavailable")
+        return project
+
+    def _model_url(self, model: str, method: str):
+        def build(credential: Credential) -> str:
+            return (f"{self.base_url}/v1/projects/{quote(self._project(credential), safe='')}/locations/"
+                    f"{quote(self.location, safe='')}/publishers/google/models/{quote(model, safe='')}:{method}")
+        return build
+
+    async def generate_content(self, model: str, body: dict) -> dict:
+        reply, _ = await self.send_json("POST", self._model_url(model, "generateContent"), body)
+        return reply
+
+    def stream_generate_content(self, model: str, body: dict) -> AsyncIterator[dict]:
+        url = self._model_url(model, "streamGenerateContent")
+        return self.stream_sse(lambda c: url(c) + "?alt=sse", body)
+
+    async def predict_long_running(self, model: str, body: dict) -> Operation:
+        reply, credential = await self.send_json("POST", self._model_url(model, "predictLongRunning"), body)
+        return Operation(name=_operation_name(reply, self.name), credential_id=credential.id)
+
+    async def get_operation(self, model: str, name: str, credential_id: str | None) -> dict:
+        """POST ...:fetchPredictOperation {"operationName": name}, on the model path the name carries."""
+        if _OPERATION.fullmatch(name):
+            model_path = name.rsplit("/operations/", 1)[0]
+            url = f"{self.base_url}/v1/{model_path}:fetchPredictOperation"
+        else:
+            url = self._model_url(model, "fetchPredictOperation")
+        reply, _ = await self.send_json("POST", url, {"operationName": name}, credential_id=credential_id)
+        return reply
