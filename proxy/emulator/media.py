@@ -40,12 +40,16 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 def make_png(width: int, height: int, seed: str = "") -> bytes:
     """A real RGB PNG: a gradient tinted by a hash of ``seed``."""
     tint = hashlib.sha256(seed.encode()).digest()
+    reds = bytes((x * 255 // max(1, width - 1)) ^ tint[0] for x in range(width))
+    blues = bytes([tint[2]]) * width
+    row = bytearray(width * 3)
+    row[0::3] = reds
+    row[2::3] = blues
     rows = bytearray()
     for y in range(height):
+        row[1::3] = bytes([(y * 255 // max(1, height - 1)) ^ tint[1]]) * width
         rows.append(0)  # filter type None
-        g = (y * 255 // max(1, height - 1)) ^ tint[1]
-        for x in range(width):
-            rows += bytes(((x * 255 // max(1, width - 1)) ^ tint[0], g, tint[2]))
+        rows += row
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
