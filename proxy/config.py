@@ -27,7 +27,8 @@ def _split_csv(value):
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    # validate_default: the defaults too go through the validators (so "~" in a default path is expanded).
+    model_config = ConfigDict(extra="forbid", frozen=False, validate_default=True)
 
     api_keys: list[str] = Field(default_factory=list, description="Client keys accepted by /v1/* (GENPROXY_API_KEYS)")
     gemini_api_keys: list[str] = Field(default_factory=list, description="Upstream Gemini API keys (GEMINI_API_KEY)")

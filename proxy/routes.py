@@ -80,6 +80,10 @@ def parse_routes(text: str, source: str, modalities: set[str]) -> list[RouteSpec
         raise RoutesError(f"{source}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("routes"), list):
         raise RoutesError(f"{source}: expected a top-level 'routes:' list")
+    for key in raw:
+        if key not in ("routes", "__line__"):
+            raise RoutesError(f"{source}: line {_line_of_key(text, key)}: unknown top-level key '{key}' "
+                              "(the file holds one key, 'routes')")
     specs: list[RouteSpec] = []
     seen: dict[str, int] = {}
     for index, entry in enumerate(raw["routes"]):
@@ -106,6 +110,23 @@ def parse_routes(text: str, source: str, modalities: set[str]) -> list[RouteSpec
     return specs
 
 
+def _line_of_key(text: str, key) -> str:
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.startswith((f"{key}:", f"'{key}':", f'"{key}":')):
+            return str(number)
+    return "?"
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise RoutesError(f"{path}: cannot read routes file: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise RoutesError(f"{path}: line {line}: not UTF-8 text") from None
+
+
 def _is_pattern(name: str) -> bool:
     return any(ch in name for ch in "*?[")
 
@@ -125,22 +146,20 @@ class RouteTable:
 
     @classmethod
     def load(cls, path: Path, modalities: set[str]) -> "RouteTable":
-        try:
-            text = path.read_text()
-        except OSError as exc:
-            raise RoutesError(f"{path}: cannot read routes file: {exc.strerror}") from None
-        return cls(parse_routes(text, str(path), modalities), path, modalities)
+        return cls(parse_routes(_read(path), str(path), modalities), path, modalities)
 
     def _install(self, specs: list[RouteSpec]) -> None:
         exact = {s.model: s for s in specs if not _is_pattern(s.model)}
         patterns = [s for s in specs if _is_pattern(s.model)]
         self._exact, self._patterns, self.specs = exact, patterns, specs
 
-    def _stat(self) -> float | None:
+    def _stat(self) -> tuple[int, int] | None:
+        """The file's change signature: mtime and size (a rewrite within one mtime tick usually changes the size)."""
         try:
-            return self.path.stat().st_mtime_ns if self.path else None
+            stat = self.path.stat() if self.path else None
         except OSError:
             return None
+        return (stat.st_mtime_ns, stat.st_size) if stat else None
 
     def resolve(self, model: str) -> Route | None:
         spec = self._exact.get(model)
@@ -156,7 +175,8 @@ class RouteTable:
         return [s for s in self.specs if s.listed and not _is_pattern(s.model)]
 
     def suggestions(self, model: str, limit: int = 5) -> list[str]:
-        names = [s.model for s in self.specs]
+        # What /v1/models shows: hidden routes stay hidden, globs are not model names.
+        names = [s.model for s in self.listed_models()]
         close = [n for n in names if n.split("-")[0] == model.split("-")[0]]
         return (close or names)[:limit]
 
@@ -167,8 +187,8 @@ class RouteTable:
             return False
         self._mtime = mtime
         try:
-            specs = parse_routes(self.path.read_text(), str(self.path), self.modalities)
-        except (RoutesError, OSError) as exc:
+            specs = parse_routes(_read(self.path), str(self.path), self.modalities)
+        except RoutesError as exc:
             log.error("routes file changed but was not loaded, keeping the previous table: %s", exc)
             return False
         self._install(specs)
@@ -178,4 +198,7 @@ class RouteTable:
     async def watch(self, interval: float) -> None:
         while True:
             await asyncio.sleep(interval)
-            self.reload_if_changed()
+            try:
+                self.reload_if_changed()
+            except Exception:  # the watcher must outlive any one bad edit
+                log.exception("checking %s for changes failed; will try again", self.path)
