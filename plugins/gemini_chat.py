@@ -7,7 +7,7 @@ Replies: candidates -> assistant messages (``content``, ``reasoning_content``, `
 ``images``), ``finishReason`` -> ``finish_reason``, ``usageMetadata`` -> ``usage``; streamed
 events -> :class:`Delta`.
 
-Decisions (see the README's plugin section):
+Decisions:
 - JSON schemas are sent as ``responseJsonSchema`` / ``parametersJsonSchema`` (Gemini's fields that
   take JSON Schema as is, ``additionalProperties`` included) rather than the OpenAPI-subset
   ``responseSchema`` / ``parameters``, which reject what OpenAI's strict schemas contain.

@@ -183,3 +183,17 @@ async def test_upstream_errors_keep_their_status(proxy, emulator):
     status, body = await post(proxy, chat(MODEL, "x [emulate:quota]"))
     assert status == 429
     assert_openai_error(body, code="rate_limit_exceeded")
+
+
+async def test_several_candidates_become_several_choices():
+    from plugins import gemini_chat
+
+    reply = {"candidates": [
+        {"index": 1, "finishReason": "MAX_TOKENS", "content": {"role": "model", "parts": [{"text": "b"}]}},
+        {"index": 0, "finishReason": "STOP", "content": {"role": "model", "parts": [{"text": "a"}]}}],
+        "usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": 2, "totalTokenCount": 5}}
+    first, second = gemini_chat.completions(reply)
+    assert (first.message["content"], first.finish_reason) == ("a", "stop")
+    assert (second.message["content"], second.finish_reason) == ("b", "length")
+    assert first.usage == {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5,
+                           "completion_tokens_details": {"reasoning_tokens": 0}}
