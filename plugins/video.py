@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import time
+from dataclasses import asdict
 from collections.abc import AsyncIterator
 
 from proxy.hookspecs import (ApiError, Completion, PollStatus, RequestContext, Submitted, UpstreamCall, hookimpl)
@@ -30,7 +31,7 @@ def genproxy_translate(route, request, context: RequestContext) -> UpstreamCall 
     if route.modality != MODALITY:
         return None
     body, job = build_body(request, route.target, route.model, route.defaults, vertex=route.upstream == "vertex")
-    return UpstreamCall(body=body, notes={"job": job})
+    return UpstreamCall(body=body, notes={"job": asdict(job)})
 
 
 @hookimpl
@@ -42,7 +43,8 @@ def genproxy_submit(route, call: UpstreamCall, context: RequestContext):
 
 async def _submit(route, call: UpstreamCall, context: RequestContext) -> Submitted:
     operation = await context.upstream.predict_long_running(route.target, call.body)
-    call.notes.update(started=time.monotonic(), operation=operation.name, credential_id=operation.credential_id)
+    # Notes are stored with the job (JSON), so a restarted proxy can finish it.
+    call.notes.update(started=time.time(), operation=operation.name, credential_id=operation.credential_id)
     return Submitted(operation=operation.name, credential_id=operation.credential_id)
 
 
@@ -65,11 +67,11 @@ def genproxy_respond(route, result, call: UpstreamCall, context: RequestContext)
 
 
 async def _respond(route, result: dict, call: UpstreamCall, context: RequestContext) -> Completion:
-    job: VideoJob = call.notes["job"]
+    job = VideoJob(**call.notes["job"])
     operation = call.notes.get("operation") or result.get("name")
     samples = samples_of(result, job_id=operation)
     stored = [await _store(sample, call.notes.get("credential_id"), context, operation) for sample in samples]
-    taken = time.monotonic() - call.notes.get("started", time.monotonic())
+    taken = time.time() - call.notes.get("started", time.time())
     videos = []
     for index, (sample, media) in enumerate(zip(samples, stored)):
         item = {"type": "video_url", "video_url": {"url": media.stream()}, "index": index,

@@ -13,12 +13,15 @@ from proxy.config import Settings
 from proxy.errors import error_middleware
 from proxy.handlers.chat import chat_completions
 from proxy.handlers.models import healthz, list_models
+from proxy.hookspecs import RequestContext
+from proxy.jobs import JobRunner, JobStore
 from proxy.media_store import MediaStore
 from proxy.middleware import add_request_id_header, auth_middleware, request_log_middleware
 from proxy.pipeline import Pipeline, PollPolicy
 from proxy.plugins import build_plugin_manager, declared_modalities
+from proxy.redact import install_query_redaction
 from proxy.routes import RouteTable
-from proxy.upstreams.registry import build_upstreams
+from proxy.upstreams.registry import build_upstreams, watch_credentials
 
 
 async def _http_session(app: web.Application):
@@ -39,8 +42,36 @@ async def _watch_routes(app: web.Application):
         await task
 
 
+async def _jobs(app: web.Application):
+    settings = app[keys.SETTINGS]
+    store = JobStore(settings.data_dir / "jobs.sqlite3")
+    await store.open()
+
+    def context_for(route, client_key_id):
+        return RequestContext(request_id=f"job-resume", upstream=app[keys.UPSTREAMS].get(route.upstream),
+                              client_key_id=client_key_id, settings=settings, media=app[keys.MEDIA_STORE])
+
+    runner = JobRunner(store, app[keys.PIPELINE], app[keys.MEDIA_STORE], settings, context_for)
+    app[keys.JOB_STORE], app[keys.JOB_RUNNER] = store, runner
+    await runner.resume()
+    cleanup = asyncio.create_task(_remove_expired_media(runner, settings.cleanup_interval))
+    yield
+    cleanup.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await cleanup
+    await runner.close()
+    await store.close()
+
+
+async def _remove_expired_media(runner: JobRunner, interval: float) -> None:
+    while True:
+        await runner.remove_expired_media()
+        await asyncio.sleep(interval)
+
+
 def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.Application:
     """Build the proxy. ``plugins`` are registered after the entry-point plugins (tests, embedding)."""
+    install_query_redaction()  # aiohttp's access log writes ?key=... otherwise
     pm = build_plugin_manager(plugins)
     table = RouteTable.load(settings.routes_file, set(declared_modalities(pm)))
 
@@ -54,7 +85,9 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
                                                  max_delay=settings.poll_max_delay,
                                                  deadline=settings.video_deadline, retries=settings.poll_retries))
     app.cleanup_ctx.append(_http_session)
+    app.cleanup_ctx.append(watch_credentials)
     app.cleanup_ctx.append(_watch_routes)
+    app.cleanup_ctx.append(_jobs)
     app.on_response_prepare.append(add_request_id_header)
 
     app.router.add_get("/healthz", healthz)

@@ -9,6 +9,7 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from proxy.config import Settings
+    from proxy.jobs import JobRunner, JobStore
     from proxy.media_store import MediaStore
     from proxy.pipeline import Pipeline
     from proxy.routes import RouteTable
@@ -21,3 +22,5 @@ HTTP_SESSION: web.AppKey[aiohttp.ClientSession] = web.AppKey("http_session", aio
 UPSTREAMS: web.AppKey["UpstreamRegistry"] = web.AppKey("upstreams")
 PIPELINE: web.AppKey["Pipeline"] = web.AppKey("pipeline")
 MEDIA_STORE: web.AppKey["MediaStore"] = web.AppKey("media_store")
+JOB_STORE: web.AppKey["JobStore"] = web.AppKey("job_store")
+JOB_RUNNER: web.AppKey["JobRunner"] = web.AppKey("job_runner")

@@ -12,6 +12,7 @@ class MediaStream:
     mime_type: str
     open_chunks: Callable[[], AsyncIterator[bytes]]
     size: int | None = None
+    sha256: str | None = None
 
     def data_uri_prefix(self) -> str:
         return f"data:{self.mime_type};base64,"

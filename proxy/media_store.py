@@ -28,7 +28,8 @@ class StoredMedia:
     mime_type: str
 
     def stream(self) -> MediaStream:
-        return MediaStream(mime_type=self.mime_type, open_chunks=lambda: read_chunks(self.path), size=self.size)
+        return MediaStream(mime_type=self.mime_type, open_chunks=lambda: read_chunks(self.path), size=self.size,
+                           sha256=self.sha256)
 
 
 async def read_chunks(path: Path, size: int = CHUNK) -> AsyncIterator[bytes]:

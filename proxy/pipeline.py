@@ -63,15 +63,16 @@ class Pipeline:
         return await pending
 
     async def poll_until_done(self, route: Route, submitted: Submitted, context: RequestContext,
-                              on_progress: ProgressCallback | None = None) -> Any:
+                              on_progress: ProgressCallback | None = None, deadline: float | None = None) -> Any:
         """Check the operation with backoff and jitter until it is done or the deadline passes."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.policy.deadline
+        limit = deadline or self.policy.deadline
+        deadline = loop.time() + limit
         delay, failures, last_progress = self.policy.initial_delay, 0, None
         while True:
             remaining = deadline - loop.time()
             if remaining <= 0:
-                raise ApiError(504, f"The video is still being generated after {self.policy.deadline:.0f} s. "
+                raise ApiError(504, f"The operation is still running after {limit:.0f} s. "
                                     f"Job id: {submitted.operation}. Fetch the result later with that id.",
                                code="generation_timeout", param=None)
             await asyncio.sleep(min(self.policy.jittered(delay), remaining))

@@ -135,9 +135,12 @@ def build_body(request: ChatCompletionRequest, route_target: str, route_model: s
                          has_last_frame=config.last_frame is not None, references=len(references),
                          has_video=bool(videos), vertex=vertex)
     has_image_input = bool(images) or config.last_frame is not None or bool(references)
-    if config.person_generation == "allow_all" and has_image_input:
-        raise invalid("With image inputs Veo accepts person_generation allow_adult or dont_allow.",
-                      "video_config.person_generation")
+    if config.person_generation is not None:
+        allowed = _person_generation_allowed(limits, has_image_input, vertex)
+        if config.person_generation not in allowed:
+            inputs = "with image inputs" if has_image_input else "for text-to-video"
+            raise invalid(f"{route_model} accepts person_generation {', '.join(allowed)} {inputs}; "
+                          f"got '{config.person_generation}'.", "video_config.person_generation")
     if config.generate_audio is not None and not vertex:
         raise invalid("generate_audio is a Vertex AI parameter; the Gemini API makes audio with Veo 3 by default. "
                       "Route the model to the vertex upstream to set it.", "video_config.generate_audio")
@@ -173,6 +176,15 @@ def build_body(request: ChatCompletionRequest, route_target: str, route_model: s
     job = VideoJob(model=route_model, duration=config.duration_seconds, aspect_ratio=config.aspect_ratio,
                    resolution=config.resolution, videos=count, inputs=inputs)
     return {"instances": [instance], "parameters": parameters}, job
+
+
+def _person_generation_allowed(limits, has_image_input: bool, vertex: bool) -> tuple[str, ...]:
+    """Google's rule: Veo 3 on the Gemini API takes allow_all for text and allow_adult for image inputs."""
+    if vertex:
+        return ("allow_adult", "dont_allow") if has_image_input else PERSON_GENERATION
+    if limits is None or limits.family == "veo-2.0":
+        return ("allow_adult", "dont_allow") if has_image_input else PERSON_GENERATION
+    return ("allow_adult",) if has_image_input else ("allow_all",)
 
 
 def _reference(ref: Any, index: int, vertex: bool) -> dict:

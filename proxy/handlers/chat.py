@@ -87,30 +87,21 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     shape = ChatCompletion(request["request_id"], body.model)
 
     call = pipeline.translate(route, body, context)
+    runner = request.app[keys.JOB_RUNNER]
     submitted = await pipeline.submit(route, call, context)
 
+    if submitted.operation:
+        job = await runner.track(route, call, submitted, context, summary=chat_summary(body, route))
+        deadline = request.app[keys.SETTINGS].video_deadline
+        if not body.stream:
+            return await write_json(request, shape.full([await runner.wait(job, deadline)]))
+        return await _stream_job(request, shape, runner, job, deadline,
+                                 bool(body.stream_options and body.stream_options.include_usage))
+
+    include_usage = bool(body.stream_options and body.stream_options.include_usage)
     if not body.stream:
         reply = await pipeline.finish(route, call, submitted, context)
         return await write_json(request, shape.full(await _collect(reply)))
-
-    include_usage = bool(body.stream_options and body.stream_options.include_usage)
-    if submitted.operation:
-        sse = await SseWriter.open(request)
-        request["status"] = 200
-
-        async def progress(status: str, percent: int | None) -> None:
-            await sse.send(shape.chunk({"role": "assistant"} if status == "queued" else {}, None,
-                                       genproxy={"job_id": submitted.operation, "status": status, "progress": percent}))
-
-        try:
-            async with sse.keepalive(request.app[keys.SETTINGS].keepalive_interval):
-                reply = await pipeline.finish(route, call, submitted, context, on_progress=progress)
-                await _stream_reply(sse, shape, reply, include_usage)
-        except ApiError as exc:
-            request["status"] = exc.status
-            await sse.send(exc.body())
-        await sse.done()
-        return sse.response
 
     reply = await pipeline.finish(route, call, submitted, context)
     deltas = _as_deltas(reply)
@@ -123,6 +114,42 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     except ApiError as exc:
         request["status"] = exc.status
         await sse.send(exc.body())
+    await sse.done()
+    return sse.response
+
+
+def chat_summary(body: ChatCompletionRequest, route: Route) -> dict:
+    """What a job remembers of the request (no images, no secrets)."""
+    config = body.extra("video_config") or {}
+    config = config if isinstance(config, dict) else {}
+    return {"prompt": body.prompt_text()[:2000], "seconds": config.get("duration_seconds", route.defaults.get("duration_seconds")),
+            "aspect_ratio": config.get("aspect_ratio", route.defaults.get("aspect_ratio")),
+            "resolution": config.get("resolution", route.defaults.get("resolution")), "source": "chat.completions"}
+
+
+async def _stream_job(request: web.Request, shape: "ChatCompletion", runner, job, deadline: float,
+                      include_usage: bool) -> web.StreamResponse:
+    """SSE for a long-running job: progress chunks and keep-alives, then the answer, then [DONE]."""
+    sse = await SseWriter.open(request)
+    request["status"] = 200
+
+    async def progress(current) -> None:
+        if current.status in ("queued", "in_progress"):
+            await sse.send(shape.chunk({}, None, genproxy={"job_id": current.id, "status": current.status,
+                                                           "progress": current.progress}))
+
+    await sse.send(shape.chunk({"role": "assistant"}, None,
+                               genproxy={"job_id": job.id, "status": job.status, "progress": job.progress}))
+    stop_listening = runner.listen(job.id, progress)
+    try:
+        async with sse.keepalive(request.app[keys.SETTINGS].keepalive_interval):
+            completion = await runner.wait(job, deadline)
+            await _stream_reply(sse, shape, completion, include_usage)
+    except ApiError as exc:
+        request["status"] = exc.status
+        await sse.send(exc.body())
+    finally:
+        stop_listening()
     await sse.done()
     return sse.response
 

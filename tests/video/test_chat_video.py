@@ -51,6 +51,7 @@ async def test_duration_as_string_or_number_goes_upstream_as_a_number(proxy, emu
     ("veo-3.1-fast-generate-preview", {"number_of_videos": 2}, "video_config.number_of_videos", "1 to 1"),
     ("veo-3.1-generate-preview", {"generate_audio": True}, "video_config.generate_audio", "Vertex"),
     ("veo-3.1-generate-preview", {"colour": "red"}, "video_config.colour", "not a known parameter"),
+    ("veo-3.1-generate-preview", {"person_generation": "dont_allow"}, "video_config.person_generation", "allow_all"),
 ])
 async def test_limits_are_checked_before_anything_is_sent_upstream(proxy, emulator, model, config, param, allowed):
     resp = await proxy.post(URL, json=video_request(model=model, **config), headers=AUTH)
@@ -177,7 +178,8 @@ async def test_deadline_is_a_504_naming_the_job(make_proxy):
     resp = await proxy.post(URL, json=video_request("A cat [emulate:delay=30]"), headers=AUTH)
     assert resp.status == 504
     error = assert_openai_error(await resp.json(), code="generation_timeout")
-    assert "operations/" in error["message"]
+    job_id = error["message"].split("Job id: ")[1].split(".")[0]
+    assert job_id.startswith("video_")
 
 
 async def test_a_download_cut_off_half_way_is_a_502_not_a_broken_video(proxy, emulator):
@@ -206,7 +208,8 @@ async def test_streaming_sends_progress_keepalives_then_the_video(make_proxy, em
     chunks = [_json.loads(e) for e in events[:-1]]
     progress = [c["genproxy"] for c in chunks if "genproxy" in c]
     assert progress and progress[0]["status"] == "queued"
-    assert all(p["job_id"].startswith("models/veo-3.1-generate-preview/operations/") for p in progress)
+    assert all(p["job_id"].startswith("video_") for p in progress)
+    assert any(p["status"] == "in_progress" for p in progress)
     assert ": keep-alive" in text
     final = chunks[-1]["choices"][0]
     assert final["finish_reason"] == "stop"

@@ -1,0 +1,216 @@
+"""Drive jobs to the end in background tasks, so a client that goes away or a restart loses nothing."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+
+from proxy.errors import ApiError
+from proxy.hookspecs import Completion, RequestContext, Submitted, UpstreamCall
+from proxy.jobs.store import Job, JobStore, new_job_id
+from proxy.media import MediaStream
+from proxy.media_store import MediaStore
+from proxy.pipeline import Pipeline
+from proxy.routes import Route
+
+log = logging.getLogger("genproxy.jobs")
+
+Listener = Callable[[Job], Awaitable[None]]
+
+
+def _strip_media(value, found: list[MediaStream]):
+    """The message with each MediaStream replaced by {"$media": i}, so it can be stored as JSON."""
+    if isinstance(value, MediaStream):
+        found.append(value)
+        return {"$media": len(found) - 1}
+    if isinstance(value, dict):
+        return {k: _strip_media(v, found) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strip_media(v, found) for v in value]
+    return value
+
+
+def _restore_media(value, streams: list[MediaStream]):
+    if isinstance(value, dict):
+        if set(value) == {"$media"}:
+            return streams[value["$media"]]
+        return {k: _restore_media(v, streams) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_restore_media(v, streams) for v in value]
+    return value
+
+
+def job_error(job: Job) -> ApiError:
+    error = job.error or {}
+    return ApiError(error.get("status", 502), error.get("message", "The job failed."), code=error.get("code"))
+
+
+class JobRunner:
+    def __init__(self, store: JobStore, pipeline: Pipeline, media: MediaStore, settings,
+                 make_context: Callable[[Route, str | None], RequestContext]):
+        self.store = store
+        self.pipeline = pipeline
+        self.media = media
+        self.settings = settings
+        self._make_context = make_context
+        self._tasks: dict[str, asyncio.Task] = {}
+        self._listeners: dict[str, list[Listener]] = {}
+
+    # -- starting and resuming --
+    async def track(self, route: Route, call: UpstreamCall, submitted: Submitted, context: RequestContext,
+                    summary: dict, idempotency_key: str | None = None) -> Job:
+        """Record a just-submitted operation, then poll it to the end in the background."""
+        job = Job(id=new_job_id(), client_key_id=context.client_key_id or "", model=route.model, route=asdict(route),
+                  operation=submitted.operation, credential_id=submitted.credential_id, summary=summary,
+                  notes=call.notes, idempotency_key=idempotency_key)
+        await self.store.insert(job)
+        log.info("job %s started: model=%s operation=%s", job.id, route.model, submitted.operation)
+        self._spawn(job, route, call, submitted, context)
+        return job
+
+    async def resume(self) -> int:
+        """Pick up the jobs a previous run left unfinished."""
+        resumed = 0
+        for job in await self.store.unfinished():
+            if not job.operation:
+                await self._fail(job, ApiError(502, "The proxy stopped before the upstream accepted this job.",
+                                               code="submit_interrupted"))
+                continue
+            route = Route(**job.route)
+            try:
+                context = self._make_context(route, job.client_key_id)
+            except ApiError as exc:
+                await self._fail(job, exc)
+                continue
+            call = UpstreamCall(body={}, notes=job.notes)
+            self._spawn(job, route, call, Submitted(operation=job.operation, credential_id=job.credential_id), context)
+            resumed += 1
+        if resumed:
+            log.info("resumed %d unfinished jobs", resumed)
+        return resumed
+
+    def _spawn(self, job: Job, route: Route, call: UpstreamCall, submitted: Submitted, context: RequestContext) -> None:
+        task = asyncio.create_task(self._drive(job, route, call, submitted, context), name=f"job-{job.id}")
+        self._tasks[job.id] = task
+        task.add_done_callback(lambda _t, job_id=job.id: self._tasks.pop(job_id, None))
+        # A failed job's exception is kept in the store; do not let asyncio log it as never retrieved.
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+    async def _drive(self, job: Job, route: Route, call: UpstreamCall, submitted: Submitted,
+                     context: RequestContext) -> Completion:
+        async def progress(status: str, percent: int | None) -> None:
+            changes = {"status": "in_progress" if status != "queued" else job.status}
+            if percent is not None:
+                changes["progress"] = max(0, min(99, int(percent)))
+            await self.store.update(job, **changes)
+            await self._notify(job)
+
+        try:
+            result = await self.pipeline.poll_until_done(route, submitted, context, progress,
+                                                         deadline=self.settings.job_timeout)
+            reply = await self.pipeline.respond(route, result, call, context)
+        except ApiError as exc:
+            await self._fail(job, exc)
+            raise
+        except asyncio.CancelledError:
+            raise  # shutting down: the job stays unfinished and is resumed at the next start
+        except Exception as exc:
+            log.exception("job %s failed unexpectedly", job.id)
+            error = ApiError(500, f"The job failed inside the proxy ({exc.__class__.__name__}).", code="internal_error")
+            await self._fail(job, error)
+            raise error from None
+        completion = reply[0] if isinstance(reply, list) else reply
+        streams: list[MediaStream] = []
+        message = _strip_media(completion.message, streams)
+        now = time.time()
+        await self.store.update(job, status="completed", progress=100, completed_at=now,
+                                expires_at=now + self.settings.media_ttl,
+                                result={"message": message, "finish_reason": completion.finish_reason,
+                                        "media": [{"sha256": s.sha256, "size": s.size, "mime_type": s.mime_type}
+                                                  for s in streams]})
+        log.info("job %s completed: %d media file(s)", job.id, len(streams))
+        await self._notify(job)
+        return completion
+
+    async def _fail(self, job: Job, exc: ApiError) -> None:
+        await self.store.update(job, status="failed", completed_at=time.time(),
+                                error={"status": exc.status, "code": exc.code, "message": exc.message})
+        log.info("job %s failed: %s %s", job.id, exc.status, exc.code)
+        await self._notify(job)
+
+    # -- watching --
+    def listen(self, job_id: str, listener: Listener) -> Callable[[], None]:
+        self._listeners.setdefault(job_id, []).append(listener)
+        return lambda: self._listeners.get(job_id, []).remove(listener) if listener in self._listeners.get(job_id, []) else None
+
+    async def _notify(self, job: Job) -> None:
+        for listener in list(self._listeners.get(job.id, [])):
+            try:
+                await listener(job)
+            except Exception as exc:  # a client that went away must not stop the job
+                log.debug("progress listener of job %s failed: %s", job.id, exc.__class__.__name__)
+                with contextlib.suppress(ValueError):
+                    self._listeners[job.id].remove(listener)
+
+    def running(self, job_id: str) -> bool:
+        return job_id in self._tasks
+
+    async def wait(self, job: Job, timeout: float) -> Completion:
+        """The job's answer; a 504 naming the job if it is not done in time (the job goes on)."""
+        task = self._tasks.get(job.id)
+        if task is not None:
+            try:
+                return await asyncio.wait_for(asyncio.shield(task), timeout)
+            except asyncio.TimeoutError:
+                raise ApiError(504, f"The video is still being generated after {timeout:.0f} s; the job goes on. "
+                                    f"Job id: {job.id}. Fetch it later with GET /v1/videos/{job.id} and "
+                                    f"GET /v1/videos/{job.id}/content.", code="generation_timeout") from None
+        fresh = await self.store.get(job.id)
+        if fresh is None:
+            raise ApiError(404, f"No job {job.id}.", code="job_not_found")
+        if fresh.status == "failed":
+            raise job_error(fresh)
+        if fresh.status != "completed":
+            raise ApiError(504, f"Job {job.id} is not running in this proxy.", code="job_not_running")
+        return self.completion_of(fresh)
+
+    def completion_of(self, job: Job) -> Completion:
+        """Rebuild a finished job's answer from the store; 404 once its media has expired."""
+        result = job.result or {}
+        streams = []
+        for media in result.get("media", []):
+            stored = self.media.find(media["sha256"], media["mime_type"])
+            if stored is None or (job.expires_at and job.expires_at <= time.time()):
+                raise ApiError(404, f"The result of job {job.id} has expired.", code="job_expired")
+            streams.append(stored.stream())
+        return Completion(message=_restore_media(result.get("message", {}), streams),
+                          finish_reason=result.get("finish_reason", "stop"))
+
+    async def close(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    # -- expiry --
+    async def remove_expired_media(self) -> list[str]:
+        """Delete media files no unexpired job points to; returns what it removed."""
+        in_use = await self.store.media_in_use(time.time())
+        removed = []
+        for job in await self.store.expired(time.time()):
+            for media in (job.result or {}).get("media", []):
+                if media["sha256"] in in_use:
+                    continue
+                stored = self.media.find(media["sha256"], media["mime_type"])
+                if stored is not None:
+                    with contextlib.suppress(FileNotFoundError):
+                        stored.path.unlink()
+                    removed.append(stored.path.name)
+        if removed:
+            log.info("removed %d expired media file(s): %s", len(removed), ", ".join(removed))
+        return removed
