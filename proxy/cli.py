@@ -125,7 +125,8 @@ async def _serve(args: argparse.Namespace) -> int:
               "or listen on 127.0.0.1", file=sys.stderr)
         return 2
     app = create_app(settings)
-    runner = web.AppRunner(app, access_log=None)
+    # Cancel a handler when its client leaves (streams stop their upstream call); video jobs are shielded.
+    runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
     await runner.setup()
     try:
         site = web.TCPSite(runner, args.host, args.port)
