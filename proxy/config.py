@@ -52,6 +52,11 @@ class Settings(BaseModel):
     poll_retries: int = Field(5, ge=0)
     keepalive_interval: float = Field(10.0, gt=0)
     max_download_bytes: int = Field(512 * 1024 * 1024, gt=0)
+    job_timeout: float = Field(3600.0, gt=0, description="Seconds a background job may poll before it fails")
+    media_ttl: float = Field(2 * 24 * 3600.0, gt=0, description="Seconds a generated video is kept (Google keeps 2 days)")
+    cleanup_interval: float = Field(3600.0, gt=0)
+    max_jobs_per_key: int = Field(16, ge=1, description="Unfinished video jobs one client key may have at once")
+    default_video_model: str = "veo-3.1-generate-preview"
 
     @field_validator("api_keys", "gemini_api_keys", mode="before")
     @classmethod
