@@ -1,6 +1,7 @@
 """Build the plugin manager: the hookspecs, every plugin of the `genproxy` entry-point group, a check."""
 from __future__ import annotations
 
+import importlib.metadata
 import logging
 from collections.abc import Iterable
 
@@ -25,14 +26,31 @@ def build_plugin_manager(extra_plugins: Iterable[object] = ()) -> pluggy.PluginM
     try:
         pm.load_setuptools_entrypoints(hookspecs.PROJECT)
     except Exception as exc:  # a broken third-party plugin must say which one
-        raise PluginError(f"a plugin of the '{hookspecs.PROJECT}' entry-point group failed to load: {exc!r}") from exc
+        raise PluginError(f"{_which_entry_point_failed(pm)} of the '{hookspecs.PROJECT}' entry-point group "
+                          f"failed to load: {exc!r}") from exc
     for plugin in extra_plugins:
-        pm.register(plugin)
+        try:
+            pm.register(plugin)
+        except pluggy.PluginValidationError as exc:  # e.g. a hookimpl argument the hookspec does not have
+            raise PluginError(f"plugin {type(plugin).__name__} does not fit the hook contract: {exc}") from None
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         raise PluginError(f"plugin {exc.plugin!r} implements an unknown hook: {exc}") from None
     return pm
+
+
+def _which_entry_point_failed(pm: pluggy.PluginManager) -> str:
+    """Name the entry point that does not load (pluggy's error does not say which one it was)."""
+    for dist in importlib.metadata.distributions():
+        for ep in dist.entry_points:
+            if ep.group != hookspecs.PROJECT or pm.get_plugin(ep.name) is not None:
+                continue
+            try:
+                ep.load()
+            except Exception:
+                return f"plugin '{ep.name}' ({ep.value}, distribution {dist.metadata['name']})"
+    return "a plugin"
 
 
 def declared_modalities(pm: pluggy.PluginManager) -> dict[str, str]:

@@ -2,9 +2,37 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 
 REDACTED = "[redacted]"
+
+# Query parameters that carry a secret: a client's ?key=, an OAuth access_token.
+_SECRET_QUERY = re.compile(r"([?&](?:key|api_key|access_token|token)=)[^&\s\"']*", re.IGNORECASE)
+ACCESS_LOGGERS = ("aiohttp.access", "aiohttp.server", "aiohttp.web")
+
+
+def redact_query(text: str) -> str:
+    return _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+class RedactQuerySecrets(logging.Filter):
+    """Blanks ?key=... in aiohttp's own log lines (its access log writes the whole request line)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact_query(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def install_query_redaction() -> None:
+    """Attach RedactQuerySecrets to aiohttp's loggers, once per process."""
+    for name in ACCESS_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactQuerySecrets) for f in logger.filters):
+            logger.addFilter(RedactQuerySecrets())
 
 
 class RedactSecrets(logging.Filter):

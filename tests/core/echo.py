@@ -2,7 +2,8 @@
 
 Prompt markers drive the failure paths the core must handle:
 ``boom`` (respond raises RuntimeError), ``slow`` (submit takes ``SLOW_SECONDS``),
-``stream`` (respond returns deltas), ``leak`` (logs the upstream key the way a careless plugin would not).
+``stream`` (respond returns deltas), ``upstream`` (submit calls the route's upstream; add an
+emulator fault marker such as ``[emulate:server-error]`` to make that call fail).
 """
 from __future__ import annotations
 
@@ -14,10 +15,14 @@ MODALITY = "echo"
 SLOW_SECONDS = 0.6
 
 
-async def _submit(call: UpstreamCall) -> Submitted:
-    if "slow" in call.body["prompt"]:
+async def _submit(call: UpstreamCall, context) -> Submitted:
+    prompt = call.body["prompt"]
+    if "slow" in prompt:
         await asyncio.sleep(SLOW_SECONDS)
-    return Submitted(result={"text": call.body["prompt"][::-1]})
+    if "upstream" in prompt:
+        # A real upstream call through the core's upstream client (the route's credential pool).
+        await context.upstream.generate_content("gemini-2.5-flash", {"contents": [{"role": "user", "parts": [{"text": prompt}]}]})
+    return Submitted(result={"text": prompt[::-1]})
 
 
 async def _deltas(text: str):
@@ -57,7 +62,7 @@ class EchoPlugin:
     def genproxy_submit(self, route, call, context):
         if route.modality != MODALITY:
             return None
-        return _submit(call)
+        return _submit(call, context)
 
     @hookimpl
     def genproxy_respond(self, route, result, call, context):
