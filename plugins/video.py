@@ -31,7 +31,7 @@ def genproxy_translate(route, request, context: RequestContext) -> UpstreamCall 
     if route.modality != MODALITY:
         return None
     body, job = build_body(request, route.target, route.model, route.defaults, vertex=route.upstream == "vertex")
-    return UpstreamCall(body=body, notes={"job": asdict(job)})
+    return UpstreamCall(body=body, long_running=True, notes={"job": asdict(job)})
 
 
 @hookimpl

@@ -49,6 +49,9 @@ class UpstreamCall:
 
     body: dict
     stream: bool = False
+    # True when submit starts an operation the core must poll (video): such requests become jobs.
+    long_running: bool = False
+    # Kept with the job as JSON, so a restarted proxy can finish it: plain values only.
     notes: dict = field(default_factory=dict)
 
 

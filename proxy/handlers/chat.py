@@ -88,6 +88,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
 
     call = pipeline.translate(route, body, context)
     runner = request.app[keys.JOB_RUNNER]
+    if call.long_running:
+        await runner.check_capacity(context.client_key_id or "")
     submitted = await pipeline.submit(route, call, context)
 
     if submitted.operation:

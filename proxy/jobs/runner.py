@@ -58,6 +58,7 @@ class JobRunner:
         self._make_context = make_context
         self._tasks: dict[str, asyncio.Task] = {}
         self._listeners: dict[str, list[Listener]] = {}
+        self._idempotency_locks: dict[tuple[str, str], asyncio.Lock] = {}
 
     # -- starting and resuming --
     async def track(self, route: Route, call: UpstreamCall, submitted: Submitted, context: RequestContext,
@@ -154,6 +155,41 @@ class JobRunner:
                 log.debug("progress listener of job %s failed: %s", job.id, exc.__class__.__name__)
                 with contextlib.suppress(ValueError):
                     self._listeners[job.id].remove(listener)
+
+    @contextlib.asynccontextmanager
+    async def idempotency_lock(self, client_key_id: str, key: str | None):
+        """Serialize creates that share an Idempotency-Key, so two racing retries pay once."""
+        if key is None:
+            yield
+            return
+        lock = self._idempotency_locks.setdefault((client_key_id, key), asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and not lock._waiters:  # noqa: SLF001 - drop idle locks
+                self._idempotency_locks.pop((client_key_id, key), None)
+
+    async def check_capacity(self, client_key_id: str) -> None:
+        cap = self.settings.max_jobs_per_key
+        if await self.store.count_unfinished(client_key_id) >= cap:
+            raise ApiError(429, f"This key already has {cap} videos in progress (the limit); wait for one to finish.",
+                           code="too_many_jobs", headers={"Retry-After": "10"})
+
+    async def delete(self, job: Job) -> None:
+        """Forget a job: stop polling it and drop its media unless another job shares the bytes."""
+        task = self._tasks.get(job.id)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.store.delete(job.id)
+        in_use = await self.store.media_in_use(time.time())
+        for media in (job.result or {}).get("media", []):
+            stored = self.media.find(media["sha256"], media["mime_type"])
+            if stored is not None and media["sha256"] not in in_use:
+                with contextlib.suppress(FileNotFoundError):
+                    stored.path.unlink()
 
     def running(self, job_id: str) -> bool:
         return job_id in self._tasks

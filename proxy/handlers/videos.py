@@ -1,0 +1,214 @@
+"""The OpenAI Videos API over the job store: create, retrieve, content, delete, list."""
+from __future__ import annotations
+
+import base64
+import re
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from proxy import keys
+from proxy.errors import ApiError, invalid
+from proxy.handlers.chat import make_context, read_json, resolve_route
+from proxy.jobs.runner import job_error
+from proxy.jobs.store import Job
+from proxy.models import ChatCompletionRequest, parse_request
+
+POLL_AFTER_MS = "2000"
+SIZES = {"1280x720": ("16:9", "720p"), "720x1280": ("9:16", "720p"), "1920x1080": ("16:9", "1080p"),
+         "1080x1920": ("9:16", "1080p"), "3840x2160": ("16:9", "4k"), "2160x3840": ("9:16", "4k")}
+SIZE_OF = {value: key for key, value in SIZES.items()}
+MAX_REFERENCE_BYTES = 20 * 1024 * 1024
+# genproxy's extra fields, passed on to the video plugin as video_config.
+EXTRA_FIELDS = ("negative_prompt", "seed", "person_generation", "number_of_videos", "generate_audio",
+                "enhance_prompt", "aspect_ratio", "resolution", "last_frame", "reference_images", "video")
+
+
+class VideoCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: str = Field(min_length=1)
+    model: str | None = None
+    seconds: int | None = None
+    size: str | None = None
+    input_reference: str | None = Field(None, description="a data URI (JSON); multipart sends a file part")
+    negative_prompt: str | None = None
+    seed: int | None = None
+    person_generation: str | None = None
+    number_of_videos: int | None = None
+    generate_audio: bool | None = None
+    enhance_prompt: bool | None = None
+    aspect_ratio: str | None = None
+    resolution: str | None = None
+    last_frame: str | None = None
+    reference_images: list[str] | None = None
+    video: str | None = None
+
+    @field_validator("seconds", mode="before")
+    @classmethod
+    def _seconds(cls, value):
+        if isinstance(value, str):
+            if not value.strip().isdigit():
+                raise ValueError("must be a whole number of seconds such as \"8\"")
+            return int(value)
+        return value
+
+    @field_validator("size")
+    @classmethod
+    def _size(cls, value):
+        if value is not None and value not in SIZES:
+            raise ValueError(f"must be one of {', '.join(SIZES)}")
+        return value
+
+
+async def _read_create(request: web.Request) -> VideoCreate:
+    if request.content_type.startswith("multipart/"):
+        fields: dict = {}
+        reader = await request.multipart()
+        async for part in reader:
+            if part.name == "input_reference" and part.filename is not None:
+                data = await part.read(decode=False)
+                if len(data) > MAX_REFERENCE_BYTES:
+                    raise invalid("input_reference is over 20 MB.", "input_reference")
+                mime = part.headers.get("Content-Type", "image/png").split(";")[0]
+                fields["input_reference"] = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+            elif part.name:
+                fields[part.name] = await part.text()
+        if "reference_images" in fields:
+            fields["reference_images"] = [fields["reference_images"]]
+        return parse_request(VideoCreate, fields)
+    return parse_request(VideoCreate, await read_json(request))
+
+
+def _as_chat(create: VideoCreate, model: str) -> ChatCompletionRequest:
+    content: list[dict] = [{"type": "text", "text": create.prompt}]
+    if create.input_reference:
+        content.append({"type": "image_url", "image_url": {"url": create.input_reference}})
+    config = {name: getattr(create, name) for name in EXTRA_FIELDS if getattr(create, name) is not None}
+    if create.size:
+        config["aspect_ratio"], config["resolution"] = SIZES[create.size]
+    if create.seconds is not None:
+        config["duration_seconds"] = create.seconds
+    return ChatCompletionRequest.model_validate({"model": model, "messages": [{"role": "user", "content": content}],
+                                                 "modalities": ["video", "text"], "video_config": config})
+
+
+def video_object(job: Job) -> dict:
+    summary = job.summary
+    size = SIZE_OF.get((summary.get("aspect_ratio") or "16:9", summary.get("resolution") or "720p"))
+    error = None
+    if job.status == "failed":
+        error = {"code": (job.error or {}).get("code") or "generation_failed", "message": (job.error or {}).get("message", "")}
+    return {"id": job.id, "object": "video", "model": job.model, "status": job.status, "progress": job.progress,
+            "created_at": int(job.created_at), "completed_at": int(job.completed_at) if job.completed_at else None,
+            "expires_at": int(job.expires_at) if job.expires_at else None,
+            "seconds": str(summary.get("seconds") or 8), "size": size or "1280x720", "prompt": summary.get("prompt", ""),
+            "remixed_from_video_id": None, "error": error}
+
+
+def _respond(job: Job, status: int = 200) -> web.Response:
+    headers = {"openai-poll-after-ms": POLL_AFTER_MS} if not job.finished else {}
+    return web.json_response(video_object(job), status=status, headers=headers)
+
+
+async def create_video(request: web.Request) -> web.Response:
+    create = await _read_create(request)
+    app = request.app
+    settings, store, runner = app[keys.SETTINGS], app[keys.JOB_STORE], app[keys.JOB_RUNNER]
+    client = request.get("client_key_id", "")
+    model = create.model or settings.default_video_model
+    request["model"] = model
+    idempotency_key = request.headers.get("Idempotency-Key")
+    if idempotency_key is not None and not re.fullmatch(r"[\x21-\x7e]{1,255}", idempotency_key):
+        raise invalid("Idempotency-Key must be 1 to 255 visible ASCII characters.", "Idempotency-Key")
+    async with runner.idempotency_lock(client, idempotency_key):
+        if idempotency_key:
+            earlier = await store.by_idempotency_key(client, idempotency_key)
+            if earlier is not None:
+                return _respond(earlier)
+        route = resolve_route(app, model)
+        request["route"] = route.pattern or route.model
+        body = _as_chat(create, model)
+        context = make_context(request, route, stream=False)
+        pipeline = app[keys.PIPELINE]
+        call = pipeline.translate(route, body, context)
+        if not call.long_running:
+            raise invalid(f"The model '{model}' does not generate videos; pick a video model.", "model",
+                          code="model_not_video")
+        await runner.check_capacity(client)
+        submitted = await pipeline.submit(route, call, context)
+        summary = {"prompt": create.prompt[:2000], "seconds": create.seconds or route.defaults.get("duration_seconds"),
+                   "aspect_ratio": body.extra("video_config").get("aspect_ratio", route.defaults.get("aspect_ratio")),
+                   "resolution": body.extra("video_config").get("resolution", route.defaults.get("resolution")),
+                   "source": "videos"}
+        job = await runner.track(route, call, submitted, context, summary=summary, idempotency_key=idempotency_key)
+    return _respond(job)
+
+
+async def _own_job(request: web.Request) -> Job:
+    job = await request.app[keys.JOB_STORE].get(request.match_info["video_id"], request.get("client_key_id", ""))
+    if job is None:
+        # 404 also for another key's job: its existence is not this client's business.
+        raise ApiError(404, f"No video with id '{request.match_info['video_id']}'.", param="video_id",
+                       code="video_not_found")
+    return job
+
+
+async def retrieve_video(request: web.Request) -> web.Response:
+    return _respond(await _own_job(request))
+
+
+async def video_content(request: web.Request) -> web.StreamResponse:
+    job = await _own_job(request)
+    variant = request.query.get("variant", "video")
+    if variant != "video":
+        raise invalid(f"Only variant=video is available; got '{variant}'.", "variant")
+    if job.status == "failed":
+        raise job_error(job)
+    if job.status != "completed":
+        raise ApiError(409, f"Video {job.id} is {job.status} ({job.progress}%); fetch it when status is completed.",
+                       code="video_not_ready")
+    completion = request.app[keys.JOB_RUNNER].completion_of(job)
+    media = (job.result or {}).get("media") or []
+    stored = request.app[keys.MEDIA_STORE].find(media[0]["sha256"], media[0]["mime_type"])
+    if stored is None or completion is None:
+        raise ApiError(404, f"The video of job {job.id} has expired.", code="job_expired")
+    # FileResponse streams from disk and answers Range requests.
+    return web.FileResponse(stored.path, headers={"Content-Type": stored.mime_type,
+                                                  "Content-Disposition": f'inline; filename="{job.id}.mp4"'})
+
+
+async def delete_video(request: web.Request) -> web.Response:
+    job = await _own_job(request)
+    await request.app[keys.JOB_RUNNER].delete(job)
+    return web.json_response({"id": job.id, "object": "video.deleted", "deleted": True})
+
+
+async def list_videos(request: web.Request) -> web.Response:
+    query = request.query
+    order = query.get("order", "desc")
+    if order not in ("asc", "desc"):
+        raise invalid("order must be asc or desc.", "order")
+    try:
+        limit = int(query.get("limit", "20"))
+    except ValueError:
+        raise invalid("limit must be a number from 1 to 100.", "limit") from None
+    if not 1 <= limit <= 100:
+        raise invalid("limit must be a number from 1 to 100.", "limit")
+    try:
+        jobs, has_more = await request.app[keys.JOB_STORE].page(request.get("client_key_id", ""),
+                                                                after=query.get("after"), limit=limit, order=order)
+    except KeyError:
+        raise ApiError(404, f"No video with id '{query.get('after')}' to page after.", param="after",
+                       code="video_not_found") from None
+    data = [video_object(job) for job in jobs]
+    return web.json_response({"object": "list", "data": data, "has_more": has_more,
+                              "first_id": data[0]["id"] if data else None, "last_id": data[-1]["id"] if data else None})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/v1/videos", create_video)
+    app.router.add_get("/v1/videos", list_videos)
+    app.router.add_get("/v1/videos/{video_id}", retrieve_video)
+    app.router.add_get("/v1/videos/{video_id}/content", video_content)
+    app.router.add_delete("/v1/videos/{video_id}", delete_video)
