@@ -121,6 +121,8 @@ class CredentialStore:
             if isinstance(current, TokenFileCredential):
                 current.load(data)
                 current.stamp = self._stamps.get(path)
+                for pool in self.pools.values():  # a re-login fixes what made it rest
+                    pool.report_success(current)
                 self.skipped.pop(path, None)
                 log.info("token file %s changed: reloaded", path.name)
                 return True

@@ -254,10 +254,7 @@ class Upstream:
         for _ in range(MAX_REDIRECTS + 1):
             parts = urlsplit(url)
             origin = (parts.scheme, (parts.hostname or "").lower(), parts.port)
-            try:
-                headers = await self.headers_for(credential) if credential and origin == credential_origin else {}
-            except CredentialUnavailable as exc:
-                raise exc from None
+            headers = await self.headers_for(credential) if credential and origin == credential_origin else {}
             timeout = aiohttp.ClientTimeout(total=None, sock_connect=15, sock_read=self.timeout.total)
             try:
                 resp = await self.session.get(url, headers=headers, timeout=timeout, allow_redirects=False)

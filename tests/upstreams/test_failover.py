@@ -129,3 +129,10 @@ async def test_403_fails_over_and_when_all_refuse_the_client_gets_403(session):
             await gemini2.generate_content("gemini-2.5-flash", text("x"))
     assert err.value.status == 403 and err.value.type == "permission_denied"
     assert "Project has no access." in err.value.message and "PERMISSION_DENIED" in err.value.message
+
+
+async def test_streaming_fails_over_before_the_first_event(build, emulator):
+    gemini = build(gemini_api_keys=[K1, K2]).get("gemini")
+    events = [e async for e in gemini.stream_generate_content("gemini-2.5-flash", text("[emulate:quota-once] s"))]
+    assert events and all("candidates" in e for e in events)
+    assert [header(r, "x-goog-api-key") for r in sent(emulator, ":streamGenerateContent")] == [K1, K2]

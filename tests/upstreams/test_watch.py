@@ -98,3 +98,18 @@ async def test_cooldown_survives_an_unrelated_rescan(build, auth_dir):
     assert reg.store.refresh()
     assert len(pool) == 2 and pool.cooling_until(cred) > 0
     assert reg.get("vertex").pool.cooling_until(cred) == 0  # quotas are per upstream
+
+
+async def test_signing_in_again_clears_the_cooldown_of_a_revoked_file(build, emulator, auth_dir):
+    path = token_file(auth_dir, "a.json", access_token="ya29.old", refresh_token="revoked-1", expires_in=-1)
+    reg = build(gemini_api_keys=[])
+    ca = reg.get("codeassist")
+    with pytest.raises(ApiError):
+        await ca.generate_content("gemini-2.5-flash", TEXT)
+    with pytest.raises(ApiError) as err:  # resting now: answered without a refresh attempt
+        await ca.generate_content("gemini-2.5-flash", TEXT)
+    assert err.value.status == 429 and len(sent(emulator, "/token")) == 1
+    token_file(auth_dir, "a.json", access_token="ya29.new-login", refresh_token="1//new", expires_in=3600)
+    reg.store.refresh()
+    await ca.generate_content("gemini-2.5-flash", TEXT)
+    assert header(sent(emulator, "/v1internal")[0], "Authorization") == "Bearer ya29.new-login"
