@@ -15,6 +15,7 @@ from proxy.jobs.store import Job
 from proxy.models import ChatCompletionRequest, parse_request
 
 POLL_AFTER_MS = "2000"
+VIDEO_MODALITY = "video"
 SIZES = {"1280x720": ("16:9", "720p"), "720x1280": ("9:16", "720p"), "1920x1080": ("16:9", "1080p"),
          "1080x1920": ("9:16", "1080p"), "3840x2160": ("16:9", "4k"), "2160x3840": ("9:16", "4k")}
 SIZE_OF = {value: key for key, value in SIZES.items()}
@@ -128,6 +129,9 @@ async def create_video(request: web.Request) -> web.Response:
                 return _respond(earlier)
         route = resolve_route(app, model)
         request["route"] = route.pattern or route.model
+        if route.modality != VIDEO_MODALITY:
+            raise invalid(f"The model '{model}' does not generate videos (it is routed to '{route.modality}').",
+                          "model", code="model_not_video")
         body = _as_chat(create, model)
         context = make_context(request, route, stream=False)
         pipeline = app[keys.PIPELINE]
