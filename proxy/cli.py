@@ -95,12 +95,21 @@ def _is_loopback(host: str) -> bool:
             return False
 
 
-async def _wait_for_signal() -> None:
+def _stop_on_signal() -> asyncio.Event:
+    """An event set by SIGINT/SIGTERM; install it before announcing the address, so no signal is missed."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop
+
+
+def _bound_port(site: web.TCPSite, asked: int) -> int:
+    """The port really listened on (with --port 0 the OS picks one)."""
+    server = getattr(site, "_server", None)
+    for sock in getattr(server, "sockets", None) or []:
+        return sock.getsockname()[1]
+    return asked
 
 
 async def _serve(args: argparse.Namespace) -> int:
@@ -123,18 +132,22 @@ async def _serve(args: argparse.Namespace) -> int:
     if not settings.api_keys and not _is_loopback(args.host):
         print(f"genproxy: refusing to listen on {args.host} with no client keys; set GENPROXY_API_KEYS "
               "or listen on 127.0.0.1", file=sys.stderr)
+        if emulator is not None:
+            await emulator.close()
         return 2
     app = create_app(settings)
     # Cancel a handler when its client leaves (streams stop their upstream call); video jobs are shielded.
     runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
     await runner.setup()
     try:
+        stop = _stop_on_signal()
         site = web.TCPSite(runner, args.host, args.port)
         await site.start()
+        port = _bound_port(site, args.port)
         upstream = f"emulator at {emulator.base_url}" if emulator else settings.gemini_base_url
-        print(f"genproxy listening on http://{args.host}:{args.port} with routes from {settings.routes_file} "
+        print(f"genproxy listening on http://{args.host}:{port} with routes from {settings.routes_file} "
               f"({len(app[keys.ROUTE_TABLE].specs)} routes), gemini upstream: {upstream}", flush=True)
-        await _wait_for_signal()
+        await stop.wait()
     finally:
         await runner.cleanup()
         if emulator is not None:
