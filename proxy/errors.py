@@ -55,7 +55,8 @@ def _from_http_exception(exc: web.HTTPException) -> ApiError:
     if exc.status == 404:
         return ApiError(404, "No such endpoint.", code="unknown_url")
     if exc.status == 405:
-        return ApiError(405, f"Method not allowed. {exc.text or ''}".strip(), code="method_not_allowed")
+        allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else {}
+        return ApiError(405, f"Method not allowed. {exc.text or ''}".strip(), code="method_not_allowed", headers=allow)
     return ApiError(exc.status, exc.reason or "HTTP error", code="http_error")
 
 

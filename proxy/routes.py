@@ -55,6 +55,14 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, str) and key in seen:
+            # PyYAML would silently keep the last one: two `target:` lines are a mistake worth naming.
+            raise yaml.constructor.ConstructorError(None, None, f"key '{key}' appears twice in one mapping",
+                                                    key_node.start_mark)
+        seen.add(key)
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping

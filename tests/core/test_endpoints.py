@@ -80,3 +80,4 @@ async def test_wrong_method_is_405_in_openai_shape(echo_proxy):
     resp = await echo_proxy.get("/v1/chat/completions", headers=AUTH)
     assert resp.status == 405
     assert_openai_error(await resp.json())
+    assert "POST" in resp.headers["Allow"]

@@ -138,3 +138,22 @@ def test_cli_plugins_fails_loudly_on_a_plugin_that_does_not_import(tmp_path):
     result = _run(["plugins"], site=site)
     assert result.returncode == 2
     assert "no_such_module_xyz" in result.stderr and "broken" in result.stderr
+
+
+async def test_plugin_web_routes_under_v1_need_a_key(make_proxy):
+    from aiohttp import web
+
+    async def ping(request):
+        return web.json_response({"pong": True})
+
+    class Extra:
+        @hookimpl
+        def genproxy_web_routes(self):
+            return [("GET", "/v1/echo/ping", ping)]
+
+    client = await make_proxy(plugins=(Extra(),))
+    resp = await client.get("/v1/echo/ping")
+    assert resp.status == 401
+    resp = await client.get("/v1/echo/ping", headers=AUTH)
+    assert resp.status == 200 and (await resp.json()) == {"pong": True}
+    assert resp.headers["x-request-id"]

@@ -75,6 +75,7 @@ def test_shipped_routes_cover_the_seed_models():
     ("routes:\n  - just-a-string\n", ["route #1"]),
     ("rutes:\n  - {model: a, modality: text}\n", ["routes"]),
     ("routes:\n  - {model: a, modality: text}\nreload: fast\n", ["reload"]),
+    ("routes:\n  - model: a\n    modality: text\n    target: x\n    target: y\n", ["line 5", "target", "twice"]),
 ])
 def test_bad_file_names_file_line_and_problem(tmp_path, text, expected):
     with pytest.raises(RoutesError) as info:
