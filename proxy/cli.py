@@ -74,13 +74,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(level: str, settings: Settings | None = None) -> None:
+def _setup_logging(level: str, settings: Settings | None = None, live_secrets=None) -> None:
+    """``live_secrets`` returns the secrets known only while running (OAuth tokens, refreshed ones too)."""
     logging.basicConfig(level=getattr(logging, level), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     if settings is not None:
         secrets = list(settings.api_keys) + list(settings.gemini_api_keys)
         for handler in logging.getLogger().handlers:
-            handler.addFilter(RedactSecrets(lambda: secrets))
+            handler.addFilter(RedactSecrets(lambda: secrets + (live_secrets() if live_secrets else [])))
+
+
+def _running_secrets(holder: dict) -> list[str]:
+    app = holder.get("app")
+    if app is None or keys.UPSTREAMS not in app:
+        return []
+    return app[keys.UPSTREAMS].secrets()
 
 
 def _is_loopback(host: str) -> bool:
@@ -128,14 +136,15 @@ async def _serve(args: argparse.Namespace) -> int:
         # Never send real keys or refresh real CCS tokens against the emulator.
         settings.gemini_api_keys = [EMULATOR_KEY]
         settings.auth_dir = settings.data_dir / "emulator-auth"
-    _setup_logging(args.log_level, settings)
+    running: dict = {}
+    _setup_logging(args.log_level, settings, live_secrets=lambda: _running_secrets(running))
     if not settings.api_keys and not _is_loopback(args.host):
         print(f"genproxy: refusing to listen on {args.host} with no client keys; set GENPROXY_API_KEYS "
               "or listen on 127.0.0.1", file=sys.stderr)
         if emulator is not None:
             await emulator.close()
         return 2
-    app = create_app(settings)
+    app = running["app"] = create_app(settings)
     # Cancel a handler when its client leaves (streams stop their upstream call); video jobs are shielded.
     runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
     await runner.setup()
