@@ -1,0 +1,55 @@
+"""Veo on Vertex AI with a CCS OAuth token file, end to end through the emulator."""
+from __future__ import annotations
+
+import pytest
+
+from tests.support import AUTH, assert_openai_error
+from tests.upstreams.conftest import token_file
+from tests.video.helpers import decode_video, mp4_duration, submits, video_request
+
+URL = "/v1/chat/completions"
+
+
+@pytest.fixture
+async def vertex_proxy(make_proxy, tmp_path):
+    token_file(tmp_path / "auth", access_token="ya29.vertex-token", project_id="ccs-project")
+    return await make_proxy(gemini_api_keys=[], vertex_project=None)
+
+
+async def test_vertex_route_uses_the_ccs_token_and_decodes_inline_bytes(vertex_proxy, emulator):
+    body = video_request(model="vertex/veo-3.1-generate-001", duration_seconds=6, generate_audio=False)
+    resp = await vertex_proxy.post(URL, json=body, headers=AUTH)
+    assert resp.status == 200, await resp.text()
+    video = decode_video((await resp.json())["choices"][0]["message"]["videos"][0])
+    assert video[4:8] == b"ftyp" and mp4_duration(video) == pytest.approx(6, abs=0.5)
+    [submit] = submits(emulator)
+    assert submit.path == ("/v1/projects/ccs-project/locations/us-central1/publishers/google/models/"
+                           "veo-3.1-generate-001:predictLongRunning")
+    assert submit.headers["Authorization"] == "Bearer ya29.vertex-token"
+    assert submit.json["parameters"]["generateAudio"] is False
+    fetches = [r for r in emulator.state.requests if r.path.endswith(":fetchPredictOperation")]
+    assert fetches and fetches[0].json["operationName"].startswith("projects/ccs-project/")
+
+
+async def test_vertex_veo3_gets_generate_audio_by_default(vertex_proxy, emulator):
+    resp = await vertex_proxy.post(URL, json=video_request(model="vertex/veo-3.0-generate-001"), headers=AUTH)
+    assert resp.status == 200, await resp.text()
+    assert submits(emulator)[0].json["parameters"]["generateAudio"] is True
+
+
+async def test_vertex_allows_more_videos_per_request_than_the_gemini_api(vertex_proxy, emulator):
+    body = video_request(model="vertex/veo-3.1-fast-generate-001", number_of_videos=3)
+    resp = await vertex_proxy.post(URL, json=body, headers=AUTH)
+    assert resp.status == 200, await resp.text()
+    assert len((await resp.json())["choices"][0]["message"]["videos"]) == 3
+    too_many = await vertex_proxy.post(URL, json=video_request(model="vertex/veo-3.1-fast-generate-001",
+                                                               number_of_videos=5), headers=AUTH)
+    assert too_many.status == 400
+    assert_openai_error(await too_many.json(), param="video_config.number_of_videos")
+
+
+async def test_the_ccs_token_also_serves_the_gemini_route(vertex_proxy, emulator):
+    resp = await vertex_proxy.post(URL, json=video_request(), headers=AUTH)
+    # The CCS token also serves the gemini upstream (bearer + x-goog-user-project).
+    assert resp.status == 200, await resp.text()
+    assert submits(emulator)[0].headers["x-goog-user-project"] == "ccs-project"
