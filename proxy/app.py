@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Iterable
 
 import aiohttp
 from aiohttp import web
 
 from proxy import keys
+from proxy.background import background_task
 from proxy.config import Settings
 from proxy.errors import error_middleware
 from proxy.handlers.chat import chat_completions
@@ -34,15 +34,6 @@ async def _http_session(app: web.Application):
         yield
 
 
-async def _watch_routes(app: web.Application):
-    table = app[keys.ROUTE_TABLE]
-    task = asyncio.create_task(table.watch(app[keys.SETTINGS].routes_reload_interval))
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-
-
 async def _jobs(app: web.Application):
     settings = app[keys.SETTINGS]
     store = JobStore(settings.data_dir / "jobs.sqlite3")
@@ -55,19 +46,15 @@ async def _jobs(app: web.Application):
     runner = JobRunner(store, app[keys.PIPELINE], app[keys.MEDIA_STORE], settings, context_for)
     app[keys.JOB_STORE], app[keys.JOB_RUNNER] = store, runner
     await runner.resume()
-    cleanup = asyncio.create_task(_remove_expired_media(runner, settings.cleanup_interval))
     yield
-    cleanup.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await cleanup
     await runner.close()
     await store.close()
 
 
-async def _remove_expired_media(runner: JobRunner, interval: float) -> None:
+async def _remove_expired_media(app: web.Application) -> None:
     while True:
-        await runner.remove_expired_media()
-        await asyncio.sleep(interval)
+        await app[keys.JOB_RUNNER].remove_expired_media()
+        await asyncio.sleep(app[keys.SETTINGS].cleanup_interval)
 
 
 def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.Application:
@@ -87,8 +74,9 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
                                                  deadline=settings.video_deadline, retries=settings.poll_retries))
     app.cleanup_ctx.append(_http_session)
     app.cleanup_ctx.append(watch_credentials)
-    app.cleanup_ctx.append(_watch_routes)
+    app.cleanup_ctx.append(background_task(lambda app: app[keys.ROUTE_TABLE].watch(settings.routes_reload_interval)))
     app.cleanup_ctx.append(_jobs)
+    app.cleanup_ctx.append(background_task(_remove_expired_media))
     app.on_response_prepare.append(add_request_id_header)
 
     app.router.add_get("/healthz", healthz)

@@ -16,11 +16,17 @@ from tests.support import CLIENT_KEY, REPO, UPSTREAM_KEY
 
 
 @pytest.fixture
-async def make_emulator() -> AsyncIterator[Callable[..., Awaitable[RunningEmulator]]]:
+def emulator_operation_delay() -> float:
+    """Seconds a Veo operation takes in the emulator; a folder's conftest may override it."""
+    return 0.3
+
+
+@pytest.fixture
+async def make_emulator(emulator_operation_delay) -> AsyncIterator[Callable[..., Awaitable[RunningEmulator]]]:
     started: list[RunningEmulator] = []
 
     async def make(**settings: Any) -> RunningEmulator:
-        settings.setdefault("operation_delay", 0.3)
+        settings.setdefault("operation_delay", emulator_operation_delay)
         emu = await start_emulator(settings=EmulatorSettings(**settings))
         started.append(emu)
         return emu

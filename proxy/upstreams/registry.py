@@ -1,13 +1,12 @@
 """Build the upstream backends of one app from the settings."""
 from __future__ import annotations
 
-import asyncio
-import contextlib
 
 import aiohttp
 from aiohttp import web
 
 from proxy import keys
+from proxy.background import background_task
 from proxy.config import Settings
 from proxy.credentials import CredentialStore
 from proxy.errors import ApiError
@@ -61,11 +60,6 @@ def build_upstreams(settings: Settings, session: aiohttp.ClientSession) -> Upstr
     }, store)
 
 
-async def watch_credentials(app: web.Application):
-    """cleanup_ctx: poll the auth dir while the app runs (after the entry that builds the upstreams)."""
-    registry = app[keys.UPSTREAMS]
-    task = asyncio.create_task(registry.watch(app[keys.SETTINGS].auth_dir_poll_interval))
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+# cleanup_ctx: poll the auth dir while the app runs (after the entry that builds the upstreams).
+watch_credentials = background_task(
+    lambda app: app[keys.UPSTREAMS].watch(app[keys.SETTINGS].auth_dir_poll_interval))

@@ -1,33 +1,16 @@
-"""Fixtures: a real emulator on a socket and an aiohttp client session against it."""
+"""Fixtures: the emulator of tests/conftest.py with instant operations, and a client session."""
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import AsyncIterator
 
 import aiohttp
 import pytest
 
-from proxy.emulator import EmulatorSettings, RunningEmulator, start_emulator
-
 
 @pytest.fixture
-async def make_emulator() -> AsyncIterator[Callable[..., Awaitable[RunningEmulator]]]:
-    started: list[RunningEmulator] = []
-
-    async def make(**settings: Any) -> RunningEmulator:
-        settings.setdefault("operation_delay", 0)
-        emu = await start_emulator(settings=EmulatorSettings(**settings))
-        started.append(emu)
-        return emu
-
-    yield make
-    for emu in started:
-        await emu.close()
-
-
-@pytest.fixture
-async def emulator(make_emulator) -> RunningEmulator:
-    return await make_emulator()
+def emulator_operation_delay() -> float:
+    return 0
 
 
 @pytest.fixture
