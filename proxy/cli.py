@@ -71,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
                                              "Shows id, kind, upstreams, email, project, expiry; never a secret.")
     credentials.add_argument("--config", type=Path, help="YAML settings file (environment variables win over it)")
     credentials.add_argument("--json", action="store_true", help="print JSON")
+    from proxy import client_cli  # genproxy video|image|jobs: a client of a running genproxy
+    client_cli.add_parsers(sub)
     return parser
 
 
@@ -217,6 +219,9 @@ def _credentials(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command in ("video", "image", "jobs"):
+            from proxy import client_cli
+            return client_cli.run(args)
         if args.command == "serve":
             return asyncio.run(_serve(args))
         if args.command == "emulator":
