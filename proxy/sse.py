@@ -26,8 +26,16 @@ class SseWriter:
 
     async def send(self, obj) -> None:
         async with self._lock:
-            await self.response.write(b"data: ")
-            async for piece in iter_json(obj):
+            pieces = iter_json(obj)
+            first = await anext(pieces)
+            second = await anext(pieces, None)
+            if second is None:
+                # The common case (no media): one write, one socket send per event.
+                await self.response.write(b"data: " + first + b"\n\n")
+                return
+            await self.response.write(b"data: " + first)
+            await self.response.write(second)
+            async for piece in pieces:
                 await self.response.write(piece)
             await self.response.write(b"\n\n")
 
