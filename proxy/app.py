@@ -13,6 +13,7 @@ from proxy.config import Settings
 from proxy.errors import error_middleware
 from proxy.handlers.chat import chat_completions
 from proxy.handlers.videos import add_routes as add_video_routes
+from proxy.native import add_native_routes
 from proxy.handlers.models import healthz, list_models
 from proxy.hookspecs import RequestContext
 from proxy.jobs import JobRunner, JobStore
@@ -83,6 +84,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app.router.add_get("/v1/models", list_models)
     app.router.add_post("/v1/chat/completions", chat_completions)
     add_video_routes(app)
+    add_native_routes(app)  # Google's /v1beta paths, for the google-genai SDK
     for routes in pm.hook.genproxy_web_routes():
         for method, path, handler in routes or []:
             app.router.add_route(method, path, handler)

@@ -1,0 +1,309 @@
+"""The native Gemini API under /v1beta, so Google's SDKs (google-genai) can use genproxy as their base URL.
+
+- ``POST /v1beta/models/{model}:generateContent`` and ``:streamGenerateContent`` forward the body
+  (already Gemini-shaped) through the route's upstream: genproxy's credentials, pools and routes.
+- ``POST /v1beta/models/{model}:predictLongRunning`` turns the Veo body into the equivalent chat
+  request and runs it through the video plugin's translate (so limits are checked before money
+  is spent, and a Vertex route gets a Vertex body), then submits it and records a job, as
+  ``POST /v1/videos`` does. The operation name is ``models/{model}/operations/{job id}``.
+- ``GET /v1beta/models/{model}/operations/{job id}`` answers the job as a Google operation; a
+  finished one names its videos as ``{genproxy}/v1beta/files/{file id}:download?alt=media``.
+- ``GET /v1beta/files/{file id}:download`` streams the MP4 from genproxy's media store.
+- ``GET /v1beta/models`` and ``GET /v1beta/models/{model}``: the routed models.
+
+Errors are Google-shaped (``{"error": {"code", "message", "status"}}``), as the SDK expects.
+The client key arrives as ``x-goog-api-key`` (the auth middleware accepts it under /v1beta/).
+"""
+from __future__ import annotations
+
+import base64
+import logging
+import re
+from functools import wraps
+
+from aiohttp import web
+
+from proxy import keys
+from proxy.errors import ApiError, invalid
+from proxy.handlers.chat import make_context, read_json, resolve_route
+from proxy.jobs.store import Job
+from proxy.models import ChatCompletionRequest
+from proxy.sse import SseWriter
+
+log = logging.getLogger("genproxy.native")
+
+OPERATION_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse"
+JOB_PREFIX = "video_"
+# HTTP status -> (google.rpc code, status name), for errors and failed operations.
+RPC = {400: (3, "INVALID_ARGUMENT"), 401: (16, "UNAUTHENTICATED"), 403: (7, "PERMISSION_DENIED"),
+       404: (5, "NOT_FOUND"), 409: (9, "FAILED_PRECONDITION"), 413: (3, "INVALID_ARGUMENT"),
+       429: (8, "RESOURCE_EXHAUSTED"), 499: (1, "CANCELLED"), 500: (13, "INTERNAL"), 501: (12, "UNIMPLEMENTED"),
+       502: (14, "UNAVAILABLE"), 503: (14, "UNAVAILABLE"), 504: (4, "DEADLINE_EXCEEDED")}
+# Veo parameters (Gemini API names) -> genproxy's video_config names.
+VEO_PARAMETERS = {"aspectRatio": "aspect_ratio", "resolution": "resolution", "durationSeconds": "duration_seconds",
+                  "negativePrompt": "negative_prompt", "personGeneration": "person_generation", "seed": "seed",
+                  "sampleCount": "number_of_videos", "enhancePrompt": "enhance_prompt",
+                  "generateAudio": "generate_audio"}
+TEXT_METHODS = ["generateContent", "streamGenerateContent", "countTokens"]
+VIDEO_METHODS = ["predictLongRunning"]
+
+
+# ------------------------------------------------------------------ errors
+
+def google_error(exc: ApiError) -> web.Response:
+    code, status = RPC.get(exc.status, (2, "UNKNOWN"))
+    headers = {k: v for k, v in (exc.headers or {}).items()}
+    body = {"error": {"code": exc.status, "message": exc.message, "status": status}}
+    if exc.param:
+        body["error"]["details"] = [{"@type": "type.googleapis.com/google.rpc.BadRequest",
+                                     "fieldViolations": [{"field": exc.param, "description": exc.message}]}]
+    return web.json_response(body, status=exc.status, headers=headers)
+
+
+def google_errors(handler):
+    """Answer ApiErrors in Google's shape (the SDK reads error.code/message/status)."""
+
+    @wraps(handler)
+    async def wrapped(request: web.Request):
+        try:
+            return await handler(request)
+        except ApiError as exc:
+            request["status"] = exc.status
+            return google_error(exc)
+
+    return wrapped
+
+
+def _split(model_action: str) -> tuple[str, str]:
+    model, _, action = model_action.rpartition(":")
+    if not model:
+        raise ApiError(404, f"Unknown method '{model_action}'.", code="not_found")
+    return model, action
+
+
+def _route(request: web.Request, model: str):
+    request["model"] = model
+    route = resolve_route(request.app, model)
+    request["route"] = route.pattern or route.model
+    return route
+
+
+# ------------------------------------------------------------------ models
+
+def _model_object(spec) -> dict:
+    methods = VIDEO_METHODS if spec.modality == "video" else TEXT_METHODS
+    return {"name": f"models/{spec.model}", "baseModelId": spec.target or spec.model, "version": "genproxy",
+            "displayName": spec.model, "description": spec.description or f"{spec.modality} via genproxy",
+            "supportedGenerationMethods": methods}
+
+
+@google_errors
+async def list_models(request: web.Request) -> web.Response:
+    table = request.app[keys.ROUTE_TABLE]
+    return web.json_response({"models": [_model_object(spec) for spec in table.listed_models()]})
+
+
+@google_errors
+async def get_model(request: web.Request) -> web.Response:
+    name = request.match_info["model"]
+    route = _route(request, name)
+    spec = next((s for s in request.app[keys.ROUTE_TABLE].specs if s.model == route.model), None)
+    if spec is None:  # matched a glob: describe the name asked for
+        return web.json_response({"name": f"models/{name}", "baseModelId": route.target, "version": "genproxy",
+                                  "displayName": name, "supportedGenerationMethods": TEXT_METHODS})
+    return web.json_response({**_model_object(spec), "name": f"models/{name}"})
+
+
+# ------------------------------------------------------------------ generateContent
+
+@google_errors
+async def model_action(request: web.Request) -> web.StreamResponse:
+    model, action = _split(request.match_info["model_action"])
+    if action == "generateContent":
+        return await _generate(request, model, stream=False)
+    if action == "streamGenerateContent":
+        return await _generate(request, model, stream=True)
+    if action == "predictLongRunning":
+        return await _predict_long_running(request, model)
+    raise ApiError(404, f"genproxy does not serve models/{model}:{action}; it serves generateContent, "
+                        "streamGenerateContent and predictLongRunning.", code="not_found")
+
+
+async def _generate(request: web.Request, model: str, stream: bool) -> web.StreamResponse:
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise invalid("The request body must be a JSON object.")
+    route = _route(request, model)
+    if route.modality == "video":
+        raise invalid(f"{model} is a video model: call models/{model}:predictLongRunning (generate_videos).")
+    upstream = request.app[keys.UPSTREAMS].get(route.upstream)
+    if not stream:
+        return web.json_response(await upstream.generate_content(route.target, body))
+    events = upstream.stream_generate_content(route.target, body)
+    # Wait for the first event before answering 200, so an upstream error keeps its status.
+    first = await anext(events, None)
+    sse = await SseWriter.open(request)
+    request["status"] = 200
+    try:
+        if first is not None:
+            await sse.send(first)
+        async for event in events:
+            await sse.send(event)
+    except ApiError as exc:
+        request["status"] = exc.status
+        await sse.send({"error": {"code": exc.status, "message": exc.message,
+                                  "status": RPC.get(exc.status, (2, "UNKNOWN"))[1]}})
+    return sse.response
+
+
+# ------------------------------------------------------------------ Veo
+
+def _data_uri(image, param: str) -> str:
+    if not isinstance(image, dict):
+        raise invalid("An image must be an object with bytesBase64Encoded and mimeType.", param)
+    data = image.get("bytesBase64Encoded") or (image.get("inlineData") or {}).get("data")
+    mime = image.get("mimeType") or (image.get("inlineData") or {}).get("mimeType") or "image/png"
+    if image.get("gcsUri"):
+        return image["gcsUri"]
+    if not isinstance(data, str) or not data:
+        raise invalid("An image needs bytesBase64Encoded (genproxy cannot fetch gcsUri on the Gemini API).", param)
+    return f"data:{mime};base64,{data}"
+
+
+def veo_to_chat(model: str, body: dict) -> ChatCompletionRequest:
+    """The chat request equivalent to a predictLongRunning body (what the video plugin translates)."""
+    if not isinstance(body, dict):
+        raise invalid("The request body must be a JSON object.")
+    instances = body.get("instances")
+    if not isinstance(instances, list) or len(instances) != 1 or not isinstance(instances[0], dict):
+        raise invalid("Send exactly one instance in 'instances'.", "instances")
+    instance = instances[0]
+    unknown = set(instance) - {"prompt", "image", "lastFrame", "referenceImages", "video"}
+    if unknown:
+        raise invalid(f"Unknown instance field(s): {', '.join(sorted(unknown))}.", "instances[0]")
+    content: list[dict] = []
+    if instance.get("prompt"):
+        content.append({"type": "text", "text": str(instance["prompt"])})
+    if instance.get("image") is not None:
+        content.append({"type": "image_url", "image_url": {"url": _data_uri(instance["image"], "instances[0].image")}})
+    parameters = body.get("parameters") or {}
+    if not isinstance(parameters, dict):
+        raise invalid("'parameters' must be an object.", "parameters")
+    unknown = set(parameters) - set(VEO_PARAMETERS)
+    if unknown:
+        raise invalid(f"genproxy does not pass on the Veo parameter(s) {', '.join(sorted(unknown))}; "
+                      f"it knows {', '.join(VEO_PARAMETERS)}.", "parameters")
+    config = {VEO_PARAMETERS[name]: value for name, value in parameters.items() if value is not None}
+    if instance.get("lastFrame") is not None:
+        config["last_frame"] = _data_uri(instance["lastFrame"], "instances[0].lastFrame")
+    if instance.get("referenceImages"):
+        config["reference_images"] = [
+            {"url": _data_uri((ref or {}).get("image"), f"instances[0].referenceImages[{i}].image"),
+             "reference_type": (ref or {}).get("referenceType", "asset")}
+            for i, ref in enumerate(instance["referenceImages"])]
+    if isinstance(instance.get("video"), dict):
+        video = instance["video"]
+        config["video"] = video.get("uri") or video.get("gcsUri")
+    return ChatCompletionRequest.model_validate({
+        "model": model, "messages": [{"role": "user", "content": content}], "modalities": ["video", "text"],
+        "video_config": config})
+
+
+async def _predict_long_running(request: web.Request, model: str) -> web.Response:
+    app = request.app
+    route = _route(request, model)
+    if route.modality != "video":
+        raise invalid(f"{model} is not a video model; call models/{model}:generateContent.", "model")
+    chat = veo_to_chat(model, await read_json(request))
+    context = make_context(request, route, stream=False)
+    pipeline, runner = app[keys.PIPELINE], app[keys.JOB_RUNNER]
+    call = pipeline.translate(route, chat, context)
+    if not call.long_running:
+        raise invalid(f"The model '{model}' does not generate videos.", "model")
+    await runner.check_capacity(context.client_key_id or "")
+    submitted = await pipeline.submit(route, call, context)
+    config = chat.extra("video_config") or {}
+    summary = {"prompt": chat.prompt_text()[:2000],
+               "seconds": config.get("duration_seconds", route.defaults.get("duration_seconds")),
+               "aspect_ratio": config.get("aspect_ratio", route.defaults.get("aspect_ratio")),
+               "resolution": config.get("resolution", route.defaults.get("resolution")), "source": "gemini-native"}
+    job = await runner.track(route, call, submitted, context, summary=summary)
+    return web.json_response({"name": _operation_name(job)})
+
+
+def _operation_name(job: Job) -> str:
+    return f"models/{job.model}/operations/{job.id}"
+
+
+def _file_id(job: Job, index: int) -> str:
+    """Lowercase letters and digits only: the SDK cuts the file name out of the URI with [a-z0-9]+."""
+    return f"{job.id.removeprefix(JOB_PREFIX)}v{index}"
+
+
+def _parse_file_id(file_id: str) -> tuple[str, int]:
+    match = re.fullmatch(r"([a-z0-9]+)v(\d+)", file_id)
+    if not match:
+        raise ApiError(404, f"No file '{file_id}'.", code="file_not_found")
+    return JOB_PREFIX + match[1], int(match[2])
+
+
+async def _own_job(request: web.Request, job_id: str) -> Job:
+    job = await request.app[keys.JOB_STORE].get(job_id, request.get("client_key_id", ""))
+    if job is None:
+        raise ApiError(404, f"No operation '{job_id}' for this key.", code="operation_not_found")
+    return job
+
+
+def operation_of(job: Job, base_url: str) -> dict:
+    name = _operation_name(job)
+    if not job.finished:
+        return {"name": name, "done": False, "metadata": {"progressPercent": job.progress, "state": job.status}}
+    if job.status == "failed":
+        error = job.error or {}
+        status = error.get("status", 500)
+        # A generation that failed upstream (502) is INTERNAL, as Google reports it; others keep their kind.
+        code = 13 if status in (500, 502) else RPC.get(status, (13, "INTERNAL"))[0]
+        return {"name": name, "done": True, "error": {"code": code, "message": error.get("message", "The job failed.")}}
+    media = (job.result or {}).get("media") or []
+    samples = [{"video": {"uri": f"{base_url}/v1beta/files/{_file_id(job, i)}:download?alt=media",
+                          "mimeType": item.get("mime_type", "video/mp4")}} for i, item in enumerate(media)]
+    return {"name": name, "done": True,
+            "response": {"@type": OPERATION_TYPE,
+                         "generateVideoResponse": {"generatedSamples": samples, "raiMediaFilteredCount": 0}}}
+
+
+@google_errors
+async def get_operation(request: web.Request) -> web.Response:
+    job = await _own_job(request, request.match_info["operation"])
+    return web.json_response(operation_of(job, str(request.url.origin())))
+
+
+@google_errors
+async def download_file(request: web.Request) -> web.StreamResponse:
+    tail = request.match_info["tail"]
+    # The SDK takes the file id from an https:// URI; from an http:// one it sends the whole URI as the
+    # name (files/http://host/v1beta/files/<id>:download): take the last files/<id> either way.
+    found = re.findall(r"([a-z0-9]+)(?::download)?$", tail.rsplit("files/", 1)[-1].split("/")[-1])
+    if not found or not tail.endswith(":download"):
+        raise ApiError(404, f"No file '{tail}'; download with files/<id>:download.", code="file_not_found")
+    job_id, index = _parse_file_id(found[0])
+    job = await _own_job(request, job_id)
+    media = (job.result or {}).get("media") or []
+    if job.status != "completed" or index >= len(media):
+        raise ApiError(404, f"No file '{found[0]}'.", code="file_not_found")
+    stored = request.app[keys.MEDIA_STORE].find(media[index]["sha256"], media[index]["mime_type"])
+    if stored is None:
+        raise ApiError(404, f"The video of operation {job.id} has expired.", code="job_expired")
+    return web.FileResponse(stored.path, headers={"Content-Type": stored.mime_type})
+
+
+def add_native_routes(app: web.Application) -> None:
+    # google-genai 3.x calls /v1/... by default (api_version "v1"), older ones and Google's docs /v1beta/...:
+    # serve both where nothing of OpenAI's lives. GET /v1/models is OpenAI's list, so the Gemini model
+    # list and model lookup are /v1beta only (http_options={"api_version": "v1beta"} for models.list).
+    app.router.add_get("/v1beta/models", list_models)
+    app.router.add_get("/v1beta/models/{model}", get_model)
+    for prefix in ("/v1beta", "/v1"):
+        app.router.add_get(prefix + "/models/{model}/operations/{operation}", get_operation)
+        app.router.add_post(prefix + "/models/{model_action:[^{}/]+:[A-Za-z]+}", model_action)
+        app.router.add_get(prefix + "/files/{tail:.+:download}", download_file)

@@ -1,0 +1,174 @@
+"""The google-genai SDK pointed at genproxy: Google's own API shape, genproxy's credentials and jobs behind it."""
+from __future__ import annotations
+
+import asyncio
+import base64
+
+import pytest
+from google import genai
+from google.genai import errors, types
+
+from tests.clients.helpers import is_mp4, mp4_duration, png_size
+from tests.support import CLIENT_KEY, UPSTREAM_KEY
+from tests.video.helpers import PNG_1PX, submits
+
+# google-genai warns about its own deprecations (generate_videos prompt=, aiohttp subclassing).
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+TEXT = "gemini-2.5-flash"
+IMAGE = "gemini-2.5-flash-image"
+VIDEO = "veo-3.1-generate-preview"
+
+
+@pytest.fixture
+def client(proxy):
+    return genai.Client(api_key=CLIENT_KEY, http_options={"base_url": str(proxy.make_url("/"))}).aio
+
+
+def upstream_requests(emulator, suffix: str) -> list:
+    return [r for r in emulator.state.requests if r.path.endswith(suffix)]
+
+
+async def test_generate_content_goes_upstream_with_genproxys_key(client, emulator):
+    reply = await client.models.generate_content(
+        model=TEXT, contents="hello there",
+        config=types.GenerateContentConfig(system_instruction="Be brief.", temperature=0.2))
+    assert reply.text == "Echo: hello there"
+    assert reply.usage_metadata.total_token_count > 0
+    [sent] = upstream_requests(emulator, f"/v1beta/models/{TEXT}:generateContent")
+    assert sent.json["systemInstruction"]["parts"] == [{"text": "Be brief."}]
+    assert sent.json["generationConfig"]["temperature"] == 0.2
+    # genproxy's upstream credential went to Google, never the client's key.
+    assert sent.headers.get("x-goog-api-key") == UPSTREAM_KEY
+
+
+async def test_generate_content_image(client):
+    reply = await client.models.generate_content(
+        model=IMAGE, contents="A cute cat",
+        config=types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"],
+                                           image_config=types.ImageConfig(aspect_ratio="4:3")))
+    images = [p.inline_data for p in reply.candidates[0].content.parts if p.inline_data]
+    assert images and images[0].mime_type == "image/png"
+    width, height = png_size(images[0].data)
+    assert width * 3 == height * 4
+
+
+async def test_generate_content_stream(client):
+    text = ""
+    async for chunk in await client.models.generate_content_stream(model=TEXT, contents="stream me please"):
+        text += chunk.text or ""
+    assert text == "Echo: stream me please"
+
+
+async def start_video(client, proxy, model: str, prompt: str, image: dict | None = None, **parameters):
+    """models.generate_videos where the SDK offers it on the Gemini API; google-genai 3.x allows it only
+    in Vertex mode, so there the same predictLongRunning body goes over plain REST (as Google's docs show),
+    and operations.get / files.download (which 3.x still has) take over."""
+    config = types.GenerateVideosConfig(**parameters)
+    sdk_image = types.Image(image_bytes=base64.b64decode(image["bytesBase64Encoded"]), mime_type=image["mimeType"]) \
+        if image else None
+    try:
+        return await client.models.generate_videos(model=model, prompt=prompt, image=sdk_image, config=config)
+    except ValueError as exc:
+        if "only supported in" not in str(exc):
+            raise
+    names = {"duration_seconds": "durationSeconds", "aspect_ratio": "aspectRatio", "resolution": "resolution",
+             "negative_prompt": "negativePrompt", "seed": "seed"}
+    instance = {"prompt": prompt, **({"image": image} if image else {})}
+    body = {"instances": [instance], "parameters": {names[k]: v for k, v in parameters.items()}}
+    resp = await proxy.post(f"/v1beta/models/{model}:predictLongRunning", json=body,
+                            headers={"x-goog-api-key": CLIENT_KEY})
+    reply = await resp.json()
+    if resp.status != 200:
+        raise errors.ClientError(resp.status, reply)
+    return types.GenerateVideosOperation(name=reply["name"])
+
+
+async def wait_done(client, operation):
+    for _ in range(100):
+        if operation.done:
+            return operation
+        await asyncio.sleep(0.1)
+        operation = await client.operations.get(operation)
+    raise AssertionError("the operation did not finish")
+
+
+async def test_video_operation_get_and_files_download(client, proxy, emulator):
+    operation = await start_video(client, proxy, VIDEO, "A cat playing with a ball", duration_seconds=6,
+                                  aspect_ratio="9:16", negative_prompt="cartoon")
+    assert operation.name.startswith(f"models/{VIDEO}/operations/video_")
+    operation = await wait_done(client, operation)
+    assert operation.error is None
+    [generated] = operation.response.generated_videos
+    assert "/v1beta/files/" in generated.video.uri
+    data = await client.files.download(file=generated.video)
+    assert is_mp4(data) and mp4_duration(data) == pytest.approx(6, abs=0.5)
+    [submit] = submits(emulator)
+    assert submit.json["parameters"] == {"aspectRatio": "9:16", "durationSeconds": 6, "negativePrompt": "cartoon"}
+    # The same job is visible through genproxy's Videos API.
+    job_id = operation.name.rpartition("/")[2]
+    resp = await proxy.get(f"/v1/videos/{job_id}", headers={"Authorization": f"Bearer {CLIENT_KEY}"})
+    assert (await resp.json())["status"] == "completed"
+
+
+async def test_video_from_a_first_frame(client, proxy, emulator):
+    image = {"bytesBase64Encoded": PNG_1PX.partition(",")[2], "mimeType": "image/png"}
+    operation = await wait_done(client, await start_video(client, proxy, VIDEO, "It jumps", image=image))
+    assert operation.response.generated_videos
+    assert submits(emulator)[0].json["instances"][0]["image"] == image
+
+
+async def test_video_limits_checked_before_submitting(client, proxy, emulator):
+    with pytest.raises(errors.ClientError) as caught:
+        await start_video(client, proxy, VIDEO, "A cat", duration_seconds=5)
+    assert caught.value.code == 400 and caught.value.status == "INVALID_ARGUMENT"
+    assert "4, 6, 8" in caught.value.message
+    assert submits(emulator) == []
+
+
+async def test_failed_video_is_an_operation_error(client, proxy):
+    operation = await wait_done(client, await start_video(client, proxy, VIDEO, "A storm [emulate:operation-error]"))
+    assert operation.error["code"] == 13
+    assert "internal error" in operation.error["message"]
+
+
+async def test_jobs_and_files_belong_to_the_key_that_made_them(make_proxy):
+    proxy = await make_proxy(api_keys=[CLIENT_KEY, "another-key"])
+    mine = genai.Client(api_key=CLIENT_KEY, http_options={"base_url": str(proxy.make_url("/"))}).aio
+    theirs = genai.Client(api_key="another-key", http_options={"base_url": str(proxy.make_url("/"))}).aio
+    operation = await wait_done(mine, await start_video(mine, proxy, VIDEO, "mine"))
+    video = operation.response.generated_videos[0].video
+    with pytest.raises(errors.ClientError) as caught:
+        await theirs.operations.get(operation)
+    assert caught.value.code == 404 and caught.value.status == "NOT_FOUND"
+    with pytest.raises(errors.ClientError) as caught:
+        await theirs.files.download(file=types.Video(uri=video.uri))
+    assert caught.value.code == 404
+    assert is_mp4(await mine.files.download(file=types.Video(uri=video.uri)))
+
+
+async def test_models_list(proxy):
+    # GET /v1/models is OpenAI's; the Gemini-shaped list is at /v1beta.
+    client = genai.Client(api_key=CLIENT_KEY, http_options={"base_url": str(proxy.make_url("/")),
+                                                            "api_version": "v1beta"}).aio
+    names = {model.name async for model in await client.models.list()}
+    assert {f"models/{TEXT}", f"models/{IMAGE}", f"models/{VIDEO}"} <= names
+    veo = await client.models.get(model=VIDEO)
+    assert veo.supported_actions == ["predictLongRunning"]
+
+
+async def test_errors_have_googles_shape(proxy, client, emulator):
+    with pytest.raises(errors.ClientError) as caught:
+        await client.models.generate_content(model="no-such-model", contents="hi")
+    assert caught.value.code == 404 and caught.value.status == "NOT_FOUND"
+    assert "Known models" in caught.value.message
+    with pytest.raises(errors.ClientError) as caught:
+        await client.models.generate_content(model=TEXT, contents="hi [emulate:quota]")
+    assert caught.value.code == 429 and caught.value.status == "RESOURCE_EXHAUSTED"
+    wrong = genai.Client(api_key="wrong", http_options={"base_url": str(proxy.make_url("/"))}).aio
+    with pytest.raises(errors.ClientError) as caught:
+        await wrong.models.generate_content(model=TEXT, contents="hi")
+    assert caught.value.code == 401
+    with pytest.raises(errors.ClientError) as caught:
+        await client.models.generate_content(model=VIDEO, contents="a video please")
+    assert caught.value.code == 400 and "predictLongRunning" in caught.value.message
