@@ -60,37 +60,76 @@ def _from_http_exception(exc: web.HTTPException) -> ApiError:
     return ApiError(exc.status, exc.reason or "HTTP error", code="http_error")
 
 
+RESPONSE_STARTED = "genproxy.response_started"  # set by proxy.middleware when a response is prepared
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler):
     try:
-        return await handler(request)
-    except ApiError as exc:
-        return exc.response()
-    except web.HTTPException as exc:
-        if exc.status < 400:
+        return await _answer_errors(request, handler)
+    except Exception as exc:
+        started = request.get(RESPONSE_STARTED)
+        if started is None or not started.prepared or isinstance(exc, (web.HTTPException, ConnectionResetError)):
             raise
+        # The status line and part of the body are out: a second response would corrupt the stream.
+        return await _fail_started_response(request, started, exc)
+
+
+async def _answer_errors(request: web.Request, handler):
+    """Turn a failure into an OpenAI-shaped error response (re-raising when the response already started)."""
+    try:
+        return await handler(request)
+    except Exception as exc:
+        started = request.get(RESPONSE_STARTED)
+        if started is not None and started.prepared:
+            raise
+        return _error_response(request, exc)
+
+
+def _error_response(request: web.Request, exc: Exception) -> web.StreamResponse:
+    if isinstance(exc, ApiError):
+        return exc.response()
+    if isinstance(exc, web.HTTPException):
+        if exc.status < 400:
+            raise exc
         return _from_http_exception(exc).response()
-    except json.JSONDecodeError as exc:
+    if isinstance(exc, json.JSONDecodeError):
         return ApiError(400, f"Request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.",
                         code="invalid_json").response()
-    except UnicodeDecodeError as exc:
-        if not _raised_decoding_the_body(exc):
-            return _internal_error(request)
+    if isinstance(exc, UnicodeDecodeError) and _raised_decoding_the_body(exc):
         # aiohttp decodes the body before parsing it: bytes that are not UTF-8 are the client's error.
         return ApiError(400, f"Request body is not valid UTF-8 text: byte {exc.start} cannot be decoded.",
                         code="invalid_json").response()
-    except (ConnectionResetError, web.RequestPayloadError) as exc:
+    if isinstance(exc, (ConnectionResetError, web.RequestPayloadError)):
         # The client went away or sent a broken body: nothing useful to answer.
         log.info("client connection problem: %s", exc.__class__.__name__)
-        raise
-    except Exception:
-        return _internal_error(request)
+        raise exc
+    return _internal_error(request, exc)
 
 
-def _internal_error(request: web.Request) -> web.Response:
+async def _fail_started_response(request: web.Request, response: web.StreamResponse, exc: Exception):
+    error = exc if isinstance(exc, ApiError) else None
+    if error is None:
+        request_id = request.get("request_id", "-")
+        log.error("unexpected error in request %s after its response started", request_id, exc_info=exc)
+        error = ApiError(500, f"Internal error; quote request id {request_id} when reporting it.",
+                         type="server_error", code="internal_error")
+    request["status"] = error.status
+    if not (response.content_type or "").startswith("text/event-stream"):
+        # Half a JSON body cannot be mended: let aiohttp drop the connection, so it cannot pass for a success.
+        raise exc
+    try:
+        await response.write(b"data: " + json.dumps(error.body()).encode() + b"\n\ndata: [DONE]\n\n")
+        await response.write_eof()
+    except (ConnectionResetError, RuntimeError):
+        pass
+    return response
+
+
+def _internal_error(request: web.Request, exc: BaseException) -> web.Response:
     """Log the traceback under the request id; the client gets the id and nothing of the internals."""
     request_id = request.get("request_id", "-")
-    log.exception("unexpected error in request %s", request_id)
+    log.error("unexpected error in request %s", request_id, exc_info=exc)
     return ApiError(500, f"Internal error; quote request id {request_id} when reporting it.",
                     type="server_error", code="internal_error").response()
 

@@ -15,6 +15,7 @@ from proxy.errors import ApiError
 log = logging.getLogger("genproxy.access")
 
 PROTECTED_PREFIXES = ("/v1/", "/v1beta/")
+RESPONSE_STARTED = "genproxy.response_started"
 
 
 @web.middleware
@@ -39,6 +40,8 @@ async def request_log_middleware(request: web.Request, handler):
 async def add_request_id_header(request: web.Request, response: web.StreamResponse) -> None:
     if "request_id" in request:
         response.headers["x-request-id"] = request["request_id"]
+    # The error middleware must know when headers are out: it cannot send a second response then.
+    request[RESPONSE_STARTED] = response
 
 
 def presented_key(request: web.Request) -> str | None:

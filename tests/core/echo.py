@@ -1,15 +1,16 @@
 """A throwaway third-party modality plugin, `echo`: it answers the prompt reversed.
 
 Prompt markers drive the failure paths the core must handle:
-``boom`` (respond raises RuntimeError), ``slow`` (submit takes ``SLOW_SECONDS``),
-``stream`` (respond returns deltas), ``upstream`` (submit calls the route's upstream; add an
+``boom`` (respond raises RuntimeError), ``halfway`` (a stream that raises after its first chunk), ``slow`` (submit takes ``SLOW_SECONDS``),
+``stream`` (respond returns deltas), ``media`` / ``broken media`` (an 800 kB MediaStream answer, or one whose download fails after the
+response started), ``upstream`` (submit calls the route's upstream; add an
 emulator fault marker such as ``[emulate:server-error]`` to make that call fail).
 """
 from __future__ import annotations
 
 import asyncio
 
-from proxy.hookspecs import Completion, Delta, Submitted, UpstreamCall, hookimpl
+from proxy.hookspecs import Completion, Delta, MediaStream, Submitted, UpstreamCall, hookimpl
 
 MODALITY = "echo"
 SLOW_SECONDS = 0.6
@@ -28,12 +29,25 @@ async def _submit(call: UpstreamCall, context) -> Submitted:
 async def _deltas(text: str):
     for i in range(0, len(text), 3):
         yield Delta(delta={"content": text[i:i + 3]})
+        if "yawflah" in text:  # "halfway" reversed: fail after the first chunk went out
+            raise RuntimeError("echo stream broke halfway")
     yield Delta(delta={}, finish_reason="stop")
 
 
 async def _respond(result: dict, call: UpstreamCall):
     if "boom" in call.body["prompt"]:
         raise RuntimeError("echo plugin exploded: Traceback secret internals")
+    if "media" in call.body["prompt"]:
+        broken = "broken" in call.body["prompt"]
+
+        async def chunks():
+            for _ in range(4):
+                yield b"\0" * 200_000
+                if broken:
+                    raise RuntimeError("the media download broke")
+
+        media = MediaStream(mime_type="video/mp4", open_chunks=chunks)
+        return Completion(message={"content": [{"type": "video_url", "video_url": {"url": media}}]})
     if call.stream:
         return _deltas(result["text"])
     return Completion(message={"content": result["text"]},

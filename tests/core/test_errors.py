@@ -1,6 +1,8 @@
 """Every failure is one OpenAI-shaped error with the right status, and carries x-request-id."""
 from __future__ import annotations
 
+import pytest
+
 from tests.support import AUTH, assert_openai_error, chat
 
 
@@ -90,3 +92,34 @@ async def test_request_ids_are_unique(echo_proxy):
         resp = await echo_proxy.get("/healthz")
         ids.add(resp.headers["x-request-id"])
     assert len(ids) == 3
+
+
+async def test_stream_that_breaks_halfway_ends_with_an_error_event(echo_proxy):
+    resp = await echo_proxy.post("/v1/chat/completions", json=chat("echo-1", "halfway", stream=True), headers=AUTH)
+    assert resp.status == 200, "the first chunk was already sent"
+    text = await resp.text()
+    assert "Traceback" not in text and "broke halfway" not in text
+    events = [line[len("data: "):] for line in text.splitlines() if line.startswith("data: ")]
+    import json
+    errors = [json.loads(e) for e in events if e != "[DONE]" and "error" in json.loads(e)]
+    assert errors, f"the client must learn the stream failed: {text!r}"
+    assert_openai_error(errors[0])
+    assert resp.headers["x-request-id"] in errors[0]["error"]["message"]
+
+
+async def test_media_answer_streams_and_a_broken_one_cannot_pass_for_success(echo_proxy):
+    import base64
+
+    import aiohttp
+
+    resp = await echo_proxy.post("/v1/chat/completions", json=chat("echo-1", "media"), headers=AUTH)
+    assert resp.status == 200
+    body = await resp.json()
+    url = body["choices"][0]["message"]["content"][0]["video_url"]["url"]
+    assert url.startswith("data:video/mp4;base64,")
+    assert len(base64.b64decode(url.split(",", 1)[1])) == 800_000
+
+    resp = await echo_proxy.post("/v1/chat/completions", json=chat("echo-1", "broken media"), headers=AUTH)
+    assert resp.status == 200, "the headers were out before the download broke"
+    with pytest.raises(aiohttp.ClientPayloadError):
+        await resp.read()
