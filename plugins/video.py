@@ -75,7 +75,7 @@ async def _respond(route, result: dict, call: UpstreamCall, context: RequestCont
     videos = []
     for index, (sample, media) in enumerate(zip(samples, stored)):
         item = {"type": "video_url", "video_url": {"url": media.stream()}, "index": index,
-                "operation": operation, "bytes": media.size}
+                "job_id": context.job_id, "operation": operation, "bytes": media.size}
         if sample.uri:
             item["file_uri"] = sample.uri
         videos.append(item)

@@ -44,6 +44,7 @@ class Settings(BaseModel):
     routes_file: Path = Path("routes.yaml")
     routes_reload_interval: float = Field(1.0, gt=0)
     data_dir: Path = Path("~/.local/share/genproxy")
+    jobs_db: Path | None = Field(None, description="SQLite job store; default data_dir/jobs.sqlite3")
     max_body_bytes: int = Field(32 * 1024 * 1024, gt=0)
     upstream_timeout: float = Field(120.0, gt=0)
     video_deadline: float = Field(600.0, gt=0, description="Seconds a video request may wait for its operation")
@@ -63,7 +64,7 @@ class Settings(BaseModel):
     def _csv(cls, value):
         return _split_csv(value)
 
-    @field_validator("auth_dir", "data_dir", "routes_file", "vertex_service_account_file")
+    @field_validator("auth_dir", "data_dir", "routes_file", "vertex_service_account_file", "jobs_db")
     @classmethod
     def _expand(cls, value):
         return value.expanduser() if value is not None else value

@@ -41,6 +41,8 @@ class RequestContext:
     settings: Any = None
     # Where a step keeps large media on disk (proxy.media_store.MediaStore).
     media: Any = None
+    # The genproxy job of a long-running request, set by the core once submit has started it.
+    job_id: str | None = None
 
 
 @dataclass

@@ -10,6 +10,7 @@ from aiohttp import web
 from proxy import keys
 from proxy.errors import ApiError
 from proxy.hookspecs import Completion, Delta, RequestContext, Reply
+from proxy.jobs.references import resolve_job_references
 from proxy.jsonstream import iter_json
 from proxy.models import ChatCompletionRequest, parse_request
 from proxy.pipeline import Pipeline
@@ -86,8 +87,9 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     pipeline: Pipeline = request.app[keys.PIPELINE]
     shape = ChatCompletion(request["request_id"], body.model)
 
-    call = pipeline.translate(route, body, context)
     runner = request.app[keys.JOB_RUNNER]
+    await resolve_job_references(body, runner.store, context.client_key_id or "")
+    call = pipeline.translate(route, body, context)
     if call.long_running:
         await runner.check_capacity(context.client_key_id or "")
     submitted = await pipeline.submit(route, call, context)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from proxy import keys
 from proxy.errors import ApiError, invalid
 from proxy.handlers.chat import make_context, read_json, resolve_route
+from proxy.jobs.references import resolve_job_references
 from proxy.jobs.runner import job_error
 from proxy.jobs.store import Job
 from proxy.models import ChatCompletionRequest, parse_request
@@ -133,6 +134,7 @@ async def create_video(request: web.Request) -> web.Response:
             raise invalid(f"The model '{model}' does not generate videos (it is routed to '{route.modality}').",
                           "model", code="model_not_video")
         body = _as_chat(create, model)
+        await resolve_job_references(body, store, client)
         context = make_context(request, route, stream=False)
         pipeline = app[keys.PIPELINE]
         call = pipeline.translate(route, body, context)

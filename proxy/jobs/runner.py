@@ -68,6 +68,7 @@ class JobRunner:
                   operation=submitted.operation, credential_id=submitted.credential_id, summary=summary,
                   notes=call.notes, idempotency_key=idempotency_key)
         await self.store.insert(job)
+        context.job_id = job.id
         log.info("job %s started: model=%s operation=%s", job.id, route.model, submitted.operation)
         self._spawn(job, route, call, submitted, context)
         return job
@@ -86,6 +87,7 @@ class JobRunner:
             except ApiError as exc:
                 await self._fail(job, exc)
                 continue
+            context.job_id = job.id
             call = UpstreamCall(body={}, notes=job.notes)
             self._spawn(job, route, call, Submitted(operation=job.operation, credential_id=job.credential_id), context)
             resumed += 1

@@ -236,3 +236,18 @@ async def test_video_model_without_video_modality_is_explained(proxy, emulator):
     assert resp.status == 400
     assert_openai_error(await resp.json(), param="modalities")
     assert submits(emulator) == []
+
+
+async def test_extending_an_earlier_video_by_its_job_id(proxy, emulator):
+    first = await (await proxy.post(URL, json=SEED, headers=AUTH)).json()
+    job_id = first["choices"][0]["message"]["videos"][0]["job_id"]
+    uri = first["choices"][0]["message"]["videos"][0]["file_uri"]
+    body = video_request("The cat keeps playing")
+    body["messages"][0]["content"] = [{"type": "text", "text": "The cat keeps playing"},
+                                      {"type": "video_url", "video_url": {"url": job_id}}]
+    resp = await proxy.post(URL, json=body, headers=AUTH)
+    assert resp.status == 200, await resp.text()
+    assert submits(emulator)[-1].json["instances"][0]["video"] == {"uri": uri}
+    unknown = await proxy.post(URL, json=video_request(video="video_" + "0" * 24), headers=AUTH)
+    assert unknown.status == 404
+    assert_openai_error(await unknown.json(), code="video_not_found", param="video_config.video")
