@@ -1,6 +1,7 @@
 """Request id, one log line per request, and client authentication."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -51,6 +52,7 @@ def presented_key(request: web.Request) -> str | None:
     return request.headers.get("x-api-key") or request.headers.get("x-goog-api-key") or request.query.get("key")
 
 
+@functools.lru_cache(maxsize=4096)
 def key_id(key: str) -> str:
     """A stable, non-secret name for a client key (jobs are kept per key)."""
     return hashlib.sha256(key.encode()).hexdigest()[:16]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable, Iterable
 
 REDACTED = "[redacted]"
@@ -36,12 +37,24 @@ def install_query_redaction() -> None:
 
 
 class RedactSecrets(logging.Filter):
+    # Listing the secrets walks every credential: done at most this often, not on every log line.
+    REFRESH_SECONDS = 1.0
+
     def __init__(self, secrets: Callable[[], Iterable[str]]):
         super().__init__()
         self._secrets = secrets
+        self._cached: list[str] = []
+        self._cached_at = float("-inf")
+
+    def _current(self) -> list[str]:
+        now = time.monotonic()
+        if now - self._cached_at >= self.REFRESH_SECONDS:
+            self._cached = [s for s in self._secrets() if s and len(s) >= 6]
+            self._cached_at = now
+        return self._cached
 
     def filter(self, record: logging.LogRecord) -> bool:
-        secrets = [s for s in self._secrets() if s and len(s) >= 6]
+        secrets = self._current()
         if not secrets:
             return True
         message = record.getMessage()
