@@ -21,7 +21,8 @@ import time
 
 from aiohttp import web
 
-from proxy.hookspecs import ApiError, UpstreamCall, hookimpl, invalid
+from proxy.hookspecs import (ApiError, ChatCompletionRequest, UpstreamCall, complete, hookimpl, invalid, parse_request,
+                             read_json_body, write_json_body)
 
 from plugins import gemini_chat
 
@@ -174,8 +175,6 @@ def _ratio(ratio: str) -> float:
 
 def _images_request(data) -> tuple[dict, int]:
     """The chat request equivalent to an Images API body, and n."""
-    from proxy.models import ChatCompletionRequest, parse_request
-
     if not isinstance(data, dict):
         raise invalid("The request body must be a JSON object.", code="invalid_json")
     for key in data:
@@ -204,34 +203,17 @@ def _images_request(data) -> tuple[dict, int]:
 
 
 async def images_generations(request: web.Request) -> web.StreamResponse:
-    from proxy import keys
-    from proxy.handlers.chat import make_context, read_json, resolve_route, write_json
-
-    body, n = _images_request(await read_json(request))
-    request["model"] = body.model
-    route = resolve_route(request.app, body.model)
-    request["route"] = route.pattern or route.model
-    if route.modality != MODALITY:
-        raise invalid(f"'{body.model}' is not an image model (modality {route.modality}); use e.g. {DEFAULT_MODEL}.",
-                      "model", code="model_not_supported")
-    pipeline = request.app[keys.PIPELINE]
-
-    async def one():
-        context = make_context(request, route, stream=False)
-        call = pipeline.translate(route, body, context)
-        submitted = await pipeline.submit(route, call, context)
-        return await pipeline.finish(route, call, submitted, context)
-
-    replies = await asyncio.gather(*(one() for _ in range(n)))
+    body, n = _images_request(await read_json_body(request))
+    replies = await asyncio.gather(*(complete(request, body, MODALITY) for _ in range(n)))
     data, usage = [], {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
     for reply in replies:
-        for completion in reply if isinstance(reply, list) else [reply]:
+        for completion in reply:
             for image in completion.message.get("images") or []:
                 data.append({"b64_json": image["image_url"]["url"].partition(";base64,")[2]})
             for key, source in (("input_tokens", "prompt_tokens"), ("output_tokens", "completion_tokens"),
                                 ("total_tokens", "total_tokens")):
                 usage[key] += (completion.usage or {}).get(source, 0)
-    return await write_json(request, {"created": int(time.time()), "data": data, "usage": usage})
+    return await write_json_body(request, {"created": int(time.time()), "data": data, "usage": usage})
 
 
 @hookimpl

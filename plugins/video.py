@@ -12,8 +12,8 @@ import time
 from dataclasses import asdict
 from collections.abc import AsyncIterator
 
-from proxy.hookspecs import (ApiError, Completion, PollStatus, RequestContext, Submitted, UpstreamCall, hookimpl)
-from proxy.media_store import MediaTooLarge, StoredMedia
+from proxy.hookspecs import (ApiError, Completion, MediaTooLarge, PollStatus, RequestContext, StoredMedia, Submitted,
+                             UpstreamCall, hookimpl)
 from plugins.veo.request import VideoJob, build_body
 from plugins.veo.result import Sample, poll_status, samples_of
 

@@ -41,7 +41,7 @@ async def _jobs(app: web.Application):
     await store.open()
 
     def context_for(route, client_key_id):
-        return RequestContext(request_id=f"job-resume", upstream=app[keys.UPSTREAMS].get(route.upstream),
+        return RequestContext(request_id="job-resume", upstream=app[keys.UPSTREAMS].get(route.upstream),
                               client_key_id=client_key_id, settings=settings, media=app[keys.MEDIA_STORE])
 
     runner = JobRunner(store, app[keys.PIPELINE], app[keys.MEDIA_STORE], settings, context_for)

@@ -17,11 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from proxy.errors import ApiError, invalid  # noqa: F401  (re-exported for plugins)
-from proxy.media import MediaStream  # noqa: F401  (re-exported for plugins)
+# Re-exported so that a plugin imports this module only.
+from proxy.errors import ApiError, invalid  # noqa: F401
+from proxy.media import MediaStream  # noqa: F401
+from proxy.media_store import MediaTooLarge, StoredMedia  # noqa: F401
+from proxy.models import ChatCompletionRequest, parse_request, validation_error  # noqa: F401
 
 if TYPE_CHECKING:
-    from proxy.models import ChatCompletionRequest
+    from aiohttp import web
+
     from proxy.routes import Route
     from proxy.upstreams.base import Upstream
 
@@ -151,3 +155,25 @@ def genproxy_web_routes() -> list[tuple[str, str, Callable]] | None:
 
     Paths under /v1/ are behind client auth like every other /v1 route.
     """
+
+
+# -- for the HTTP endpoints a plugin adds with genproxy_web_routes --
+async def read_json_body(request: "web.Request") -> Any:
+    """The request's JSON body; a clear 400 when it is missing or not JSON."""
+    from proxy.handlers.chat import read_json
+
+    return await read_json(request)
+
+
+async def complete(request: "web.Request", body: "ChatCompletionRequest", modality: str) -> list[Completion]:
+    """Route a chat-shaped request and run it through the steps; 400 unless its route has this modality."""
+    from proxy.handlers.chat import complete_chat
+
+    return await complete_chat(request, body, modality)
+
+
+async def write_json_body(request: "web.Request", body: Any, status: int = 200) -> "web.StreamResponse":
+    """Answer JSON (which may hold MediaStreams, written as base64 piece by piece)."""
+    from proxy.handlers.chat import write_json
+
+    return await write_json(request, body, status)

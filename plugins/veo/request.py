@@ -6,8 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from proxy.hookspecs import invalid
-from proxy.models import ChatCompletionRequest, validation_error
+from proxy.hookspecs import ChatCompletionRequest, invalid, validation_error
 from plugins.veo import limits as veo_limits
 from plugins.veo.images import image_url_of, veo_image
 

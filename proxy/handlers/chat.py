@@ -1,6 +1,7 @@
 """POST /v1/chat/completions."""
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -41,7 +42,7 @@ def make_context(request: web.Request, route: Route, stream: bool) -> RequestCon
 async def read_json(request: web.Request):
     if not request.can_read_body:
         raise ApiError(400, "The request has no body; send a JSON object.", code="invalid_json")
-    return await request.json(loads=__import__("json").loads)
+    return await request.json(loads=json.loads)
 
 
 class ChatCompletion:
@@ -120,6 +121,21 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         await sse.send(exc.body())
     await sse.done()
     return sse.response
+
+
+async def complete_chat(request: web.Request, body: ChatCompletionRequest, modality: str) -> list[Completion]:
+    """Run one chat-shaped request through routing and the plugin steps, for a plugin's own endpoint."""
+    request["model"] = body.model
+    route = resolve_route(request.app, body.model)
+    request["route"] = route.pattern or route.model
+    if route.modality != modality:
+        raise ApiError(400, f"'{body.model}' is not a {modality} model (it is routed to '{route.modality}').",
+                       param="model", code="model_not_supported")
+    context = make_context(request, route, stream=False)
+    pipeline: Pipeline = request.app[keys.PIPELINE]
+    call = pipeline.translate(route, body, context)
+    submitted = await pipeline.submit(route, call, context)
+    return await _collect(await pipeline.finish(route, call, submitted, context))
 
 
 def chat_summary(body: ChatCompletionRequest, route: Route) -> dict:

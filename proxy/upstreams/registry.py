@@ -3,7 +3,6 @@ from __future__ import annotations
 
 
 import aiohttp
-from aiohttp import web
 
 from proxy import keys
 from proxy.background import background_task

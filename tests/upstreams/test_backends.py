@@ -1,7 +1,6 @@
 """Each backend's URLs, auth headers and bodies, as the emulator (or a faked Google host) receives them."""
 from __future__ import annotations
 
-import re
 
 import pytest
 from aioresponses import aioresponses

@@ -101,7 +101,7 @@ async def test_cooldown_survives_an_unrelated_rescan(build, auth_dir):
 
 
 async def test_signing_in_again_clears_the_cooldown_of_a_revoked_file(build, emulator, auth_dir):
-    path = token_file(auth_dir, "a.json", access_token="ya29.old", refresh_token="revoked-1", expires_in=-1)
+    token_file(auth_dir, "a.json", access_token="ya29.old", refresh_token="revoked-1", expires_in=-1)
     reg = build(gemini_api_keys=[])
     ca = reg.get("codeassist")
     with pytest.raises(ApiError):
