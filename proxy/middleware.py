@@ -4,9 +4,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import os
 import logging
 import time
-import uuid
 
 from aiohttp import web
 
@@ -21,7 +21,8 @@ RESPONSE_STARTED = "genproxy.response_started"
 
 @web.middleware
 async def request_log_middleware(request: web.Request, handler):
-    request["request_id"] = uuid.uuid4().hex[:20]
+    # 80 random bits, without uuid4's object overhead (measurable at thousands of requests a second).
+    request["request_id"] = os.urandom(10).hex()
     started = time.perf_counter()
     status = 500
     try:
