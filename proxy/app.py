@@ -72,7 +72,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app[keys.MEDIA_STORE] = MediaStore(settings.data_dir / "media")
     app[keys.PIPELINE] = Pipeline(pm, PollPolicy(initial_delay=settings.poll_initial_delay,
                                                  max_delay=settings.poll_max_delay,
-                                                 deadline=settings.video_deadline, retries=settings.poll_retries))
+                                                 deadline=settings.job_timeout, retries=settings.poll_retries))
     app.cleanup_ctx.append(_http_session)
     app.cleanup_ctx.append(watch_credentials)
     app.cleanup_ctx.append(background_task(lambda app: app[keys.ROUTE_TABLE].watch(settings.routes_reload_interval)))

@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 GOOGLE_GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
 GOOGLE_CODEASSIST_BASE_URL = "https://cloudcode-pa.googleapis.com"
+SHIPPED_ROUTES = Path(__file__).resolve().parents[1] / "routes.yaml"
 
 
 class ConfigError(Exception):
@@ -41,7 +42,10 @@ class Settings(BaseModel):
     auth_dir: Path = Field(Path("~/.ccs/cliproxy/auth"), description="CCS OAuth token folder (GENPROXY_AUTH_DIR)")
     token_uri: str | None = Field(None, description="Override of the OAuth token endpoint (tests, emulator)")
     auth_dir_poll_interval: float = Field(1.0, gt=0, description="Seconds between checks of the auth dir for changes")
-    routes_file: Path = Path("routes.yaml")
+    routes_file: Path = Field(Path("routes.yaml"), description="routes.yaml; if the default is not in the "
+                              "current folder, the one shipped with genproxy is used")
+    public_base_url: str | None = Field(None, description="How clients reach this proxy (behind a reverse proxy); "
+                                        "default: the address of each request")
     routes_reload_interval: float = Field(1.0, gt=0)
     data_dir: Path = Path("~/.local/share/genproxy")
     jobs_db: Path | None = Field(None, description="SQLite job store; default data_dir/jobs.sqlite3")
@@ -58,6 +62,13 @@ class Settings(BaseModel):
     cleanup_interval: float = Field(3600.0, gt=0)
     max_jobs_per_key: int = Field(16, ge=1, description="Unfinished video jobs one client key may have at once")
     default_video_model: str = "veo-3.1-generate-preview"
+
+    @model_validator(mode="after")
+    def _shipped_routes(self):
+        # `genproxy serve` run outside a checkout still finds the routes.yaml shipped beside the package.
+        if "routes_file" not in self.model_fields_set and not self.routes_file.exists() and SHIPPED_ROUTES.exists():
+            self.routes_file = SHIPPED_ROUTES
+        return self
 
     @field_validator("api_keys", "gemini_api_keys", mode="before")
     @classmethod

@@ -63,12 +63,13 @@ class Pipeline:
         return await pending
 
     async def poll_until_done(self, route: Route, submitted: Submitted, context: RequestContext,
-                              on_progress: ProgressCallback | None = None, deadline: float | None = None) -> Any:
-        """Check the operation with backoff and jitter until it is done or the deadline passes."""
+                              on_progress: ProgressCallback | None = None) -> Any:
+        """Check the operation with backoff and jitter until it is done or the policy's deadline passes."""
         loop = asyncio.get_running_loop()
-        limit = deadline or self.policy.deadline
+        limit = self.policy.deadline
         deadline = loop.time() + limit
-        delay, failures, last_progress = self.policy.initial_delay, 0, None
+        # A sentinel, so the first check is always reported (the Gemini API sends no progress figure).
+        delay, failures, last_progress = self.policy.initial_delay, 0, object()
         while True:
             remaining = deadline - loop.time()
             if remaining <= 0:

@@ -112,8 +112,7 @@ class JobRunner:
             await self._notify(job)
 
         try:
-            result = await self.pipeline.poll_until_done(route, submitted, context, progress,
-                                                         deadline=self.settings.job_timeout)
+            result = await self.pipeline.poll_until_done(route, submitted, context, progress)
             reply = await self.pipeline.respond(route, result, call, context)
         except ApiError as exc:
             await self._fail(job, exc)

@@ -275,7 +275,8 @@ def operation_of(job: Job, base_url: str) -> dict:
 @google_errors
 async def get_operation(request: web.Request) -> web.Response:
     job = await _own_job(request, request.match_info["operation"])
-    return web.json_response(operation_of(job, str(request.url.origin())))
+    base = request.app[keys.SETTINGS].public_base_url or str(request.url.origin())
+    return web.json_response(operation_of(job, base.rstrip("/")))
 
 
 @google_errors

@@ -85,3 +85,13 @@ def test_empty_file_is_fine(tmp_path):
 def test_real_environment_is_read(monkeypatch):
     monkeypatch.setenv("GENPROXY_API_KEYS", "from-os-environ")
     assert load_settings(None).api_keys == ["from-os-environ"]
+
+
+def test_the_shipped_routes_file_is_used_outside_a_checkout(tmp_path, monkeypatch):
+    from proxy.config import SHIPPED_ROUTES
+
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(None, environ={}).routes_file == SHIPPED_ROUTES
+    (tmp_path / "routes.yaml").write_text("routes: []\n")
+    assert load_settings(None, environ={}).routes_file == Path("routes.yaml")
+    assert load_settings(None, environ={}, routes_file=Path("mine.yaml")).routes_file == Path("mine.yaml")

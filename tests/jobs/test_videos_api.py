@@ -190,3 +190,15 @@ async def test_expired_media_is_removed_and_says_so(make_proxy, caplog):
     resp = await proxy.get(f"/v1/videos/{video['id']}/content", headers=AUTH)
     assert resp.status == 404
     assert_openai_error(await resp.json(), code="job_expired")
+
+
+async def test_status_moves_to_in_progress_while_google_works(proxy):
+    video = await (await proxy.post("/v1/videos", json={"prompt": "A cat [emulate:delay=1.5]"}, headers=AUTH)).json()
+    seen = set()
+    for _ in range(100):
+        current = await (await proxy.get(f"/v1/videos/{video['id']}", headers=AUTH)).json()
+        seen.add(current["status"])
+        if current["status"] == "completed":
+            break
+        await asyncio.sleep(0.05)
+    assert {"in_progress", "completed"} <= seen
