@@ -251,3 +251,24 @@ async def test_extending_an_earlier_video_by_its_job_id(proxy, emulator):
     unknown = await proxy.post(URL, json=video_request(video="video_" + "0" * 24), headers=AUTH)
     assert unknown.status == 404
     assert_openai_error(await unknown.json(), code="video_not_found", param="video_config.video")
+
+
+async def test_slow_polls_still_deliver_the_video(proxy, emulator):
+    resp = await proxy.post(URL, json=video_request("A cat [emulate:slow-poll=0.2]"), headers=AUTH)
+    assert resp.status == 200, await resp.text()
+    assert decode_video((await resp.json())["choices"][0]["message"]["videos"][0])[4:8] == b"ftyp"
+
+
+async def test_polls_that_time_out_are_retried_then_reported_with_the_job(make_proxy, emulator):
+    proxy = await make_proxy(upstream_timeout=0.3, poll_retries=1)
+    resp = await proxy.post(URL, json=video_request("A cat [emulate:slow-poll=2]"), headers=AUTH)
+    assert resp.status == 502
+    error = assert_openai_error(await resp.json(), code="poll_failed")
+    assert "did not answer in time" in error["message"] and "operations/" in error["message"]
+    assert len(polls(emulator)) == 2
+
+
+async def test_a_blocked_prompt_is_a_content_filter_error(proxy):
+    resp = await proxy.post(URL, json=video_request("A cat [emulate:blocked]"), headers=AUTH)
+    assert resp.status == 400
+    assert_openai_error(await resp.json(), code="content_filter")
