@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
-import uuid
+import os
 from collections.abc import AsyncIterator
 
 from proxy.media import MediaStream
@@ -16,8 +16,12 @@ from proxy.media import MediaStream
 _BATCH = 3 * 64 * 1024
 
 
+# Stands in for each MediaStream in the serialized text; random per process, so no client text can forge it.
+_MARKER = f"@@media-{os.urandom(12).hex()}-"
+
+
 async def iter_json(obj) -> AsyncIterator[bytes]:
-    marker = f"@@media-{uuid.uuid4().hex}-"
+    marker = _MARKER
     media: list[MediaStream] = []
 
     def default(value):
