@@ -160,7 +160,7 @@ def genproxy_web_routes() -> list[tuple[str, str, Callable]] | None:
 # -- for the HTTP endpoints a plugin adds with genproxy_web_routes --
 async def read_json_body(request: "web.Request") -> Any:
     """The request's JSON body; a clear 400 when it is missing or not JSON."""
-    from proxy.handlers.chat import read_json
+    from proxy.handlers.common import read_json
 
     return await read_json(request)
 
@@ -174,6 +174,6 @@ async def complete(request: "web.Request", body: "ChatCompletionRequest", modali
 
 async def write_json_body(request: "web.Request", body: Any, status: int = 200) -> "web.StreamResponse":
     """Answer JSON (which may hold MediaStreams, written as base64 piece by piece)."""
-    from proxy.handlers.chat import write_json
+    from proxy.handlers.common import write_json
 
     return await write_json(request, body, status)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from proxy import keys
 from proxy.errors import ApiError, invalid
-from proxy.handlers.chat import make_context, read_json, resolve_route
+from proxy.handlers.common import make_context, read_json, resolve_route
 from proxy.jobs.references import resolve_job_references
 from proxy.jobs.runner import job_error
 from proxy.jobs.store import Job

@@ -16,7 +16,6 @@ The client key arrives as ``x-goog-api-key`` (the auth middleware accepts it und
 """
 from __future__ import annotations
 
-import base64
 import logging
 import re
 from functools import wraps
@@ -25,7 +24,7 @@ from aiohttp import web
 
 from proxy import keys
 from proxy.errors import ApiError, invalid
-from proxy.handlers.chat import make_context, read_json, resolve_route
+from proxy.handlers.common import make_context, read_json, resolve_route
 from proxy.jobs.store import Job
 from proxy.models import ChatCompletionRequest
 from proxy.sse import SseWriter

@@ -1,0 +1,54 @@
+"""What every handler needs: the route of a model, the context of a request, JSON in and out."""
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from proxy import keys
+from proxy.errors import ApiError
+from proxy.hookspecs import RequestContext
+from proxy.jsonstream import iter_json
+from proxy.routes import Route
+
+
+def resolve_route(app: web.Application, model: str) -> Route:
+    table = app[keys.ROUTE_TABLE]
+    route = table.resolve(model)
+    if route is None:
+        known = ", ".join(table.suggestions(model))
+        raise ApiError(404, f"The model '{model}' does not exist or is not routed by this proxy. Known models include: {known}.",
+                       param="model", code="model_not_found")
+    return route
+
+
+def make_context(request: web.Request, route: Route, stream: bool) -> RequestContext:
+    app = request.app
+    settings = app[keys.SETTINGS]
+    return RequestContext(request_id=request["request_id"], upstream=app[keys.UPSTREAMS].get(route.upstream),
+                          stream=stream, client_key_id=request.get("client_key_id"), settings=settings,
+                          media=app[keys.MEDIA_STORE])
+
+
+async def read_json(request: web.Request):
+    if not request.can_read_body:
+        raise ApiError(400, "The request has no body; send a JSON object.", code="invalid_json")
+    return await request.json(loads=json.loads)
+
+
+async def write_json(request: web.Request, body, status: int = 200) -> web.StreamResponse:
+    """Write a JSON body that may hold MediaStreams, piece by piece."""
+    pieces = iter_json(body)
+    first = await anext(pieces)
+    second = await anext(pieces, None)
+    request["status"] = status
+    if second is None:
+        return web.Response(body=first, status=status, content_type="application/json")
+    response = web.StreamResponse(status=status, headers={"Content-Type": "application/json"})
+    await response.prepare(request)
+    await response.write(first)
+    await response.write(second)
+    async for piece in pieces:
+        await response.write(piece)
+    await response.write_eof()
+    return response
