@@ -43,7 +43,7 @@ async def test_remote_image_is_fetched_and_inlined(proxy, emulator, files):
 
 
 async def test_remote_image_problems_are_400_naming_the_part(proxy, emulator, files, monkeypatch):
-    monkeypatch.setattr(gemini_chat, "MAX_INLINE_BYTES", len(PNG) * 2)
+    monkeypatch.setattr(gemini_chat.messages, "MAX_INLINE_BYTES", len(PNG) * 2)
     param = "messages[0].content[1].image_url.url"
     for path, code in (("/page.html", "invalid_image"), ("/missing.png", "image_fetch_failed"),
                        ("/big.png", "file_too_large")):
