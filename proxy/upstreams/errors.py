@@ -48,6 +48,9 @@ def google_error(upstream: str, status: int, raw: bytes, retry_after: float | No
         err = ApiError(_STATUS_MAP[status], f"{message} ({label})", code=code)
         if status == 403:
             err.type = "permission_denied"
+            if google_error_reason(raw) == "ACCESS_TOKEN_SCOPE_INSUFFICIENT" or "SCOPE_INSUFFICIENT" in message:
+                err.message += (" OAuth tokens from CCS / Gemini CLI are refused by the Gemini API: route the model to "
+                                "the vertex upstream (e.g. vertex/veo-3.1-generate-001) or set GEMINI_API_KEY.")
         if status == 429:
             err.code = "rate_limit_exceeded"
             err.headers["Retry-After"] = str(max(1, int(retry or 1)))

@@ -82,3 +82,17 @@ async def test_emulator_errors_reach_the_client_with_googles_message(build):
         await gemini.generate_content("gemini-2.5-flash", {"contents": [{"role": "user", "parts": [
             {"text": "[emulate:malformed]"}]}]})
     assert err.value.status == 502 and err.value.code == "upstream_bad_reply"
+
+
+def test_a_scope_refusal_of_a_ccs_token_says_what_to_do_instead():
+    import json as _json
+
+    from proxy.upstreams.errors import google_error
+
+    raw = _json.dumps({"error": {"code": 403, "status": "PERMISSION_DENIED",
+                                 "message": "Request had insufficient authentication scopes.",
+                                 "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                                              "reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}]}}).encode()
+    err = google_error("gemini", 403, raw)
+    assert err.status == 403 and err.type == "permission_denied"
+    assert "insufficient authentication scopes" in err.message and "vertex" in err.message
