@@ -1,14 +1,13 @@
 """create_app(settings) -> web.Application: wiring only."""
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 
 import aiohttp
 from aiohttp import web
 
 from proxy import keys
-from proxy.background import background_task
+from proxy.background import background_task, every
 from proxy.config import Settings
 from proxy.errors import error_middleware
 from proxy.handlers.chat import chat_completions
@@ -53,9 +52,9 @@ async def _jobs(app: web.Application):
 
 
 async def _remove_expired_media(app: web.Application) -> None:
-    while True:
-        await app[keys.JOB_RUNNER].remove_expired_media()
-        await asyncio.sleep(app[keys.SETTINGS].cleanup_interval)
+    runner = app[keys.JOB_RUNNER]
+    await runner.remove_expired_media()
+    await every(app[keys.SETTINGS].cleanup_interval, runner.remove_expired_media, "removing expired media")
 
 
 def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.Application:

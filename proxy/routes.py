@@ -1,7 +1,6 @@
 """The routing table: routes.yaml maps the model a client names to a plugin, an upstream and a target."""
 from __future__ import annotations
 
-import asyncio
 import fnmatch
 import logging
 from dataclasses import dataclass, field
@@ -9,6 +8,8 @@ from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from proxy.background import every
 
 log = logging.getLogger("genproxy.routes")
 
@@ -204,9 +205,4 @@ class RouteTable:
         return True
 
     async def watch(self, interval: float) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                self.reload_if_changed()
-            except Exception:  # the watcher must outlive any one bad edit
-                log.exception("checking %s for changes failed; will try again", self.path)
+        await every(interval, self.reload_if_changed, f"checking {self.path} for changes")

@@ -13,7 +13,6 @@ the proxy runs update the pools in place, keeping each credential's cooldown sta
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import aiohttp
 
+from proxy.background import every
 from proxy.config import ConfigError, Settings
 from proxy.credentials.base import ALL_UPSTREAMS, Credential, CredentialPool, api_key_credential
 from proxy.credentials.oauth import ServiceAccountCredential, TokenEndpoint, TokenFileCredential
@@ -165,12 +165,7 @@ class CredentialStore:
 
     async def watch(self, interval: float) -> None:
         """Poll the auth dir until cancelled (on the loop: a stat per file, a read per changed file)."""
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                self.refresh()
-            except Exception:  # never let the watcher die
-                log.exception("auth dir watcher failed; retrying")
+        await every(interval, self.refresh, f"checking the auth dir {self.settings.auth_dir}")
 
     def secrets(self) -> list[str]:
         return [s for c in self.credentials() for s in c.secrets()]
