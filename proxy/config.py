@@ -86,6 +86,8 @@ ENVIRONMENT = {
     "GEMINI_API_KEY": "gemini_api_keys",
     "GEMINI_BASE_URL": "gemini_base_url",
     "GENPROXY_AUTH_DIR": "auth_dir",
+    # Application Default Credentials' own variable: a service-account key or gcloud's authorized_user file.
+    "GOOGLE_APPLICATION_CREDENTIALS": "vertex_service_account_file",
 }
 
 

@@ -95,3 +95,9 @@ def test_the_shipped_routes_file_is_used_outside_a_checkout(tmp_path, monkeypatc
     (tmp_path / "routes.yaml").write_text("routes: []\n")
     assert load_settings(None, environ={}).routes_file == Path("routes.yaml")
     assert load_settings(None, environ={}, routes_file=Path("mine.yaml")).routes_file == Path("mine.yaml")
+
+
+def test_google_application_credentials_names_the_vertex_account_file(tmp_path):
+    key = tmp_path / "sa.json"
+    settings = load_settings(None, environ={"GOOGLE_APPLICATION_CREDENTIALS": str(key)})
+    assert settings.vertex_service_account_file == key
