@@ -105,7 +105,7 @@ def generation_config(request, route) -> dict:
             raise invalid("'response_format.type' must be text, json_object or json_schema.", "response_format.type")
     effort = request.extra("reasoning_effort") or route.defaults.get("reasoning_effort")
     if effort is not None:
-        if effort not in REASONING_BUDGETS:
+        if not isinstance(effort, str) or effort not in REASONING_BUDGETS:
             raise invalid(f"'reasoning_effort' must be one of {', '.join(REASONING_BUDGETS)}.", "reasoning_effort")
         if route.target.startswith("gemini-3"):
             # Gemini 3 takes a level (low or high) instead of a token budget.

@@ -144,6 +144,7 @@ async def test_unsupported_and_unknown_parameters_are_400_before_upstream(proxy,
                                (dict(temperature=3), "temperature", "invalid_value"),
                                (dict(stop=["1", "2", "3", "4", "5", "6"]), "stop", "invalid_value"),
                                (dict(reasoning_effort="extreme"), "reasoning_effort", "invalid_value"),
+                               (dict(reasoning_effort=["high"]), "reasoning_effort", "invalid_value"),
                                (dict(tool_choice="required"), "tool_choice", "invalid_value"),
                                (dict(image_config={"aspect_ratio": "1:1"}), "image_config", "unknown_parameter")):
         status, body = await post(proxy, chat(MODEL, "x", **extra))
