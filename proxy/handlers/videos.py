@@ -75,7 +75,11 @@ async def _read_create(request: web.Request) -> VideoCreate:
                 mime = part.headers.get("Content-Type", "image/png").split(";")[0]
                 fields["input_reference"] = f"data:{mime};base64,{base64.b64encode(data).decode()}"
             elif part.name:
-                fields[part.name] = await part.text()
+                raw = await part.read(decode=False)
+                try:
+                    fields[part.name] = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise invalid(f"The form field '{part.name}' is not UTF-8 text.", part.name) from None
         if "reference_images" in fields:
             fields["reference_images"] = [fields["reference_images"]]
         return parse_request(VideoCreate, fields)

@@ -202,3 +202,13 @@ async def test_status_moves_to_in_progress_while_google_works(proxy):
             break
         await asyncio.sleep(0.05)
     assert {"in_progress", "completed"} <= seen
+
+
+async def test_a_binary_form_field_is_a_400_naming_it(proxy, emulator):
+    form = aiohttp.FormData()
+    form.add_field("prompt", "A cat")
+    form.add_field("seconds", b"\x00\xff", filename="seconds.bin", content_type="application/octet-stream")
+    resp = await proxy.post("/v1/videos", data=form, headers=AUTH)
+    assert resp.status == 400
+    assert_openai_error(await resp.json(), param="seconds")
+    assert submits(emulator) == []
