@@ -138,6 +138,9 @@ async def _serve(args: argparse.Namespace) -> int:
         # Never send real keys or refresh real CCS tokens against the emulator.
         settings.gemini_api_keys = [EMULATOR_KEY]
         settings.auth_dir = settings.data_dir / "emulator-auth"
+        # Emulated jobs and videos live apart from real ones (an emulator's operations die with it).
+        settings.data_dir = settings.data_dir / "emulator"
+        settings.jobs_db = None
     running: dict = {}
     _setup_logging(args.log_level, settings, live_secrets=lambda: _running_secrets(running))
     if not settings.api_keys and not _is_loopback(args.host):
