@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import secrets
 import sqlite3
@@ -10,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from proxy.config import ConfigError
 
 UNFINISHED = ("queued", "in_progress")
 
@@ -96,6 +99,7 @@ class JobStore:
         self.path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="genproxy-jobs")
         self._db: sqlite3.Connection | None = None
+        self._lock = None
 
     async def _run(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
@@ -105,6 +109,15 @@ class JobStore:
 
     def _open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Two processes on one store would both resume and poll the same jobs: the second one refuses.
+        self._lock = open(self.path.with_name(self.path.name + ".lock"), "w")  # noqa: SIM115 - held while open
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            self._lock = None
+            raise ConfigError(f"the job store {self.path} is in use by another genproxy process; give each "
+                              "instance its own data_dir (or jobs_db)") from None
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA journal_mode=WAL")
@@ -116,6 +129,9 @@ class JobStore:
         if self._db is not None:
             await self._run(self._db.close)
             self._db = None
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
         self._executor.shutdown(wait=True)
 
     async def insert(self, job: Job) -> None:

@@ -212,3 +212,11 @@ async def test_a_binary_form_field_is_a_400_naming_it(proxy, emulator):
     assert resp.status == 400
     assert_openai_error(await resp.json(), param="seconds")
     assert submits(emulator) == []
+
+
+async def test_a_second_proxy_on_the_same_job_store_refuses_to_start(make_proxy):
+    from proxy.config import ConfigError
+
+    await make_proxy()
+    with pytest.raises(ConfigError, match="in use by another genproxy"):
+        await make_proxy()
