@@ -15,7 +15,7 @@ from proxy.errors import ApiError
 
 log = logging.getLogger("genproxy.access")
 
-PROTECTED_PREFIXES = ("/v1/", "/v1beta/")
+PROTECTED_PREFIXES = ("/v1/", "/v1beta/", "/v1beta1/")
 RESPONSE_STARTED = "genproxy.response_started"
 
 

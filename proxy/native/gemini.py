@@ -209,11 +209,17 @@ def veo_to_chat(model: str, body: dict) -> ChatCompletionRequest:
 
 
 async def _predict_long_running(request: web.Request, model: str) -> web.Response:
+    job = await start_video_job(request, model, await read_json(request), source="gemini-native")
+    return web.json_response({"name": _operation_name(job)})
+
+
+async def start_video_job(request: web.Request, model: str, body, source: str) -> Job:
+    """A Veo predictLongRunning body run as POST /v1/videos runs it: translate (limits), submit, track."""
     app = request.app
     route = _route(request, model)
     if route.modality != "video":
         raise invalid(f"{model} is not a video model; call models/{model}:generateContent.", "model")
-    chat = veo_to_chat(model, await read_json(request))
+    chat = veo_to_chat(model, body)
     context = make_context(request, route, stream=False)
     pipeline, runner = app[keys.PIPELINE], app[keys.JOB_RUNNER]
     call = pipeline.translate(route, chat, context)
@@ -225,9 +231,8 @@ async def _predict_long_running(request: web.Request, model: str) -> web.Respons
     summary = {"prompt": chat.prompt_text()[:2000],
                "seconds": config.get("duration_seconds", route.defaults.get("duration_seconds")),
                "aspect_ratio": config.get("aspect_ratio", route.defaults.get("aspect_ratio")),
-               "resolution": config.get("resolution", route.defaults.get("resolution")), "source": "gemini-native"}
-    job = await runner.track(route, call, submitted, context, summary=summary)
-    return web.json_response({"name": _operation_name(job)})
+               "resolution": config.get("resolution", route.defaults.get("resolution")), "source": source}
+    return await runner.track(route, call, submitted, context, summary=summary)
 
 
 def _operation_name(job: Job) -> str:
@@ -246,11 +251,20 @@ def _parse_file_id(file_id: str) -> tuple[str, int]:
     return JOB_PREFIX + match[1], int(match[2])
 
 
-async def _own_job(request: web.Request, job_id: str) -> Job:
+async def own_job(request: web.Request, job_id: str) -> Job:
     job = await request.app[keys.JOB_STORE].get(job_id, request.get("client_key_id", ""))
     if job is None:
         raise ApiError(404, f"No operation '{job_id}' for this key.", code="operation_not_found")
     return job
+
+
+def operation_error(job: Job) -> dict:
+    """A failed job as a google.rpc.Status: {"code", "message"}."""
+    error = job.error or {}
+    status = error.get("status", 500)
+    # A generation that failed upstream (502) is INTERNAL, as Google reports it; others keep their kind.
+    code = 13 if status in (500, 502) else RPC.get(status, (13, "INTERNAL"))[0]
+    return {"code": code, "message": error.get("message", "The job failed.")}
 
 
 def operation_of(job: Job, base_url: str) -> dict:
@@ -258,11 +272,7 @@ def operation_of(job: Job, base_url: str) -> dict:
     if not job.finished:
         return {"name": name, "done": False, "metadata": {"progressPercent": job.progress, "state": job.status}}
     if job.status == "failed":
-        error = job.error or {}
-        status = error.get("status", 500)
-        # A generation that failed upstream (502) is INTERNAL, as Google reports it; others keep their kind.
-        code = 13 if status in (500, 502) else RPC.get(status, (13, "INTERNAL"))[0]
-        return {"name": name, "done": True, "error": {"code": code, "message": error.get("message", "The job failed.")}}
+        return {"name": name, "done": True, "error": operation_error(job)}
     media = (job.result or {}).get("media") or []
     samples = [{"video": {"uri": f"{base_url}/v1beta/files/{_file_id(job, i)}:download?alt=media",
                           "mimeType": item.get("mime_type", "video/mp4")}} for i, item in enumerate(media)]
@@ -273,7 +283,7 @@ def operation_of(job: Job, base_url: str) -> dict:
 
 @google_errors
 async def get_operation(request: web.Request) -> web.Response:
-    job = await _own_job(request, request.match_info["operation"])
+    job = await own_job(request, request.match_info["operation"])
     base = request.app[keys.SETTINGS].public_base_url or str(request.url.origin())
     return web.json_response(operation_of(job, base.rstrip("/")))
 
@@ -287,7 +297,7 @@ async def download_file(request: web.Request) -> web.StreamResponse:
     if not found or not tail.endswith(":download"):
         raise ApiError(404, f"No file '{tail}'; download with files/<id>:download.", code="file_not_found")
     job_id, index = _parse_file_id(found[0])
-    job = await _own_job(request, job_id)
+    job = await own_job(request, job_id)
     media = (job.result or {}).get("media") or []
     if job.status != "completed" or index >= len(media):
         raise ApiError(404, f"No file '{found[0]}'.", code="file_not_found")
@@ -297,7 +307,7 @@ async def download_file(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(stored.path, headers={"Content-Type": stored.mime_type})
 
 
-def add_native_routes(app: web.Application) -> None:
+def add_gemini_routes(app: web.Application) -> None:
     # google-genai 3.x calls /v1/... by default (api_version "v1"), older ones and Google's docs /v1beta/...:
     # serve both where nothing of OpenAI's lives. GET /v1/models is OpenAI's list, so the Gemini model
     # list and model lookup are /v1beta only (http_options={"api_version": "v1beta"} for models.list).

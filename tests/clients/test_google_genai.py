@@ -6,10 +6,12 @@ import base64
 
 import pytest
 from google import genai
+from google.oauth2.credentials import Credentials
 from google.genai import errors, types
 
 from tests.clients.helpers import is_mp4, mp4_duration, png_size
 from tests.support import CLIENT_KEY, UPSTREAM_KEY
+from tests.upstreams.conftest import token_file
 from tests.video.helpers import PNG_1PX, submits
 
 # google-genai warns about its own deprecations (generate_videos prompt=, aiohttp subclassing).
@@ -62,8 +64,8 @@ async def test_generate_content_stream(client):
 
 async def start_video(client, proxy, model: str, prompt: str, image: dict | None = None, **parameters):
     """models.generate_videos where the SDK offers it on the Gemini API; google-genai 3.x allows it only
-    in Vertex mode, so there the same predictLongRunning body goes over plain REST (as Google's docs show),
-    and operations.get / files.download (which 3.x still has) take over."""
+    in Vertex mode (tested below with vertex_client), so here the same predictLongRunning body goes over
+    plain REST (as Google's docs show), and operations.get / files.download (which 3.x still has) take over."""
     config = types.GenerateVideosConfig(**parameters)
     sdk_image = types.Image(image_bytes=base64.b64decode(image["bytesBase64Encoded"]), mime_type=image["mimeType"]) \
         if image else None
@@ -172,3 +174,106 @@ async def test_errors_have_googles_shape(proxy, client, emulator):
     with pytest.raises(errors.ClientError) as caught:
         await client.models.generate_content(model=VIDEO, contents="a video please")
     assert caught.value.code == 400 and "predictLongRunning" in caught.value.message
+
+
+# ------------------------------------------------------------------ Vertex mode: models.generate_videos
+
+def vertex_client(proxy, key: str = CLIENT_KEY):
+    """Vertex "express mode": an API key (genproxy's client key) and genproxy as the base URL."""
+    return genai.Client(vertexai=True, api_key=key, http_options={"base_url": str(proxy.make_url("/"))}).aio
+
+
+@pytest.fixture(autouse=True)
+def _no_google_cloud_environment(monkeypatch):
+    # The SDK reads these in Vertex mode; a developer's own settings must not change what the tests send.
+    for name in ("GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION", "GOOGLE_API_KEY", "GEMINI_API_KEY",
+                 "GOOGLE_GENAI_API_VERSION", "GOOGLE_GENAI_USE_VERTEXAI"):
+        monkeypatch.delenv(name, raising=False)
+
+
+async def vertex_video(client, model: str = VIDEO, prompt: str = "A cat playing with a ball", **config):
+    return await client.models.generate_videos(model=model, source=types.GenerateVideosSource(prompt=prompt),
+                                               config=types.GenerateVideosConfig(**config))
+
+
+async def test_vertex_mode_generate_videos_returns_the_mp4_inline(proxy, emulator):
+    client = vertex_client(proxy)
+    operation = await vertex_video(client, duration_seconds=6, aspect_ratio="9:16", negative_prompt="cartoon")
+    assert operation.name.startswith(f"publishers/google/models/{VIDEO}/operations/video_")
+    operation = await wait_done(client, operation)
+    assert operation.error is None
+    [generated] = operation.response.generated_videos
+    assert generated.video.mime_type == "video/mp4"
+    data = generated.video.video_bytes
+    assert is_mp4(data) and mp4_duration(data) == pytest.approx(6, abs=0.5)
+    # The config went upstream (the Gemini API route of this model), and the SDK spoke Vertex's paths.
+    [submit] = submits(emulator)
+    assert submit.path == f"/v1beta/models/{VIDEO}:predictLongRunning"
+    assert submit.json["parameters"] == {"aspectRatio": "9:16", "durationSeconds": 6, "negativePrompt": "cartoon"}
+    assert submit.json["instances"] == [{"prompt": "A cat playing with a ball"}]
+    # The same job, in genproxy's Videos API for the same key.
+    job_id = operation.name.rpartition("/")[2]
+    resp = await proxy.get("/v1/videos", headers={"Authorization": f"Bearer {CLIENT_KEY}"})
+    [listed] = [v for v in (await resp.json())["data"] if v["id"] == job_id]
+    assert listed["status"] == "completed" and listed["seconds"] == "6"
+    content = await proxy.get(f"/v1/videos/{job_id}/content", headers={"Authorization": f"Bearer {CLIENT_KEY}"})
+    assert await content.read() == data
+
+
+async def test_vertex_mode_with_project_credentials_and_a_vertex_route(make_proxy, emulator, tmp_path):
+    """project/location plus a credentials object: the key goes as a Bearer token, the paths get a
+    projects/{p}/locations/{l}/ prefix; model "vertex/..." is genproxy's Vertex route."""
+    token_file(tmp_path / "auth", access_token="ya29.genproxy-vertex", project_id="ccs-project")
+    proxy = await make_proxy(vertex_project=None)
+    client = genai.Client(vertexai=True, project="my-project", location="us-central1",
+                          credentials=Credentials(token=CLIENT_KEY),
+                          http_options={"base_url": str(proxy.make_url("/"))}).aio
+    image = types.Image(image_bytes=base64.b64decode(PNG_1PX.partition(",")[2]), mime_type="image/png")
+    operation = await client.models.generate_videos(
+        model="vertex/veo-3.1-generate-001",
+        source=types.GenerateVideosSource(prompt="It jumps", image=image),
+        config=types.GenerateVideosConfig(duration_seconds=4, generate_audio=False, number_of_videos=2))
+    assert operation.name.startswith(
+        "projects/my-project/locations/us-central1/publishers/vertex/models/veo-3.1-generate-001/operations/video_")
+    operation = await wait_done(client, operation)
+    videos = [g.video.video_bytes for g in operation.response.generated_videos]
+    assert len(videos) == 2 and all(is_mp4(v) and mp4_duration(v) == pytest.approx(4, abs=0.5) for v in videos)
+    [submit] = submits(emulator)
+    # genproxy's own Vertex project and token went upstream, not the client's.
+    assert submit.path == "/v1/projects/ccs-project/locations/us-central1/publishers/google/models/" \
+                          "veo-3.1-generate-001:predictLongRunning"
+    assert submit.headers["Authorization"] == "Bearer ya29.genproxy-vertex"
+    assert submit.json["parameters"]["sampleCount"] == 2
+    assert submit.json["parameters"]["generateAudio"] is False
+    assert submit.json["instances"][0]["image"] == {"bytesBase64Encoded": PNG_1PX.partition(",")[2],
+                                                    "mimeType": "image/png"}
+
+
+async def test_vertex_mode_limits_checked_before_submitting(proxy, emulator):
+    with pytest.raises(errors.ClientError) as caught:
+        await vertex_video(vertex_client(proxy), duration_seconds=5)
+    assert caught.value.code == 400 and caught.value.status == "INVALID_ARGUMENT"
+    assert "4, 6, 8" in caught.value.message
+    assert submits(emulator) == []
+
+
+async def test_vertex_mode_failed_video_is_an_operation_error(proxy):
+    client = vertex_client(proxy)
+    operation = await wait_done(client, await vertex_video(client, prompt="A storm [emulate:operation-error]"))
+    assert operation.error["code"] == 13 and "internal error" in operation.error["message"]
+    assert operation.response is None
+
+
+async def test_vertex_mode_keys(make_proxy, emulator):
+    proxy = await make_proxy(api_keys=[CLIENT_KEY, "another-key"])
+    mine = vertex_client(proxy)
+    operation = await wait_done(mine, await vertex_video(mine, prompt="mine"))
+    # Another key cannot see the operation (nor its video); a wrong key cannot start one.
+    with pytest.raises(errors.ClientError) as caught:
+        await vertex_client(proxy, "another-key").operations.get(operation)
+    assert caught.value.code == 404 and caught.value.status == "NOT_FOUND"
+    with pytest.raises(errors.ClientError) as caught:
+        await vertex_video(vertex_client(proxy, "wrong"), prompt="theirs")
+    assert caught.value.code == 401
+    assert len(submits(emulator)) == 1
+    assert is_mp4((await mine.operations.get(operation)).response.generated_videos[0].video.video_bytes)
