@@ -200,9 +200,13 @@ def veo_to_chat(model: str, body: dict) -> ChatCompletionRequest:
             {"url": _data_uri((ref or {}).get("image"), f"instances[0].referenceImages[{i}].image"),
              "reference_type": (ref or {}).get("referenceType", "asset")}
             for i, ref in enumerate(instance["referenceImages"])]
-    if isinstance(instance.get("video"), dict):
+    if instance.get("video") is not None:
         video = instance["video"]
-        config["video"] = video.get("uri") or video.get("gcsUri")
+        uri = (video.get("uri") or video.get("gcsUri")) if isinstance(video, dict) else None
+        if not uri:
+            raise invalid("Extend a video by its uri (a file or job of an earlier genproxy video); "
+                          "video bytes are not accepted.", "instances[0].video")
+        config["video"] = uri
     return ChatCompletionRequest.model_validate({
         "model": model, "messages": [{"role": "user", "content": content}], "modalities": ["video", "text"],
         "video_config": config})

@@ -277,3 +277,13 @@ async def test_vertex_mode_keys(make_proxy, emulator):
     assert caught.value.code == 401
     assert len(submits(emulator)) == 1
     assert is_mp4((await mine.operations.get(operation)).response.generated_videos[0].video.video_bytes)
+
+
+async def test_extending_from_video_bytes_is_refused_not_dropped(proxy, emulator):
+    body = {"instances": [{"prompt": "The cat keeps playing", "video": {"bytesBase64Encoded": "AAAA"}}]}
+    resp = await proxy.post("/v1beta/models/veo-3.1-generate-preview:predictLongRunning", json=body,
+                            headers={"x-goog-api-key": CLIENT_KEY})
+    assert resp.status == 400
+    error = (await resp.json())["error"]
+    assert error["status"] == "INVALID_ARGUMENT" and "uri" in error["message"]
+    assert submits(emulator) == []
