@@ -57,6 +57,8 @@ class Settings(BaseModel):
     poll_retries: int = Field(5, ge=0)
     keepalive_interval: float = Field(10.0, gt=0)
     max_download_bytes: int = Field(512 * 1024 * 1024, gt=0)
+    allow_private_image_urls: bool = Field(False, description="Let clients name image URLs on loopback, private "
+                                           "or link-local addresses (off: the proxy is no way into your network)")
     job_timeout: float = Field(3600.0, gt=0, description="Seconds a background job may poll before it fails")
     media_ttl: float = Field(2 * 24 * 3600.0, gt=0, description="Seconds a generated video is kept (Google keeps 2 days)")
     cleanup_interval: float = Field(3600.0, gt=0)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import base64
 import binascii
 import json
@@ -9,11 +10,13 @@ import re
 from typing import Any
 
 import aiohttp
+import yarl
 
 from proxy.hookspecs import RequestContext, invalid
 
 MAX_INLINE_BYTES = 20 * 1024 * 1024  # Gemini's limit for a whole request with inline data
 REMOTE_TIMEOUT = 20.0
+MAX_REDIRECTS = 5
 DATA_URI = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?((?:;[\w-]+=[^;,]*)*)(;base64)?,(.*)$", re.S)
 AUDIO_FORMATS = {"wav": "audio/wav", "mp3": "audio/mp3", "flac": "audio/flac", "aac": "audio/aac",
                  "ogg": "audio/ogg", "opus": "audio/ogg", "pcm16": "audio/pcm", "m4a": "audio/mp4",
@@ -195,11 +198,12 @@ async def fetch_remote_parts(body: dict, context: RequestContext) -> None:
         return
     session: aiohttp.ClientSession = context.upstream.session
 
+    allow_private = bool(getattr(context.settings, "allow_private_image_urls", False))
+
     async def fetch(ref: dict) -> dict:
         url, param = ref["url"], ref["param"]
         try:
-            async with session.get(url, timeout=aiohttp.ClientTimeout(total=REMOTE_TIMEOUT),
-                                   max_redirects=5) as resp:
+            async with await _open_public(session, url, param, allow_private) as resp:
                 if resp.status >= 400:
                     raise invalid(f"Fetching '{param}' failed with HTTP {resp.status}.", param, code="image_fetch_failed")
                 mime = resp.content_type.lower()
@@ -222,3 +226,36 @@ async def fetch_remote_parts(body: dict, context: RequestContext) -> None:
     fetched = await asyncio.gather(*(fetch(parts[j][REMOTE_PLACEHOLDER]) for parts, j in slots))
     for (parts, j), part in zip(slots, fetched):
         parts[j] = part
+
+
+async def _open_public(session: aiohttp.ClientSession, url: str, param: str, allow_private: bool):
+    """GET a client-named URL, following redirects by hand so that every hop is checked: a client must
+    not make the proxy fetch from loopback, private or link-local addresses (cloud metadata, admin
+    ports) unless allow_private_image_urls is set."""
+    for _ in range(MAX_REDIRECTS + 1):
+        if not allow_private:
+            await _check_public(url, param)
+        resp = await session.get(url, timeout=aiohttp.ClientTimeout(total=REMOTE_TIMEOUT), allow_redirects=False)
+        if resp.status in (301, 302, 303, 307, 308) and resp.headers.get("Location"):
+            url = str(resp.url.join(yarl.URL(resp.headers["Location"])))
+            resp.release()
+            if not url.startswith(("http://", "https://")):
+                raise invalid(f"'{param}' redirects to a URL that is not http(s).", param, code="url_not_allowed")
+            continue
+        return resp
+    raise invalid(f"'{param}' redirects more than {MAX_REDIRECTS} times.", param, code="image_fetch_failed")
+
+
+async def _check_public(url: str, param: str) -> None:
+    host = yarl.URL(url).host or ""
+    try:
+        addresses = [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+        except OSError:
+            raise invalid(f"Fetching '{param}' failed: cannot resolve {host}.", param, code="image_fetch_failed") from None
+        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    if any(not a.is_global for a in addresses):
+        raise invalid(f"'{param}' points at a private or local address; the proxy fetches only public URLs "
+                      "(set allow_private_image_urls to change that).", param, code="url_not_allowed")

@@ -35,6 +35,12 @@ def ask(url: str) -> dict:
         {"type": "text", "text": "what is this"}, {"type": "image_url", "image_url": {"url": url, "detail": "low"}}]}]}
 
 
+@pytest.fixture
+async def proxy(make_proxy):
+    # The test file server listens on 127.0.0.1, which the proxy refuses by default (see the last test).
+    return await make_proxy(allow_private_image_urls=True)
+
+
 async def test_remote_image_is_fetched_and_inlined(proxy, emulator, files):
     status, body = await post(proxy, ask(f"{files}/cat.png"))
     assert status == 200, body
@@ -64,3 +70,13 @@ async def test_thought_signature_goes_back_with_the_function_call(proxy, emulato
     assert last_body(emulator)["contents"][1:] == [
         {"role": "model", "parts": [{"functionCall": {"name": "f", "args": {}}, "thoughtSignature": "c2lnbmF0dXJl"}]},
         {"role": "user", "parts": [{"functionResponse": {"name": "f", "response": {"result": "done"}}}]}]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "169.254.169.254", "10.1.2.3", "[::1]", "localhost"])
+async def test_private_addresses_are_refused_by_default(make_proxy, emulator, files, host):
+    proxy = await make_proxy()
+    port = files.rsplit(":", 1)[1]
+    status, body = await post(proxy, ask(f"http://{host}:{port}/cat.png"))
+    assert status == 400, body
+    assert_openai_error(body, code="url_not_allowed", param="messages[0].content[1].image_url.url")
+    assert upstream_calls(emulator) == []
