@@ -8,10 +8,10 @@ from proxy.errors import ApiError
 from proxy.handlers.common import make_context, read_json, resolve_route, write_json
 from proxy.hookspecs import Completion
 from proxy.jobs.references import resolve_job_references
+from proxy.jobs.summary import job_summary
 from proxy.models import ChatCompletionRequest, parse_request
 from proxy.pipeline import Pipeline
 from proxy.replies import ChatCompletion, as_deltas, collect, prepend, stream_deltas, stream_reply
-from proxy.routes import Route
 from proxy.sse import SseWriter
 
 
@@ -29,16 +29,14 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     call = pipeline.translate(route, body, context)
     if call.long_running:
         await runner.check_capacity(context.client_key_id or "")
-    submitted = await pipeline.submit(route, call, context)
-
-    if submitted.operation:
-        job = await runner.track(route, call, submitted, context, summary=chat_summary(body, route))
+        job = await runner.start(route, call, context, summary=job_summary(body, route, "chat.completions"))
         deadline = request.app[keys.SETTINGS].video_deadline
         if not body.stream:
             return await write_json(request, shape.full([await runner.wait(job, deadline)]))
         return await _stream_job(request, shape, runner, job, deadline,
                                  bool(body.stream_options and body.stream_options.include_usage))
 
+    submitted = await pipeline.submit(route, call, context)
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     if not body.stream:
         reply = await pipeline.finish(route, call, submitted, context)
@@ -72,15 +70,6 @@ async def complete_chat(request: web.Request, body: ChatCompletionRequest, modal
     call = pipeline.translate(route, body, context)
     submitted = await pipeline.submit(route, call, context)
     return await collect(await pipeline.finish(route, call, submitted, context))
-
-
-def chat_summary(body: ChatCompletionRequest, route: Route) -> dict:
-    """What a job remembers of the request (no images, no secrets)."""
-    config = body.extra("video_config") or {}
-    config = config if isinstance(config, dict) else {}
-    return {"prompt": body.prompt_text()[:2000], "seconds": config.get("duration_seconds", route.defaults.get("duration_seconds")),
-            "aspect_ratio": config.get("aspect_ratio", route.defaults.get("aspect_ratio")),
-            "resolution": config.get("resolution", route.defaults.get("resolution")), "source": "chat.completions"}
 
 
 async def _stream_job(request: web.Request, shape: ChatCompletion, runner, job, deadline: float,

@@ -12,6 +12,7 @@ from proxy.errors import ApiError, invalid
 from proxy.handlers.common import make_context, read_json, resolve_route
 from proxy.jobs.references import resolve_job_references
 from proxy.jobs.runner import job_error
+from proxy.jobs.summary import job_summary
 from proxy.jobs.store import Job
 from proxy.models import ChatCompletionRequest, parse_request
 
@@ -146,12 +147,8 @@ async def create_video(request: web.Request) -> web.Response:
             raise invalid(f"The model '{model}' does not generate videos; pick a video model.", "model",
                           code="model_not_video")
         await runner.check_capacity(client)
-        submitted = await pipeline.submit(route, call, context)
-        summary = {"prompt": create.prompt[:2000], "seconds": create.seconds or route.defaults.get("duration_seconds"),
-                   "aspect_ratio": body.extra("video_config").get("aspect_ratio", route.defaults.get("aspect_ratio")),
-                   "resolution": body.extra("video_config").get("resolution", route.defaults.get("resolution")),
-                   "source": "videos"}
-        job = await runner.track(route, call, submitted, context, summary=summary, idempotency_key=idempotency_key)
+        job = await runner.start(route, call, context, summary=job_summary(body, route, "videos"),
+                                 idempotency_key=idempotency_key)
     return _respond(job)
 
 

@@ -59,6 +59,7 @@ class JobRunner:
         self._tasks: dict[str, asyncio.Task] = {}
         self._listeners: dict[str, list[Listener]] = {}
         self._idempotency_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._starting: set[asyncio.Future] = set()
 
     # -- starting and resuming --
     async def track(self, route: Route, call: UpstreamCall, submitted: Submitted, context: RequestContext,
@@ -72,6 +73,20 @@ class JobRunner:
         log.info("job %s started: model=%s operation=%s", job.id, route.model, submitted.operation)
         self._spawn(job, route, call, submitted, context)
         return job
+
+    async def start(self, route: Route, call: UpstreamCall, context: RequestContext, summary: dict,
+                    idempotency_key: str | None = None) -> Job:
+        """Submit and record the job as one step a client disconnect cannot cut in half: once Google
+        accepts the operation it is paid for, so it must reach the store even if the caller is gone."""
+        async def submit_and_track() -> Job:
+            submitted = await self.pipeline.submit(route, call, context)
+            return await self.track(route, call, submitted, context, summary, idempotency_key)
+
+        task = asyncio.ensure_future(submit_and_track())
+        self._starting.add(task)
+        task.add_done_callback(self._starting.discard)
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return await asyncio.shield(task)
 
     async def resume(self) -> int:
         """Pick up the jobs a previous run left unfinished."""
@@ -227,6 +242,9 @@ class JobRunner:
                           finish_reason=result.get("finish_reason", "stop"))
 
     async def close(self) -> None:
+        if self._starting:
+            # Submits in flight finish and are recorded (the upstream may already have accepted them).
+            await asyncio.wait(list(self._starting), timeout=self.settings.upstream_timeout)
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()

@@ -26,6 +26,7 @@ from proxy import keys
 from proxy.errors import ApiError, invalid
 from proxy.handlers.common import make_context, read_json, resolve_route
 from proxy.jobs.store import Job
+from proxy.jobs.summary import job_summary
 from proxy.models import ChatCompletionRequest
 from proxy.sse import SseWriter
 
@@ -230,13 +231,7 @@ async def start_video_job(request: web.Request, model: str, body, source: str) -
     if not call.long_running:
         raise invalid(f"The model '{model}' does not generate videos.", "model")
     await runner.check_capacity(context.client_key_id or "")
-    submitted = await pipeline.submit(route, call, context)
-    config = chat.extra("video_config") or {}
-    summary = {"prompt": chat.prompt_text()[:2000],
-               "seconds": config.get("duration_seconds", route.defaults.get("duration_seconds")),
-               "aspect_ratio": config.get("aspect_ratio", route.defaults.get("aspect_ratio")),
-               "resolution": config.get("resolution", route.defaults.get("resolution")), "source": source}
-    return await runner.track(route, call, submitted, context, summary=summary)
+    return await runner.start(route, call, context, summary=job_summary(chat, route, source))
 
 
 def _operation_name(job: Job) -> str:

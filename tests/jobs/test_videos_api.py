@@ -220,3 +220,26 @@ async def test_a_second_proxy_on_the_same_job_store_refuses_to_start(make_proxy)
     await make_proxy()
     with pytest.raises(ConfigError, match="in use by another genproxy"):
         await make_proxy()
+
+
+async def test_a_client_that_leaves_during_the_submit_still_gets_a_recorded_job(proxy, emulator, monkeypatch):
+    from proxy.upstreams.gemini import GeminiUpstream
+
+    submit = GeminiUpstream.predict_long_running
+
+    async def slow_submit(self, model, body):
+        await asyncio.sleep(0.5)  # Google is slow to accept: the client gives up meanwhile
+        return await submit(self, model, body)
+
+    monkeypatch.setattr(GeminiUpstream, "predict_long_running", slow_submit)
+    body = {"model": "veo-3.1-generate-preview", "modalities": ["video", "text"],
+            "messages": [{"role": "user", "content": "A patient cat"}]}
+    request = asyncio.ensure_future(proxy.post("/v1/chat/completions", json=body, headers=AUTH))
+    await asyncio.sleep(0.2)
+    request.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await request
+    await asyncio.sleep(0.6)
+    assert len(submits(emulator)) == 1
+    [video] = (await (await proxy.get("/v1/videos", headers=AUTH)).json())["data"]
+    assert (await wait_done(proxy, video["id"]))["status"] == "completed"
