@@ -128,27 +128,33 @@ async def create_video(request: web.Request) -> web.Response:
     idempotency_key = request.headers.get("Idempotency-Key")
     if idempotency_key is not None and not re.fullmatch(r"[\x21-\x7e]{1,255}", idempotency_key):
         raise invalid("Idempotency-Key must be 1 to 255 visible ASCII characters.", "Idempotency-Key")
-    async with runner.idempotency_lock(client, idempotency_key):
-        if idempotency_key:
-            earlier = await store.by_idempotency_key(client, idempotency_key)
-            if earlier is not None:
-                return _respond(earlier)
-        route = resolve_route(app, model)
-        request["route"] = route.pattern or route.model
-        if route.modality != VIDEO_MODALITY:
-            raise invalid(f"The model '{model}' does not generate videos (it is routed to '{route.modality}').",
-                          "model", code="model_not_video")
-        body = _as_chat(create, model)
-        await resolve_job_references(body, store, client)
-        context = make_context(request, route, stream=False)
-        pipeline = app[keys.PIPELINE]
-        call = pipeline.translate(route, body, context)
-        if not call.long_running:
-            raise invalid(f"The model '{model}' does not generate videos; pick a video model.", "model",
-                          code="model_not_video")
-        await runner.check_capacity(client)
-        job = await runner.start(route, call, context, summary=job_summary(body, route, "videos"),
-                                 idempotency_key=idempotency_key)
+
+    async def create_once() -> Job:
+        # Shielded with the lock held: a retry with the same Idempotency-Key, sent because the client
+        # gave up waiting, finds this job instead of paying for a second one.
+        async with runner.idempotency_lock(client, idempotency_key):
+            if idempotency_key:
+                earlier = await store.by_idempotency_key(client, idempotency_key)
+                if earlier is not None:
+                    return earlier
+            route = resolve_route(app, model)
+            request["route"] = route.pattern or route.model
+            if route.modality != VIDEO_MODALITY:
+                raise invalid(f"The model '{model}' does not generate videos (it is routed to '{route.modality}').",
+                              "model", code="model_not_video")
+            body = _as_chat(create, model)
+            await resolve_job_references(body, store, client)
+            context = make_context(request, route, stream=False)
+            pipeline = app[keys.PIPELINE]
+            call = pipeline.translate(route, body, context)
+            if not call.long_running:
+                raise invalid(f"The model '{model}' does not generate videos; pick a video model.", "model",
+                              code="model_not_video")
+            await runner.check_capacity(client)
+            return await runner.start(route, call, context, summary=job_summary(body, route, "videos"),
+                                      idempotency_key=idempotency_key)
+
+    job = await runner.shielded(create_once())
     return _respond(job)
 
 

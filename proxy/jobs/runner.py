@@ -6,6 +6,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 from dataclasses import asdict
 
 from proxy.errors import ApiError
@@ -19,6 +20,7 @@ from proxy.routes import Route
 log = logging.getLogger("genproxy.jobs")
 
 Listener = Callable[[Job], Awaitable[None]]
+T = TypeVar("T")
 
 
 def _strip_media(value, found: list[MediaStream]):
@@ -82,7 +84,11 @@ class JobRunner:
             submitted = await self.pipeline.submit(route, call, context)
             return await self.track(route, call, submitted, context, summary, idempotency_key)
 
-        task = asyncio.ensure_future(submit_and_track())
+        return await self.shielded(submit_and_track())
+
+    async def shielded(self, work: Awaitable[T]) -> T:
+        """Run ``work`` to its end even if the caller is cancelled (its client left); shutdown waits for it."""
+        task = asyncio.ensure_future(work)
         self._starting.add(task)
         task.add_done_callback(self._starting.discard)
         task.add_done_callback(lambda t: t.cancelled() or t.exception())

@@ -243,3 +243,25 @@ async def test_a_client_that_leaves_during_the_submit_still_gets_a_recorded_job(
     assert len(submits(emulator)) == 1
     [video] = (await (await proxy.get("/v1/videos", headers=AUTH)).json())["data"]
     assert (await wait_done(proxy, video["id"]))["status"] == "completed"
+
+
+async def test_a_retry_after_giving_up_finds_the_job_instead_of_paying_twice(proxy, emulator, monkeypatch):
+    from proxy.upstreams.gemini import GeminiUpstream
+
+    submit = GeminiUpstream.predict_long_running
+
+    async def slow_submit(self, model, body):
+        await asyncio.sleep(0.5)
+        return await submit(self, model, body)
+
+    monkeypatch.setattr(GeminiUpstream, "predict_long_running", slow_submit)
+    headers = {**AUTH, "Idempotency-Key": "retry-me"}
+    first = asyncio.ensure_future(proxy.post("/v1/videos", json={"prompt": "A cat"}, headers=headers))
+    await asyncio.sleep(0.2)
+    first.cancel()  # the client's timeout
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    retry = await (await proxy.post("/v1/videos", json={"prompt": "A cat"}, headers=headers)).json()
+    assert retry["id"].startswith("video_")
+    assert len(submits(emulator)) == 1
+    assert [v["id"] for v in (await (await proxy.get("/v1/videos", headers=AUTH)).json())["data"]] == [retry["id"]]
