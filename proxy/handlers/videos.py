@@ -181,11 +181,7 @@ async def video_content(request: web.Request) -> web.StreamResponse:
     if job.status != "completed":
         raise ApiError(409, f"Video {job.id} is {job.status} ({job.progress}%); fetch it when status is completed.",
                        code="video_not_ready")
-    completion = request.app[keys.JOB_RUNNER].completion_of(job)
-    media = (job.result or {}).get("media") or []
-    stored = request.app[keys.MEDIA_STORE].find(media[0]["sha256"], media[0]["mime_type"])
-    if stored is None or completion is None:
-        raise ApiError(404, f"The video of job {job.id} has expired.", code="job_expired")
+    stored = request.app[keys.JOB_RUNNER].stored_media(job)[0]
     # FileResponse streams from disk and answers Range requests.
     return web.FileResponse(stored.path, headers={"Content-Type": stored.mime_type,
                                                   "Content-Disposition": f'inline; filename="{job.id}.mp4"'})

@@ -13,7 +13,7 @@ from proxy.errors import ApiError
 from proxy.hookspecs import Completion, RequestContext, Submitted, UpstreamCall
 from proxy.jobs.store import Job, JobStore, new_job_id
 from proxy.media import MediaStream
-from proxy.media_store import MediaStore
+from proxy.media_store import MediaStore, StoredMedia
 from proxy.pipeline import Pipeline
 from proxy.routes import Route
 
@@ -213,9 +213,6 @@ class JobRunner:
                 with contextlib.suppress(FileNotFoundError):
                     stored.path.unlink()
 
-    def running(self, job_id: str) -> bool:
-        return job_id in self._tasks
-
     async def wait(self, job: Job, timeout: float) -> Completion:
         """The job's answer; a 504 naming the job if it is not done in time (the job goes on)."""
         task = self._tasks.get(job.id)
@@ -235,15 +232,20 @@ class JobRunner:
             raise ApiError(504, f"Job {job.id} is not running in this proxy.", code="job_not_running")
         return self.completion_of(fresh)
 
-    def completion_of(self, job: Job) -> Completion:
-        """Rebuild a finished job's answer from the store; 404 once its media has expired."""
-        result = job.result or {}
-        streams = []
-        for media in result.get("media", []):
+    def stored_media(self, job: Job) -> list[StoredMedia]:
+        """The files of a finished job, in order; 404 once they have expired."""
+        found = []
+        for media in (job.result or {}).get("media", []):
             stored = self.media.find(media["sha256"], media["mime_type"])
             if stored is None or (job.expires_at and job.expires_at <= time.time()):
                 raise ApiError(404, f"The result of job {job.id} has expired.", code="job_expired")
-            streams.append(stored.stream())
+            found.append(stored)
+        return found
+
+    def completion_of(self, job: Job) -> Completion:
+        """Rebuild a finished job's answer from the store; 404 once its media has expired."""
+        streams = [stored.stream() for stored in self.stored_media(job)]
+        result = job.result or {}
         return Completion(message=_restore_media(result.get("message", {}), streams),
                           finish_reason=result.get("finish_reason", "stop"))
 

@@ -24,7 +24,6 @@ the base64 written piece by piece from the media store; a failed one has ``error
 """
 from __future__ import annotations
 
-import time
 
 from aiohttp import web
 
@@ -88,12 +87,8 @@ def _operation(request: web.Request, job: Job, name: str) -> dict:
         return {"name": name, "done": False, "metadata": {"progressPercent": job.progress, "state": job.status}}
     if job.status == "failed":
         return {"name": name, "done": True, "error": operation_error(job)}
-    store = request.app[keys.MEDIA_STORE]
     videos = []
-    for item in (job.result or {}).get("media") or []:
-        stored = store.find(item["sha256"], item["mime_type"])
-        if stored is None or (job.expires_at and job.expires_at <= time.time()):
-            raise ApiError(404, f"The videos of operation {job.id} have expired.", code="job_expired")
+    for stored in request.app[keys.JOB_RUNNER].stored_media(job):
         stream = stored.stream()
         videos.append({"bytesBase64Encoded": Base64Stream(stream.mime_type, stream.open_chunks, stream.size,
                                                           stream.sha256),
