@@ -28,6 +28,20 @@ async def wait_done(proxy, video_id: str, headers=AUTH, timeout: float = 15) -> 
 
 
 @pytest.fixture
+def slow_submit(monkeypatch):
+    """Google takes half a second to accept a video: long enough for a client to give up."""
+    from proxy.upstreams.gemini import GeminiUpstream
+
+    submit = GeminiUpstream.predict_long_running
+
+    async def slow(self, model, body):
+        await asyncio.sleep(0.5)
+        return await submit(self, model, body)
+
+    monkeypatch.setattr(GeminiUpstream, "predict_long_running", slow)
+
+
+@pytest.fixture
 async def two_key_proxy(make_proxy):
     return await make_proxy(api_keys=[CLIENT_KEY, OTHER_KEY])
 
@@ -222,16 +236,7 @@ async def test_a_second_proxy_on_the_same_job_store_refuses_to_start(make_proxy)
         await make_proxy()
 
 
-async def test_a_client_that_leaves_during_the_submit_still_gets_a_recorded_job(proxy, emulator, monkeypatch):
-    from proxy.upstreams.gemini import GeminiUpstream
-
-    submit = GeminiUpstream.predict_long_running
-
-    async def slow_submit(self, model, body):
-        await asyncio.sleep(0.5)  # Google is slow to accept: the client gives up meanwhile
-        return await submit(self, model, body)
-
-    monkeypatch.setattr(GeminiUpstream, "predict_long_running", slow_submit)
+async def test_a_client_that_leaves_during_the_submit_still_gets_a_recorded_job(proxy, emulator, slow_submit):
     body = {"model": "veo-3.1-generate-preview", "modalities": ["video", "text"],
             "messages": [{"role": "user", "content": "A patient cat"}]}
     request = asyncio.ensure_future(proxy.post("/v1/chat/completions", json=body, headers=AUTH))
@@ -245,16 +250,7 @@ async def test_a_client_that_leaves_during_the_submit_still_gets_a_recorded_job(
     assert (await wait_done(proxy, video["id"]))["status"] == "completed"
 
 
-async def test_a_retry_after_giving_up_finds_the_job_instead_of_paying_twice(proxy, emulator, monkeypatch):
-    from proxy.upstreams.gemini import GeminiUpstream
-
-    submit = GeminiUpstream.predict_long_running
-
-    async def slow_submit(self, model, body):
-        await asyncio.sleep(0.5)
-        return await submit(self, model, body)
-
-    monkeypatch.setattr(GeminiUpstream, "predict_long_running", slow_submit)
+async def test_a_retry_after_giving_up_finds_the_job_instead_of_paying_twice(proxy, emulator, slow_submit):
     headers = {**AUTH, "Idempotency-Key": "retry-me"}
     first = asyncio.ensure_future(proxy.post("/v1/videos", json={"prompt": "A cat"}, headers=headers))
     await asyncio.sleep(0.2)
