@@ -13,7 +13,7 @@ from proxy.errors import error_middleware
 from proxy.handlers.chat import chat_completions
 from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.native import add_native_routes
-from proxy.handlers.models import healthz, list_models
+from proxy.handlers.models import get_model, healthz, list_models
 from proxy.hookspecs import RequestContext
 from proxy.jobs import JobRunner, JobStore
 from proxy.media_store import MediaStore
@@ -87,4 +87,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     for routes in pm.hook.genproxy_web_routes():
         for method, path, handler in routes or []:
             app.router.add_route(method, path, handler)
+    # After the native /v1/models/{model}/operations/... paths, which it must not shadow; ids may hold a
+    # slash (vertex/veo-...).
+    app.router.add_get("/v1/models/{model:[^{}]{1,256}}", get_model)
     return app

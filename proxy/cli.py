@@ -192,7 +192,11 @@ def _routes(args: argparse.Namespace) -> int:
     table = RouteTable.load(args.routes, set(declared_modalities(build_plugin_manager())))
     for spec in table.specs:
         defaults = f" defaults={spec.defaults}" if spec.defaults else ""
-        print(f"{spec.model:<34} {spec.modality:<7} {spec.upstream:<10} {spec.target or '(same)'}{defaults}")
+        vertex = f" vertex_target={spec.vertex_target}" if spec.vertex_target else ""
+        print(f"{spec.model:<34} {spec.modality:<7} {spec.upstream:<10} {spec.target or '(same)'}{vertex}{defaults}")
+    for retired in table.retired.values():
+        shutdown = f" (shut down {retired.shutdown})" if retired.shutdown else ""
+        print(f"{retired.model:<34} retired -> {retired.replaced_by}{shutdown}")
     return 0
 
 

@@ -19,7 +19,7 @@ def resolve_route(app: web.Application, model: str) -> Route:
         known = ", ".join(table.suggestions(model))
         raise ApiError(404, f"The model '{model}' does not exist or is not routed by this proxy. Known models include: {known}.",
                        param="model", code="model_not_found")
-    return route
+    return app[keys.UPSTREAMS].place(route)
 
 
 def make_context(request: web.Request, route: Route, stream: bool) -> RequestContext:

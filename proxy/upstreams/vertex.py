@@ -20,6 +20,14 @@ from proxy.upstreams.gemini import _operation_name
 _OPERATION = re.compile(r"projects/[^/]+/locations/[^/]+/publishers/google/models/[^/:]+/operations/[^/]+")
 
 
+def vertex_project_of(credential: Credential) -> str | None:
+    """The project a credential's own file names. CLIProxyAPI writes ``ALL`` or a comma list for logins that
+    span several projects (google-2026-11.md section 3): take the first named one; ``ALL`` names none."""
+    raw = (credential.project_id or "").strip()
+    first = next((p.strip() for p in raw.split(",") if p.strip()), "")
+    return None if first.upper() == "ALL" else first or None
+
+
 def vertex_base_url(location: str) -> str:
     if location == "global":
         return "https://aiplatform.googleapis.com"
@@ -36,7 +44,7 @@ class VertexUpstream(Upstream):
         self.project = project
 
     def _project(self, credential: Credential) -> str:
-        project = self.project or credential.project_id
+        project = self.project or vertex_project_of(credential)
         if not project:
             raise ApiError(503, f"No Google Cloud project for the vertex upstream with credential {credential.id}: "
                                 "set vertex_project in the config or use a token file with a project_id.",
