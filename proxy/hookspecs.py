@@ -149,6 +149,14 @@ def genproxy_respond(route: "Route", result: Any, call: UpstreamCall, context: R
     """
 
 
+@hookspec(firstresult=True)
+def genproxy_upstream_method(route: "Route") -> str | None:
+    """Called by `genproxy doctor`. Return the Gemini API method a route of yours needs (as Google's
+    model list names it in ``supportedGenerationMethods``: ``generateContent``, ``predictLongRunning``…),
+    or None when the route is not yours. Routes no plugin answers for are checked for generateContent.
+    """
+
+
 @hookspec
 def genproxy_web_routes() -> list[tuple[str, str, Callable]] | None:
     """Called once while the app is built. Return extra HTTP endpoints as (method, path, handler).

@@ -69,6 +69,17 @@ class VertexUpstream(Upstream):
         reply, credential = await self.send_json("POST", self._model_url(model, "predictLongRunning"), body)
         return Operation(name=_operation_name(reply, self.name), credential_id=credential.id)
 
+    async def check_model(self, model: str, credential_id: str) -> dict:
+        """A cheap look-up of one publisher model, billed to the credential's project: Vertex AI's
+        ``GET v1beta1/publishers/google/models/{model}`` with ``x-goog-user-project`` (the user-project
+        override makes Google check that project: a project without the Vertex AI API answers 403
+        SERVICE_DISABLED). 404: Vertex does not offer the model."""
+        credential = self._pinned(credential_id)
+        headers = {"x-goog-user-project": self._project(credential)}
+        url = f"{self.base_url}/v1beta1/publishers/google/models/{quote(model, safe='')}"
+        reply, _ = await self.send_json("GET", url, credential_id=credential_id, headers=headers)
+        return reply
+
     async def get_operation(self, model: str, name: str, credential_id: str | None) -> dict:
         """POST ...:fetchPredictOperation {"operationName": name}, on the model path the name carries."""
         if _OPERATION.fullmatch(name):
