@@ -33,7 +33,7 @@ def create_operation(
 ) -> Operation:
     files = []
     for _ in range(req.sample_count):
-        video = VideoFile(new_id(), sample_path(req.aspect_ratio, req.duration), secrets.token_urlsafe(16), faults)
+        video = VideoFile(new_id(), sample_path(req.aspect_ratio, req.duration, req.resolution, req.audio), secrets.token_urlsafe(16), faults)
         state.files[video.file_id] = video
         files.append(video)
     op = Operation(
