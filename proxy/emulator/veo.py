@@ -77,7 +77,7 @@ async def get_operation(request: web.Request) -> web.Response:
     op = state.operations.get(name)
     if op is None or op.api != "gemini":
         raise not_found(f"Operation {name} not found.")
-    await apply_poll_faults(op)
+    await apply_poll_faults(op, state)
     return web.json_response(operation_body(op, request))
 
 

@@ -93,7 +93,7 @@ async def model_action(request: web.Request) -> web.Response:
         op = state.operations.get(name)
         if op is None or op.api != "vertex" or not name.startswith(prefix + "/"):
             raise not_found(f"Operation {name} not found.")
-        await apply_poll_faults(op)
+        await apply_poll_faults(op, state)
         return web.json_response(operation_body(state, op))
     req = validate(body, model, spec, vertex=True, files=state.files)
     faults = veo_faults(request, prompt_of(body))
