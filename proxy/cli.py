@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--delay", type=float, default=8.0, help="seconds a video operation takes (default 8)")
     emulator.add_argument("--pad-video", type=int, default=0, metavar="BYTES",
                           help="pad every generated MP4 to at least this many bytes (memory benchmarks)")
+    emulator.add_argument("--data-dir", type=Path, default=None,
+                          help="keep operations here so a restart does not lose them (default: in memory)")
     emulator.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
     plugins = sub.add_parser("plugins", help="list the loaded plugins and the modalities they serve",
@@ -137,7 +139,10 @@ async def _settings_for(args: argparse.Namespace, delay: float = 8.0):
     if args.emulator:
         from proxy.emulator import EmulatorSettings, start_emulator
 
-        emulator = await start_emulator("127.0.0.1", 0, EmulatorSettings(operation_delay=delay))
+        # The emulator keeps its operations under data_dir/emulator/upstream, so restarting
+        # `serve --emulator` does not lose the jobs the proxy is still polling.
+        emulator_dir = load_settings(args.config, routes_file=args.routes).data_dir / "emulator" / "upstream"
+        emulator = await start_emulator("127.0.0.1", 0, EmulatorSettings(operation_delay=delay, data_dir=emulator_dir))
         overrides.update(gemini_base_url=emulator.base_url, vertex_base_url=emulator.base_url,
                          codeassist_base_url=emulator.base_url, token_uri=f"{emulator.base_url}/token")
     try:
@@ -150,7 +155,7 @@ async def _settings_for(args: argparse.Namespace, delay: float = 8.0):
         # Never send real keys or refresh real CCS tokens against the emulator.
         settings.gemini_api_keys = [EMULATOR_KEY]
         settings.auth_dir = settings.data_dir / "emulator-auth"
-        # Emulated jobs and videos live apart from real ones (an emulator's operations die with it).
+        # Emulated jobs and videos live apart from real ones.
         settings.data_dir = settings.data_dir / "emulator"
         settings.jobs_db = None
     return settings, emulator
@@ -224,7 +229,8 @@ def _emulator(args: argparse.Namespace) -> int:
     from proxy.emulator import EmulatorSettings, run_emulator
 
     _setup_logging(args.log_level)
-    run_emulator(args.host, args.port, EmulatorSettings(operation_delay=args.delay, video_padding_bytes=args.pad_video))
+    run_emulator(args.host, args.port, EmulatorSettings(operation_delay=args.delay, video_padding_bytes=args.pad_video,
+                                                        data_dir=args.data_dir))
     return 0
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from . import codeassist, files, gemini, oauth, veo, vertex
+from . import codeassist, discovery, files, gemini, oauth, veo, vertex
 from .errors import GoogleError, invalid_argument
 from .settings import EmulatorSettings
 from .state import EMULATOR_STATE, EmulatorState, RecordedRequest
@@ -86,6 +86,7 @@ def create_emulator_app(settings: EmulatorSettings | None = None) -> web.Applica
     """A Gemini/Veo/Vertex/Code Assist emulator; ``app[EMULATOR_STATE]`` is its state."""
     app = web.Application(middlewares=[emulator_middleware], client_max_size=64 * 1024 * 1024)
     app[EMULATOR_STATE] = EmulatorState(settings=settings or EmulatorSettings())
+    discovery.add_routes(app)
     gemini.add_routes(app)
     veo.add_routes(app)
     files.add_routes(app)

@@ -13,6 +13,7 @@ from typing import Any
 
 from .errors import invalid_argument, unknown_field
 from .faults import Faults, strip_markers
+from .gemini3 import check_thinking_config, check_thought_signatures, new_signature
 from .media import IMAGE_ASPECT_RATIOS, IMAGE_SIZES, image_dimensions, make_png
 
 REQUEST_FIELDS = {
@@ -64,6 +65,7 @@ def parse_request(body: Any, model: str, *, allow_images: bool = True) -> Conten
     contents = get(body, "contents")
     if not contents or not isinstance(contents, list):
         raise invalid_argument("* GenerateContentRequest.contents: contents is not specified\n", "contents")
+    check_thought_signatures(contents)
     texts: list[str] = []
     prompt = ""
     for i, content in enumerate(contents):
@@ -89,6 +91,7 @@ def parse_request(body: Any, model: str, *, allow_images: bool = True) -> Conten
         if get(content, "role", "user") == "user" and turn:
             prompt = " ".join(turn)
     config = get(body, "generationConfig") or {}
+    check_thinking_config(config)
     modalities = get(config, "responseModalities") or []
     for i, modality in enumerate(modalities):
         if modality not in MODALITIES:
@@ -168,6 +171,8 @@ class Reply:
     prompt_tokens: int
     blocked: bool = False
     safety: bool = False
+    #: Gemini 3 signs each function call it makes; a client echoes it back in the history.
+    thought_signature: str | None = None
 
     def usage(self) -> dict[str, int]:
         out = tokens(self.text or "") + (IMAGE_TOKENS if self.image else 0)
@@ -197,6 +202,7 @@ def make_reply(req: ContentRequest, faults: Faults) -> Reply:
     if "tool" in faults and req.functions:
         fn = req.functions[0]
         reply.function_call = {"name": fn.get("name", "function"), "args": function_args(fn)}
+        reply.thought_signature = new_signature()
         return reply
     text = f"Echo: {prompt}"
     if req.want_image and "no-image" not in faults:
@@ -228,12 +234,19 @@ def _candidate(parts: list[dict[str, Any]], finish: str | None) -> dict[str, Any
     return cand
 
 
+def _call_part(reply: Reply) -> dict[str, Any]:
+    part: dict[str, Any] = {"functionCall": reply.function_call}
+    if reply.thought_signature:
+        part["thoughtSignature"] = reply.thought_signature
+    return part
+
+
 def _parts(reply: Reply) -> list[dict[str, Any]]:
     parts: list[dict[str, Any]] = []
     if reply.thought:
         parts.append({"text": reply.thought, "thought": True})
     if reply.function_call:
-        parts.append({"functionCall": reply.function_call})
+        parts.append(_call_part(reply))
     if reply.text is not None:
         parts.append({"text": reply.text})
     if reply.image:
@@ -273,7 +286,7 @@ def stream_bodies(reply: Reply, model: str) -> list[dict[str, Any]]:
     if reply.thought:
         chunks.append([{"text": reply.thought, "thought": True}])
     if reply.function_call:
-        chunks.append([{"functionCall": reply.function_call}])
+        chunks.append([_call_part(reply)])
     if reply.text is not None:
         chunks.extend([{"text": piece}] for piece in split_text(reply.text))
     if reply.image:
