@@ -168,6 +168,7 @@ class Reply:
     prompt_tokens: int
     blocked: bool = False
     safety: bool = False
+    signature: str | None = None  # thoughtSignature of the function call (Gemini 3)
 
     def usage(self) -> dict[str, int]:
         out = tokens(self.text or "") + (IMAGE_TOKENS if self.image else 0)
@@ -233,12 +234,19 @@ def _parts(reply: Reply) -> list[dict[str, Any]]:
     if reply.thought:
         parts.append({"text": reply.thought, "thought": True})
     if reply.function_call:
-        parts.append({"functionCall": reply.function_call})
+        parts.append(_call_part(reply))
     if reply.text is not None:
         parts.append({"text": reply.text})
     if reply.image:
         parts.append({"inlineData": reply.image})
     return parts
+
+
+def _call_part(reply: Reply) -> dict[str, Any]:
+    part: dict[str, Any] = {"functionCall": reply.function_call}
+    if reply.signature:
+        part["thoughtSignature"] = reply.signature
+    return part
 
 
 def response_body(reply: Reply, model: str) -> dict[str, Any]:
@@ -273,7 +281,7 @@ def stream_bodies(reply: Reply, model: str) -> list[dict[str, Any]]:
     if reply.thought:
         chunks.append([{"text": reply.thought, "thought": True}])
     if reply.function_call:
-        chunks.append([{"functionCall": reply.function_call}])
+        chunks.append([_call_part(reply)])
     if reply.text is not None:
         chunks.extend([{"text": piece}] for piece in split_text(reply.text))
     if reply.image:

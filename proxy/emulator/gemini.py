@@ -10,6 +10,7 @@ from .errors import GoogleError, invalid_argument, model_not_found, not_found
 from .faults import MALFORMED_BODY, Faults, submit_error
 from .state import EMULATOR_STATE
 from .streaming import write_stream
+from .signatures import check_history, checks_signatures, new_signature
 from .veo import predict_long_running
 from .veo_models import VEO_MODELS
 
@@ -69,11 +70,14 @@ async def generate_content(request: web.Request, model: str, stream: bool) -> we
     if not is_gemini_model(model):
         raise model_not_found(model, method)
     req = parse_request(request.get("json"), model)
+    check_history(request.get("json"), model)
     faults = faults_for(request, req.all_texts)
     error = submit_error(faults, state.quota_once_seen, req.prompt)
     if error:
         raise error
     reply = make_reply(req, faults)
+    if reply.function_call and checks_signatures(model):
+        reply.signature = new_signature()
     if stream:
         return await write_stream(request, stream_bodies(reply, model), faults)
     if "malformed" in faults:
