@@ -10,7 +10,7 @@ from .errors import GoogleError, invalid_argument, model_not_found, not_found
 from .faults import MALFORMED_BODY, Faults, submit_error
 from .state import EMULATOR_STATE
 from .streaming import write_stream
-from .signatures import check_history, checks_signatures, new_signature
+from .signatures import check_history, new_signature, signs_function_calls
 from .veo import predict_long_running
 from .veo_models import VEO_MODELS
 
@@ -76,7 +76,7 @@ async def generate_content(request: web.Request, model: str, stream: bool) -> we
     if error:
         raise error
     reply = make_reply(req, faults)
-    if reply.function_call and checks_signatures(model):
+    if reply.function_call and signs_function_calls(model):
         reply.signature = new_signature()
     if stream:
         return await write_stream(request, stream_bodies(reply, model), faults)

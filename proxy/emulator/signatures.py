@@ -17,9 +17,16 @@ from .content import get
 from .errors import GoogleError
 
 
-def checks_signatures(model: str) -> bool:
-    """Gemini 3.x models check signatures; 2.5 and earlier do not."""
+def signs_function_calls(model: str) -> bool:
+    """Gemini 3 models (image ones too) sign their function calls."""
     return model.startswith("gemini-3")
+
+
+def checks_signatures(model: str) -> bool:
+    """Gemini 3.x text models check signatures; 2.5 and earlier do not, nor does Gemini 3 Pro Image
+    ("Gemini 3 Pro Image doesn't return a 400 error if a thought signature isn't returned",
+    https://docs.cloud.google.com/vertex-ai/generative-ai/docs/thought-signatures)."""
+    return model.startswith("gemini-3") and "-image" not in model
 
 
 def new_signature() -> str:
