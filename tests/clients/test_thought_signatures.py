@@ -170,3 +170,17 @@ async def test_store_expires_caps_and_separates_keys(tmp_path):
         assert await store.recall_signatures("k2", ["c"]) == {"c": "sc2"}
     finally:
         await store.close()
+
+
+async def test_parallel_calls_only_the_first_carries_the_signature(proxy, emulator):
+    """Google signs only the first of parallel calls; the others go back as they came, without a dummy."""
+    async with sdk(proxy) as client:
+        call_id, name, arguments, signature = await ask_for_a_tool(client, stream=False)
+        calls = [bare(call_id, name, arguments), bare("call_parallel_2", "get_weather", '{"city": "Rome"}')]
+        await client.chat.completions.create(model=GEMINI3, tools=TOOLS, messages=[
+            {"role": "user", "content": "weather in Paris and Rome?"},
+            {"role": "assistant", "content": None, "tool_calls": calls},
+            {"role": "tool", "tool_call_id": call_id, "content": "{}"},
+            {"role": "tool", "tool_call_id": "call_parallel_2", "content": "{}"}])
+    [model_turn] = [c for c in generate_calls(emulator)[-1].json["contents"] if c["role"] == "model"]
+    assert [p.get("thoughtSignature") for p in model_turn["parts"]] == [signature, None]
