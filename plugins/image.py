@@ -104,7 +104,7 @@ def genproxy_submit(route, call, context):
 def genproxy_respond(route, result, call, context):
     if route.modality != MODALITY:
         return None
-    return _respond(result, call)
+    return _respond(result, call, context)
 
 
 def _no_image_reason(result: dict) -> str:
@@ -119,13 +119,13 @@ def _no_image_reason(result: dict) -> str:
     return message + "."
 
 
-async def _respond(result, call):
+async def _respond(result, call, context):
     want_image = call.notes.get("want_image", False)
     if call.stream:
         def on_finish(seen: dict, reason: str) -> str:
             return "content_filter" if want_image and not seen["images"] and reason != "tool_calls" else reason
 
-        return gemini_chat.deltas(result, on_finish=on_finish)
+        return gemini_chat.deltas(result, on_finish=on_finish, memory=context.signatures)
     completions = gemini_chat.completions(result)
     if want_image:
         if not any(c.message.get("images") for c in completions):
@@ -133,7 +133,7 @@ async def _respond(result, call):
         for completion in completions:
             if not completion.message.get("images"):
                 completion.finish_reason = "content_filter"
-    return completions
+    return await gemini_chat.remember_signatures(completions, context.signatures)
 
 
 # ------------------------------------------------------------------ POST /v1/images/generations

@@ -38,7 +38,7 @@ async def _http_session(app: web.Application):
 
 async def _jobs(app: web.Application):
     settings = app[keys.SETTINGS]
-    store = JobStore(settings.jobs_db or settings.data_dir / "jobs.sqlite3")
+    store = JobStore(settings.jobs_db or settings.data_dir / "jobs.sqlite3", max_signatures=settings.max_thought_signatures)
     await store.open()
 
     def context_for(route, client_key_id):

@@ -108,8 +108,9 @@ def generation_config(request, route) -> dict:
         if not isinstance(effort, str) or effort not in REASONING_BUDGETS:
             raise invalid(f"'reasoning_effort' must be one of {', '.join(REASONING_BUDGETS)}.", "reasoning_effort")
         if takes_thinking_level(route.target):
-            # Gemini 3 and later take a level (low or high) instead of a token budget.
-            config["thinkingConfig"] = {"thinkingLevel": "high" if effort in ("medium", "high") else "low",
+            # Gemini 3 and later take a level (LOW or HIGH) instead of a token budget; the enum's names, upper
+            # case, as google-genai sends them (types.ThinkingLevel).
+            config["thinkingConfig"] = {"thinkingLevel": "HIGH" if effort in ("medium", "high") else "LOW",
                                         "includeThoughts": True}
         elif effort == "none":
             config["thinkingConfig"] = {"thinkingBudget": 0}

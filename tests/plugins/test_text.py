@@ -97,7 +97,7 @@ async def test_reasoning_effort_gives_reasoning_content_and_tokens(proxy, emulat
 
     status, body = await post(proxy, chat("gemini-3.1-pro-preview", "think", reasoning_effort="high"))
     assert status == 200, body
-    assert last_body(emulator)["generationConfig"] == {"thinkingConfig": {"thinkingLevel": "high", "includeThoughts": True}}
+    assert last_body(emulator)["generationConfig"] == {"thinkingConfig": {"thinkingLevel": "HIGH", "includeThoughts": True}}
 
 
 async def test_tools_round_trip(proxy, emulator):
