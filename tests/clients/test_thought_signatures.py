@@ -15,7 +15,6 @@ from proxy.jobs import JobStore
 from tests.support import CLIENT_KEY
 
 GEMINI3 = "gemini-3-flash-preview"
-GEMINI25 = "gemini-2.5-flash"
 TOOLS = [{"type": "function", "function": {
     "name": "get_weather", "description": "Weather of a city",
     "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
@@ -27,7 +26,6 @@ def routes_file(tmp_path):
     """Routes of this test's own, so a change of the shipped catalog does not change what it tests."""
     path = tmp_path / "routes.yaml"
     path.write_text(f"routes:\n  - {{model: {GEMINI3}, modality: text, upstream: gemini}}\n"
-                    f"  - {{model: {GEMINI25}, modality: text, upstream: gemini}}\n"
                     "  - {model: gemini-3-pro-image, modality: image, upstream: gemini}\n")
     return path
 
@@ -142,14 +140,6 @@ async def test_signatures_belong_to_the_key_that_got_them(make_proxy, emulator):
                                             messages=follow_up(bare(call_id, name, arguments)))
     # The other key's history carries a guessed id: it must not get this key's signature.
     assert sent_call_part(generate_calls(emulator)[-1])["thoughtSignature"] == DUMMY
-
-
-async def test_models_before_gemini_3_get_no_dummy(proxy, emulator):
-    async with sdk(proxy) as client:
-        reply = await client.chat.completions.create(model=GEMINI25, tools=TOOLS, messages=follow_up(
-            bare("call_y", "get_weather", "{}")))
-    assert reply.choices[0].message.content == "Echo: weather in Paris?"
-    assert "thoughtSignature" not in sent_call_part(generate_calls(emulator, GEMINI25)[-1])
 
 
 # ------------------------------------------------------------------ the job store's table

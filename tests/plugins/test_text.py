@@ -93,7 +93,7 @@ async def test_reasoning_effort_gives_reasoning_content_and_tokens(proxy, emulat
     reasoning = body["usage"]["completion_tokens_details"]["reasoning_tokens"]
     assert reasoning > 0 and body["usage"]["completion_tokens"] > reasoning
     # Gemini 3 and later take a thinking level, not a token budget (ai.google.dev/gemini-api/docs/thinking)
-    assert last_body(emulator)["generationConfig"] == {"thinkingConfig": {"thinkingLevel": "low", "includeThoughts": True}}
+    assert last_body(emulator)["generationConfig"] == {"thinkingConfig": {"thinkingLevel": "LOW", "includeThoughts": True}}
 
     status, body = await post(proxy, chat("gemini-3.1-pro-preview", "think", reasoning_effort="high"))
     assert status == 200, body
@@ -129,6 +129,9 @@ async def test_tools_round_trip(proxy, emulator):
     assert status == 200, body
     assert body["choices"][0]["message"]["content"] == "Echo: thanks"
     sent = last_body(emulator)
+    # Gemini 3 signed the call; genproxy remembered the signature and puts it back (the client dropped it).
+    signature = sent["contents"][1]["parts"][0].pop("thoughtSignature")
+    assert signature and signature != "skip_thought_signature_validator"
     assert sent["contents"] == [
         {"role": "user", "parts": [{"text": "weather in Paris?"}]},
         {"role": "model", "parts": [{"functionCall": {"name": "get_weather", "args": {"city": "example"}}}]},
