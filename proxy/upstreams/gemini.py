@@ -38,13 +38,13 @@ class GeminiUpstream(Upstream):
         reply, _ = await self.send_json("GET", f"{self.base_url}/v1beta/{name}", credential_id=credential_id)
         return reply
 
-    async def list_models(self, credential_id: str) -> list[dict]:
+    async def list_models(self, credential_id: str, page_size: int = 1000) -> list[dict]:
         """Every model this credential may use: ``GET /v1beta/models``, page after page (pageSize up to
         1000, nextPageToken; ai.google.dev/api/models#method:-models.list)."""
         models: list[dict] = []
         token = None
         for _ in range(MAX_MODEL_PAGES):
-            url = f"{self.base_url}/v1beta/models?pageSize=1000" + (f"&pageToken={quote(token, safe='')}" if token else "")
+            url = f"{self.base_url}/v1beta/models?pageSize={page_size}" + (f"&pageToken={quote(token, safe='')}" if token else "")
             reply, _ = await self.send_json("GET", url, credential_id=credential_id)
             models += [m for m in reply.get("models") or [] if isinstance(m, dict)]
             token = reply.get("nextPageToken")

@@ -128,3 +128,12 @@ async def test_api_keys_never_go_to_vertex_or_codeassist(build, emulator):
         assert err.value.status == 503 and err.value.code == "no_credentials"
         assert "GENPROXY_AUTH_DIR" in err.value.message
     assert emulator.state.requests == []
+
+
+async def test_codeassist_without_a_licence_says_why(build, emulator, auth_dir):
+    # Code Assist stopped serving individual Gemini CLI accounts on 2026-06-18 (google-2026-11.md section 3).
+    token_file(auth_dir, access_token="ya29.unlicensed-token", project_id="cli-project")
+    with pytest.raises(ApiError) as err:
+        await build().get("codeassist").generate_content("gemini-3-flash-preview", TEXT)
+    assert err.value.status == 403 and err.value.code == "codeassist_no_license"
+    assert "valid license" in err.value.message and "vertex" in err.value.message
