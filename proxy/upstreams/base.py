@@ -61,7 +61,7 @@ class Upstream:
         self.pool = pool
         self.base_url = base_url.rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=min(timeout, 15))
-        self._trusted_hosts = {urlsplit(self.base_url).hostname}
+        self._origin = origin_of(self.base_url)
 
     # -- what the plugins call (a backend overrides those it supports) --
     async def generate_content(self, model: str, body: dict) -> dict:
@@ -82,12 +82,15 @@ class Upstream:
 
     # -- sending --
     def trusted(self, url: str) -> bool:
-        """Credentials go only to the configured host and (over https) Google's API hosts."""
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        if host in self._trusted_hosts:
+        """Credentials go only to the configured base URL's exact origin (scheme, host and port) and to
+        Google's API hosts over https on port 443: not to the same host on another port, nor over http."""
+        origin = origin_of(url)
+        if origin is None:
+            return False
+        if origin == self._origin:
             return True
-        return parts.scheme == "https" and any(host == d or host.endswith("." + d) for d in GOOGLE_DOMAINS)
+        scheme, host, port = origin
+        return scheme == "https" and port == 443 and any(host == d or host.endswith("." + d) for d in GOOGLE_DOMAINS)
 
     async def extra_headers(self, credential: Credential) -> dict[str, str]:
         return {}
@@ -249,12 +252,11 @@ class Upstream:
         if credential is None and len(self.pool):
             credential = self.pool.next_ready() or self.pool.all()[0]
         url = uri
-        parts = urlsplit(uri)
-        credential_origin = (parts.scheme, (parts.hostname or "").lower(), parts.port) if self.trusted(uri) else None
+        credential_origin = origin_of(uri) if self.trusted(uri) else None
         for _ in range(MAX_REDIRECTS + 1):
-            parts = urlsplit(url)
-            origin = (parts.scheme, (parts.hostname or "").lower(), parts.port)
-            headers = await self.headers_for(credential) if credential and origin == credential_origin else {}
+            origin = origin_of(url)
+            sends = credential is not None and origin is not None and origin == credential_origin
+            headers = await self.headers_for(credential) if sends else {}
             timeout = aiohttp.ClientTimeout(total=None, sock_connect=15, sock_read=self.timeout.total)
             try:
                 resp = await self.session.get(url, headers=headers, timeout=timeout, allow_redirects=False)
@@ -288,6 +290,22 @@ async def _chunks(resp: aiohttp.ClientResponse, name: str, size: int = 256 * 102
         raise upstream_timeout(name, "download") from None
     except aiohttp.ClientPayloadError:
         raise ApiError(502, f"The {name} upstream cut the download off before the end.", code="download_incomplete") from None
+
+
+DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def origin_of(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) with the scheme's default port filled in; None for anything not http(s)."""
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        port = parts.port
+    except ValueError:  # a port that is not a number or out of range
+        return None
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower().rstrip("."), port if port is not None else DEFAULT_PORTS[scheme]
 
 
 def url_path(url: str) -> str:
