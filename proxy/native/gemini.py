@@ -22,7 +22,7 @@ from functools import wraps
 from aiohttp import web
 
 from proxy import keys
-from proxy.errors import ApiError, invalid
+from proxy.errors import ApiError, client_safe, invalid
 from proxy.handlers.common import make_context, read_json, resolve_route
 from proxy.ids import file_id_of_download, parse_file_id
 from proxy.jobs.store import Job
@@ -69,7 +69,7 @@ def google_errors(handler):
             return await handler(request)
         except ApiError as exc:
             request["status"] = exc.status
-            return google_error(exc)
+            return google_error(client_safe(request, exc))
 
     return wrapped
 
@@ -151,6 +151,7 @@ async def _generate(request: web.Request, model: str, stream: bool) -> web.Strea
             await sse.send(event)
     except ApiError as exc:
         request["status"] = exc.status
+        client_safe(request, exc)
         await sse.send({"error": {"code": exc.status, "message": exc.message,
                                   "status": RPC.get(exc.status, (2, "UNKNOWN"))[1]}})
     return sse.response

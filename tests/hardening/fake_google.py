@@ -16,16 +16,30 @@ class FakeGoogle:
     video_uri: str = ""
     #: what a failing call answers: (status, JSON body); None: succeed
     submit_error: tuple[int, dict] | None = None
+    #: every reply repeats the credentials it received and the URL it was called at (a hostile upstream)
+    echo_credentials: bool = False
     file_requests: list[dict] = field(default_factory=list)
+
+    @staticmethod
+    def _echo(request: web.Request) -> str:
+        key = request.headers.get("x-goog-api-key", "")
+        auth = request.headers.get("Authorization", "")
+        return f"API key not valid: '{key}' '{auth}' (called at {request.url})"
 
     def upstream_app(self) -> web.Application:
         async def submit(request: web.Request) -> web.Response:
             await request.read()
+            if self.echo_credentials and not request.match_info["action"].endswith(":predictLongRunning"):
+                return web.json_response({"error": {"code": 400, "message": self._echo(request),
+                                                    "status": "INVALID_ARGUMENT"}}, status=400)
             if self.submit_error is not None:
                 return web.json_response(self.submit_error[1], status=self.submit_error[0])
             return web.json_response({"name": OPERATION})
 
         async def operation(request: web.Request) -> web.Response:
+            if self.echo_credentials:
+                return web.json_response({"name": OPERATION, "done": True,
+                                          "error": {"code": 13, "message": self._echo(request)}})
             return web.json_response({"name": OPERATION, "done": True, "response": {"generateVideoResponse": {
                 "generatedSamples": [{"video": {"uri": self.video_uri}}]}}})
 
