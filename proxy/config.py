@@ -64,6 +64,8 @@ class Settings(BaseModel):
     cleanup_interval: float = Field(3600.0, gt=0)
     max_jobs_per_key: int = Field(16, ge=1, description="Unfinished video jobs one client key may have at once")
     default_video_model: str = "veo-3.1-generate-preview"
+    error_log_interval: float = Field(10.0, gt=0, description="Seconds between repeated log lines about the same "
+                                      "kind of client or connection problem (malformed requests, refused connections)")
 
     @model_validator(mode="after")
     def _shipped_routes(self):
