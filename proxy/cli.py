@@ -18,6 +18,7 @@ from proxy.config import ConfigError, Settings, load_settings
 from proxy.plugins import PluginError, build_plugin_manager, declared_modalities, describe_plugins
 from proxy.redact import RedactSecrets
 from proxy.routes import RoutesError, RouteTable
+from proxy.server import ConnectionGuard, GuardedAppRunner
 
 log = logging.getLogger("genproxy")
 
@@ -203,7 +204,8 @@ async def _serve(args: argparse.Namespace) -> int:
         return 2
     app = running["app"] = create_app(settings)
     # Cancel a handler when its client leaves (streams stop their upstream call); video jobs are shielded.
-    runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+    runner = GuardedAppRunner(app, ConnectionGuard(settings.error_log_interval), access_log=None,
+                              handler_cancellation=True)
     await runner.setup()
     try:
         stop = _stop_on_signal()

@@ -72,6 +72,8 @@ class Settings(BaseModel):
                                          "history without it")
     max_thought_signatures: int = Field(50_000, ge=1, description="Thought signatures kept at most (all keys); "
                                         "past it the oldest are forgotten")
+    error_log_interval: float = Field(10.0, gt=0, description="Seconds between repeated log lines about the same "
+                                      "kind of client or connection problem (malformed requests, refused connections)")
 
     @model_validator(mode="after")
     def _shipped_routes(self):

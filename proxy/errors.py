@@ -45,6 +45,22 @@ class ApiError(Exception):
         return web.json_response(self.body(), status=self.status, headers=self.headers)
 
 
+def client_safe(request: web.Request, error: "ApiError") -> "ApiError":
+    """The error with every live credential and upstream base URL blanked from its message: the last line
+    of defence before a client sees text that may have come from an upstream."""
+    from proxy import keys
+
+    upstreams = request.app.get(keys.UPSTREAMS)
+    settings = request.app.get(keys.SETTINGS)
+    text = upstreams.scrub(error.message) if upstreams is not None else error.message
+    if settings is not None:
+        from proxy.redact import scrub
+
+        text = scrub(text, [*settings.api_keys, *settings.gemini_api_keys])
+    error.message = text
+    return error
+
+
 def invalid(message: str, param: str | None = None, code: str = "invalid_value") -> ApiError:
     return ApiError(400, message, param=param, code=code)
 
@@ -88,7 +104,7 @@ async def _answer_errors(request: web.Request, handler):
 
 def _error_response(request: web.Request, exc: Exception) -> web.StreamResponse:
     if isinstance(exc, ApiError):
-        return exc.response()
+        return client_safe(request, exc).response()
     if isinstance(exc, web.HTTPException):
         if exc.status < 400:
             raise exc
@@ -108,7 +124,7 @@ def _error_response(request: web.Request, exc: Exception) -> web.StreamResponse:
 
 
 async def _fail_started_response(request: web.Request, response: web.StreamResponse, exc: Exception):
-    error = exc if isinstance(exc, ApiError) else None
+    error = client_safe(request, exc) if isinstance(exc, ApiError) else None
     if error is None:
         request_id = request.get("request_id", "-")
         log.error("unexpected error in request %s after its response started", request_id, exc_info=exc)

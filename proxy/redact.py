@@ -5,6 +5,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable
+from urllib.parse import quote
 
 REDACTED = "[redacted]"
 
@@ -70,3 +71,21 @@ class RedactSecrets(logging.Filter):
                 record.exc_text = None
             record.msg, record.args = cleaned, None
         return True
+
+
+def scrub(text: str, secrets: Iterable[str], replacements: Iterable[tuple[str, str]] = ()) -> str:
+    """``text`` with every secret (also URL-encoded) blanked and each (old, new) replacement made.
+
+    For text that came from an upstream and is about to be shown to a client: a hostile or buggy
+    upstream may echo the key or token it was sent.
+    """
+    for old, new in replacements:
+        if old:
+            text = text.replace(old, new)
+    for secret in secrets:
+        if secret and len(secret) >= 6:
+            text = text.replace(secret, REDACTED)
+            encoded = quote(secret, safe="")
+            if encoded != secret:
+                text = text.replace(encoded, REDACTED)
+    return text

@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from proxy import keys
-from proxy.errors import ApiError
+from proxy.errors import ApiError, client_safe
 from proxy.handlers.common import make_context, read_json, resolve_route, write_json
 from proxy.hookspecs import Completion
 from proxy.jobs.references import resolve_job_references
@@ -53,7 +53,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         await stream_deltas(sse, shape, prepend(first, deltas), include_usage)
     except ApiError as exc:
         request["status"] = exc.status
-        await sse.send(exc.body())
+        await sse.send(client_safe(request, exc).body())
     await sse.done()
     return sse.response
 
@@ -93,7 +93,7 @@ async def _stream_job(request: web.Request, shape: ChatCompletion, runner, job, 
             await stream_reply(sse, shape, completion, include_usage)
     except ApiError as exc:
         request["status"] = exc.status
-        await sse.send(exc.body())
+        await sse.send(client_safe(request, exc).body())
     finally:
         stop_listening()
     await sse.done()

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import re
 
 from proxy.errors import ApiError, invalid
+from proxy.ids import is_job_id
 from proxy.models import ChatCompletionRequest
 
-JOB_ID = re.compile(r"video_[0-9a-f]{24}")
 
 
 async def resolve_job_references(request: ChatCompletionRequest, runner, client_key_id: str) -> None:
@@ -25,11 +24,11 @@ async def resolve_job_references(request: ChatCompletionRequest, runner, client_
         for part_index, part in enumerate(message.content):
             video = part.get("video_url") if part.get("type") == "video_url" else None
             url = video.get("url") if isinstance(video, dict) else video
-            if isinstance(url, str) and JOB_ID.fullmatch(url):
+            if isinstance(url, str) and is_job_id(url):
                 uri = await _file_uri(runner, url, client_key_id, f"messages[{index}].content[{part_index}]")
                 part["video_url"] = {"url": uri}
     config = request.extra("video_config")
-    if isinstance(config, dict) and isinstance(config.get("video"), str) and JOB_ID.fullmatch(config["video"]):
+    if isinstance(config, dict) and isinstance(config.get("video"), str) and is_job_id(config["video"]):
         config["video"] = await _file_uri(runner, config["video"], client_key_id, "video_config.video")
 
 

@@ -17,15 +17,15 @@ The client key arrives as ``x-goog-api-key`` (the auth middleware accepts it und
 from __future__ import annotations
 
 import logging
-import re
 from functools import wraps
 
 from aiohttp import web
 
 from proxy import keys
-from proxy.errors import ApiError, invalid
+from proxy.errors import ApiError, client_safe, invalid
 from proxy.handlers.common import make_context, read_json, resolve_route
 from proxy.jobs.references import resolve_job_references
+from proxy.ids import file_id_of_download, parse_file_id
 from proxy.jobs.store import Job
 from proxy.jobs.summary import job_summary
 from proxy.models import ChatCompletionRequest
@@ -71,7 +71,7 @@ def google_errors(handler):
             return await handler(request)
         except ApiError as exc:
             request["status"] = exc.status
-            return google_error(exc)
+            return google_error(client_safe(request, exc))
 
     return wrapped
 
@@ -153,6 +153,7 @@ async def _generate(request: web.Request, model: str, stream: bool) -> web.Strea
             await sse.send(event)
     except ApiError as exc:
         request["status"] = exc.status
+        client_safe(request, exc)
         await sse.send({"error": {"code": exc.status, "message": exc.message,
                                   "status": RPC.get(exc.status, (2, "UNKNOWN"))[1]}})
     return sse.response
@@ -249,22 +250,21 @@ def _file_id(job: Job, index: int) -> str:
     return f"{job.id.removeprefix(JOB_PREFIX)}v{index}"
 
 
-FILE_URL = re.compile(r"/v1(?:beta)?/files/([a-z0-9]{1,64})v(\d{1,3}):download(?:\?.*)?")
-
-
 def own_file_job(uri: str) -> str | None:
     """The job id named by one of genproxy's own file URLs (``.../v1beta/files/<id>:download``), else None."""
-    path = uri.split("://", 1)[-1]
-    slash = path.find("/")
-    match = FILE_URL.fullmatch(path[slash:]) if slash >= 0 else None
-    return JOB_PREFIX + match[1] if match else None
+    path = uri.partition("?")[0]
+    if len(path) > 2048 or ("/v1beta/files/" not in path and "/v1/files/" not in path):
+        return None
+    file_id = file_id_of_download(path.rpartition("/files/")[2])
+    parsed = parse_file_id(file_id) if file_id else None
+    return parsed[0] if parsed else None
 
 
 def _parse_file_id(file_id: str) -> tuple[str, int]:
-    match = re.fullmatch(r"([a-z0-9]+)v(\d+)", file_id)
-    if not match:
+    parsed = parse_file_id(file_id)
+    if parsed is None:
         raise ApiError(404, f"No file '{file_id}'.", code="file_not_found")
-    return JOB_PREFIX + match[1], int(match[2])
+    return parsed
 
 
 async def own_job(request: web.Request, job_id: str) -> Job:
@@ -309,14 +309,15 @@ async def download_file(request: web.Request) -> web.StreamResponse:
     tail = request.match_info["tail"]
     # The SDK takes the file id from an https:// URI; from an http:// one it sends the whole URI as the
     # name (files/http://host/v1beta/files/<id>:download): take the last files/<id> either way.
-    found = re.findall(r"([a-z0-9]+)(?::download)?$", tail.rsplit("files/", 1)[-1].split("/")[-1])
-    if not found or not tail.endswith(":download"):
-        raise ApiError(404, f"No file '{tail}'; download with files/<id>:download.", code="file_not_found")
-    job_id, index = _parse_file_id(found[0])
+    # Parsed in linear time (proxy.ids): the path is the client's choice.
+    file_id = file_id_of_download(tail)
+    if file_id is None:
+        raise ApiError(404, "No such file; download with files/<id>:download.", code="file_not_found")
+    job_id, index = _parse_file_id(file_id)
     job = await own_job(request, job_id)
     media = (job.result or {}).get("media") or []
     if job.status != "completed" or index >= len(media):
-        raise ApiError(404, f"No file '{found[0]}'.", code="file_not_found")
+        raise ApiError(404, f"No file '{file_id}'.", code="file_not_found")
     stored = request.app[keys.JOB_RUNNER].stored_media(job)[index]
     return web.FileResponse(stored.path, headers={"Content-Type": stored.mime_type})
 

@@ -14,6 +14,7 @@ import aiohttp
 from proxy.credentials import AUTH_FAILURE_COOLDOWN, Credential, CredentialPool, CredentialUnavailable
 from proxy.credentials.base import STALE_TOKEN_COOLDOWN
 from proxy.errors import ApiError
+from proxy.redact import scrub
 from proxy.upstreams.errors import (
     KEY_REFUSED_REASONS,
     google_error,
@@ -61,7 +62,7 @@ class Upstream:
         self.pool = pool
         self.base_url = base_url.rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=min(timeout, 15))
-        self._trusted_hosts = {urlsplit(self.base_url).hostname}
+        self._origin = origin_of(self.base_url)
 
     # -- what the plugins call (a backend overrides those it supports) --
     async def generate_content(self, model: str, body: dict) -> dict:
@@ -80,14 +81,35 @@ class Upstream:
         return ApiError(400, f"The '{self.name}' upstream does not support {what}; route this model to another upstream in routes.yaml.",
                         code="unsupported_by_upstream")
 
+    # -- what a client may see of the upstream's text --
+    def scrub(self, text: str) -> str:
+        """Upstream text without this upstream's live secrets (keys, access and refresh tokens) and without
+        its base URL, which may be an internal address."""
+        return scrub(text, [s for c in self.pool.all() for s in c.secrets()],
+                     [(self.base_url, f"<{self.name} upstream>")])
+
+    def scrubbed(self, err: ApiError) -> ApiError:
+        err.message = self.scrub(err.message)
+        return err
+
+    def _scrub_reply(self, reply):
+        """A JSON reply's ``error.message`` (a failed operation, an error event) scrubbed; the rest unchanged."""
+        error = reply.get("error") if isinstance(reply, dict) else None
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            error["message"] = self.scrub(error["message"])
+        return reply
+
     # -- sending --
     def trusted(self, url: str) -> bool:
-        """Credentials go only to the configured host and (over https) Google's API hosts."""
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        if host in self._trusted_hosts:
+        """Credentials go only to the configured base URL's exact origin (scheme, host and port) and to
+        Google's API hosts over https on port 443: not to the same host on another port, nor over http."""
+        origin = origin_of(url)
+        if origin is None:
+            return False
+        if origin == self._origin:
             return True
-        return parts.scheme == "https" and any(host == d or host.endswith("." + d) for d in GOOGLE_DOMAINS)
+        scheme, host, port = origin
+        return scheme == "https" and port == 443 and any(host == d or host.endswith("." + d) for d in GOOGLE_DOMAINS)
 
     async def extra_headers(self, credential: Credential) -> dict[str, str]:
         return {}
@@ -109,15 +131,15 @@ class Upstream:
         try:
             raw = await resp.read()
         except asyncio.TimeoutError:
-            raise upstream_timeout(self.name, url_path(target)) from None
+            raise upstream_timeout(self.name, shown_path(target)) from None
         except aiohttp.ClientError as exc:
             raise upstream_unreachable(self.name, exc) from None
         finally:
             resp.release()
         try:
-            return json.loads(raw), credential
+            return self._scrub_reply(json.loads(raw)), credential
         except ValueError:
-            raise malformed_reply(self.name, url_path(target)) from None
+            raise malformed_reply(self.name, shown_path(target)) from None
 
     async def _open(self, method: str, url: str | UrlFor, body: dict | BodyFor | None, credential_id: str | None,
                     timeout: aiohttp.ClientTimeout, extra: dict[str, str] | None = None
@@ -147,8 +169,8 @@ class Upstream:
                     wait = self.pool.retry_after()
                     quota_error.headers["Retry-After"] = str(wait)
                     quota_error.message += f" Every credential of the {self.name} upstream is cooling down; retry in {wait} s."
-                    raise quota_error
-                raise last_error
+                    raise self.scrubbed(quota_error)
+                raise self.scrubbed(last_error)
             tried.add(credential.id)
             try:
                 headers = await self.headers_for(credential)
@@ -168,7 +190,7 @@ class Upstream:
                 resp = await self.session.request(method, target, json=payload, headers=headers,
                                                   timeout=timeout, allow_redirects=False)
             except asyncio.TimeoutError:
-                raise upstream_timeout(self.name, url_path(target)) from None
+                raise upstream_timeout(self.name, shown_path(target)) from None
             except aiohttp.ClientError as exc:
                 raise upstream_unreachable(self.name, exc) from None
             status = resp.status
@@ -182,7 +204,7 @@ class Upstream:
             finally:
                 resp.release()
             if status < 400:
-                raise ApiError(502, f"The {self.name} upstream answered {url_path(target)} with an unexpected "
+                raise ApiError(502, f"The {self.name} upstream answered {shown_path(target)} with an unexpected "
                                     f"redirect (HTTP {status}); not followed.", code="upstream_redirect")
             err = google_error(self.name, status, raw, _retry_after(resp))
             log.warning("%s %s -> %s with credential %s", method, url_path(target), status, credential.id)
@@ -198,7 +220,7 @@ class Upstream:
             elif status == 403:
                 self.pool.report_auth_failure(credential)
             else:
-                raise err
+                raise self.scrubbed(err)
             last_error = err
 
     def _pinned(self, credential_id: str) -> Credential:
@@ -229,9 +251,10 @@ class Upstream:
                     event = json.loads(payload)
                 except ValueError:
                     raise malformed_reply(self.name, "stream event") from None
+                event = self._scrub_reply(event)
                 yield unwrap(event) if unwrap else event
         except asyncio.TimeoutError:
-            raise upstream_timeout(self.name, url_path(target)) from None
+            raise upstream_timeout(self.name, shown_path(target)) from None
         except aiohttp.ClientPayloadError:
             raise ApiError(502, f"The {self.name} upstream closed the stream early.", code="upstream_stream_broken") from None
         except aiohttp.ClientError as exc:
@@ -251,12 +274,11 @@ class Upstream:
         if credential is None and len(self.pool):
             credential = self.pool.next_ready() or self.pool.all()[0]
         url = uri
-        parts = urlsplit(uri)
-        credential_origin = (parts.scheme, (parts.hostname or "").lower(), parts.port) if self.trusted(uri) else None
+        credential_origin = origin_of(uri) if self.trusted(uri) else None
         for _ in range(MAX_REDIRECTS + 1):
-            parts = urlsplit(url)
-            origin = (parts.scheme, (parts.hostname or "").lower(), parts.port)
-            headers = await self.headers_for(credential) if credential and origin == credential_origin else {}
+            origin = origin_of(url)
+            sends = credential is not None and origin is not None and origin == credential_origin
+            headers = await self.headers_for(credential) if sends else {}
             timeout = aiohttp.ClientTimeout(total=None, sock_connect=15, sock_read=self.timeout.total)
             try:
                 resp = await self.session.get(url, headers=headers, timeout=timeout, allow_redirects=False)
@@ -270,7 +292,7 @@ class Upstream:
                 continue
             try:
                 if resp.status >= 400:
-                    raise google_error(self.name, resp.status, await resp.read())
+                    raise self.scrubbed(google_error(self.name, resp.status, await resp.read()))
                 if max_bytes and resp.content_length and resp.content_length > max_bytes:
                     raise ApiError(502, f"The generated file is {resp.content_length} bytes, over the {max_bytes} byte limit.",
                                    code="media_too_large")
@@ -292,10 +314,31 @@ async def _chunks(resp: aiohttp.ClientResponse, name: str, size: int = 256 * 102
         raise ApiError(502, f"The {name} upstream cut the download off before the end.", code="download_incomplete") from None
 
 
+DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def origin_of(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) with the scheme's default port filled in; None for anything not http(s)."""
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        port = parts.port
+    except ValueError:  # a port that is not a number or out of range
+        return None
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower().rstrip("."), port if port is not None else DEFAULT_PORTS[scheme]
+
+
 def url_path(url: str) -> str:
-    """A URL without its query string, which may carry a key."""
+    """A URL without its query string, which may carry a key (for the operator's log)."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def shown_path(url: str) -> str:
+    """What a client may see of an upstream URL: its path, not the (maybe internal) host nor the query."""
+    return urlsplit(url).path or "/"
 
 
 def _retry_after(resp: aiohttp.ClientResponse) -> float | None:

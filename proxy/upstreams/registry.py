@@ -12,6 +12,7 @@ from proxy.config import Settings
 from proxy.credentials import CredentialStore
 from proxy.errors import ApiError
 from proxy.routes import Route
+from proxy.redact import scrub
 from proxy.upstreams.base import Upstream
 from proxy.upstreams.codeassist import CodeAssistUpstream
 from proxy.upstreams.gemini import GeminiUpstream
@@ -61,6 +62,12 @@ class UpstreamRegistry:
         if self.store is not None:
             found += self.store.secrets()
         return list(dict.fromkeys(found))
+
+    def scrub(self, text: str) -> str:
+        """Text without any live credential of any upstream, nor any upstream's base URL."""
+        for upstream in self._upstreams.values():
+            text = upstream.scrub(text)
+        return scrub(text, self.store.secrets() if self.store is not None else [])
 
     def describe(self) -> list[dict]:
         """Each credential's state, without secrets."""

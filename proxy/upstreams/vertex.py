@@ -6,7 +6,6 @@ else from the credential (a CCS file's ``project_id``, a service account's proje
 """
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from urllib.parse import quote
 
@@ -14,10 +13,9 @@ import aiohttp
 
 from proxy.credentials import Credential, CredentialPool
 from proxy.errors import ApiError
+from proxy.ids import vertex_model_path
 from proxy.upstreams.base import Operation, Upstream
 from proxy.upstreams.gemini import _operation_name
-
-_OPERATION = re.compile(r"projects/[^/]+/locations/[^/]+/publishers/google/models/[^/:]+/operations/[^/]+")
 
 
 def vertex_project_of(credential: Credential) -> str | None:
@@ -82,8 +80,8 @@ class VertexUpstream(Upstream):
 
     async def get_operation(self, model: str, name: str, credential_id: str | None) -> dict:
         """POST ...:fetchPredictOperation {"operationName": name}, on the model path the name carries."""
-        if _OPERATION.fullmatch(name):
-            model_path = name.rsplit("/operations/", 1)[0]
+        model_path = vertex_model_path(name)  # linear, bounded: the name comes from the upstream's reply
+        if model_path is not None:
             url = f"{self.base_url}/v1/{model_path}:fetchPredictOperation"
         else:
             url = self._model_url(model, "fetchPredictOperation")
