@@ -66,7 +66,10 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     table = RouteTable.load(settings.routes_file, set(declared_modalities(pm)))
 
     app = web.Application(middlewares=[request_log_middleware, error_middleware, auth_middleware],
-                          client_max_size=settings.max_body_bytes)
+                          client_max_size=settings.max_body_bytes,
+                          # Bodies are decompressed by proxy.jsonbody, bounded, with errors in OpenAI's shape
+                          # (aiohttp's own decoder answers a mismatched body with a text/plain 500).
+                          handler_args={"auto_decompress": False})
     app[keys.SETTINGS] = settings
     app[keys.PLUGIN_MANAGER] = pm
     app[keys.ROUTE_TABLE] = table

@@ -50,6 +50,8 @@ class Settings(BaseModel):
     data_dir: Path = Path("~/.local/share/genproxy")
     jobs_db: Path | None = Field(None, description="SQLite job store; default data_dir/jobs.sqlite3")
     max_body_bytes: int = Field(32 * 1024 * 1024, gt=0)
+    max_json_depth: int = Field(64, ge=4, description="Deepest nesting of arrays and objects in a JSON body")
+    max_json_integer_digits: int = Field(32, ge=20, description="Most digits of an integer in a JSON body")
     upstream_timeout: float = Field(120.0, gt=0)
     video_deadline: float = Field(600.0, gt=0, description="Seconds a video request may wait for its operation")
     poll_initial_delay: float = Field(5.0, ge=0)

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from proxy import keys
 from proxy.errors import ApiError
+from proxy.jsonbody import refuse_encoded_non_json
 
 log = logging.getLogger("genproxy.access")
 
@@ -80,4 +81,5 @@ async def auth_middleware(request: web.Request, handler):
         if not key_matches(presented, configured):
             raise ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
     request["client_key_id"] = key_id(presented or "")
+    refuse_encoded_non_json(request)
     return await handler(request)

@@ -1,13 +1,12 @@
 """What every handler needs: the route of a model, the context of a request, JSON in and out."""
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
 from proxy import keys
 from proxy.errors import ApiError
 from proxy.hookspecs import RequestContext, ThoughtSignatures
+from proxy.jsonbody import JsonLimits, check_encoding, content_encoding, decompress, loads
 from proxy.jsonstream import iter_json
 from proxy.routes import Route
 
@@ -36,7 +35,16 @@ def make_context(request: web.Request, route: Route, stream: bool) -> RequestCon
 async def read_json(request: web.Request):
     if not request.can_read_body:
         raise ApiError(400, "The request has no body; send a JSON object.", code="invalid_json")
-    return await request.json(loads=json.loads)
+    encoding = content_encoding(request.headers)
+    check_encoding(encoding)  # before reading: an unknown encoding is a 415 whatever the body
+    settings = request.app[keys.SETTINGS]
+    raw = decompress(await request.read(), encoding, settings.max_body_bytes)
+    return loads(raw, json_limits(settings))
+
+
+def json_limits(settings) -> JsonLimits:
+    return JsonLimits(max_depth=settings.max_json_depth, max_int_digits=settings.max_json_integer_digits,
+                      max_bytes=settings.max_body_bytes)
 
 
 async def write_json(request: web.Request, body, status: int = 200) -> web.StreamResponse:

@@ -11,7 +11,7 @@ from proxy import keys
 from proxy.errors import ApiError, invalid
 from proxy.handlers.common import make_context, read_json, resolve_route
 from proxy.jobs.references import resolve_job_references
-from proxy.jobs.runner import job_error
+from proxy.jobs.runner import final, job_error, request_fingerprint
 from proxy.jobs.summary import job_summary
 from proxy.jobs.store import Job
 from proxy.models import ChatCompletionRequest, parse_request
@@ -129,6 +129,8 @@ async def create_video(request: web.Request) -> web.Response:
     if idempotency_key is not None and not re.fullmatch(r"[\x21-\x7e]{1,255}", idempotency_key):
         raise invalid("Idempotency-Key must be 1 to 255 visible ASCII characters.", "Idempotency-Key")
 
+    fingerprint = request_fingerprint({**create.model_dump(mode="json"), "model": model})
+
     async def create_once() -> Job:
         # Shielded with the lock held: a retry with the same Idempotency-Key, sent because the client
         # gave up waiting, finds this job instead of paying for a second one.
@@ -136,6 +138,12 @@ async def create_video(request: web.Request) -> web.Response:
             if idempotency_key:
                 earlier = await store.by_idempotency_key(client, idempotency_key)
                 if earlier is not None:
+                    if earlier.summary.get("request_sha256", fingerprint) != fingerprint:
+                        # Stripe's rule, which OpenAI's Idempotency-Key follows: one key, one request.
+                        raise ApiError(422, f"The Idempotency-Key '{idempotency_key}' was used for a different "
+                                            f"request (job {earlier.id}); use a new key for a new video.",
+                                       param="Idempotency-Key", code="idempotency_key_reused",
+                                       type="invalid_request_error")
                     return earlier
             route = resolve_route(app, model)
             request["route"] = route.pattern or route.model
@@ -151,10 +159,13 @@ async def create_video(request: web.Request) -> web.Response:
                 raise invalid(f"The model '{model}' does not generate videos; pick a video model.", "model",
                               code="model_not_video")
             await runner.check_capacity(client)
-            return await runner.start(route, call, context, summary=job_summary(body, route, "videos"),
-                                      idempotency_key=idempotency_key)
+            summary = {**job_summary(body, route, "videos"), "request_sha256": fingerprint}
+            return await runner.start(route, call, context, summary=summary, idempotency_key=idempotency_key)
 
-    job = await runner.shielded(create_once())
+    try:
+        job = await runner.shielded(create_once())
+    except ApiError as exc:
+        raise final(exc) from None
     return _respond(job)
 
 

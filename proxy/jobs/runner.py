@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -47,7 +49,22 @@ def _restore_media(value, streams: list[MediaStream]):
 
 def job_error(job: Job) -> ApiError:
     error = job.error or {}
-    return ApiError(error.get("status", 502), error.get("message", "The job failed."), code=error.get("code"))
+    return final(ApiError(error.get("status", 502), error.get("message", "The job failed."), code=error.get("code")))
+
+
+def final(exc: ApiError) -> ApiError:
+    """Mark a server-side failure of paid work as not worth retrying: the openai SDK retries 5xx twice by
+    default (three paid submits) unless the answer carries ``x-should-retry: false`` (openai-python's
+    ``_should_retry`` reads that header before the status)."""
+    if exc.status >= 500:
+        exc.headers["x-should-retry"] = "false"
+    return exc
+
+
+def request_fingerprint(value) -> str:
+    """SHA-256 of a request's canonical JSON: equal for equal requests, whatever the key order."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class JobRunner:
@@ -85,6 +102,25 @@ class JobRunner:
             return await self.track(route, call, submitted, context, summary, idempotency_key)
 
         return await self.shielded(submit_and_track())
+
+    async def attach_or_start(self, route: Route, call: UpstreamCall, context: RequestContext, summary: dict,
+                              fingerprint: str) -> Job:
+        """The client's unfinished job made from an identical request, else a new one: a client that retries
+        (the openai SDK does, after a timeout) attaches to the running video instead of paying for another.
+        Shielded with the fingerprint locked, so racing retries start at most one job."""
+        client = context.client_key_id or ""
+
+        async def attach_or_start() -> Job:
+            async with self.idempotency_lock(client, "request:" + fingerprint):
+                running = await self.store.unfinished_with_fingerprint(client, fingerprint)
+                if running is not None:
+                    log.info("job %s: an identical request attached to it", running.id)
+                    context.job_id = running.id
+                    return running
+                await self.check_capacity(client)
+                return await self.start(route, call, context, {**summary, "request_sha256": fingerprint})
+
+        return await self.shielded(attach_or_start())
 
     async def shielded(self, work: Awaitable[T]) -> T:
         """Run ``work`` to its end even if the caller is cancelled (its client left); shutdown waits for it."""

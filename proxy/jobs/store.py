@@ -175,6 +175,15 @@ class JobStore:
             "SELECT * FROM jobs WHERE client_key_id = ? AND idempotency_key = ?", (client_key_id, key)).fetchone())
         return _row_to_job(row) if row else None
 
+    async def unfinished_with_fingerprint(self, client_key_id: str, fingerprint: str) -> Job | None:
+        """The client's newest unfinished job made from an identical request (summary.request_sha256)."""
+        marks = ", ".join("?" for _ in UNFINISHED)
+        row = await self._run(lambda: self._db.execute(
+            f"SELECT * FROM jobs WHERE client_key_id = ? AND status IN ({marks}) "
+            "AND json_extract(summary, '$.request_sha256') = ? ORDER BY created_at DESC LIMIT 1",
+            (client_key_id, *UNFINISHED, fingerprint)).fetchone())
+        return _row_to_job(row) if row else None
+
     async def unfinished(self) -> list[Job]:
         rows = await self._run(lambda: self._db.execute(
             "SELECT * FROM jobs WHERE status IN ('queued', 'in_progress') ORDER BY created_at").fetchall())

@@ -29,6 +29,7 @@ from proxy.ids import file_id_of_download, parse_file_id
 from proxy.jobs.store import Job
 from proxy.jobs.summary import job_summary
 from proxy.models import ChatCompletionRequest
+from proxy.native.veo_body import VeoImage, parse_veo_request
 from proxy.sse import SseWriter
 
 log = logging.getLogger("genproxy.native")
@@ -161,53 +162,42 @@ async def _generate(request: web.Request, model: str, stream: bool) -> web.Strea
 
 # ------------------------------------------------------------------ Veo
 
-def _data_uri(image, param: str) -> str:
-    if not isinstance(image, dict):
-        raise invalid("An image must be an object with bytesBase64Encoded and mimeType.", param)
-    data = image.get("bytesBase64Encoded") or (image.get("inlineData") or {}).get("data")
-    mime = image.get("mimeType") or (image.get("inlineData") or {}).get("mimeType") or "image/png"
-    if image.get("gcsUri"):
-        return image["gcsUri"]
-    if not isinstance(data, str) or not data:
+def _data_uri(image: VeoImage, param: str) -> str:
+    if image.gcsUri:
+        return image.gcsUri
+    data = image.bytesBase64Encoded or (image.inlineData.data if image.inlineData else None)
+    mime = image.mimeType or (image.inlineData.mimeType if image.inlineData else None) or "image/png"
+    if not data:
         raise invalid("An image needs bytesBase64Encoded (genproxy cannot fetch gcsUri on the Gemini API).", param)
     return f"data:{mime};base64,{data}"
 
 
-def veo_to_chat(model: str, body: dict) -> ChatCompletionRequest:
+def veo_to_chat(model: str, body) -> ChatCompletionRequest:
     """The chat request equivalent to a predictLongRunning body (what the video plugin translates)."""
-    if not isinstance(body, dict):
-        raise invalid("The request body must be a JSON object.")
-    instances = body.get("instances")
-    if not isinstance(instances, list) or len(instances) != 1 or not isinstance(instances[0], dict):
-        raise invalid("Send exactly one instance in 'instances'.", "instances")
-    instance = instances[0]
-    unknown = set(instance) - {"prompt", "image", "lastFrame", "referenceImages", "video"}
-    if unknown:
-        raise invalid(f"Unknown instance field(s): {', '.join(sorted(unknown))}.", "instances[0]")
+    if isinstance(body, dict) and isinstance(body.get("parameters"), dict):
+        unknown = set(body["parameters"]) - set(VEO_PARAMETERS)
+        if unknown:
+            raise invalid(f"genproxy does not pass on the Veo parameter(s) {', '.join(sorted(unknown))}; "
+                          f"it knows {', '.join(VEO_PARAMETERS)}.", "parameters")
+    request = parse_veo_request(body)
+    instance = request.instances[0]
     content: list[dict] = []
-    if instance.get("prompt"):
-        content.append({"type": "text", "text": str(instance["prompt"])})
-    if instance.get("image") is not None:
-        content.append({"type": "image_url", "image_url": {"url": _data_uri(instance["image"], "instances[0].image")}})
-    parameters = body.get("parameters") or {}
-    if not isinstance(parameters, dict):
-        raise invalid("'parameters' must be an object.", "parameters")
-    unknown = set(parameters) - set(VEO_PARAMETERS)
-    if unknown:
-        raise invalid(f"genproxy does not pass on the Veo parameter(s) {', '.join(sorted(unknown))}; "
-                      f"it knows {', '.join(VEO_PARAMETERS)}.", "parameters")
-    config = {VEO_PARAMETERS[name]: value for name, value in parameters.items() if value is not None}
-    if instance.get("lastFrame") is not None:
-        config["last_frame"] = _data_uri(instance["lastFrame"], "instances[0].lastFrame")
-    if instance.get("referenceImages"):
+    if instance.prompt:
+        content.append({"type": "text", "text": instance.prompt})
+    if instance.image is not None:
+        content.append({"type": "image_url", "image_url": {"url": _data_uri(instance.image, "instances[0].image")}})
+    parameters = request.parameters.model_dump(exclude_none=True) if request.parameters else {}
+    config = {VEO_PARAMETERS[name]: value for name, value in parameters.items() if name in VEO_PARAMETERS}
+    if instance.lastFrame is not None:
+        config["last_frame"] = _data_uri(instance.lastFrame, "instances[0].lastFrame")
+    if instance.referenceImages:
         config["reference_images"] = [
-            {"url": _data_uri((ref or {}).get("image"), f"instances[0].referenceImages[{i}].image"),
-             "reference_type": (ref or {}).get("referenceType", "asset")}
-            for i, ref in enumerate(instance["referenceImages"])]
-    if instance.get("video") is not None:
-        video = instance["video"]
-        uri = (video.get("uri") or video.get("gcsUri")) if isinstance(video, dict) else None
-        if not isinstance(uri, str) or not uri:
+            {"url": _data_uri(ref.image, f"instances[0].referenceImages[{i}].image"),
+             "reference_type": ref.referenceType or "asset"}
+            for i, ref in enumerate(instance.referenceImages)]
+    if instance.video is not None:
+        uri = instance.video.uri or instance.video.gcsUri
+        if not uri:
             raise invalid("Extend a video by its uri (a file or job of an earlier genproxy video); "
                           "video bytes are not accepted.", "instances[0].video")
         # genproxy's own file URL (what operations answer) names a job: the job reference becomes Google's
