@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .faults import Faults
-from .media import SAMPLES_DIR
+from .media import SAMPLES_DIR, sample_path
 from .state import Operation, VideoFile
 
 log = logging.getLogger(__name__)
@@ -35,8 +35,12 @@ def to_json(op: Operation) -> dict[str, Any]:
 
 def from_json(data: dict[str, Any]) -> Operation:
     faults = Faults(dict(data.get("faults") or {}))
-    files = [VideoFile(f["file_id"], SAMPLES_DIR / Path(f["sample"]).name, f["token"], faults)
-             for f in data["files"]]
+    files = []
+    for f in data["files"]:
+        sample = SAMPLES_DIR / Path(f["sample"]).name
+        if not sample.is_file():  # a sample set from another version of the package
+            sample = sample_path("16:9", 8)
+        files.append(VideoFile(f["file_id"], sample, f["token"], faults))
     return Operation(name=data["name"], model=data["model"], api=data["api"], created=float(data["created"]),
                      delay=float(data["delay"]), faults=faults, files=files,
                      storage_uri=data.get("storage_uri"), polls=int(data.get("polls", 0)))
