@@ -3,7 +3,9 @@
 With ``EmulatorSettings.data_dir`` set, each operation is one JSON file in
 ``{data_dir}/operations/``, rewritten atomically when it changes (submit, each poll). Times are
 wall-clock (``time.time()``), so an operation submitted before a restart finishes at the same
-moment after it. Samples are stored by file name (they ship with the package).
+moment after it. Samples are stored by file name (they ship with the package). Operations older
+than two days are dropped when the store is read, as Google keeps generated videos for two days
+(ai.google.dev/gemini-api/docs/video: "Generated videos are stored on the server for 2 days").
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ from .media import SAMPLES_DIR, sample_path
 from .state import Operation, VideoFile
 
 log = logging.getLogger(__name__)
+RETENTION_SECONDS = 2 * 24 * 3600
 
 
 def _file_name(op_name: str) -> str:
@@ -61,11 +65,17 @@ class OperationStore:
 
     def load(self) -> list[Operation]:
         ops = []
+        oldest = time.time() - RETENTION_SECONDS
         for path in sorted(self.dir.glob("*.json")):
             try:
-                ops.append(from_json(json.loads(path.read_text(encoding="utf-8"))))
+                op = from_json(json.loads(path.read_text(encoding="utf-8")))
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 log.warning("emulator: skipping unreadable operation file %s (%s)", path.name, exc)
+                continue
+            if op.created < oldest:
+                path.unlink(missing_ok=True)
+                continue
+            ops.append(op)
         return ops
 
     def clear(self) -> None:
