@@ -27,6 +27,11 @@ def genproxy_modalities() -> list[str]:
 
 
 @hookimpl
+def genproxy_upstream_method(route) -> str | None:
+    return "predictLongRunning" if route.modality == MODALITY else None
+
+
+@hookimpl
 def genproxy_translate(route, request, context: RequestContext) -> UpstreamCall | None:
     if route.modality != MODALITY:
         return None

@@ -9,11 +9,13 @@ from aiohttp import web
 from proxy import keys
 from proxy.background import background_task, every
 from proxy.config import Settings
+from proxy.discovery import Doctor
+from proxy.discovery.service import DoctorService, doctor_report
 from proxy.errors import error_middleware
 from proxy.handlers.chat import chat_completions
 from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.native import add_native_routes
-from proxy.handlers.models import healthz, list_models
+from proxy.handlers.models import get_model, healthz, list_models
 from proxy.hookspecs import RequestContext
 from proxy.jobs import JobRunner, JobStore
 from proxy.media_store import MediaStore
@@ -36,7 +38,7 @@ async def _http_session(app: web.Application):
 
 async def _jobs(app: web.Application):
     settings = app[keys.SETTINGS]
-    store = JobStore(settings.jobs_db or settings.data_dir / "jobs.sqlite3")
+    store = JobStore(settings.jobs_db or settings.data_dir / "jobs.sqlite3", max_signatures=settings.max_thought_signatures)
     await store.open()
 
     def context_for(route, client_key_id):
@@ -75,6 +77,10 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app.cleanup_ctx.append(_http_session)
     app.cleanup_ctx.append(watch_credentials)
     app.cleanup_ctx.append(background_task(lambda app: app[keys.ROUTE_TABLE].watch(settings.routes_reload_interval)))
+    app[keys.DOCTOR] = DoctorService(lambda: Doctor(app[keys.UPSTREAMS], app[keys.ROUTE_TABLE],
+                                                    lambda route: pm.hook.genproxy_upstream_method(route=route)))
+    if settings.discovery_at_startup:
+        app.cleanup_ctx.append(background_task(lambda app: app[keys.DOCTOR].watch(settings.discovery_interval)))
     app.cleanup_ctx.append(_jobs)
     app.cleanup_ctx.append(background_task(_remove_expired_media))
     app.on_response_prepare.append(add_request_id_header)
@@ -82,9 +88,13 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/v1/models", list_models)
     app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_get("/v1/doctor", doctor_report)
     add_video_routes(app)
     add_native_routes(app)  # Google's /v1beta paths, for the google-genai SDK
     for routes in pm.hook.genproxy_web_routes():
         for method, path, handler in routes or []:
             app.router.add_route(method, path, handler)
+    # After the native /v1/models/{model}/operations/... paths, which it must not shadow; ids may hold a
+    # slash (vertex/veo-...).
+    app.router.add_get("/v1/models/{model:[^{}]{1,256}}", get_model)
     return app

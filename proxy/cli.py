@@ -67,6 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Load and validate a routes file, then print model -> modality, upstream, target.")
     routes.add_argument("--routes", type=Path, default=Path("routes.yaml"))
 
+    doctor = sub.add_parser("doctor", help="check what Google offers each credential against the routes",
+                            description="Ask Google which models each configured credential can use (Gemini API "
+                                        "model list; a look-up per model on Vertex AI) and print, per route, whether "
+                                        "it can be served. Exits 1 when a listed route cannot be served.")
+    _add_config_args(doctor)
+    doctor.add_argument("--emulator", action="store_true", help="check against the built-in emulator (offline)")
+    doctor.add_argument("--json", action="store_true", help="print JSON")
+
     credentials = sub.add_parser("credentials", help="list the upstream credentials and their state (no secrets)",
                                  description="List the credentials genproxy would use: API keys (GEMINI_API_KEY), "
                                              "token files in GENPROXY_AUTH_DIR, the Vertex service account. "
@@ -124,9 +132,8 @@ def _bound_port(site: web.TCPSite, asked: int) -> int:
     return asked
 
 
-async def _serve(args: argparse.Namespace) -> int:
-    from proxy.app import create_app
-
+async def _settings_for(args: argparse.Namespace, delay: float = 8.0):
+    """The settings of a command, pointed at an in-process emulator with --emulator (then also returned)."""
     overrides = {"routes_file": args.routes}
     emulator = None
     if args.emulator:
@@ -135,11 +142,15 @@ async def _serve(args: argparse.Namespace) -> int:
         # The emulator keeps its operations under data_dir/emulator/upstream, so restarting
         # `serve --emulator` does not lose the jobs the proxy is still polling.
         emulator_dir = load_settings(args.config, routes_file=args.routes).data_dir / "emulator" / "upstream"
-        emulator = await start_emulator("127.0.0.1", 0, EmulatorSettings(operation_delay=args.emulator_delay,
-                                                                         data_dir=emulator_dir))
+        emulator = await start_emulator("127.0.0.1", 0, EmulatorSettings(operation_delay=delay, data_dir=emulator_dir))
         overrides.update(gemini_base_url=emulator.base_url, vertex_base_url=emulator.base_url,
                          codeassist_base_url=emulator.base_url, token_uri=f"{emulator.base_url}/token")
-    settings = load_settings(args.config, **overrides)
+    try:
+        settings = load_settings(args.config, **overrides)
+    except ConfigError:
+        if emulator is not None:
+            await emulator.close()
+        raise
     if emulator is not None:
         # Never send real keys or refresh real CCS tokens against the emulator.
         settings.gemini_api_keys = [EMULATOR_KEY]
@@ -147,6 +158,41 @@ async def _serve(args: argparse.Namespace) -> int:
         # Emulated jobs and videos live apart from real ones.
         settings.data_dir = settings.data_dir / "emulator"
         settings.jobs_db = None
+    return settings, emulator
+
+
+async def _doctor(args: argparse.Namespace) -> int:
+    import aiohttp
+
+    from proxy.discovery import Doctor, render_table
+    from proxy.upstreams.registry import build_upstreams
+
+    settings, emulator = await _settings_for(args)
+    _setup_logging("WARNING" if args.log_level == "INFO" else args.log_level, settings)
+    try:
+        pm = build_plugin_manager()
+        table = RouteTable.load(settings.routes_file, set(declared_modalities(pm)))
+        async with aiohttp.ClientSession(trust_env=False) as session:
+            registry = build_upstreams(settings, session)
+            doctor = Doctor(registry, table, lambda route: pm.hook.genproxy_upstream_method(route=route))
+            report = await doctor.run()
+    finally:
+        if emulator is not None:
+            await emulator.close()
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        note = registry.placement_note()
+        if note:
+            print(f"note: {note}\n")
+        print(render_table(report))
+    return 0 if report.ok else 1
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    from proxy.app import create_app
+
+    settings, emulator = await _settings_for(args, getattr(args, "emulator_delay", 8.0))
     running: dict = {}
     _setup_logging(args.log_level, settings, live_secrets=lambda: _running_secrets(running))
     if not settings.api_keys and not _is_loopback(args.host):
@@ -167,6 +213,10 @@ async def _serve(args: argparse.Namespace) -> int:
         upstream = f"emulator at {emulator.base_url}" if emulator else settings.gemini_base_url
         print(f"genproxy listening on http://{args.host}:{port} with routes from {settings.routes_file} "
               f"({len(app[keys.ROUTE_TABLE].specs)} routes), gemini upstream: {upstream}", flush=True)
+        note = app[keys.UPSTREAMS].placement_note()
+        if note:
+            print(f"genproxy: {note}", flush=True)
+            log.info(note)
         await stop.wait()
     finally:
         await runner.cleanup()
@@ -199,7 +249,11 @@ def _routes(args: argparse.Namespace) -> int:
     table = RouteTable.load(args.routes, set(declared_modalities(build_plugin_manager())))
     for spec in table.specs:
         defaults = f" defaults={spec.defaults}" if spec.defaults else ""
-        print(f"{spec.model:<34} {spec.modality:<7} {spec.upstream:<10} {spec.target or '(same)'}{defaults}")
+        vertex = f" vertex_target={spec.vertex_target}" if spec.vertex_target else ""
+        print(f"{spec.model:<34} {spec.modality:<7} {spec.upstream:<10} {spec.target or '(same)'}{vertex}{defaults}")
+    for retired in table.retired.values():
+        shutdown = f" (shut down {retired.shutdown})" if retired.shutdown else ""
+        print(f"{retired.model:<34} retired -> {retired.replaced_by}{shutdown}")
     return 0
 
 
@@ -242,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
             return _routes(args)
         if args.command == "credentials":
             return _credentials(args)
+        if args.command == "doctor":
+            return asyncio.run(_doctor(args))
     except (ConfigError, RoutesError, PluginError) as exc:
         print(f"genproxy: {exc}", file=sys.stderr)
         return 2

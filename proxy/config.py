@@ -64,6 +64,14 @@ class Settings(BaseModel):
     cleanup_interval: float = Field(3600.0, gt=0)
     max_jobs_per_key: int = Field(16, ge=1, description="Unfinished video jobs one client key may have at once")
     default_video_model: str = "veo-3.1-generate-preview"
+    discovery_interval: float = Field(6 * 3600.0, gt=0, description="Seconds between checks of what Google "
+                                      "offers each credential (`genproxy doctor`); the first runs at start-up")
+    discovery_at_startup: bool = Field(True, description="Run the doctor's checks in the background at start-up")
+    thought_signature_ttl: float = Field(7 * 24 * 3600.0, gt=0, description="Seconds genproxy remembers the Gemini "
+                                         "thought signature of a tool call, to put it back when a client sends the "
+                                         "history without it")
+    max_thought_signatures: int = Field(50_000, ge=1, description="Thought signatures kept at most (all keys); "
+                                        "past it the oldest are forgotten")
 
     @model_validator(mode="after")
     def _shipped_routes(self):

@@ -11,6 +11,7 @@ support keyword-only parameters in specs, so the signatures are plain).
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,45 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @dataclass
+class ThoughtSignatures:
+    """The Gemini thought signatures of one client key's tool calls, kept in the job store.
+
+    Gemini 3 refuses a history whose function calls lack the ``thoughtSignature`` it gave them, and
+    OpenAI clients drop fields they do not know, so the text and image plugins remember each
+    signature under the tool call id they hand out, and put it back when the history returns.
+    Rows expire after ``ttl`` seconds (setting ``thought_signature_ttl``) and are capped in number
+    (``max_thought_signatures``); being in the job store, they outlive a restart.
+    A store failure never fails the request: remember does nothing, recall finds nothing.
+    """
+
+    store: Any  # has remember_signatures(key, items, ttl) / recall_signatures(key, ids): proxy.jobs.JobStore
+    client_key_id: str
+    ttl: float
+
+    async def remember(self, items: dict[str, str]) -> None:
+        """Keep tool_call_id -> signature."""
+        if not items:
+            return
+        try:
+            await self.store.remember_signatures(self.client_key_id, items, self.ttl)
+        except Exception as exc:  # noqa: BLE001 - the answer matters more than the memory
+            _log.warning("could not remember %d thought signature(s): %s", len(items), exc)
+
+    async def recall(self, ids: list[str]) -> dict[str, str]:
+        """tool_call_id -> signature for the ids still remembered."""
+        if not ids:
+            return {}
+        try:
+            return await self.store.recall_signatures(self.client_key_id, ids)
+        except Exception as exc:  # noqa: BLE001
+            _log.warning("could not recall thought signatures: %s", exc)
+            return {}
+
+
+_log = logging.getLogger("genproxy.plugins")
+
+
+@dataclass
 class RequestContext:
     """What a step may use besides its inputs: the upstream of the route and request facts."""
 
@@ -47,6 +87,8 @@ class RequestContext:
     media: Any = None
     # The genproxy job of a long-running request, set by the core once submit has started it.
     job_id: str | None = None
+    # This client's remembered Gemini thought signatures (None where the core has no job store).
+    signatures: ThoughtSignatures | None = None
 
 
 @dataclass
@@ -146,6 +188,14 @@ def genproxy_respond(route: "Route", result: Any, call: UpstreamCall, context: R
     Return an awaitable of a Completion, or of an async iterator of Delta for a
     streamed answer; None when the route is not yours. Raise ApiError for a
     result the client must see as an error (safety filter, no output).
+    """
+
+
+@hookspec(firstresult=True)
+def genproxy_upstream_method(route: "Route") -> str | None:
+    """Called by `genproxy doctor`. Return the Gemini API method a route of yours needs (as Google's
+    model list names it in ``supportedGenerationMethods``: ``generateContent``, ``predictLongRunning``…),
+    or None when the route is not yours. Routes no plugin answers for are checked for generateContent.
     """
 
 

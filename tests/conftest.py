@@ -58,6 +58,9 @@ def make_settings(tmp_path, routes_file, emulator) -> Callable[..., Settings]:
             token_uri=f"{emulator.base_url}/token", auth_dir=tmp_path / "auth", data_dir=tmp_path / "data",
             routes_file=routes_file, routes_reload_interval=0.1, poll_initial_delay=0.05, poll_max_delay=0.2,
             keepalive_interval=0.5, video_deadline=30,
+            # The background doctor run would add its model look-ups to the emulator's request log that
+            # tests count; tests/core/test_doctor.py turns it on where it is the subject.
+            discovery_at_startup=False,
         )
         values.update(overrides)
         return load_settings(None, environ={}, **values)

@@ -90,7 +90,8 @@ class CooldownState:
 
 
 _HINTS = {
-    "gemini": "Set GEMINI_API_KEY or put CCS token files (type gemini) in GENPROXY_AUTH_DIR.",
+    "gemini": "Set GEMINI_API_KEY. (CCS token files are not accepted by the Gemini API; with only those, gemini "
+              "routes are served through Vertex AI.)",
     "vertex": "Put CCS token files (type gemini, with a project_id) in GENPROXY_AUTH_DIR, "
               "or set vertex_service_account_file in the config.",
     "codeassist": "Put Gemini CLI / CCS OAuth token files (type gemini) in GENPROXY_AUTH_DIR.",

@@ -13,7 +13,7 @@ from typing import Any
 
 from .errors import invalid_argument, unknown_field
 from .faults import Faults, strip_markers
-from .gemini3 import check_thinking_config, check_thought_signatures, new_signature
+from .gemini3 import check_thinking_config
 from .media import IMAGE_ASPECT_RATIOS, IMAGE_SIZES, image_dimensions, make_png
 
 REQUEST_FIELDS = {
@@ -65,7 +65,6 @@ def parse_request(body: Any, model: str, *, allow_images: bool = True) -> Conten
     contents = get(body, "contents")
     if not contents or not isinstance(contents, list):
         raise invalid_argument("* GenerateContentRequest.contents: contents is not specified\n", "contents")
-    check_thought_signatures(contents)
     texts: list[str] = []
     prompt = ""
     for i, content in enumerate(contents):
@@ -171,8 +170,7 @@ class Reply:
     prompt_tokens: int
     blocked: bool = False
     safety: bool = False
-    #: Gemini 3 signs each function call it makes; a client echoes it back in the history.
-    thought_signature: str | None = None
+    signature: str | None = None  # thoughtSignature of the function call (Gemini 3)
 
     def usage(self) -> dict[str, int]:
         out = tokens(self.text or "") + (IMAGE_TOKENS if self.image else 0)
@@ -202,7 +200,6 @@ def make_reply(req: ContentRequest, faults: Faults) -> Reply:
     if "tool" in faults and req.functions:
         fn = req.functions[0]
         reply.function_call = {"name": fn.get("name", "function"), "args": function_args(fn)}
-        reply.thought_signature = new_signature()
         return reply
     text = f"Echo: {prompt}"
     if req.want_image and "no-image" not in faults:
@@ -234,13 +231,6 @@ def _candidate(parts: list[dict[str, Any]], finish: str | None) -> dict[str, Any
     return cand
 
 
-def _call_part(reply: Reply) -> dict[str, Any]:
-    part: dict[str, Any] = {"functionCall": reply.function_call}
-    if reply.thought_signature:
-        part["thoughtSignature"] = reply.thought_signature
-    return part
-
-
 def _parts(reply: Reply) -> list[dict[str, Any]]:
     parts: list[dict[str, Any]] = []
     if reply.thought:
@@ -252,6 +242,13 @@ def _parts(reply: Reply) -> list[dict[str, Any]]:
     if reply.image:
         parts.append({"inlineData": reply.image})
     return parts
+
+
+def _call_part(reply: Reply) -> dict[str, Any]:
+    part: dict[str, Any] = {"functionCall": reply.function_call}
+    if reply.signature:
+        part["thoughtSignature"] = reply.signature
+    return part
 
 
 def response_body(reply: Reply, model: str) -> dict[str, Any]:

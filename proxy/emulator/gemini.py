@@ -17,6 +17,7 @@ from .faults import MALFORMED_BODY, Faults, submit_error
 from .models import ModelInfo, gemini_api_model
 from .state import EMULATOR_STATE
 from .streaming import write_stream
+from .signatures import check_history, new_signature, signs_function_calls
 from .veo import predict_long_running
 
 INTERACTIONS_ONLY = "This model only supports Interactions API."
@@ -44,11 +45,14 @@ async def answer_content(request: web.Request, model: str, stream: bool) -> web.
     """Validate the body and answer (shared by the Gemini API and Vertex AI paths)."""
     state = request.app[EMULATOR_STATE]
     req = parse_request(request.get("json"), model)
+    check_history(request.get("json"), model)
     faults = faults_for(request, req.all_texts)
     error = submit_error(faults, state.quota_once_seen, req.prompt)
     if error:
         raise error
     reply = make_reply(req, faults)
+    if reply.function_call and signs_function_calls(model):
+        reply.signature = new_signature()
     if stream:
         return await write_stream(request, stream_bodies(reply, model), faults)
     if "malformed" in faults:

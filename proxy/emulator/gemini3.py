@@ -1,4 +1,4 @@
-"""Gemini 3 request rules: thought signatures on function calls, thinkingLevel vs thinkingBudget.
+"""Gemini 3 request rules: thinkingLevel vs thinkingBudget (thought signatures: signatures.py).
 
 Thought signatures (ai.google.dev/gemini-api/docs/thought-signatures): in the *current turn*
 (every step after the last user message that is not a function response) the first
@@ -16,8 +16,6 @@ accepted, but not both: 400 "You can only set only one of thinking budget and th
 
 from __future__ import annotations
 
-import base64
-import secrets
 from typing import Any
 
 from .errors import invalid_argument
@@ -30,45 +28,6 @@ def _get(obj: Any, camel: str, snake: str) -> Any:
     if not isinstance(obj, dict):
         return None
     return obj[camel] if camel in obj else obj.get(snake)
-
-
-def new_signature() -> str:
-    """An opaque signature for a function call the emulator makes (base64, like Google's)."""
-    return base64.b64encode(b"genproxy-emulator:" + secrets.token_bytes(24)).decode("ascii")
-
-
-def _is_user_prompt(content: Any) -> bool:
-    if (_get(content, "role", "role") or "user") != "user":
-        return False
-    parts = _get(content, "parts", "parts") or []
-    return not any(_get(p, "functionResponse", "function_response") is not None for p in parts)
-
-
-def check_thought_signatures(contents: list[Any]) -> None:
-    """400 when a model step of the current turn has a first functionCall without a signature."""
-    start = 0
-    for i, content in enumerate(contents):
-        if _is_user_prompt(content):
-            start = i + 1
-    for i in range(start, len(contents)):
-        content = contents[i]
-        if _get(content, "role", "role") != "model":
-            continue
-        for part in _get(content, "parts", "parts") or []:
-            call = _get(part, "functionCall", "function_call")
-            if call is None:
-                continue
-            signature = _get(part, "thoughtSignature", "thought_signature")
-            if not (isinstance(signature, str) and signature):
-                name = call.get("name", "") if isinstance(call, dict) else ""
-                raise invalid_argument(
-                    "Function call is missing a thought_signature in functionCall parts. This is "
-                    "required for tools to work correctly, and missing thought_signature may lead to "
-                    f"degraded model performance. Additional data, function call `default_api:{name}` , "
-                    f"position {i + 1}. Please refer to https://ai.google.dev/gemini-api/docs/"
-                    "thought-signatures for more details."
-                )
-            break  # only the first call of a step carries the signature (parallel calls)
 
 
 def check_thinking_config(config: Any) -> None:

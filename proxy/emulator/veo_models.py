@@ -237,7 +237,8 @@ def validate(body: Any, model: str, spec: VeoModel, *, vertex: bool = False,
         types = ("asset", "style") if vertex else ("asset",)
         for i, ref in enumerate(refs):
             where = f"instances[0].referenceImages[{i}]"
-            if not isinstance(ref, dict) or ref.get("referenceType", "asset") not in types:
+            # Google's REST samples write "asset"; google-genai sends the enum name "ASSET": both are taken.
+            if not isinstance(ref, dict) or str(ref.get("referenceType", "asset")).lower() not in types:
                 raise invalid_argument(
                     f"{where}.referenceType must be one of: {', '.join(types)}.", f"{where}.referenceType"
                 )

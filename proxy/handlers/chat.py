@@ -22,10 +22,11 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     request["route"] = route.pattern or route.model
     context = make_context(request, route, body.stream)
     pipeline: Pipeline = request.app[keys.PIPELINE]
-    shape = ChatCompletion(request["request_id"], body.model)
+    # The answer names the model that served (a retired id's replacement), not the id the client sent.
+    shape = ChatCompletion(request["request_id"], route.model)
 
     runner = request.app[keys.JOB_RUNNER]
-    await resolve_job_references(body, runner.store, context.client_key_id or "")
+    await resolve_job_references(body, runner, context.client_key_id or "")
     call = pipeline.translate(route, body, context)
     if call.long_running:
         await runner.check_capacity(context.client_key_id or "")

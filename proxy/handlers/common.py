@@ -7,7 +7,7 @@ from aiohttp import web
 
 from proxy import keys
 from proxy.errors import ApiError
-from proxy.hookspecs import RequestContext
+from proxy.hookspecs import RequestContext, ThoughtSignatures
 from proxy.jsonstream import iter_json
 from proxy.routes import Route
 
@@ -19,15 +19,18 @@ def resolve_route(app: web.Application, model: str) -> Route:
         known = ", ".join(table.suggestions(model))
         raise ApiError(404, f"The model '{model}' does not exist or is not routed by this proxy. Known models include: {known}.",
                        param="model", code="model_not_found")
-    return route
+    return app[keys.UPSTREAMS].place(route)
 
 
 def make_context(request: web.Request, route: Route, stream: bool) -> RequestContext:
     app = request.app
     settings = app[keys.SETTINGS]
+    client_key_id = request.get("client_key_id")
+    store = app.get(keys.JOB_STORE)
+    signatures = ThoughtSignatures(store, client_key_id or "", settings.thought_signature_ttl) if store else None
     return RequestContext(request_id=request["request_id"], upstream=app[keys.UPSTREAMS].get(route.upstream),
-                          stream=stream, client_key_id=request.get("client_key_id"), settings=settings,
-                          media=app[keys.MEDIA_STORE])
+                          stream=stream, client_key_id=client_key_id, settings=settings,
+                          media=app[keys.MEDIA_STORE], signatures=signatures)
 
 
 async def read_json(request: web.Request):

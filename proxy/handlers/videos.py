@@ -143,7 +143,7 @@ async def create_video(request: web.Request) -> web.Response:
                 raise invalid(f"The model '{model}' does not generate videos (it is routed to '{route.modality}').",
                               "model", code="model_not_video")
             body = _as_chat(create, model)
-            await resolve_job_references(body, store, client)
+            await resolve_job_references(body, app[keys.JOB_RUNNER], client)
             context = make_context(request, route, stream=False)
             pipeline = app[keys.PIPELINE]
             call = pipeline.translate(route, body, context)

@@ -40,6 +40,14 @@ CREATE INDEX IF NOT EXISTS jobs_by_client ON jobs (client_key_id, created_at);
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_by_idempotency ON jobs (client_key_id, idempotency_key)
     WHERE idempotency_key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS thought_signatures (
+    client_key_id TEXT NOT NULL,
+    tool_call_id TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (client_key_id, tool_call_id)
+);
+CREATE INDEX IF NOT EXISTS thought_signatures_by_expiry ON thought_signatures (expires_at);
 """
 
 _JSON_FIELDS = ("route", "summary", "notes", "result", "error")
@@ -95,8 +103,10 @@ def _job_to_row(job: Job) -> dict:
 class JobStore:
     """Async facade over SQLite; every call runs on one dedicated thread (one writer)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, max_signatures: int = 50_000):
         self.path = path
+        # Row cap of thought_signatures: past it, the rows closest to expiry (the oldest) go first.
+        self.max_signatures = max_signatures
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="genproxy-jobs")
         self._db: sqlite3.Connection | None = None
         self._lock = None
@@ -212,6 +222,51 @@ class JobStore:
         rows = await self._run(lambda: self._db.execute(
             "SELECT * FROM jobs WHERE expires_at IS NOT NULL AND expires_at <= ?", (now,)).fetchall())
         return [_row_to_job(r) for r in rows]
+
+    # -- Gemini thought signatures of tool calls (see plugins/gemini_chat/signatures.py)
+
+    async def remember_signatures(self, client_key_id: str, items: dict[str, str], ttl: float) -> None:
+        """Keep tool_call_id -> signature for ``ttl`` seconds; drops expired rows, then the oldest past the cap."""
+        if not items:
+            return
+        now = time.time()
+
+        def write():
+            with self._db:  # one transaction
+                self._db.execute("BEGIN")
+                self._db.execute("DELETE FROM thought_signatures WHERE expires_at <= ?", (now,))
+                self._db.executemany(
+                    "INSERT INTO thought_signatures (client_key_id, tool_call_id, signature, expires_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (client_key_id, tool_call_id) DO UPDATE SET "
+                    "signature = excluded.signature, expires_at = excluded.expires_at",
+                    [(client_key_id, call_id, signature, now + ttl) for call_id, signature in items.items()])
+                excess = self._db.execute("SELECT COUNT(*) FROM thought_signatures").fetchone()[0] - self.max_signatures
+                if excess > 0:
+                    self._db.execute(
+                        "DELETE FROM thought_signatures WHERE rowid IN "
+                        "(SELECT rowid FROM thought_signatures ORDER BY expires_at, rowid LIMIT ?)", (excess,))
+
+        await self._run(write)
+
+    async def recall_signatures(self, client_key_id: str, ids: list[str]) -> dict[str, str]:
+        """The signatures still known for some of this client's tool call ids."""
+        ids = list(dict.fromkeys(i for i in ids if i))
+        if not ids:
+            return {}
+        now = time.time()
+
+        def query():
+            found: dict[str, str] = {}
+            for start in range(0, len(ids), 500):  # SQLite's bound-parameter limit
+                chunk = ids[start:start + 500]
+                marks = ", ".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT tool_call_id, signature FROM thought_signatures WHERE client_key_id = ? "
+                    f"AND tool_call_id IN ({marks}) AND expires_at > ?", (client_key_id, *chunk, now)).fetchall()
+                found.update((r["tool_call_id"], r["signature"]) for r in rows)
+            return found
+
+        return await self._run(query)
 
 
 JOB_FIELDS = [f.name for f in fields(Job)]

@@ -25,6 +25,7 @@ from aiohttp import web
 from proxy import keys
 from proxy.errors import ApiError, invalid
 from proxy.handlers.common import make_context, read_json, resolve_route
+from proxy.jobs.references import resolve_job_references
 from proxy.jobs.store import Job
 from proxy.jobs.summary import job_summary
 from proxy.models import ChatCompletionRequest
@@ -43,7 +44,8 @@ RPC = {400: (3, "INVALID_ARGUMENT"), 401: (16, "UNAUTHENTICATED"), 403: (7, "PER
 VEO_PARAMETERS = {"aspectRatio": "aspect_ratio", "resolution": "resolution", "durationSeconds": "duration_seconds",
                   "negativePrompt": "negative_prompt", "personGeneration": "person_generation", "seed": "seed",
                   "sampleCount": "number_of_videos", "enhancePrompt": "enhance_prompt",
-                  "generateAudio": "generate_audio"}
+                  "generateAudio": "generate_audio", "fps": "fps", "compressionQuality": "compression_quality",
+                  "resizeMode": "resize_mode"}
 TEXT_METHODS = ["generateContent", "streamGenerateContent", "countTokens"]
 VIDEO_METHODS = ["predictLongRunning"]
 
@@ -204,10 +206,13 @@ def veo_to_chat(model: str, body: dict) -> ChatCompletionRequest:
     if instance.get("video") is not None:
         video = instance["video"]
         uri = (video.get("uri") or video.get("gcsUri")) if isinstance(video, dict) else None
-        if not uri:
+        if not isinstance(uri, str) or not uri:
             raise invalid("Extend a video by its uri (a file or job of an earlier genproxy video); "
                           "video bytes are not accepted.", "instances[0].video")
-        config["video"] = uri
+        # genproxy's own file URL (what operations answer) names a job: the job reference becomes Google's
+        # Files URI (Gemini API) or the bytes (Vertex) before anything is sent.
+        own = own_file_job(uri)
+        config["video"] = own or uri
     return ChatCompletionRequest.model_validate({
         "model": model, "messages": [{"role": "user", "content": content}], "modalities": ["video", "text"],
         "video_config": config})
@@ -227,6 +232,7 @@ async def start_video_job(request: web.Request, model: str, body, source: str) -
     chat = veo_to_chat(model, body)
     context = make_context(request, route, stream=False)
     pipeline, runner = app[keys.PIPELINE], app[keys.JOB_RUNNER]
+    await resolve_job_references(chat, runner, context.client_key_id or "")
     call = pipeline.translate(route, chat, context)
     if not call.long_running:
         raise invalid(f"The model '{model}' does not generate videos.", "model")
@@ -241,6 +247,17 @@ def _operation_name(job: Job) -> str:
 def _file_id(job: Job, index: int) -> str:
     """Lowercase letters and digits only: the SDK cuts the file name out of the URI with [a-z0-9]+."""
     return f"{job.id.removeprefix(JOB_PREFIX)}v{index}"
+
+
+FILE_URL = re.compile(r"/v1(?:beta)?/files/([a-z0-9]{1,64})v(\d{1,3}):download(?:\?.*)?")
+
+
+def own_file_job(uri: str) -> str | None:
+    """The job id named by one of genproxy's own file URLs (``.../v1beta/files/<id>:download``), else None."""
+    path = uri.split("://", 1)[-1]
+    slash = path.find("/")
+    match = FILE_URL.fullmatch(path[slash:]) if slash >= 0 else None
+    return JOB_PREFIX + match[1] if match else None
 
 
 def _parse_file_id(file_id: str) -> tuple[str, int]:

@@ -98,14 +98,14 @@ class Upstream:
         return headers
 
     async def send_json(self, method: str, url: str | UrlFor, body: dict | BodyFor | None = None,
-                        credential_id: str | None = None) -> tuple[dict, Credential]:
+                        credential_id: str | None = None, headers: dict[str, str] | None = None) -> tuple[dict, Credential]:
         """Send with the pool's next credential; on 429/401/403 try the next one.
 
         With ``credential_id`` the call is pinned to that credential (operations
         belong to the project that created them). ``url`` and ``body`` may be functions of
         the credential (a project id in the path or body).
         """
-        resp, credential, target = await self._open(method, url, body, credential_id, self.timeout)
+        resp, credential, target = await self._open(method, url, body, credential_id, self.timeout, headers)
         try:
             raw = await resp.read()
         except asyncio.TimeoutError:
@@ -120,7 +120,8 @@ class Upstream:
             raise malformed_reply(self.name, url_path(target)) from None
 
     async def _open(self, method: str, url: str | UrlFor, body: dict | BodyFor | None, credential_id: str | None,
-                    timeout: aiohttp.ClientTimeout) -> tuple[aiohttp.ClientResponse, Credential, str]:
+                    timeout: aiohttp.ClientTimeout, extra: dict[str, str] | None = None
+                    ) -> tuple[aiohttp.ClientResponse, Credential, str]:
         """Send until one credential gets a 2xx; returns the open response (the caller releases it).
 
         429 cools the credential down (Google's RetryInfo, else backoff), 401/403 and a refused
@@ -151,6 +152,7 @@ class Upstream:
             tried.add(credential.id)
             try:
                 headers = await self.headers_for(credential)
+                headers.update(extra or {})
                 target = url(credential) if callable(url) else url
                 payload = body(credential) if callable(body) else body
             except CredentialUnavailable as exc:

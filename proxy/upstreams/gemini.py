@@ -8,6 +8,10 @@ from proxy.credentials import Credential
 from proxy.upstreams.base import Operation, Upstream
 
 
+#: a bound on pagination, in case a server keeps handing out page tokens
+MAX_MODEL_PAGES = 50
+
+
 class GeminiUpstream(Upstream):
     name = "gemini"
 
@@ -33,6 +37,20 @@ class GeminiUpstream(Upstream):
     async def get_operation(self, model: str, name: str, credential_id: str | None) -> dict:
         reply, _ = await self.send_json("GET", f"{self.base_url}/v1beta/{name}", credential_id=credential_id)
         return reply
+
+    async def list_models(self, credential_id: str) -> list[dict]:
+        """Every model this credential may use: ``GET /v1beta/models``, page after page (pageSize up to
+        1000, nextPageToken; ai.google.dev/api/models#method:-models.list)."""
+        models: list[dict] = []
+        token = None
+        for _ in range(MAX_MODEL_PAGES):
+            url = f"{self.base_url}/v1beta/models?pageSize=1000" + (f"&pageToken={quote(token, safe='')}" if token else "")
+            reply, _ = await self.send_json("GET", url, credential_id=credential_id)
+            models += [m for m in reply.get("models") or [] if isinstance(m, dict)]
+            token = reply.get("nextPageToken")
+            if not token:
+                break
+        return models
 
 
 def _operation_name(reply: dict, upstream: str) -> str:

@@ -17,8 +17,8 @@ from tests.video.helpers import PNG_1PX, submits
 # google-genai warns about its own deprecations (generate_videos prompt=, aiohttp subclassing).
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-TEXT = "gemini-2.5-flash"
-IMAGE = "gemini-2.5-flash-image"
+TEXT = "gemini-3-flash-preview"
+IMAGE = "gemini-3.1-flash-image"
 VIDEO = "veo-3.1-generate-preview"
 
 

@@ -91,7 +91,7 @@ async def test_multipart_create_as_the_openai_sdk_sends_it(proxy, emulator):
     ({"prompt": "A cat", "size": "1000x1000"}, "size"),
     ({"prompt": "A cat", "seconds": "5"}, "video_config.duration_seconds"),
     ({"seconds": "4"}, "prompt"),
-    ({"prompt": "A cat", "model": "gemini-2.5-flash"}, "model"),
+    ({"prompt": "A cat", "model": "gemini-3-flash-preview"}, "model"),
 ])
 async def test_bad_creates_are_400s_and_cost_nothing(proxy, emulator, body, param):
     resp = await proxy.post("/v1/videos", json=body, headers=AUTH)

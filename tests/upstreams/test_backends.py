@@ -27,14 +27,14 @@ async def test_gemini_with_api_key_sends_x_goog_api_key(build, emulator):
     assert "key" not in req.query  # never in the URL, where logs would keep it
 
 
-async def test_gemini_with_token_file_sends_bearer_and_user_project(build, emulator, auth_dir):
+async def test_a_token_file_never_goes_to_the_gemini_api(build, emulator, auth_dir):
+    # generativelanguage refuses CCS tokens for every method (403 ACCESS_TOKEN_SCOPE_INSUFFICIENT).
     token_file(auth_dir, access_token="ya29.gemini-oauth", project_id="proj-gem")
     reg = build(gemini_api_keys=[])
-    await reg.get("gemini").generate_content("gemini-3-flash-preview", TEXT)
-    [req] = sent(emulator, ":generateContent")
-    assert header(req, "Authorization") == "Bearer ya29.gemini-oauth"
-    assert header(req, "x-goog-user-project") == "proj-gem"
-    assert header(req, "x-goog-api-key") is None
+    with pytest.raises(ApiError) as err:
+        await reg.get("gemini").generate_content("gemini-3-flash-preview", TEXT)
+    assert err.value.code == "no_credentials"
+    assert sent(emulator, ":generateContent") == []
 
 
 async def test_gemini_streaming_yields_each_event(build, emulator):

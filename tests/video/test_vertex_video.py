@@ -48,8 +48,14 @@ async def test_vertex_allows_more_videos_per_request_than_the_gemini_api(vertex_
     assert_openai_error(await too_many.json(), param="video_config.number_of_videos")
 
 
-async def test_the_ccs_token_also_serves_the_gemini_route(vertex_proxy, emulator):
+async def test_with_only_a_ccs_token_the_seeds_video_request_goes_through_vertex(vertex_proxy, emulator):
+    # The seed's exact request: a gemini route. Google refuses CCS tokens on the Gemini API, so genproxy
+    # serves it through Vertex AI on the token's project with the catalog's Vertex id of the model.
     resp = await vertex_proxy.post(URL, json=video_request(), headers=AUTH)
-    # The CCS token also serves the gemini upstream (bearer + x-goog-user-project).
     assert resp.status == 200, await resp.text()
-    assert submits(emulator)[0].headers["x-goog-user-project"] == "ccs-project"
+    [submit] = submits(emulator)
+    assert submit.path == ("/v1/projects/ccs-project/locations/us-central1/publishers/google/models/"
+                           "veo-3.1-generate-001:predictLongRunning")
+    assert submit.headers["Authorization"].startswith("Bearer ")
+    assert not [r for r in emulator.state.requests if r.path.startswith("/v1beta/")], "nothing to generativelanguage"
+    assert (await resp.json())["choices"][0]["message"]["videos"][0]["video_url"]["url"].startswith("data:video/mp4")
