@@ -3,7 +3,9 @@
 With ``EmulatorSettings.data_dir`` set, each operation is one JSON file in
 ``{data_dir}/operations/``, rewritten atomically when it changes (submit, each poll). Times are
 wall-clock (``time.time()``), so an operation submitted before a restart finishes at the same
-moment after it. Samples are stored by file name (they ship with the package).
+moment after it. Samples are stored by file name (they ship with the package). Operations older
+than two days are dropped when the store is read, as Google keeps generated videos for two days
+(ai.google.dev/gemini-api/docs/video: "Generated videos are stored on the server for 2 days").
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 from .faults import Faults
-from .media import SAMPLES_DIR
+from .media import SAMPLES_DIR, sample_path
 from .state import Operation, VideoFile
 
 log = logging.getLogger(__name__)
+RETENTION_SECONDS = 2 * 24 * 3600
 
 
 def _file_name(op_name: str) -> str:
@@ -35,8 +39,12 @@ def to_json(op: Operation) -> dict[str, Any]:
 
 def from_json(data: dict[str, Any]) -> Operation:
     faults = Faults(dict(data.get("faults") or {}))
-    files = [VideoFile(f["file_id"], SAMPLES_DIR / Path(f["sample"]).name, f["token"], faults)
-             for f in data["files"]]
+    files = []
+    for f in data["files"]:
+        sample = SAMPLES_DIR / Path(f["sample"]).name
+        if not sample.is_file():  # a sample set from another version of the package
+            sample = sample_path("16:9", 8)
+        files.append(VideoFile(f["file_id"], sample, f["token"], faults))
     return Operation(name=data["name"], model=data["model"], api=data["api"], created=float(data["created"]),
                      delay=float(data["delay"]), faults=faults, files=files,
                      storage_uri=data.get("storage_uri"), polls=int(data.get("polls", 0)))
@@ -57,11 +65,17 @@ class OperationStore:
 
     def load(self) -> list[Operation]:
         ops = []
+        oldest = time.time() - RETENTION_SECONDS
         for path in sorted(self.dir.glob("*.json")):
             try:
-                ops.append(from_json(json.loads(path.read_text(encoding="utf-8"))))
+                op = from_json(json.loads(path.read_text(encoding="utf-8")))
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 log.warning("emulator: skipping unreadable operation file %s (%s)", path.name, exc)
+                continue
+            if op.created < oldest:
+                path.unlink(missing_ok=True)
+                continue
+            ops.append(op)
         return ops
 
     def clear(self) -> None:

@@ -63,3 +63,19 @@ async def test_without_data_dir_nothing_is_written(tmp_path, session, monkeypatc
     finally:
         await emu.close()
     assert list(tmp_path.iterdir()) == []
+
+
+async def test_operations_older_than_two_days_are_dropped_on_start(tmp_path, session):
+    settings = EmulatorSettings(operation_delay=0, data_dir=tmp_path / "emu")
+    first = await start_emulator(settings=settings)
+    old = await submit_veo(session, first, veo_body("old one"))
+    new = await submit_veo(session, first, veo_body("new one"))
+    first.state.operations[old].created -= 3 * 24 * 3600
+    first.state.save(first.state.operations[old])
+    await first.close()
+    second = await start_emulator(settings=settings)
+    try:
+        assert new in second.state.operations and old not in second.state.operations
+        assert len(list((tmp_path / "emu" / "operations").glob("*.json"))) == 1
+    finally:
+        await second.close()

@@ -108,3 +108,17 @@ async def test_vertex_unknown_model_and_operation(emulator, session):
     assert status == 404
     status, body = await vertex_fetch(session, emulator, "")
     assert status == 400
+
+
+@pytest.mark.parametrize("video,ok", [
+    ({"gcsUri": "gs://bucket/earlier.mp4", "mimeType": "video/mp4"}, True),
+    ({"bytesBase64Encoded": "AAAA", "mimeType": "video/mp4"}, True),
+    ({"uri": "https://generativelanguage.googleapis.com/v1beta/files/abc:download?alt=media"}, False),
+    ({"bytesBase64Encoded": "AAAA"}, False),
+    ({"gcsUri": "https://x/v.mp4"}, False),
+])
+async def test_vertex_extension_video_shapes(emulator, session, video, ok):
+    body = {"instances": [{"prompt": "go on", "video": video}],
+            "parameters": {"generateAudio": True, "durationSeconds": 8, "seed": 3, "fps": 24}}
+    status, reply = await vertex_submit(session, emulator, body)
+    assert status == (200 if ok else 400), reply

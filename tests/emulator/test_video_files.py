@@ -5,13 +5,12 @@ from __future__ import annotations
 import base64
 import io
 
+import av
 import pytest
 
 from proxy.emulator.media import SAMPLES_DIR
 
 from .helpers import BEARER, KEY, poll_until_done, submit_veo, veo_body
-
-av = pytest.importorskip("av")
 
 SIZES = {("16:9", "720p"): (1280, 720), ("9:16", "720p"): (720, 1280),
          ("16:9", "1080p"): (1920, 1080), ("9:16", "1080p"): (1080, 1920),
