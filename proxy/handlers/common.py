@@ -8,6 +8,7 @@ from aiohttp import web
 from proxy import keys
 from proxy.errors import ApiError
 from proxy.hookspecs import RequestContext
+from proxy.jobs.lookup import job_finder
 from proxy.jsonstream import iter_json
 from proxy.routes import Route
 
@@ -27,7 +28,8 @@ def make_context(request: web.Request, route: Route, stream: bool) -> RequestCon
     settings = app[keys.SETTINGS]
     return RequestContext(request_id=request["request_id"], upstream=app[keys.UPSTREAMS].get(route.upstream),
                           stream=stream, client_key_id=request.get("client_key_id"), settings=settings,
-                          media=app[keys.MEDIA_STORE])
+                          media=app[keys.MEDIA_STORE],
+                          find_job=job_finder(app[keys.JOB_STORE], request.get("client_key_id") or ""))
 
 
 async def read_json(request: web.Request):
