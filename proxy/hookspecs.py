@@ -48,6 +48,7 @@ class JobInfo:
     summary: dict               # prompt, seconds, aspect_ratio, resolution, source
     message: dict | None = None  # the stored assistant message once completed (media as {"$media": i})
     error: dict | None = None    # once failed: {"status", "code", "message"}
+    usage: dict | None = None    # once completed: the answer's usage (OpenAI shape)
     created_at: float = 0.0
     completed_at: float | None = None
 

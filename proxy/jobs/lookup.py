@@ -9,6 +9,7 @@ def job_info(job: Job) -> JobInfo:
     return JobInfo(id=job.id, model=job.model, modality=(job.route or {}).get("modality", ""), status=job.status,
                    operation=job.operation, credential_id=job.credential_id, notes=dict(job.notes or {}),
                    summary=dict(job.summary or {}), message=(job.result or {}).get("message"), error=job.error,
+                   usage=(job.result or {}).get("usage"),
                    created_at=job.created_at, completed_at=job.completed_at)
 
 

@@ -78,7 +78,7 @@ class Upstream:
 
     # The Interactions API (Gemini Omni video): create returns the Interaction and the credential that
     # must poll and cancel it (an interaction belongs to the project of the key that created it).
-    async def create_interaction(self, body: dict) -> tuple[dict, str | None]:
+    async def create_interaction(self, body: dict, credential_id: str | None = None) -> tuple[dict, str | None]:
         raise self._unsupported("the Interactions API (Gemini Omni)")
 
     async def get_interaction(self, interaction_id: str, credential_id: str | None) -> dict:

@@ -44,8 +44,10 @@ class GeminiUpstream(Upstream):
             url += "/" + quote(interaction_id, safe="")
         return url + (f"/{action}" if action else "")
 
-    async def create_interaction(self, body: dict) -> tuple[dict, str | None]:
-        reply, credential = await self.send_json("POST", self._interaction_url(), body)
+    async def create_interaction(self, body: dict, credential_id: str | None = None) -> tuple[dict, str | None]:
+        """Start an interaction; ``credential_id`` pins it (an edit goes to the project of the interaction it
+        continues, as previous_interaction_id is looked up there)."""
+        reply, credential = await self.send_json("POST", self._interaction_url(), body, credential_id=credential_id)
         _interaction_id(reply, self.name)
         return reply, credential.id
 

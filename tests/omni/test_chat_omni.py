@@ -1,0 +1,138 @@
+"""Gemini Omni through /v1/chat/completions with the openai SDK: generate, stream, edit in conversation."""
+from __future__ import annotations
+
+import openai
+import pytest
+
+from tests.clients.helpers import data_uri_bytes, is_mp4
+from tests.support import CLIENT_KEY, assert_openai_error
+
+OMNI = "gemini-omni-1.1-flash"
+OTHER_KEY = "test-client-key-0002"
+
+
+def interactions(emulator) -> list:
+    return [r for r in emulator.state.requests if r.method == "POST" and r.path == "/v1beta/interactions"]
+
+
+@pytest.fixture
+async def proxy(make_proxy):
+    return await make_proxy(api_keys=[CLIENT_KEY, OTHER_KEY])
+
+
+@pytest.fixture
+async def client(proxy):
+    async with openai.AsyncOpenAI(base_url=str(proxy.make_url("/v1")), api_key=CLIENT_KEY, max_retries=0) as sdk:
+        yield sdk
+
+
+async def generate(client, messages, **video_config):
+    return await client.chat.completions.create(
+        model=OMNI, messages=messages,
+        extra_body={"modalities": ["video", "text"], "video_config": video_config})
+
+
+async def test_chat_generates_an_omni_video_with_video_tokens(client, emulator):
+    reply = await generate(client, [{"role": "user", "content": "A red fox in the snow"}],
+                           duration_seconds=10, aspect_ratio="9:16", resolution="1080p")
+    message = reply.choices[0].message
+    [video] = message.model_extra["videos"]
+    assert is_mp4(data_uri_bytes(video["video_url"]["url"], "video/mp4"))
+    assert video["job_id"].startswith("video_") and video["interaction_id"].startswith("v1_")
+    assert "gemini-omni-1.1-flash" in message.content and "10 s" in message.content
+    assert reply.usage.completion_tokens_details.model_extra["video_tokens"] == 57920
+    [sent] = interactions(emulator)
+    assert sent.json["background"] is True and sent.json["response_modalities"] == ["video"]
+    assert sent.json["response_format"] == {"type": "video", "aspect_ratio": "9:16", "duration": "10s",
+                                            "resolution": "1080p"}
+    assert sent.json["input"] == [{"type": "text", "text": "A red fox in the snow"}]
+    assert sent.headers.get("x-goog-api-key")  # an API key: the Interactions API refuses OAuth tokens
+
+
+async def test_chat_streaming_sends_progress_then_the_video(client):
+    stream = await client.chat.completions.create(
+        model=OMNI, messages=[{"role": "user", "content": "A lighthouse at dusk"}], stream=True,
+        stream_options={"include_usage": True}, extra_body={"modalities": ["video", "text"]})
+    job_ids, videos, usage = set(), [], None
+    async for chunk in stream:
+        extra = chunk.model_extra or {}
+        if extra.get("genproxy"):
+            job_ids.add(extra["genproxy"]["job_id"])
+        for choice in chunk.choices:
+            videos += (choice.delta.model_extra or {}).get("videos") or []
+        usage = chunk.usage or usage
+    assert len(job_ids) == 1
+    [video] = videos
+    assert video["job_id"] in job_ids and is_mp4(data_uri_bytes(video["video_url"]["url"], "video/mp4"))
+    assert usage.completion_tokens_details.model_extra["video_tokens"] > 0
+
+
+async def test_two_turn_conversation_edits_the_last_video(client, emulator):
+    history = [{"role": "user", "content": "A quiet street in Lisbon"}]
+    first = await generate(client, history)
+    history.append(first.choices[0].message.model_dump(exclude_none=True))
+    history.append({"role": "user", "content": "now make it night"})
+    second = await generate(client, history)
+    [video] = second.choices[0].message.model_extra["videos"]
+    [earlier] = first.choices[0].message.model_extra["videos"]
+    assert video["edited_from"] == earlier["job_id"] and video["job_id"] != earlier["job_id"]
+    assert second.choices[0].message.content.startswith(f"Edited video {earlier['job_id']}")
+    create, edit = interactions(emulator)
+    assert "previous_interaction_id" not in create.json
+    assert edit.json["previous_interaction_id"] == earlier["interaction_id"]
+    assert edit.json["input"] == [{"type": "text", "text": "now make it night"}]
+    assert edit.json["generation_config"]["video_config"] == {"task": "edit"}
+
+
+async def test_previous_video_edits_explicitly_and_another_keys_job_is_404(client, proxy, emulator):
+    first = await generate(client, [{"role": "user", "content": "A paper boat"}])
+    job_id = first.choices[0].message.model_extra["videos"][0]["job_id"]
+    edit = await generate(client, [{"role": "user", "content": "make it rain"}], previous_video=job_id)
+    assert edit.choices[0].message.model_extra["videos"][0]["edited_from"] == job_id
+    async with openai.AsyncOpenAI(base_url=str(proxy.make_url("/v1")), api_key=OTHER_KEY, max_retries=0) as other:
+        with pytest.raises(openai.NotFoundError) as caught:
+            await generate(other, [{"role": "user", "content": "make it rain"}], previous_video=job_id)
+    assert_openai_error(caught.value.body and {"error": caught.value.body}, code="job_not_found")
+    assert len(interactions(emulator)) == 2  # the refused edit never reached Google
+
+
+@pytest.mark.parametrize("model,config,param", [
+    ("gemini-omni-1.1-flash", {"duration_seconds": 5}, "video_config.duration_seconds"),
+    ("gemini-omni-flash-preview", {"resolution": "1080p"}, "video_config.resolution"),
+    ("gemini-omni-1.2-flash", {"duration_seconds": 16}, "video_config.duration_seconds"),
+    ("gemini-omni-1.2-flash", {"aspect_ratio": "1:1"}, "video_config.aspect_ratio"),
+    ("gemini-omni-1.1-flash", {"negative_prompt": "blur"}, "video_config.negative_prompt"),
+    ("gemini-omni-1.1-flash", {"previous_video": "not-a-job"}, "video_config.previous_video"),
+])
+async def test_invalid_options_are_400s_before_google_is_asked(client, emulator, model, config, param):
+    with pytest.raises(openai.BadRequestError) as caught:
+        await client.chat.completions.create(model=model, messages=[{"role": "user", "content": "x"}],
+                                             extra_body={"modalities": ["video", "text"], "video_config": config})
+    assert caught.value.body["param"] == param
+    assert interactions(emulator) == []
+
+
+async def test_too_many_images_and_audio_are_refused(client, emulator):
+    png = "data:image/png;base64,iVBORw0KGgo="
+    parts = [{"type": "text", "text": "a collage"}] + [{"type": "image_url", "image_url": {"url": png}}] * 11
+    with pytest.raises(openai.BadRequestError) as caught:
+        await generate(client, [{"role": "user", "content": parts}])
+    assert "at most 10 input images" in caught.value.body["message"]
+    audio = [{"type": "text", "text": "x"}, {"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}}]
+    with pytest.raises(openai.BadRequestError):
+        await generate(client, [{"role": "user", "content": audio}])
+    assert interactions(emulator) == []
+
+
+@pytest.mark.parametrize("marker,status,code", [
+    ("operation-error", 502, "generation_failed"), ("safety", 400, "content_filter"),
+    ("incomplete", 502, "generation_incomplete")])
+async def test_googles_end_states_are_openai_errors_with_googles_message(client, marker, status, code):
+    with pytest.raises(openai.APIStatusError) as caught:
+        await generate(client, [{"role": "user", "content": f"A storm [emulate:{marker}]"}])
+    assert caught.value.status_code == status
+    assert caught.value.body["code"] == code
+    if marker == "safety":
+        assert "Responsible AI" in caught.value.body["message"]
+    if marker == "operation-error":
+        assert "Video generation failed due to an internal error." in caught.value.body["message"]
