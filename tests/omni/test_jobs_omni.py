@@ -66,7 +66,7 @@ async def test_streaming_sends_keepalives_while_google_works(proxy):
     resp = await proxy.post(URL, json={**chat("A fox [emulate:delay=1.2]"), "stream": True}, headers=AUTH)
     text = await resp.text()
     assert resp.status == 200
-    assert ": keep-alive" in text or ":keepalive" in text or text.count("\n:") >= 1
+    assert ": keep-alive" in text
     assert '"videos"' in text and text.rstrip().endswith("data: [DONE]")
 
 
