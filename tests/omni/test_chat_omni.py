@@ -136,3 +136,37 @@ async def test_googles_end_states_are_openai_errors_with_googles_message(client,
         assert "Responsible AI" in caught.value.body["message"]
     if marker == "operation-error":
         assert "Video generation failed due to an internal error." in caught.value.body["message"]
+
+
+async def test_history_naming_only_the_job_id_edits_as_the_readme_shows(proxy, emulator):
+    from tests.support import AUTH
+
+    body = {"model": OMNI, "modalities": ["video", "text"],
+            "messages": [{"role": "user", "content": "A quiet street in Lisbon"}]}
+    first = await (await proxy.post("/v1/chat/completions", json=body, headers=AUTH)).json()
+    job_id = first["choices"][0]["message"]["videos"][0]["job_id"]
+    body["messages"] += [{"role": "assistant", "content": "", "videos": [{"job_id": job_id}]},
+                         {"role": "user", "content": "now make it night"}]
+    resp = await proxy.post("/v1/chat/completions", json=body, headers=AUTH)
+    second = await resp.json()
+    assert resp.status == 200, second
+    assert second["choices"][0]["message"]["videos"][0]["edited_from"] == job_id
+    assert "previous_interaction_id" in interactions(emulator)[-1].json
+
+
+async def test_a_veo_video_earlier_in_the_conversation_starts_a_new_omni_video(proxy, emulator):
+    from tests.support import AUTH
+
+    veo = {"model": "veo-3.1-generate-preview", "modalities": ["video", "text"],
+           "messages": [{"role": "user", "content": "A cat"}]}
+    first = await (await proxy.post("/v1/chat/completions", json=veo, headers=AUTH)).json()
+    job_id = first["choices"][0]["message"]["videos"][0]["job_id"]
+    body = {"model": OMNI, "modalities": ["video", "text"],
+            "messages": veo["messages"] + [{"role": "assistant", "content": "", "videos": [{"job_id": job_id}]},
+                                           {"role": "user", "content": "A dog instead"}]}
+    resp = await proxy.post("/v1/chat/completions", json=body, headers=AUTH)
+    assert resp.status == 200
+    assert "previous_interaction_id" not in interactions(emulator)[-1].json
+    explicit = {**body, "video_config": {"previous_video": job_id}}
+    resp = await proxy.post("/v1/chat/completions", json=explicit, headers=AUTH)
+    assert resp.status == 400 and "not Gemini Omni" in (await resp.json())["error"]["message"]
