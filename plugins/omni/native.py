@@ -22,7 +22,7 @@ from functools import wraps
 from aiohttp import web
 
 from proxy.hookspecs import (ApiError, ChatCompletionRequest, JobInfo, cancel_job, find_job, invalid, job_media,
-                             read_json_body, start_video_job, wait_job)
+                             read_json_body, start_video_job, wait_job, write_json_body)
 
 STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
                 409: "ABORTED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 502: "UNAVAILABLE", 503: "UNAVAILABLE",
@@ -202,8 +202,6 @@ async def interaction_of(request: web.Request, job: JobInfo) -> dict:
 
 
 async def _answer(request: web.Request, job: JobInfo) -> web.StreamResponse:
-    from proxy.hookspecs import write_json_body
-
     return await write_json_body(request, await interaction_of(request, job))
 
 

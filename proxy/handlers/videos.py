@@ -17,7 +17,8 @@ from proxy.jobs.store import Job
 from proxy.models import ChatCompletionRequest, parse_request
 
 POLL_AFTER_MS = "2000"
-SIZES = {"640x360": ("16:9", "360p"), "360x640": ("9:16", "360p"), "1280x720": ("16:9", "720p"), "720x1280": ("9:16", "720p"), "1920x1080": ("16:9", "1080p"),
+SIZES = {"640x360": ("16:9", "360p"), "360x640": ("9:16", "360p"),
+         "1280x720": ("16:9", "720p"), "720x1280": ("9:16", "720p"), "1920x1080": ("16:9", "1080p"),
          "1080x1920": ("9:16", "1080p"), "3840x2160": ("16:9", "4k"), "2160x3840": ("9:16", "4k")}
 SIZE_OF = {value: key for key, value in SIZES.items()}
 MAX_REFERENCE_BYTES = 20 * 1024 * 1024

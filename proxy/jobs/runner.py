@@ -200,7 +200,12 @@ class JobRunner:
                            code="too_many_jobs", headers={"Retry-After": "10"})
 
     async def _stop(self, job: Job) -> None:
-        """Stop polling a running job and ask its plugin to stop the upstream operation (best effort)."""
+        """Stop polling a running job, then ask its plugin to stop the upstream operation (best effort)."""
+        task = self._tasks.get(job.id)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
         if not job.finished and job.operation:
             route = Route(**job.route)
             try:
@@ -209,18 +214,15 @@ class JobRunner:
                     log.info("job %s: upstream operation cancelled", job.id)
             except ApiError as exc:
                 log.warning("job %s: cancelling upstream failed: %s %s", job.id, exc.status, exc.message)
-        task = self._tasks.get(job.id)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
 
     async def cancel(self, job: Job) -> None:
         """Stop a running job (upstream too) and keep it as failed with code ``cancelled``."""
         if job.finished:
             return
         await self._stop(job)
-        await self._fail(job, ApiError(409, f"Job {job.id} was cancelled by the client.", code="cancelled"))
+        fresh = await self.store.get(job.id)
+        if fresh is not None and not fresh.finished:  # it may have finished while we stopped it
+            await self._fail(fresh, ApiError(409, f"Job {job.id} was cancelled by the client.", code="cancelled"))
 
     async def delete(self, job: Job) -> None:
         """Forget a job: stop it (upstream too) and drop its media unless another job shares the bytes."""

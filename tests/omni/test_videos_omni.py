@@ -106,6 +106,16 @@ async def test_invalid_options_for_omni_are_400s(proxy, emulator):
     assert interactions(emulator) == []
 
 
+async def test_360p_sizes_reach_omni_and_are_refused_for_veo(proxy, emulator):
+    resp = await proxy.post("/v1/videos", json={"prompt": "x", "model": OMNI, "size": "640x360"}, headers=AUTH)
+    assert resp.status == 200 and (await resp.json())["size"] == "640x360"
+    [sent] = interactions(emulator)
+    assert sent.json["response_format"]["resolution"] == "360p"
+    resp = await proxy.post("/v1/videos", json={"prompt": "x", "model": VEO, "size": "640x360"}, headers=AUTH)
+    assert resp.status == 400
+    assert_openai_error(await resp.json(), param="video_config.resolution")
+
+
 async def test_idempotent_create_pays_once(proxy, emulator):
     headers = {**AUTH, "Idempotency-Key": "omni-1"}
     first = await (await proxy.post("/v1/videos", json={"prompt": "x", "model": OMNI}, headers=headers)).json()
