@@ -40,6 +40,8 @@ marker                 effect
                        (no end of the chunked body).
 ``incomplete``         Interactions API (Gemini Omni): the interaction ends ``incomplete``
                        with a text-only model_output step.
+``cancelled``          Interactions API: the interaction ends ``cancelled`` (as if cancelled at
+                       Google by someone else).
 ``tool``               not a fault: with ``tools[].functionDeclarations`` in the request, the
                        reply is a ``functionCall`` of the first declared function.
 =====================  ======================================================================
@@ -71,6 +73,7 @@ KNOWN_FAULTS: dict[str, bool | None] = {
     "stream-error": None,
     "tool": None,
     "incomplete": None,
+    "cancelled": None,
 }
 
 SLOW_POLL_SECONDS = 3.0

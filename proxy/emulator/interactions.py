@@ -23,7 +23,7 @@ the Interactions API takes API keys.
 
 Fault markers (``[emulate:NAME]`` in any text of the input) work as for Veo: ``quota``, ``quota-once``,
 ``server-error``, ``unavailable`` and ``malformed`` at create; ``poll-error``, ``poll-error-always`` and
-``slow-poll`` at get; ``delay=N``; ``operation-error`` ends the interaction ``failed`` (the model_output
+``slow-poll`` at get; ``delay=N``; ``cancelled`` ends the interaction ``cancelled``; ``operation-error`` ends the interaction ``failed`` (the model_output
 step carries a google.rpc.Status error), ``safety``/``blocked`` end it ``failed`` with the safety reason
 (ErrorInfo reason SAFETY), ``incomplete`` ends it ``incomplete``; ``cut-download`` cuts a ``uri`` download.
 The emulator's convention for failures is its own (Google documents the statuses, not the failure body).
@@ -84,6 +84,8 @@ class Interaction:
             return "cancelled"
         if not self.done():
             return "in_progress"
+        if "cancelled" in self.faults:
+            return "cancelled"
         if "operation-error" in self.faults or "safety" in self.faults or "blocked" in self.faults:
             return "failed"
         if "incomplete" in self.faults:

@@ -126,7 +126,7 @@ async def test_too_many_images_and_audio_are_refused(client, emulator):
 
 @pytest.mark.parametrize("marker,status,code", [
     ("operation-error", 502, "generation_failed"), ("safety", 400, "content_filter"),
-    ("incomplete", 502, "generation_incomplete")])
+    ("incomplete", 502, "generation_incomplete"), ("cancelled", 409, "generation_cancelled")])
 async def test_googles_end_states_are_openai_errors_with_googles_message(client, marker, status, code):
     with pytest.raises(openai.APIStatusError) as caught:
         await generate(client, [{"role": "user", "content": f"A storm [emulate:{marker}]"}])
