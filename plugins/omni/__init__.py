@@ -73,7 +73,6 @@ async def _submit(route, call: UpstreamCall, context: RequestContext) -> Submitt
     if previous is not None:
         # Google keeps the earlier video with the interaction: the edit names it, from the same project.
         call.body["previous_interaction_id"] = previous.notes["interaction_id"]
-        call.body.setdefault("generation_config", {})["video_config"] = {"task": "edit"}
         call.notes["edit_of"] = previous.id
         credential_id = previous.credential_id
     reply, credential_id = await context.upstream.create_interaction(call.body, credential_id)

@@ -4,15 +4,15 @@ The body follows CreateModelInteraction (ai.google.dev/static/api/interactions.o
 3.6 ``_gaos/types/interactions/createmodelinteraction.py``): ``model``, ``input`` (a list of contents:
 ``{"type": "text", "text"}``, ``{"type": "image"|"video", "data", "mime_type"}`` or ``{"type", "uri"}``),
 ``response_modalities: ["video"]``, ``background: true``, ``response_format`` (VideoResponseFormat:
-``{"type": "video", "aspect_ratio", "duration": "8s", "resolution"}``), ``generation_config`` (``seed``;
-``video_config.task: "edit"`` when continuing an earlier interaction), ``system_instruction``.
+``{"type": "video", "aspect_ratio", "duration": "8s", "resolution"}``), ``generation_config`` (``seed``,
+``video_config.task``), ``system_instruction``; submit adds ``previous_interaction_id`` for an edit.
 """
 from __future__ import annotations
 
 import base64
 import binascii
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -35,6 +35,8 @@ class OmniConfig(BaseModel):
     seed: int | None = Field(None, ge=0, le=2147483647)
     previous_video: str | None = Field(None, description="job id of an earlier Omni video to edit")
     number_of_videos: int | None = Field(None, ge=1, le=1)
+    # google-genai 3.6 VideoConfig.task; unset, the model picks the task from the prompt and the inputs.
+    task: Literal["text_to_video", "image_to_video", "reference_to_video", "edit", "extend", "upscale"] | None = None
 
     @field_validator("duration_seconds", mode="before")
     @classmethod
@@ -180,8 +182,13 @@ def build_body(request: ChatCompletionRequest, target: str, model: str, defaults
         response_format["resolution"] = config.resolution
     body: dict[str, Any] = {"model": target, "input": contents, "response_modalities": ["video"],
                             "response_format": response_format, "background": True}
+    generation: dict[str, Any] = {}
     if config.seed is not None:
-        body["generation_config"] = {"seed": config.seed}
+        generation["seed"] = config.seed
+    if config.task is not None:
+        generation["video_config"] = {"task": config.task}
+    if generation:
+        body["generation_config"] = generation
     if system:
         body["system_instruction"] = system
     notes = {"job": {"duration": config.duration_seconds, "aspect_ratio": config.aspect_ratio,

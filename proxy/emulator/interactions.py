@@ -71,6 +71,7 @@ class Interaction:
     user_content: list[dict[str, Any]]
     input_tokens: int
     previous_interaction_id: str | None = None
+    owner: str | None = None  # the API key that created it: interactions belong to that key's project
     cancelled: bool = False
     polls: int = 0
     updated_iso: str = ""
@@ -162,7 +163,7 @@ async def create_interaction(request: web.Request) -> web.Response:
     state = request.app[EMULATOR_STATE]
     require_api_key(request, state)
     body = request.get("json")
-    model, spec, found, video = validate(body, state)
+    model, spec, found, video = validate(body, state, api_key(request))
     prompt = "\n".join(found.texts)
     try:
         faults = Faults.from_texts(found.texts, state.settings.faults)
@@ -181,7 +182,7 @@ async def create_interaction(request: web.Request) -> web.Response:
         delay=faults.value("delay", state.settings.operation_delay), faults=faults, video=file,
         duration=video["duration"], aspect_ratio=video["aspect_ratio"], resolution=video["resolution"],
         delivery=video["delivery"], user_content=found.content, input_tokens=max(1, len(prompt.split())),
-        previous_interaction_id=body.get("previous_interaction_id"),
+        previous_interaction_id=body.get("previous_interaction_id"), owner=api_key(request),
         extra={"background": bool(body.get("background"))},
     )
     state.interactions[item.id] = item
@@ -197,7 +198,7 @@ def _find(request: web.Request) -> Interaction:
     state = request.app[EMULATOR_STATE]
     require_api_key(request, state)
     item = state.interactions.get(request.match_info["interaction_id"])
-    if item is None:
+    if item is None or item.owner != api_key(request):
         raise not_found(f"Interaction {request.match_info['interaction_id']} not found.")
     return item
 

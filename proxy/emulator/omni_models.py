@@ -210,7 +210,8 @@ def _generation_config(value: Any) -> None:
                                    f"Expected one of: {', '.join(VIDEO_TASKS)}.", "generation_config.video_config.task")
 
 
-def validate(body: Any, state: EmulatorState) -> tuple[str, OmniModel, _Input, dict[str, Any]]:
+def validate(body: Any, state: EmulatorState, owner: str | None = None) -> tuple[str, OmniModel, _Input, dict[str, Any]]:
+    """The model, its limits, the input and the video format; ``owner`` (the caller's key) must own a previous interaction."""
     if not isinstance(body, dict):
         raise invalid_argument("Invalid JSON payload received. Expected an object.")
     for name in body:
@@ -243,7 +244,7 @@ def validate(body: Any, state: EmulatorState) -> tuple[str, OmniModel, _Input, d
     previous = body.get("previous_interaction_id")
     if previous is not None:
         earlier = state.interactions.get(previous) if isinstance(previous, str) else None
-        if earlier is None:
+        if earlier is None or earlier.owner != owner:  # another project's interaction is not found either
             raise not_found(f"Interaction {previous} not found.")
         if earlier.status() != "completed":
             raise GoogleError(400, f"Interaction {previous} is {earlier.status()}; only a completed interaction "

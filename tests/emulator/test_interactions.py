@@ -84,6 +84,13 @@ async def test_editing_continues_a_completed_interaction(emulator, session):
     assert second["previous_interaction_id"] == first["id"] and second["status"] == "completed"
     missing = await create(session, emulator, status=404, previous_interaction_id="v1_nope")
     assert missing["error"]["status"] == "NOT_FOUND"
+    # Another project's key sees neither the interaction nor can continue it.
+    other = {"x-goog-api-key": "another-project-key"}
+    async with session.get(url(emulator, f"/{first['id']}"), headers=other) as r:
+        assert r.status == 404
+    async with session.post(url(emulator), headers=other, json={"model": OMNI, "input": "x",
+                                                                "previous_interaction_id": first["id"]}) as r:
+        assert r.status == 404
 
 
 @pytest.mark.parametrize("emulator_operation_delay", [5])

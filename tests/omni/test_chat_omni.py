@@ -81,7 +81,7 @@ async def test_two_turn_conversation_edits_the_last_video(client, emulator):
     assert "previous_interaction_id" not in create.json
     assert edit.json["previous_interaction_id"] == earlier["interaction_id"]
     assert edit.json["input"] == [{"type": "text", "text": "now make it night"}]
-    assert edit.json["generation_config"]["video_config"] == {"task": "edit"}
+    assert "generation_config" not in edit.json  # Google picks the task (edit, extend, ...) from the prompt
 
 
 async def test_previous_video_edits_explicitly_and_another_keys_job_is_404(client, proxy, emulator):
@@ -103,6 +103,7 @@ async def test_previous_video_edits_explicitly_and_another_keys_job_is_404(clien
     ("gemini-omni-1.2-flash", {"aspect_ratio": "1:1"}, "video_config.aspect_ratio"),
     ("gemini-omni-1.1-flash", {"negative_prompt": "blur"}, "video_config.negative_prompt"),
     ("gemini-omni-1.1-flash", {"previous_video": "not-a-job"}, "video_config.previous_video"),
+    ("gemini-omni-1.1-flash", {"task": "paint"}, "video_config.task"),
 ])
 async def test_invalid_options_are_400s_before_google_is_asked(client, emulator, model, config, param):
     with pytest.raises(openai.BadRequestError) as caught:
@@ -170,3 +171,23 @@ async def test_a_veo_video_earlier_in_the_conversation_starts_a_new_omni_video(p
     explicit = {**body, "video_config": {"previous_video": job_id}}
     resp = await proxy.post("/v1/chat/completions", json=explicit, headers=AUTH)
     assert resp.status == 400 and "not Gemini Omni" in (await resp.json())["error"]["message"]
+
+
+async def test_an_edit_goes_to_the_credential_that_made_the_video(make_proxy, emulator):
+    from tests.support import AUTH
+
+    proxy = await make_proxy(gemini_api_keys=["upstream-key-a", "upstream-key-b"])
+    body = {"model": OMNI, "modalities": ["video", "text"], "video_config": {"seed": 7, "task": "text_to_video"},
+            "messages": [{"role": "user", "content": "A paper boat"}]}
+    first = await (await proxy.post("/v1/chat/completions", json=body, headers=AUTH)).json()
+    job_id = first["choices"][0]["message"]["videos"][0]["job_id"]
+    for _ in range(3):  # whatever the pool's rotation, every edit goes to the first video's project
+        edit = {"model": OMNI, "modalities": ["video", "text"], "video_config": {"previous_video": job_id},
+                "messages": [{"role": "user", "content": "make it rain"}]}
+        assert (await proxy.post("/v1/chat/completions", json=edit, headers=AUTH)).status == 200
+    creates = interactions(emulator)
+    assert creates[0].json["generation_config"] == {"seed": 7, "video_config": {"task": "text_to_video"}}
+    keys = {r.headers["x-goog-api-key"] for r in creates}
+    assert len(keys) == 1
+    polls = [r for r in emulator.state.requests if r.method == "GET" and "/interactions/" in r.path]
+    assert {r.headers["x-goog-api-key"] for r in polls} == keys
