@@ -179,16 +179,19 @@ def genproxy_respond(route: "Route", result: Any, call: UpstreamCall, context: R
 def genproxy_video_modalities() -> list[str]:
     """Called once at start-up. Return the modalities you declared whose routes make videos as jobs.
 
-    Their models are accepted by POST /v1/videos and their jobs by POST /v1/videos/{id}/remix.
+    Their models are accepted by POST /v1/videos (other modalities are refused with model_not_video)
+    and their jobs by POST /v1/videos/{id}/remix.
     """
 
 
 @hookspec(firstresult=True)
 def genproxy_cancel(route: "Route", operation: str, credential_id: str | None,
                     context: RequestContext) -> Awaitable[None] | None:
-    """Called when a client deletes a job that is still running. Return an awaitable that stops the
-    upstream operation (so it is not paid for), or None when the route is not yours or it cannot be
-    stopped. Failures are logged; the job is deleted either way.
+    """Called when a client deletes or cancels a job that is still running (polling has stopped).
+
+    Return an awaitable that stops the upstream operation (so it is not paid for), or None when the
+    route is not yours or its operations cannot be stopped. Failures are logged; the job is deleted
+    (or kept as cancelled) either way.
     """
 
 
