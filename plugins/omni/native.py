@@ -32,6 +32,11 @@ RPC_CODES = {400: 3, 404: 5, 409: 10, 429: 8, 500: 13, 502: 13, 503: 14, 504: 4}
 KNOWN_FIELDS = {"model", "input", "background", "previous_interaction_id", "response_modalities", "response_format",
                 "generation_config", "system_instruction", "store", "stream"}
 BLOCKING_WAIT = 900.0
+# translate names chat parameters; a google-genai caller sent these interaction fields.
+PARAMS = {"video_config.duration_seconds": "response_format.duration",
+          "video_config.aspect_ratio": "response_format.aspect_ratio",
+          "video_config.resolution": "response_format.resolution", "video_config.seed": "generation_config.seed",
+          "video_config.previous_video": "previous_interaction_id", "messages": "input"}
 
 
 def _error(exc: ApiError) -> web.Response:
@@ -49,6 +54,10 @@ def google_errors(handler):
             return await handler(request)
         except ApiError as exc:
             request["status"] = exc.status
+            if exc.param in PARAMS:
+                exc.param = PARAMS[exc.param]
+            elif exc.param and exc.param.startswith("messages["):
+                exc.param = "input"
             return _error(exc)
 
     return wrapped

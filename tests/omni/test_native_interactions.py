@@ -107,6 +107,7 @@ async def test_invalid_options_are_refused_before_google_is_asked(proxy, emulato
     with pytest.raises(APIStatusError) as caught:
         await client.interactions.create(model=OMNI, input="x", response_format={"type": "video", "duration": "5s"})
     assert caught.value.status_code == 400 and "4, 6, 8, 10 seconds" in str(caught.value)
+    assert "'field': 'response_format.duration'" in str(caught.value)
     with pytest.raises(APIStatusError) as caught:
         await client.interactions.create(model="gemini-2.5-flash", input="x", background=True)
     assert caught.value.status_code == 400
