@@ -24,6 +24,7 @@ from proxy.pipeline import Pipeline, PollPolicy
 from proxy.plugins import build_plugin_manager, declared_modalities
 from proxy.redact import install_query_redaction
 from proxy.routes import RouteTable
+from proxy.jobs.lookup import job_finder
 from proxy.upstreams.registry import build_upstreams, watch_credentials
 
 
@@ -43,7 +44,8 @@ async def _jobs(app: web.Application):
 
     def context_for(route, client_key_id):
         return RequestContext(request_id="job-resume", upstream=app[keys.UPSTREAMS].get(route.upstream),
-                              client_key_id=client_key_id, settings=settings, media=app[keys.MEDIA_STORE])
+                              client_key_id=client_key_id, settings=settings, media=app[keys.MEDIA_STORE],
+                              find_job=job_finder(store, client_key_id or ""))
 
     runner = JobRunner(store, app[keys.PIPELINE], app[keys.MEDIA_STORE], settings, context_for)
     app[keys.JOB_STORE], app[keys.JOB_RUNNER] = store, runner

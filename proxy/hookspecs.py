@@ -75,6 +75,30 @@ _log = logging.getLogger("genproxy.plugins")
 
 
 @dataclass
+class JobInfo:
+    """A genproxy job as a plugin sees it (read-only facts; no secrets: the credential is named by id)."""
+
+    id: str
+    model: str                  # the model the client asked for
+    modality: str               # the modality of the route that made it
+    status: str                 # queued, in_progress, completed, failed
+    operation: str | None       # the upstream operation (Veo) or interaction (Omni) id
+    credential_id: str | None   # the credential that started it, which must poll and continue it
+    notes: dict                 # what the plugin's steps noted (UpstreamCall.notes)
+    summary: dict               # prompt, seconds, aspect_ratio, resolution, source
+    message: dict | None = None  # the stored assistant message once completed (media as {"$media": i})
+    error: dict | None = None    # once failed: {"status", "code", "message"}
+    usage: dict | None = None    # once completed: the answer's usage (OpenAI shape)
+    created_at: float = 0.0
+    completed_at: float | None = None
+
+
+#: Look up a job of the caller's client key by its id: None when there is no such job or it belongs to
+#: another key (callers answer 404 job_not_found then, as for every job).
+JobLookup = Callable[[str], Awaitable["JobInfo | None"]]
+
+
+@dataclass
 class RequestContext:
     """What a step may use besides its inputs: the upstream of the route and request facts."""
 
@@ -89,6 +113,8 @@ class RequestContext:
     job_id: str | None = None
     # This client's remembered Gemini thought signatures (None where the core has no job store).
     signatures: ThoughtSignatures | None = None
+    # Jobs of this request's client key (submit may use it: translate does no I/O). None outside a request.
+    find_job: JobLookup | None = None
 
 
 @dataclass
@@ -200,6 +226,35 @@ def genproxy_upstream_method(route: "Route") -> str | None:
 
 
 @hookspec
+def genproxy_video_modalities() -> list[str]:
+    """Called once at start-up. Return the modalities you declared whose routes make videos as jobs.
+
+    Their models are accepted by POST /v1/videos (other modalities are refused with model_not_video)
+    and their jobs by POST /v1/videos/{id}/remix.
+    """
+
+
+@hookspec(firstresult=True)
+def genproxy_cancel(route: "Route", operation: str, credential_id: str | None,
+                    context: RequestContext) -> Awaitable[None] | None:
+    """Called when a client deletes or cancels a job that is still running (polling has stopped).
+
+    Return an awaitable that stops the upstream operation (so it is not paid for), or None when the
+    route is not yours or its operations cannot be stopped. Failures are logged; the job is deleted
+    (or kept as cancelled) either way.
+    """
+
+
+@hookspec(firstresult=True)
+def genproxy_remix(route: "Route", job: JobInfo, prompt: str) -> "ChatCompletionRequest | None":
+    """Called for POST /v1/videos/{id}/remix with the completed job (of the route that made it) and the
+    new prompt. Pure: no I/O. Return the chat request that makes the remix (an edit, an extension; its
+    ``model`` may name another route), raise ApiError when this job cannot be remixed, or return None
+    when the route is not yours.
+    """
+
+
+@hookspec
 def genproxy_web_routes() -> list[tuple[str, str, Callable]] | None:
     """Called once while the app is built. Return extra HTTP endpoints as (method, path, handler).
 
@@ -220,6 +275,49 @@ async def complete(request: "web.Request", body: "ChatCompletionRequest", modali
     from proxy.handlers.chat import complete_chat
 
     return await complete_chat(request, body, modality)
+
+
+async def start_video_job(request: "web.Request", body: "ChatCompletionRequest", source: str) -> JobInfo:
+    """Route a chat-shaped video request, translate it (limits), check the key's cap, submit and record it
+    as a job of the caller's key, as POST /v1/videos does; 400 unless its route makes videos."""
+    from proxy.handlers.jobs_api import start_video_job as start
+
+    return await start(request, body, source)
+
+
+async def find_job(request: "web.Request", job_id: str) -> JobInfo | None:
+    """The job of the caller's key with this id, or None (unknown, or another key's)."""
+    from proxy.handlers.jobs_api import find_job as find
+
+    return await find(request, job_id)
+
+
+async def wait_job(request: "web.Request", job_id: str, timeout: float) -> JobInfo:
+    """Wait up to ``timeout`` seconds for a job of the caller's key to finish; the job as it then is."""
+    from proxy.handlers.jobs_api import wait_job as wait
+
+    return await wait(request, job_id, timeout)
+
+
+async def job_media(request: "web.Request", job: JobInfo) -> list[MediaStream]:
+    """The media files of a completed job, in order, streamed from disk; 404 job_expired once expired."""
+    from proxy.handlers.jobs_api import job_media as media
+
+    return await media(request, job)
+
+
+async def cancel_job(request: "web.Request", job: JobInfo) -> None:
+    """Stop a running job (upstream too, through genproxy_cancel) and mark it failed with code cancelled."""
+    from proxy.handlers.jobs_api import cancel_job as cancel
+
+    await cancel(request, job)
+
+
+def job_error(job: JobInfo) -> ApiError:
+    """The ApiError a failed job ended with (status, code and Google's message)."""
+    from proxy.handlers.jobs_api import error_of
+
+    return error_of(job)
 
 
 async def write_json_body(request: "web.Request", body: Any, status: int = 200) -> "web.StreamResponse":

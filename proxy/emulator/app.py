@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from . import codeassist, discovery, files, gemini, oauth, veo, vertex
+from . import codeassist, discovery, files, gemini, interactions, oauth, veo, vertex
 from .errors import GoogleError, invalid_argument
 from .settings import EmulatorSettings
 from .state import EMULATOR_STATE, EmulatorState, RecordedRequest
@@ -93,6 +93,7 @@ def create_emulator_app(settings: EmulatorSettings | None = None) -> web.Applica
     vertex.add_routes(app)
     codeassist.add_routes(app)
     oauth.add_routes(app)
+    interactions.add_routes(app)
     app.router.add_get(INSPECTION_PATH, list_requests)
     app.router.add_delete(INSPECTION_PATH, delete_requests)
     app.router.add_get("/emulator/health", health)

@@ -74,6 +74,8 @@ class EmulatorState:
     requests: list[RecordedRequest] = field(default_factory=list)
     operations: dict[str, Operation] = field(default_factory=dict)
     files: dict[str, VideoFile] = field(default_factory=dict)
+    #: Gemini Omni interactions by id (proxy.emulator.interactions.Interaction)
+    interactions: dict[str, Any] = field(default_factory=dict)
     quota_once_seen: set[str] = field(default_factory=set)
     issued_tokens: set[str] = field(default_factory=set)
     token_refreshes: int = 0
@@ -109,6 +111,7 @@ class EmulatorState:
             self.store.clear()
         self.operations.clear()
         self.files.clear()
+        self.interactions.clear()
         self.quota_once_seen.clear()
         self.issued_tokens.clear()
         self.token_refreshes = 0

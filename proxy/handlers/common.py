@@ -7,6 +7,7 @@ from proxy import keys
 from proxy.errors import ApiError
 from proxy.hookspecs import RequestContext, ThoughtSignatures
 from proxy.jsonbody import JsonLimits, check_encoding, content_encoding, decompress, loads
+from proxy.jobs.lookup import job_finder
 from proxy.jsonstream import iter_json
 from proxy.routes import Route
 
@@ -29,7 +30,8 @@ def make_context(request: web.Request, route: Route, stream: bool) -> RequestCon
     signatures = ThoughtSignatures(store, client_key_id or "", settings.thought_signature_ttl) if store else None
     return RequestContext(request_id=request["request_id"], upstream=app[keys.UPSTREAMS].get(route.upstream),
                           stream=stream, client_key_id=client_key_id, settings=settings,
-                          media=app[keys.MEDIA_STORE], signatures=signatures)
+                          media=app[keys.MEDIA_STORE], signatures=signatures,
+                          find_job=job_finder(app[keys.JOB_STORE], client_key_id or ""))
 
 
 async def read_json(request: web.Request):

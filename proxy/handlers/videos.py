@@ -9,16 +9,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from proxy import keys
 from proxy.errors import ApiError, invalid
-from proxy.handlers.common import make_context, read_json, resolve_route
-from proxy.jobs.references import resolve_job_references
+from proxy.handlers.common import read_json, resolve_route
+from proxy.handlers.jobs_api import start_job
+from proxy.jobs.lookup import job_info
 from proxy.jobs.runner import final, job_error, request_fingerprint
-from proxy.jobs.summary import job_summary
 from proxy.jobs.store import Job
 from proxy.models import ChatCompletionRequest, parse_request
 
 POLL_AFTER_MS = "2000"
-VIDEO_MODALITY = "video"
-SIZES = {"1280x720": ("16:9", "720p"), "720x1280": ("9:16", "720p"), "1920x1080": ("16:9", "1080p"),
+SIZES = {"640x360": ("16:9", "360p"), "360x640": ("9:16", "360p"),
+         "1280x720": ("16:9", "720p"), "720x1280": ("9:16", "720p"), "1920x1080": ("16:9", "1080p"),
          "1080x1920": ("9:16", "1080p"), "3840x2160": ("16:9", "4k"), "2160x3840": ("9:16", "4k")}
 SIZE_OF = {value: key for key, value in SIZES.items()}
 MAX_REFERENCE_BYTES = 20 * 1024 * 1024
@@ -110,7 +110,7 @@ def video_object(job: Job) -> dict:
             "created_at": int(job.created_at), "completed_at": int(job.completed_at) if job.completed_at else None,
             "expires_at": int(job.expires_at) if job.expires_at else None,
             "seconds": str(summary.get("seconds") or 8), "size": size or "1280x720", "prompt": summary.get("prompt", ""),
-            "remixed_from_video_id": None, "error": error}
+            "remixed_from_video_id": summary.get("remixed_from"), "error": error}
 
 
 def _respond(job: Job, status: int = 200) -> web.Response:
@@ -145,27 +145,34 @@ async def create_video(request: web.Request) -> web.Response:
                                        param="Idempotency-Key", code="idempotency_key_reused",
                                        type="invalid_request_error")
                     return earlier
-            route = resolve_route(app, model)
-            request["route"] = route.pattern or route.model
-            if route.modality != VIDEO_MODALITY:
-                raise invalid(f"The model '{model}' does not generate videos (it is routed to '{route.modality}').",
-                              "model", code="model_not_video")
-            body = _as_chat(create, model)
-            await resolve_job_references(body, app[keys.JOB_RUNNER], client)
-            context = make_context(request, route, stream=False)
-            pipeline = app[keys.PIPELINE]
-            call = pipeline.translate(route, body, context)
-            if not call.long_running:
-                raise invalid(f"The model '{model}' does not generate videos; pick a video model.", "model",
-                              code="model_not_video")
-            await runner.check_capacity(client)
-            summary = {**job_summary(body, route, "videos"), "request_sha256": fingerprint}
-            return await runner.start(route, call, context, summary=summary, idempotency_key=idempotency_key)
+            return await start_job(request, _as_chat(create, model), "videos", idempotency_key=idempotency_key,
+                                   summary_extra={"request_sha256": fingerprint})
 
     try:
         job = await runner.shielded(create_once())
     except ApiError as exc:
         raise final(exc) from None
+    return _respond(job)
+
+
+class VideoRemix(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: str = Field(min_length=1)
+
+
+async def remix_video(request: web.Request) -> web.Response:
+    """POST /v1/videos/{id}/remix: the plugin of the source video says what a remix is (an edit, an extension)."""
+    remix = parse_request(VideoRemix, await read_json(request))
+    source = await _own_job(request)
+    if source.status != "completed":
+        raise invalid(f"Video {source.id} is {source.status}; only a completed video can be remixed.", "video_id",
+                      code="video_not_ready")
+    app = request.app
+    pipeline, runner = app[keys.PIPELINE], app[keys.JOB_RUNNER]
+    route = resolve_route(app, source.model)
+    body = pipeline.remix(route, job_info(source), remix.prompt)
+    job = await runner.shielded(start_job(request, body, "videos.remix", remixed_from=source.id))
     return _respond(job)
 
 
@@ -232,3 +239,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/v1/videos/{video_id}", retrieve_video)
     app.router.add_get("/v1/videos/{video_id}/content", video_content)
     app.router.add_delete("/v1/videos/{video_id}", delete_video)
+    app.router.add_post("/v1/videos/{video_id}/remix", remix_video)

@@ -188,6 +188,7 @@ class JobRunner:
         await self.store.update(job, status="completed", progress=100, completed_at=now,
                                 expires_at=now + self.settings.media_ttl,
                                 result={"message": message, "finish_reason": completion.finish_reason,
+                                        "usage": completion.usage,
                                         "media": [{"sha256": s.sha256, "size": s.size, "mime_type": s.mime_type}
                                                   for s in streams]})
         log.info("job %s completed: %d media file(s)", job.id, len(streams))
@@ -234,13 +235,34 @@ class JobRunner:
             raise ApiError(429, f"This key already has {cap} videos in progress (the limit); wait for one to finish.",
                            code="too_many_jobs", headers={"Retry-After": "10"})
 
-    async def delete(self, job: Job) -> None:
-        """Forget a job: stop polling it and drop its media unless another job shares the bytes."""
+    async def _stop(self, job: Job) -> None:
+        """Stop polling a running job, then ask its plugin to stop the upstream operation (best effort)."""
         task = self._tasks.get(job.id)
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        if not job.finished and job.operation:
+            route = Route(**job.route)
+            try:
+                context = self._make_context(route, job.client_key_id)
+                if await self.pipeline.cancel(route, job.operation, job.credential_id, context):
+                    log.info("job %s: upstream operation cancelled", job.id)
+            except ApiError as exc:
+                log.warning("job %s: cancelling upstream failed: %s %s", job.id, exc.status, exc.message)
+
+    async def cancel(self, job: Job) -> None:
+        """Stop a running job (upstream too) and keep it as failed with code ``cancelled``."""
+        if job.finished:
+            return
+        await self._stop(job)
+        fresh = await self.store.get(job.id)
+        if fresh is not None and not fresh.finished:  # it may have finished while we stopped it
+            await self._fail(fresh, ApiError(409, f"Job {job.id} was cancelled by the client.", code="cancelled"))
+
+    async def delete(self, job: Job) -> None:
+        """Forget a job: stop it (upstream too) and drop its media unless another job shares the bytes."""
+        await self._stop(job)
         await self.store.delete(job.id)
         in_use = await self.store.media_in_use(time.time())
         for media in (job.result or {}).get("media", []):
@@ -268,6 +290,13 @@ class JobRunner:
             raise ApiError(504, f"Job {job.id} is not running in this proxy.", code="job_not_running")
         return self.completion_of(fresh)
 
+    async def settle(self, job_id: str, timeout: float) -> None:
+        """Wait up to ``timeout`` s for a job running here to end, whatever the outcome (the store says which)."""
+        task = self._tasks.get(job_id)
+        if task is not None:
+            with contextlib.suppress(asyncio.TimeoutError, Exception):
+                await asyncio.wait_for(asyncio.shield(task), timeout)
+
     def stored_media(self, job: Job) -> list[StoredMedia]:
         """The files of a finished job, in order; 404 once they have expired."""
         found = []
@@ -283,7 +312,7 @@ class JobRunner:
         streams = [stored.stream() for stored in self.stored_media(job)]
         result = job.result or {}
         return Completion(message=_restore_media(result.get("message", {}), streams),
-                          finish_reason=result.get("finish_reason", "stop"))
+                          finish_reason=result.get("finish_reason", "stop"), usage=result.get("usage"))
 
     async def close(self) -> None:
         if self._starting:

@@ -77,6 +77,17 @@ class Upstream:
     async def get_operation(self, model: str, name: str, credential_id: str | None) -> dict:
         raise self._unsupported("operations")
 
+    # The Interactions API (Gemini Omni video): create returns the Interaction and the credential that
+    # must poll and cancel it (an interaction belongs to the project of the key that created it).
+    async def create_interaction(self, body: dict, credential_id: str | None = None) -> tuple[dict, str | None]:
+        raise self._unsupported("the Interactions API (Gemini Omni)")
+
+    async def get_interaction(self, interaction_id: str, credential_id: str | None) -> dict:
+        raise self._unsupported("the Interactions API (Gemini Omni)")
+
+    async def cancel_interaction(self, interaction_id: str, credential_id: str | None) -> dict:
+        raise self._unsupported("the Interactions API (Gemini Omni)")
+
     def _unsupported(self, what: str) -> ApiError:
         return ApiError(400, f"The '{self.name}' upstream does not support {what}; route this model to another upstream in routes.yaml.",
                         code="unsupported_by_upstream")

@@ -52,9 +52,11 @@ def test_route_defaults_are_a_copy(tmp_path):
 
 
 def test_shipped_routes_cover_the_seed_models():
-    t = RouteTable.load(REPO / "routes.yaml", {"text", "image", "video"})
+    t = RouteTable.load(REPO / "routes.yaml", {"text", "image", "video", "omni"})
     for model in SEED_VEO + ["veo-3.1-lite-generate-preview", "veo-2.0-generate-001"]:
         assert t.resolve(model).modality == "video", model
+    for model in ("gemini-omni-1.2-flash", "gemini-omni-1.1-flash", "gemini-omni-flash-preview"):
+        assert t.resolve(model).modality == "omni", model
     for model in ("gemini-3-pro-image", "gemini-3.1-flash-image", "gemini-3-pro-image-preview",
                   "gemini-3.1-flash-image-preview", "gemini-2.5-flash-image"):
         assert t.resolve(model).modality == "image", model
