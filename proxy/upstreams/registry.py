@@ -41,11 +41,11 @@ class UpstreamRegistry:
         credentials (CCS / Gemini CLI token files, service accounts) goes to Vertex AI with the catalog's
         Vertex id of the model: Google refuses OAuth tokens on the Gemini API, so sending them there
         could only fail (403 ACCESS_TOKEN_SCOPE_INSUFFICIENT)."""
-        if route.upstream != "gemini" or len(self._upstreams["gemini"].pool) or "vertex" not in self._upstreams:
+        if route.upstream != "gemini" or not route.vertex_target or "vertex" not in self._upstreams:
+            return route  # no Vertex id in the catalog (Omni: Interactions API on the Gemini API only)
+        if len(self._upstreams["gemini"].pool) or not len(self._upstreams["vertex"].pool):
             return route
-        if not len(self._upstreams["vertex"].pool):
-            return route
-        return replace(route, upstream="vertex", target=route.vertex_target or route.target)
+        return replace(route, upstream="vertex", target=route.vertex_target)
 
     def placement_note(self) -> str | None:
         """One line for start-up: how gemini routes are served with the credentials at hand."""

@@ -82,6 +82,7 @@ async def test_with_only_a_ccs_token_routes_are_checked_on_vertex(make_settings,
     assert "has not been used in project no-vertex-project" in creds["oauth:gemini-b.json"].detail
     seed = by_model(report)["veo-3.1-generate-preview"]
     assert (seed.upstream, seed.target, seed.status) == ("vertex", "veo-3.1-generate-001", "ok")
+    assert by_model(report)["gemini-omni-1.2-flash"].status == "no_credentials", "Omni needs an API key"
     assert report.ok, report.problems()
     assert "Vertex AI" in registry.placement_note()
 

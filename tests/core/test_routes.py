@@ -76,7 +76,7 @@ RETIRED = {"gemini-3-pro-image-preview": "gemini-3-pro-image", "gemini-3.1-flash
 
 @pytest.mark.parametrize("retired, replacement", RETIRED.items())
 def test_every_retired_id_is_served_by_googles_replacement(retired, replacement):
-    t = RouteTable.load(REPO / "routes.yaml", {"text", "image", "video"})
+    t = RouteTable.load(REPO / "routes.yaml", {"text", "image", "video", "omni"})
     route = t.resolve(retired)
     assert (route.model, route.target, route.requested) == (replacement, replacement, retired)
 
