@@ -1,6 +1,8 @@
 """create_app(settings) -> web.Application: wiring only."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterable
 
 import aiohttp
@@ -15,7 +17,7 @@ from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.native import add_native_routes
 from proxy.handlers.models import healthz, list_models
 from proxy.hookspecs import RequestContext
-from proxy.jobs import JobRunner, JobStore
+from proxy.jobs import JobRunner, open_store
 from proxy.media_store import MediaStore
 from proxy.middleware import add_request_id_header, auth_middleware, request_log_middleware
 from proxy.pipeline import Pipeline, PollPolicy
@@ -36,7 +38,7 @@ async def _http_session(app: web.Application):
 
 async def _jobs(app: web.Application):
     settings = app[keys.SETTINGS]
-    store = JobStore(settings.jobs_db or settings.data_dir / "jobs.sqlite3")
+    store = open_store(settings)
     await store.open()
 
     def context_for(route, client_key_id):
@@ -45,10 +47,16 @@ async def _jobs(app: web.Application):
 
     runner = JobRunner(store, app[keys.PIPELINE], app[keys.MEDIA_STORE], settings, context_for)
     app[keys.JOB_STORE], app[keys.JOB_RUNNER] = store, runner
-    await runner.resume()
-    yield
-    await runner.close()
-    await store.close()
+    try:
+        await runner.resume()
+        leases = asyncio.create_task(runner.run_leases(), name="job-leases")
+        yield
+        leases.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await leases
+        await runner.close()
+    finally:
+        await store.close()
 
 
 async def _remove_expired_media(app: web.Application) -> None:
@@ -68,7 +76,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app[keys.SETTINGS] = settings
     app[keys.PLUGIN_MANAGER] = pm
     app[keys.ROUTE_TABLE] = table
-    app[keys.MEDIA_STORE] = MediaStore(settings.data_dir / "media")
+    app[keys.MEDIA_STORE] = MediaStore(settings.media_dir or settings.data_dir / "media")
     app[keys.PIPELINE] = Pipeline(pm, PollPolicy(initial_delay=settings.poll_initial_delay,
                                                  max_delay=settings.poll_max_delay,
                                                  deadline=settings.job_timeout, retries=settings.poll_retries))

@@ -4,6 +4,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -11,7 +14,7 @@ from dataclasses import asdict
 
 from proxy.errors import ApiError
 from proxy.hookspecs import Completion, RequestContext, Submitted, UpstreamCall
-from proxy.jobs.store import Job, JobStore, new_job_id
+from proxy.jobs.store import CapacityReached, Job, JobStore, new_job_id, recorded_request
 from proxy.media import MediaStream
 from proxy.media_store import MediaStore, StoredMedia
 from proxy.pipeline import Pipeline
@@ -45,6 +48,43 @@ def _restore_media(value, streams: list[MediaStream]):
     return value
 
 
+# The submit may have reached Google even though no answer came back: keep the job as a trace.
+MAYBE_STARTED = {"upstream_timeout", "upstream_unreachable", "upstream_bad_reply"}
+SUBMIT_INTERRUPTED = ("The proxy stopped while submitting this job, so its operation was never recorded. Google may "
+                      "have started it (and may charge for it); generate the video again if you still need it.")
+
+
+def _pid_namespace() -> str:
+    try:
+        return os.readlink("/proc/self/ns/pid").removeprefix("pid:")
+    except OSError:
+        return "-"
+
+
+def new_owner() -> str:
+    """This instance's name in the lease columns: host, pid namespace, pid and a random part."""
+    return f"{socket.gethostname()}|{_pid_namespace()}|{os.getpid()}|{secrets.token_hex(4)}"
+
+
+def owner_is_dead(owner: str, me: str) -> bool:
+    """True when ``owner`` was a process on this machine (same host and pid namespace) that is gone:
+    its leases need not run out before another instance takes its jobs over (a restart resumes at once)."""
+    parts = owner.split("|")
+    if owner == me or len(parts) != 4 or not parts[2].isdigit():
+        return False
+    if parts[0] != socket.gethostname() or parts[1] != _pid_namespace():
+        return False
+    if int(parts[2]) == os.getpid():
+        return True  # an earlier run that had our pid (a container's pid 1)
+    try:
+        os.kill(int(parts[2]), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def job_error(job: Job) -> ApiError:
     error = job.error or {}
     return ApiError(error.get("status", 502), error.get("message", "The job failed."), code=error.get("code"))
@@ -52,39 +92,62 @@ def job_error(job: Job) -> ApiError:
 
 class JobRunner:
     def __init__(self, store: JobStore, pipeline: Pipeline, media: MediaStore, settings,
-                 make_context: Callable[[Route, str | None], RequestContext]):
+                 make_context: Callable[[Route, str | None], RequestContext], owner: str | None = None):
         self.store = store
         self.pipeline = pipeline
         self.media = media
         self.settings = settings
+        self.owner = owner or new_owner()
         self._make_context = make_context
         self._tasks: dict[str, asyncio.Task] = {}
         self._listeners: dict[str, list[Listener]] = {}
         self._idempotency_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._starting: set[asyncio.Future] = set()
 
+    @property
+    def lease(self) -> float:
+        return self.settings.job_lease_seconds
+
     # -- starting and resuming --
-    async def track(self, route: Route, call: UpstreamCall, submitted: Submitted, context: RequestContext,
-                    summary: dict, idempotency_key: str | None = None) -> Job:
-        """Record a just-submitted operation, then poll it to the end in the background."""
+    async def start(self, route: Route, call: UpstreamCall, context: RequestContext, summary: dict,
+                    idempotency_key: str | None = None) -> Job:
+        """Record the job (``submitting``, with its request), submit it, then poll it to the end in the
+        background. The whole is one step a client disconnect cannot cut in half: once Google accepts the
+        operation it is paid for, so it must reach the store even if the caller is gone. The per-key cap and
+        the idempotency key are checked in the same store transaction as the insert (every instance sees it).
+        With an idempotency key already used, the earlier job is returned and nothing is submitted."""
+        return await self.shielded(self._record_and_submit(route, call, context, summary, idempotency_key))
+
+    async def _record_and_submit(self, route: Route, call: UpstreamCall, context: RequestContext, summary: dict,
+                                 idempotency_key: str | None) -> Job:
         job = Job(id=new_job_id(), client_key_id=context.client_key_id or "", model=route.model, route=asdict(route),
-                  operation=submitted.operation, credential_id=submitted.credential_id, summary=summary,
-                  notes=call.notes, idempotency_key=idempotency_key)
-        await self.store.insert(job)
+                  status="submitting", summary=summary, notes=call.notes, idempotency_key=idempotency_key,
+                  request=recorded_request(call.body), owner=self.owner, lease_until=time.time() + self.lease)
+        try:
+            recorded = await self.store.create(job, cap=self.settings.max_jobs_per_key)
+        except CapacityReached as exc:
+            raise _too_many(exc.cap) from None
+        if recorded.id != job.id:
+            return recorded  # the same Idempotency-Key, sent to another instance or before a restart
         context.job_id = job.id
+        try:
+            submitted = await self.pipeline.submit(route, call, context)
+        except ApiError as exc:
+            if exc.code in MAYBE_STARTED:
+                await self._fail(job, ApiError(exc.status, f"{exc.message} {SUBMIT_INTERRUPTED}",
+                                               code="submit_interrupted"))
+            else:  # Google answered with a refusal: nothing started, nothing to keep
+                await self.store.delete(job.id)
+            raise
+        except Exception:
+            log.exception("job %s: submit failed unexpectedly", job.id)
+            await self._fail(job, ApiError(502, SUBMIT_INTERRUPTED, code="submit_interrupted"))
+            raise
+        await self.store.update(job, status="queued", operation=submitted.operation,
+                                credential_id=submitted.credential_id, notes=call.notes)
         log.info("job %s started: model=%s operation=%s", job.id, route.model, submitted.operation)
         self._spawn(job, route, call, submitted, context)
         return job
-
-    async def start(self, route: Route, call: UpstreamCall, context: RequestContext, summary: dict,
-                    idempotency_key: str | None = None) -> Job:
-        """Submit and record the job as one step a client disconnect cannot cut in half: once Google
-        accepts the operation it is paid for, so it must reach the store even if the caller is gone."""
-        async def submit_and_track() -> Job:
-            submitted = await self.pipeline.submit(route, call, context)
-            return await self.track(route, call, submitted, context, summary, idempotency_key)
-
-        return await self.shielded(submit_and_track())
 
     async def shielded(self, work: Awaitable[T]) -> T:
         """Run ``work`` to its end even if the caller is cancelled (its client left); shutdown waits for it."""
@@ -95,9 +158,21 @@ class JobRunner:
         return await asyncio.shield(task)
 
     async def resume(self) -> int:
-        """Pick up the jobs a previous run left unfinished."""
+        """Take over the jobs no live instance holds: those a previous run of this machine left, and those
+        whose lease ran out (their instance died). Called at start-up and then every third of a lease."""
+        now = time.time()
+        for owner in await self.store.lease_owners():
+            if owner_is_dead(owner, self.owner):
+                log.info("jobs of %s: that process is gone, taking them over now", owner)
+                await self.store.release_leases(owner)
         resumed = 0
-        for job in await self.store.unfinished():
+        for job in await self.store.claim_expired(self.owner, now + self.lease, now):
+            if job.id in self._tasks:
+                continue  # ours already (our lease lapsed during a stall, nobody took it)
+            if job.status == "submitting":
+                # Its instance died between recording the job and hearing Google's answer.
+                await self._fail(job, ApiError(502, SUBMIT_INTERRUPTED, code="submit_interrupted"))
+                continue
             if not job.operation:
                 await self._fail(job, ApiError(502, "The proxy stopped before the upstream accepted this job.",
                                                code="submit_interrupted"))
@@ -113,8 +188,31 @@ class JobRunner:
             self._spawn(job, route, call, Submitted(operation=job.operation, credential_id=job.credential_id), context)
             resumed += 1
         if resumed:
-            log.info("resumed %d unfinished jobs", resumed)
+            log.info("took over %d unfinished job(s)", resumed)
         return resumed
+
+    async def keep_leases(self) -> None:
+        """Renew this instance's leases, stop polling jobs another instance took, take over orphans."""
+        held = await self.store.renew_leases(self.owner, time.time() + self.lease)
+        for job_id, task in list(self._tasks.items()):
+            if job_id in held or task.done():
+                continue
+            fresh = await self.store.get(job_id)
+            if fresh is None or (not fresh.finished and fresh.owner != self.owner):
+                log.warning("job %s: lease lost (this instance stalled past it); another instance polls it", job_id)
+                task.cancel()
+        await self.resume()
+
+    async def run_leases(self) -> None:
+        """keep_leases every third of a lease, until cancelled; a failure is logged and retried."""
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            try:
+                await self.keep_leases()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("renewing job leases failed; retrying")
 
     def _spawn(self, job: Job, route: Route, call: UpstreamCall, submitted: Submitted, context: RequestContext) -> None:
         task = asyncio.create_task(self._drive(job, route, call, submitted, context), name=f"job-{job.id}")
@@ -193,10 +291,10 @@ class JobRunner:
                 self._idempotency_locks.pop((client_key_id, key), None)
 
     async def check_capacity(self, client_key_id: str) -> None:
+        """An early refusal before any work; start() checks again atomically with the insert."""
         cap = self.settings.max_jobs_per_key
         if await self.store.count_unfinished(client_key_id) >= cap:
-            raise ApiError(429, f"This key already has {cap} videos in progress (the limit); wait for one to finish.",
-                           code="too_many_jobs", headers={"Retry-After": "10"})
+            raise _too_many(cap)
 
     async def delete(self, job: Job) -> None:
         """Forget a job: stop polling it and drop its media unless another job shares the bytes."""
@@ -223,14 +321,21 @@ class JobRunner:
                 raise ApiError(504, f"The video is still being generated after {timeout:.0f} s; the job goes on. "
                                     f"Job id: {job.id}. Fetch it later with GET /v1/videos/{job.id} and "
                                     f"GET /v1/videos/{job.id}/content.", code="generation_timeout") from None
-        fresh = await self.store.get(job.id)
-        if fresh is None:
-            raise ApiError(404, f"No job {job.id}.", code="job_not_found")
-        if fresh.status == "failed":
-            raise job_error(fresh)
-        if fresh.status != "completed":
-            raise ApiError(504, f"Job {job.id} is not running in this proxy.", code="job_not_running")
-        return self.completion_of(fresh)
+        # Another instance polls it (or it is finished): follow it in the shared store.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            fresh = await self.store.get(job.id)
+            if fresh is None:
+                raise ApiError(404, f"No job {job.id}.", code="job_not_found")
+            if fresh.status == "failed":
+                raise job_error(fresh)
+            if fresh.status == "completed":
+                return self.completion_of(fresh)
+            if loop.time() >= deadline:
+                raise ApiError(504, f"The video is still being generated after {timeout:.0f} s; the job goes on. "
+                                    f"Job id: {job.id}.", code="generation_timeout")
+            await asyncio.sleep(min(1.0, max(0.0, deadline - loop.time())))
 
     def stored_media(self, job: Job) -> list[StoredMedia]:
         """The files of a finished job, in order; 404 once they have expired."""
@@ -259,6 +364,11 @@ class JobRunner:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        # Hand the unfinished jobs to the other instances now rather than when the leases run out.
+        try:
+            await self.store.release_leases(self.owner)
+        except Exception:
+            log.exception("releasing job leases failed; other instances take the jobs when the leases expire")
 
     # -- expiry --
     async def remove_expired_media(self) -> list[str]:
@@ -277,3 +387,8 @@ class JobRunner:
         if removed:
             log.info("removed %d expired media file(s): %s", len(removed), ", ".join(removed))
         return removed
+
+
+def _too_many(cap: int) -> ApiError:
+    return ApiError(429, f"This key already has {cap} videos in progress (the limit); wait for one to finish.",
+                    code="too_many_jobs", headers={"Retry-After": "10"})
