@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="start the built-in Gemini emulator in-process and send every upstream call to it (offline, free)")
     serve.add_argument("--emulator-delay", type=float, default=8.0,
                        help="with --emulator: seconds a video operation takes (default 8)")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="run N processes on the one port (SO_REUSEPORT), sharing the job store (default 1)")
+    # Set by the --workers supervisor for its workers.
+    serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
+    serve.add_argument("--worker-index", type=int, default=None, help=argparse.SUPPRESS)
+    serve.add_argument("--emulator-url", default=None, help=argparse.SUPPRESS)
 
     emulator = sub.add_parser("emulator", help="run the built-in Gemini/Veo emulator on its own",
                               description="Run the Gemini/Veo emulator: a local stand-in for Google's APIs.")
@@ -76,9 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(level: str, settings: Settings | None = None, live_secrets=None) -> None:
+def _setup_logging(level: str, settings: Settings | None = None, live_secrets=None, worker: int | None = None) -> None:
     """``live_secrets`` returns the secrets known only while running (OAuth tokens, refreshed ones too)."""
-    logging.basicConfig(level=getattr(logging, level), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    who = f" [worker {worker}]" if worker is not None else ""
+    logging.basicConfig(level=getattr(logging, level), format=f"%(asctime)s %(levelname)s{who} %(name)s: %(message)s",
                         stream=sys.stderr)
     if settings is not None:
         secrets = list(settings.api_keys) + list(settings.gemini_api_keys)
@@ -127,38 +134,53 @@ async def _serve(args: argparse.Namespace) -> int:
 
     overrides = {"routes_file": args.routes}
     emulator = None
+    if args.workers < 1:
+        raise ConfigError("--workers must be 1 or more")
+    emulator_url = args.emulator_url
     if args.emulator:
         from proxy.emulator import EmulatorSettings, start_emulator
 
+        # With --workers the supervisor runs the one emulator all workers share.
         emulator = await start_emulator("127.0.0.1", 0, EmulatorSettings(operation_delay=args.emulator_delay))
-        overrides.update(gemini_base_url=emulator.base_url, vertex_base_url=emulator.base_url,
-                         codeassist_base_url=emulator.base_url, token_uri=f"{emulator.base_url}/token")
+        emulator_url = emulator.base_url
+    if emulator_url:
+        overrides.update(gemini_base_url=emulator_url, vertex_base_url=emulator_url,
+                         codeassist_base_url=emulator_url, token_uri=f"{emulator_url}/token")
     settings = load_settings(args.config, **overrides)
-    if emulator is not None:
+    if emulator_url:
         # Never send real keys or refresh real CCS tokens against the emulator.
         settings.gemini_api_keys = [EMULATOR_KEY]
         settings.auth_dir = settings.data_dir / "emulator-auth"
         # Emulated jobs and videos live apart from real ones (an emulator's operations die with it).
         settings.data_dir = settings.data_dir / "emulator"
         settings.jobs_db = None
+        settings.media_dir = None
     running: dict = {}
-    _setup_logging(args.log_level, settings, live_secrets=lambda: _running_secrets(running))
+    _setup_logging(args.log_level, settings, live_secrets=lambda: _running_secrets(running), worker=args.worker_index)
     if not settings.api_keys and not _is_loopback(args.host):
         print(f"genproxy: refusing to listen on {args.host} with no client keys; set GENPROXY_API_KEYS "
               "or listen on 127.0.0.1", file=sys.stderr)
         if emulator is not None:
             await emulator.close()
         return 2
+    upstream = f"emulator at {emulator_url}" if emulator_url else settings.gemini_base_url
+    if args.workers > 1:
+        from proxy.workers import supervise
+
+        try:
+            return await supervise(args, settings, emulator_url, upstream)
+        finally:
+            if emulator is not None:
+                await emulator.close()
     app = running["app"] = create_app(settings)
     # Cancel a handler when its client leaves (streams stop their upstream call); video jobs are shielded.
     runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
     await runner.setup()
     try:
         stop = _stop_on_signal()
-        site = web.TCPSite(runner, args.host, args.port)
+        site = web.TCPSite(runner, args.host, args.port, reuse_port=args.reuse_port or None)
         await site.start()
         port = _bound_port(site, args.port)
-        upstream = f"emulator at {emulator.base_url}" if emulator else settings.gemini_base_url
         print(f"genproxy listening on http://{args.host}:{port} with routes from {settings.routes_file} "
               f"({len(app[keys.ROUTE_TABLE].specs)} routes), gemini upstream: {upstream}", flush=True)
         await stop.wait()
