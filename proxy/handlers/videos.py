@@ -183,7 +183,7 @@ async def video_content(request: web.Request) -> web.StreamResponse:
     if job.status != "completed":
         raise ApiError(409, f"Video {job.id} is {job.status} ({job.progress}%); fetch it when status is completed.",
                        code="video_not_ready")
-    stored = request.app[keys.JOB_RUNNER].stored_media(job)[0]
+    stored = (await request.app[keys.JOB_RUNNER].stored_media(job))[0]
     # FileResponse streams from disk and answers Range requests.
     return web.FileResponse(stored.path, headers={"Content-Type": stored.mime_type,
                                                   "Content-Disposition": f'inline; filename="{job.id}.mp4"'})

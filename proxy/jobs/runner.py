@@ -48,6 +48,8 @@ def _restore_media(value, streams: list[MediaStream]):
     return value
 
 
+# Google keeps generated files 2 days (/work/shared/docs/wire-formats.md, Veo download: "Files live for 2 days").
+GOOGLE_KEEPS_FILES = 2 * 24 * 3600.0
 # The submit may have reached Google even though no answer came back: keep the job as a trace.
 MAYBE_STARTED = {"upstream_timeout", "upstream_unreachable", "upstream_bad_reply"}
 SUBMIT_INTERRUPTED = ("The proxy stopped while submitting this job, so its operation was never recorded. Google may "
@@ -103,6 +105,7 @@ class JobRunner:
         self._listeners: dict[str, list[Listener]] = {}
         self._idempotency_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._starting: set[asyncio.Future] = set()
+        self._fetch_locks: dict[str, asyncio.Lock] = {}
 
     @property
     def lease(self) -> float:
@@ -331,25 +334,58 @@ class JobRunner:
             if fresh.status == "failed":
                 raise job_error(fresh)
             if fresh.status == "completed":
-                return self.completion_of(fresh)
+                return await self.completion_of(fresh)
             if loop.time() >= deadline:
                 raise ApiError(504, f"The video is still being generated after {timeout:.0f} s; the job goes on. "
                                     f"Job id: {job.id}.", code="generation_timeout")
             await asyncio.sleep(min(1.0, max(0.0, deadline - loop.time())))
 
-    def stored_media(self, job: Job) -> list[StoredMedia]:
-        """The files of a finished job, in order; 404 once they have expired."""
+    async def stored_media(self, job: Job) -> list[StoredMedia]:
+        """The files of a finished job, in order; 404 once they have expired. A file this instance does not
+        have (another instance made it, and media_dir is not shared) is fetched again from Google's file
+        URI while Google keeps it; after that, 410."""
+        if job.expires_at and job.expires_at <= time.time():
+            raise ApiError(404, f"The result of job {job.id} has expired.", code="job_expired")
         found = []
-        for media in (job.result or {}).get("media", []):
+        for index, media in enumerate((job.result or {}).get("media", [])):
             stored = self.media.find(media["sha256"], media["mime_type"])
-            if stored is None or (job.expires_at and job.expires_at <= time.time()):
-                raise ApiError(404, f"The result of job {job.id} has expired.", code="job_expired")
+            if stored is None:
+                lock = self._fetch_locks.setdefault(media["sha256"], asyncio.Lock())
+                async with lock:  # one download for concurrent requests of the same file
+                    stored = self.media.find(media["sha256"], media["mime_type"]) or \
+                        await self.shielded(self._fetch_again(job, index, media))
+                self._fetch_locks.pop(media["sha256"], None)
             found.append(stored)
         return found
 
-    def completion_of(self, job: Job) -> Completion:
+    async def _fetch_again(self, job: Job, index: int, media: dict) -> StoredMedia:
+        videos = ((job.result or {}).get("message") or {}).get("videos") or []
+        uri = next((v.get("file_uri") for v in videos if isinstance(v, dict)
+                    and (v.get("video_url") or {}).get("url") == {"$media": index}), None)
+        made = job.completed_at or job.created_at
+        gone = ApiError(410, f"The video of job {job.id} is not kept by this genproxy instance (another made it; "
+                             "share media_dir between instances to avoid this) and Google no longer keeps it "
+                             "(its files live 2 days).", code="video_gone")
+        if uri is None or time.time() > made + GOOGLE_KEEPS_FILES:
+            raise gone
+        route = Route(**job.route)
+        context = self._make_context(route, job.client_key_id)
+        limit = self.settings.max_download_bytes
+        try:
+            async with context.upstream.download(uri, job.credential_id, limit) as download:
+                stored = await self.media.save(download.chunks, media["mime_type"], limit)
+        except ApiError as exc:
+            if exc.status in (403, 404, 410):
+                raise gone from None
+            raise
+        if stored.sha256 != media["sha256"]:
+            log.warning("job %s: the file fetched again from Google differs from the one first stored", job.id)
+        log.info("job %s: fetched video %d again from Google (%d bytes)", job.id, index, stored.size)
+        return stored
+
+    async def completion_of(self, job: Job) -> Completion:
         """Rebuild a finished job's answer from the store; 404 once its media has expired."""
-        streams = [stored.stream() for stored in self.stored_media(job)]
+        streams = [stored.stream() for stored in await self.stored_media(job)]
         result = job.result or {}
         return Completion(message=_restore_media(result.get("message", {}), streams),
                           finish_reason=result.get("finish_reason", "stop"))
