@@ -18,6 +18,7 @@ from proxy.native import add_native_routes
 from proxy.handlers.models import healthz, list_models
 from proxy.hookspecs import RequestContext
 from proxy.jobs import JobRunner, open_store
+from proxy.jobs.cooldowns import share_cooldowns
 from proxy.media_store import MediaStore
 from proxy.middleware import add_request_id_header, auth_middleware, request_log_middleware
 from proxy.pipeline import Pipeline, PollPolicy
@@ -84,6 +85,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app.cleanup_ctx.append(watch_credentials)
     app.cleanup_ctx.append(background_task(lambda app: app[keys.ROUTE_TABLE].watch(settings.routes_reload_interval)))
     app.cleanup_ctx.append(_jobs)
+    app.cleanup_ctx.append(background_task(share_cooldowns))
     app.cleanup_ctx.append(background_task(_remove_expired_media))
     app.on_response_prepare.append(add_request_id_header)
 

@@ -1,7 +1,7 @@
 """Settings: a YAML file plus the environment (the environment wins).
 
 The environment names are a public contract:
-GENPROXY_API_KEYS, GEMINI_API_KEY, GEMINI_BASE_URL, GENPROXY_AUTH_DIR.
+GENPROXY_API_KEYS, GEMINI_API_KEY, GEMINI_BASE_URL, GENPROXY_AUTH_DIR, GENPROXY_JOBS_DB.
 """
 from __future__ import annotations
 
@@ -53,6 +53,8 @@ class Settings(BaseModel):
                                        "data_dir/jobs.sqlite3 (GENPROXY_JOBS_DB)")
     job_lease_seconds: float = Field(30.0, gt=0, description="An instance holds each job it polls for this long, "
                                      "renewing it as it goes; when it dies another takes the job over after this")
+    cooldown_sync_interval: float = Field(1.0, gt=0, description="Seconds between reads of the credential "
+                                          "cooldowns other instances reported (a 429 cools a key on all)")
     media_dir: Path | None = Field(None, description="Where finished videos are kept; default data_dir/media. "
                                    "Share it between instances so any of them serves any video")
     max_body_bytes: int = Field(32 * 1024 * 1024, gt=0)

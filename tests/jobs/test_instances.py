@@ -1,6 +1,7 @@
 """Several instances on one job store: media served by any of them, Google's 2 days, then 410."""
 from __future__ import annotations
 
+import asyncio
 import time
 
 from proxy import keys
@@ -39,3 +40,26 @@ async def test_an_instance_without_the_file_fetches_it_again_from_google_then_41
     error = assert_openai_error(await resp.json(), code="video_gone")
     assert "media_dir" in error["message"]
     assert len(downloads(emulator)) == 2
+
+
+def generate_calls(emulator) -> list:
+    return [r for r in emulator.state.requests if r.path.endswith(":generateContent")]
+
+
+async def test_a_429_on_one_instance_cools_the_key_on_the_others(make_proxy, emulator, jobs_db):
+    first = await make_proxy(jobs_db=jobs_db, cooldown_sync_interval=0.05)
+    second = await make_proxy(jobs_db=jobs_db, cooldown_sync_interval=0.05)
+    body = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "hello"}]}
+    assert (await second.post("/v1/chat/completions", json=body, headers=AUTH)).status == 200
+    busy = {**body, "messages": [{"role": "user", "content": "[emulate:quota] hello"}]}
+    assert (await first.post("/v1/chat/completions", json=busy, headers=AUTH)).status == 429
+    calls = len(generate_calls(emulator))
+    await asyncio.sleep(0.3)
+    # The second instance never met the 429 but rests the same key (Google said retry in 2 s) ...
+    resp = await second.post("/v1/chat/completions", json=body, headers=AUTH)
+    assert resp.status == 429
+    assert_openai_error(await resp.json(), code="rate_limit_exceeded")
+    assert resp.headers["Retry-After"] in ("1", "2")
+    assert len(generate_calls(emulator)) == calls  # ... without asking Google
+    await asyncio.sleep(2.1)
+    assert (await second.post("/v1/chat/completions", json=body, headers=AUTH)).status == 200
