@@ -12,7 +12,7 @@ from typing import Any
 
 from proxy.config import ConfigError
 from proxy.jobs import migrations
-from proxy.jobs.store import SIGNATURE_ROWS, UNFINISHED, CapacityReached, Job, job_to_row, row_to_job
+from proxy.jobs.store import SIGNATURE_ROWS, UNFINISHED, CapacityReached, Job, changed_columns, job_to_row, row_to_job
 
 MIGRATION_LOCK = 0x67656E70  # "genp": one instance migrates at a time
 POOL_SIZE = 10
@@ -89,7 +89,7 @@ class PostgresJobStore:
         changes["updated_at"] = time.time()
         for name, value in changes.items():
             setattr(job, name, value)
-        row = {k: v for k, v in job_to_row(job).items() if k in changes}
+        row = changed_columns(job, changes)
         assignments = ", ".join(f"{n} = ${i}" for i, n in enumerate(row, start=2))
         await self._pool.execute(f"UPDATE jobs SET {assignments} WHERE id = $1", job.id, *row.values())
         return job

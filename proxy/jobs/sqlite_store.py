@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from proxy.jobs import migrations
-from proxy.jobs.store import SIGNATURE_ROWS, UNFINISHED, CapacityReached, Job, job_to_row, row_to_job
+from proxy.jobs.store import SIGNATURE_ROWS, UNFINISHED, CapacityReached, Job, changed_columns, job_to_row, row_to_job
 
 _UNFINISHED_SQL = "(" + ", ".join(f"'{s}'" for s in UNFINISHED) + ")"
 BUSY_TIMEOUT_MS = 30_000
@@ -110,7 +110,7 @@ class SqliteJobStore:
         changes["updated_at"] = time.time()
         for name, value in changes.items():
             setattr(job, name, value)
-        row = {k: v for k, v in job_to_row(job).items() if k in changes}
+        row = changed_columns(job, changes)
         assignments = ", ".join(f"{n} = :{n}" for n in row)
         await self._run(self._db.execute, f"UPDATE jobs SET {assignments} WHERE id = :id", {**row, "id": job.id})
         return job

@@ -83,6 +83,16 @@ def job_to_row(job: Job) -> dict:
     return values
 
 
+def changed_columns(job: Job, names) -> dict:
+    """Only the named fields of a job, as column values: a progress update serialises one integer,
+    not the whole row (its result and request JSON)."""
+    values = {}
+    for name in names:
+        value = getattr(job, name)
+        values[name] = json.dumps(value) if name in _JSON_FIELDS and value is not None else value
+    return values
+
+
 class CapacityReached(Exception):
     """The client key already has ``cap`` unfinished jobs."""
 
