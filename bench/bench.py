@@ -381,7 +381,8 @@ VEO_BODY = {"instances": [{"prompt": "A cat"}], "parameters": {"durationSeconds"
 def video_memory(logdir: Path, sizes: Sizes) -> dict:
     emu = emulator(logdir, "emulator-video", delay=1.0, pad=sizes.video_bytes)
     try:
-        proxy = genproxy(logdir, "genproxy-video", emu.base, poll_initial_delay=0.2, poll_max_delay=0.5)
+        proxy = genproxy(logdir, "genproxy-video", emu.base, poll_initial_delay=0.2, poll_max_delay=0.5,
+                         max_jobs_per_key=max(16, sizes.video_n))
         time.sleep(0.5)
         idle = proxy.rss_mb()
         log(f"video memory: {sizes.video_n} x {sizes.video_bytes} B (idle RSS {idle:.1f} MB)")
@@ -404,7 +405,9 @@ def poll_scale(logdir: Path, sizes: Sizes) -> dict:
     emu = emulator(logdir, "emulator-jobs", delay=sizes.jobs_delay)
     try:
         initial, maximum = sizes.jobs_poll
-        proxy = genproxy(logdir, "genproxy-jobs", emu.base, poll_initial_delay=initial, poll_max_delay=maximum)
+        # A cap that admits every job (one client key; the default cap of 16 would refuse the rest).
+        proxy = genproxy(logdir, "genproxy-jobs", emu.base, poll_initial_delay=initial, poll_max_delay=maximum,
+                         max_jobs_per_key=sizes.jobs_n)
         http("DELETE", f"{emu.base}/emulator/requests")
         log(f"poll scale: {sizes.jobs_n} concurrent video jobs, emulator delay {sizes.jobs_delay} s, "
             f"poll delays {initial}/{maximum} s")
