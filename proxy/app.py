@@ -18,6 +18,7 @@ from proxy.native import add_native_routes
 from proxy.handlers.models import healthz, list_models
 from proxy.hookspecs import RequestContext
 from proxy.jobs import JobRunner, open_store
+from proxy.jsonstream import dumps_text
 from proxy.jobs.cooldowns import share_cooldowns
 from proxy.media_store import MediaStore
 from proxy.middleware import add_request_id_header, auth_middleware, request_log_middleware
@@ -31,7 +32,8 @@ from proxy.upstreams.registry import build_upstreams, watch_credentials
 async def _http_session(app: web.Application):
     settings = app[keys.SETTINGS]
     connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300)
-    async with aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=False) as session:
+    async with aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=False,
+                                     json_serialize=dumps_text) as session:
         app[keys.HTTP_SESSION] = session
         app[keys.UPSTREAMS] = build_upstreams(settings, session)
         yield

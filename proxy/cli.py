@@ -84,9 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _setup_logging(level: str, settings: Settings | None = None, live_secrets=None, worker: int | None = None) -> None:
     """``live_secrets`` returns the secrets known only while running (OAuth tokens, refreshed ones too)."""
+    from proxy.logbuffer import BatchedStreamHandler, CachedTimeFormatter
+
     who = f" [worker {worker}]" if worker is not None else ""
-    logging.basicConfig(level=getattr(logging, level), format=f"%(asctime)s %(levelname)s{who} %(name)s: %(message)s",
-                        stream=sys.stderr)
+    handler = BatchedStreamHandler(sys.stderr)
+    handler.setFormatter(CachedTimeFormatter(f"%(asctime)s %(levelname)s{who} %(name)s: %(message)s"))
+    logging.basicConfig(level=getattr(logging, level), handlers=[handler])
+    # Our format names no source file, thread or process: do not look them up for every record
+    # (the caller lookup walks the stack; together ~4 % of the text path's CPU).
+    logging._srcfile = None  # noqa: SLF001 - the documented switch (logging/__init__.py)
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     if settings is not None:
         secrets = list(settings.api_keys) + list(settings.gemini_api_keys)
         for handler in logging.getLogger().handlers:
@@ -241,6 +248,16 @@ def _credentials(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(main_coroutine) -> int:
+    """asyncio.run on uvloop when it is installed (~6 % less CPU per request on the text path)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main_coroutine)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main_coroutine)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -248,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
             from proxy import client_cli
             return client_cli.run(args)
         if args.command == "serve":
-            return asyncio.run(_serve(args))
+            return _run(_serve(args))
         if args.command == "emulator":
             return _emulator(args)
         if args.command == "plugins":

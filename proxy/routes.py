@@ -172,13 +172,14 @@ class RouteTable:
 
     def resolve(self, model: str) -> Route | None:
         spec = self._exact.get(model)
+        pattern = None
         if spec is None:
             spec = next((p for p in self._patterns if fnmatch.fnmatchcase(model, p.model)), None)
             if spec is None:
                 return None
+            pattern = spec.model
         return Route(model=model, modality=spec.modality, upstream=spec.upstream,
-                     target=spec.target or model, defaults=dict(spec.defaults),
-                     pattern=spec.model if _is_pattern(spec.model) else None)
+                     target=spec.target or model, defaults=dict(spec.defaults), pattern=pattern)
 
     def listed_models(self) -> list[RouteSpec]:
         return [s for s in self.specs if s.listed and not _is_pattern(s.model)]

@@ -1,14 +1,13 @@
 """What every handler needs: the route of a model, the context of a request, JSON in and out."""
 from __future__ import annotations
 
-import json
 
 from aiohttp import web
 
 from proxy import keys
 from proxy.errors import ApiError
 from proxy.hookspecs import RequestContext
-from proxy.jsonstream import iter_json
+from proxy.jsonstream import iter_json, loads
 from proxy.routes import Route
 
 
@@ -33,7 +32,7 @@ def make_context(request: web.Request, route: Route, stream: bool) -> RequestCon
 async def read_json(request: web.Request):
     if not request.can_read_body:
         raise ApiError(400, "The request has no body; send a JSON object.", code="invalid_json")
-    return await request.json(loads=json.loads)
+    return await request.json(loads=loads)
 
 
 async def write_json(request: web.Request, body, status: int = 200) -> web.StreamResponse:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -14,6 +13,7 @@ import aiohttp
 from proxy.credentials import AUTH_FAILURE_COOLDOWN, Credential, CredentialPool, CredentialUnavailable
 from proxy.credentials.base import STALE_TOKEN_COOLDOWN
 from proxy.errors import ApiError
+from proxy.jsonstream import loads
 from proxy.upstreams.errors import (
     KEY_REFUSED_REASONS,
     google_error,
@@ -115,7 +115,7 @@ class Upstream:
         finally:
             resp.release()
         try:
-            return json.loads(raw), credential
+            return loads(raw), credential
         except ValueError:
             raise malformed_reply(self.name, url_path(target)) from None
 
@@ -224,7 +224,7 @@ class Upstream:
                 if payload == b"[DONE]":
                     return
                 try:
-                    event = json.loads(payload)
+                    event = loads(payload)
                 except ValueError:
                     raise malformed_reply(self.name, "stream event") from None
                 yield unwrap(event) if unwrap else event
