@@ -1,6 +1,8 @@
 """create_app(settings) -> web.Application: wiring only."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterable
 
 import aiohttp
@@ -17,7 +19,9 @@ from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.native import add_native_routes
 from proxy.handlers.models import get_model, healthz, list_models
 from proxy.hookspecs import RequestContext
-from proxy.jobs import JobRunner, JobStore
+from proxy.jobs import JobRunner, open_store
+from proxy.jsonstream import dumps_text
+from proxy.jobs.cooldowns import share_cooldowns
 from proxy.media_store import MediaStore
 from proxy.middleware import add_request_id_header, auth_middleware, request_log_middleware
 from proxy.pipeline import Pipeline, PollPolicy
@@ -31,7 +35,8 @@ from proxy.upstreams.registry import build_upstreams, watch_credentials
 async def _http_session(app: web.Application):
     settings = app[keys.SETTINGS]
     connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300)
-    async with aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=False) as session:
+    async with aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=False,
+                                     json_serialize=dumps_text) as session:
         app[keys.HTTP_SESSION] = session
         app[keys.UPSTREAMS] = build_upstreams(settings, session)
         yield
@@ -39,7 +44,7 @@ async def _http_session(app: web.Application):
 
 async def _jobs(app: web.Application):
     settings = app[keys.SETTINGS]
-    store = JobStore(settings.jobs_db or settings.data_dir / "jobs.sqlite3", max_signatures=settings.max_thought_signatures)
+    store = open_store(settings)
     await store.open()
 
     def context_for(route, client_key_id):
@@ -49,10 +54,16 @@ async def _jobs(app: web.Application):
 
     runner = JobRunner(store, app[keys.PIPELINE], app[keys.MEDIA_STORE], settings, context_for)
     app[keys.JOB_STORE], app[keys.JOB_RUNNER] = store, runner
-    await runner.resume()
-    yield
-    await runner.close()
-    await store.close()
+    try:
+        await runner.resume()
+        leases = asyncio.create_task(runner.run_leases(), name="job-leases")
+        yield
+        leases.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await leases
+        await runner.close()
+    finally:
+        await store.close()
 
 
 async def _remove_expired_media(app: web.Application) -> None:
@@ -75,7 +86,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app[keys.SETTINGS] = settings
     app[keys.PLUGIN_MANAGER] = pm
     app[keys.ROUTE_TABLE] = table
-    app[keys.MEDIA_STORE] = MediaStore(settings.data_dir / "media")
+    app[keys.MEDIA_STORE] = MediaStore(settings.media_dir or settings.data_dir / "media")
     app[keys.PIPELINE] = Pipeline(pm, PollPolicy(initial_delay=settings.poll_initial_delay,
                                                  max_delay=settings.poll_max_delay,
                                                  deadline=settings.job_timeout, retries=settings.poll_retries))
@@ -87,6 +98,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     if settings.discovery_at_startup:
         app.cleanup_ctx.append(background_task(lambda app: app[keys.DOCTOR].watch(settings.discovery_interval)))
     app.cleanup_ctx.append(_jobs)
+    app.cleanup_ctx.append(background_task(share_cooldowns))
     app.cleanup_ctx.append(background_task(_remove_expired_media))
     app.on_response_prepare.append(add_request_id_header)
 

@@ -246,13 +246,14 @@ class RouteTable:
                 route = replace(route, requested=model)
             return route
         spec = self._exact.get(model)
+        pattern = None
         if spec is None:
             spec = next((p for p in self._patterns if fnmatch.fnmatchcase(model, p.model)), None)
             if spec is None:
                 return None
+            pattern = spec.model
         return Route(model=model, modality=spec.modality, upstream=spec.upstream,
-                     target=spec.target or model, defaults=dict(spec.defaults),
-                     pattern=spec.model if _is_pattern(spec.model) else None,
+                     target=spec.target or model, defaults=dict(spec.defaults), pattern=pattern,
                      vertex_target=spec.vertex_target)
 
     def listed_models(self) -> list[RouteSpec]:

@@ -71,7 +71,7 @@ async def job_media(request: web.Request, job: JobInfo) -> list[MediaStream]:
     stored = await _job(request, job.id)
     if stored is None:
         raise _gone(job.id)
-    return [media.stream() for media in request.app[keys.JOB_RUNNER].stored_media(stored)]
+    return [media.stream() for media in await request.app[keys.JOB_RUNNER].stored_media(stored)]
 
 
 async def cancel_job(request: web.Request, job: JobInfo) -> None:

@@ -106,7 +106,9 @@ def video_object(job: Job) -> dict:
     error = None
     if job.status == "failed":
         error = {"code": (job.error or {}).get("code") or "generation_failed", "message": (job.error or {}).get("message", "")}
-    return {"id": job.id, "object": "video", "model": job.model, "status": job.status, "progress": job.progress,
+    # "submitting" (recorded, Google not yet answered) is OpenAI's "queued".
+    status = "queued" if job.status == "submitting" else job.status
+    return {"id": job.id, "object": "video", "model": job.model, "status": status, "progress": job.progress,
             "created_at": int(job.created_at), "completed_at": int(job.completed_at) if job.completed_at else None,
             "expires_at": int(job.expires_at) if job.expires_at else None,
             "seconds": str(summary.get("seconds") or 8), "size": size or "1280x720", "prompt": summary.get("prompt", ""),
@@ -199,7 +201,7 @@ async def video_content(request: web.Request) -> web.StreamResponse:
     if job.status != "completed":
         raise ApiError(409, f"Video {job.id} is {job.status} ({job.progress}%); fetch it when status is completed.",
                        code="video_not_ready")
-    stored = request.app[keys.JOB_RUNNER].stored_media(job)[0]
+    stored = (await request.app[keys.JOB_RUNNER].stored_media(job))[0]
     # FileResponse streams from disk and answers Range requests.
     return web.FileResponse(stored.path, headers={"Content-Type": stored.mime_type,
                                                   "Content-Disposition": f'inline; filename="{job.id}.mp4"'})

@@ -42,7 +42,7 @@ async def _file_uri(runner, job_id: str, client_key_id: str, param: str) -> str:
     uri = next((v.get("file_uri") for v in videos if isinstance(v, dict) and v.get("file_uri")), None)
     if uri is not None:
         return uri
-    stored = runner.stored_media(job)  # 404 once expired
+    stored = await runner.stored_media(job)  # 404 once expired
     if not stored:
         raise invalid(f"Video {job_id} has no video to extend.", param)
     data = await asyncio.to_thread(stored[0].path.read_bytes)

@@ -308,7 +308,7 @@ async def download_file(request: web.Request) -> web.StreamResponse:
     media = (job.result or {}).get("media") or []
     if job.status != "completed" or index >= len(media):
         raise ApiError(404, f"No file '{file_id}'.", code="file_not_found")
-    stored = request.app[keys.JOB_RUNNER].stored_media(job)[index]
+    stored = (await request.app[keys.JOB_RUNNER].stored_media(job))[index]
     return web.FileResponse(stored.path, headers={"Content-Type": stored.mime_type})
 
 

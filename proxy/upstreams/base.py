@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -15,6 +14,7 @@ from proxy.credentials import AUTH_FAILURE_COOLDOWN, Credential, CredentialPool,
 from proxy.credentials.base import STALE_TOKEN_COOLDOWN
 from proxy.errors import ApiError
 from proxy.redact import scrub
+from proxy.jsonstream import loads
 from proxy.upstreams.errors import (
     KEY_REFUSED_REASONS,
     google_error,
@@ -148,7 +148,7 @@ class Upstream:
         finally:
             resp.release()
         try:
-            return self._scrub_reply(json.loads(raw)), credential
+            return self._scrub_reply(loads(raw)), credential
         except ValueError:
             raise malformed_reply(self.name, shown_path(target)) from None
 
@@ -259,7 +259,7 @@ class Upstream:
                 if payload == b"[DONE]":
                     return
                 try:
-                    event = json.loads(payload)
+                    event = loads(payload)
                 except ValueError:
                     raise malformed_reply(self.name, "stream event") from None
                 event = self._scrub_reply(event)

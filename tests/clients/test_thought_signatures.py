@@ -11,7 +11,7 @@ import json
 import openai
 import pytest
 
-from proxy.jobs import JobStore
+from proxy.jobs.sqlite_store import SqliteJobStore
 from tests.support import CLIENT_KEY
 
 GEMINI3 = "gemini-3-flash-preview"
@@ -145,7 +145,7 @@ async def test_signatures_belong_to_the_key_that_got_them(make_proxy, emulator):
 # ------------------------------------------------------------------ the job store's table
 
 async def test_store_expires_caps_and_separates_keys(tmp_path):
-    store = JobStore(tmp_path / "jobs.sqlite3", max_signatures=3)
+    store = SqliteJobStore(tmp_path / "jobs.sqlite3", max_signatures=3)
     await store.open()
     try:
         await store.remember_signatures("k1", {"a": "sa", "b": "sb"}, ttl=60)
