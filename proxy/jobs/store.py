@@ -169,8 +169,8 @@ def open_store(settings) -> JobStore:
     if isinstance(target, str) and target.startswith(("postgresql://", "postgres://")):
         from proxy.jobs.postgres_store import PostgresJobStore
 
-        return PostgresJobStore(target, max_signatures=settings.max_thought_signatures)
+        return PostgresJobStore(target, max_signatures=getattr(settings, "max_thought_signatures", SIGNATURE_ROWS))
     from proxy.jobs.sqlite_store import SqliteJobStore
 
     return SqliteJobStore(Path(target) if target else settings.data_dir / "jobs.sqlite3",
-                          max_signatures=settings.max_thought_signatures)
+                          max_signatures=getattr(settings, "max_thought_signatures", SIGNATURE_ROWS))
