@@ -213,6 +213,8 @@ async def images_generations(request: web.Request) -> web.StreamResponse:
             for key, source in (("input_tokens", "prompt_tokens"), ("output_tokens", "completion_tokens"),
                                 ("total_tokens", "total_tokens")):
                 usage[key] += (completion.usage or {}).get(source, 0)
+    # OpenAI's ImageGenUsage requires input_tokens_details; the Images API takes a prompt only: all text.
+    usage["input_tokens_details"] = {"text_tokens": usage["input_tokens"], "image_tokens": 0}
     return await write_json_body(request, {"created": int(time.time()), "data": data, "usage": usage})
 
 

@@ -87,6 +87,36 @@ async def _read_create(request: web.Request) -> VideoCreate:
     return parse_request(VideoCreate, await read_json(request))
 
 
+# OpenAI's Videos API defaults (openai-openapi CreateVideoJsonBody: "Defaults to 4 seconds", "Defaults to
+# 720x1280"), used where the client and the route leave them out and the model accepts them.
+SPEC_SECONDS, SPEC_SIZE = 4, "720x1280"
+
+
+def _spec_defaults(create: VideoCreate, route) -> dict:
+    defaults: dict = {}
+    if create.seconds is None and "duration_seconds" not in route.defaults:
+        defaults["seconds"] = SPEC_SECONDS
+    if (create.size is None and create.aspect_ratio is None and create.resolution is None
+            and not {"aspect_ratio", "resolution"} & set(route.defaults)):
+        defaults["size"] = SPEC_SIZE
+    return defaults
+
+
+def _translate_with_defaults(pipeline, route, create: VideoCreate, model: str, context):
+    """Translate with OpenAI's defaults; if the model refuses one (Veo 2 makes no 4 s videos, reference images
+    and extensions want 8 s), without them: Google's own defaults apply then."""
+    defaults = _spec_defaults(create, route)
+    if defaults:
+        body = _as_chat(create.model_copy(update=defaults), model)
+        try:
+            return body, pipeline.translate(route, body, context)
+        except ApiError as exc:
+            if exc.status != 400 or not (exc.param or "").startswith("video_config."):
+                raise
+    body = _as_chat(create, model)
+    return body, pipeline.translate(route, body, context)
+
+
 def _as_chat(create: VideoCreate, model: str) -> ChatCompletionRequest:
     content: list[dict] = [{"type": "text", "text": create.prompt}]
     if create.input_reference:
@@ -150,11 +180,14 @@ async def create_video(request: web.Request) -> web.Response:
             if route.modality != VIDEO_MODALITY:
                 raise invalid(f"The model '{model}' does not generate videos (it is routed to '{route.modality}').",
                               "model", code="model_not_video")
-            body = _as_chat(create, model)
-            await resolve_job_references(body, store, client)
             context = make_context(request, route, stream=False)
             pipeline = app[keys.PIPELINE]
-            call = pipeline.translate(route, body, context)
+            source = create
+            if source.video:  # a job id to extend: resolve it to the job's file before translating
+                probe = _as_chat(source, model)
+                await resolve_job_references(probe, store, client)
+                source = source.model_copy(update={"video": probe.extra("video_config")["video"]})
+            body, call = _translate_with_defaults(pipeline, route, source, model, context)
             if not call.long_running:
                 raise invalid(f"The model '{model}' does not generate videos; pick a video model.", "model",
                               code="model_not_video")
