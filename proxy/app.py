@@ -19,6 +19,7 @@ from proxy.jobs import JobRunner, JobStore
 from proxy.media_store import MediaStore
 from proxy.middleware import add_request_id_header, auth_middleware, request_log_middleware
 from proxy.pipeline import Pipeline, PollPolicy
+from proxy.previews import Previews
 from proxy.plugins import build_plugin_manager, declared_modalities
 from proxy.redact import install_query_redaction
 from proxy.routes import RouteTable
@@ -72,6 +73,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app[keys.PLUGIN_MANAGER] = pm
     app[keys.ROUTE_TABLE] = table
     app[keys.MEDIA_STORE] = MediaStore(settings.data_dir / "media")
+    app[keys.PREVIEWS] = Previews()
     app[keys.PIPELINE] = Pipeline(pm, PollPolicy(initial_delay=settings.poll_initial_delay,
                                                  max_delay=settings.poll_max_delay,
                                                  deadline=settings.job_timeout, retries=settings.poll_retries))

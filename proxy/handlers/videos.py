@@ -15,6 +15,7 @@ from proxy.jobs.runner import final, job_error, request_fingerprint
 from proxy.jobs.summary import job_summary
 from proxy.jobs.store import Job
 from proxy.models import ChatCompletionRequest, parse_request
+from proxy.previews import Previews
 
 POLL_AFTER_MS = "2000"
 VIDEO_MODALITY = "video"
@@ -218,14 +219,19 @@ async def retrieve_video(request: web.Request) -> web.Response:
 async def video_content(request: web.Request) -> web.StreamResponse:
     job = await _own_job(request)
     variant = request.query.get("variant", "video")
-    if variant != "video":
-        raise invalid(f"Only variant=video is available; got '{variant}'.", "variant")
+    if variant not in ("video", *Previews.VARIANTS):
+        raise invalid(f"variant must be video, thumbnail or spritesheet; got '{variant[:40]}'.", "variant")
     if job.status == "failed":
         raise job_error(job)
     if job.status != "completed":
         raise ApiError(409, f"Video {job.id} is {job.status} ({job.progress}%); fetch it when status is completed.",
                        code="video_not_ready")
     stored = request.app[keys.JOB_RUNNER].stored_media(job)[0]
+    if variant != "video":
+        # A JPEG (OpenAI's document lists image/webp; the SDK returns the bytes whatever their type).
+        image = await request.app[keys.PREVIEWS].jpeg(stored.path, variant, job.id)
+        return web.Response(body=image, content_type="image/jpeg",
+                            headers={"Content-Disposition": f'inline; filename="{job.id}-{variant}.jpg"'})
     # FileResponse streams from disk and answers Range requests.
     return web.FileResponse(stored.path, headers={"Content-Type": stored.mime_type,
                                                   "Content-Disposition": f'inline; filename="{job.id}.mp4"'})
