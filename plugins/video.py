@@ -13,8 +13,8 @@ from dataclasses import asdict
 from collections.abc import AsyncIterator
 
 from proxy.hookspecs import (ApiError, Completion, MediaTooLarge, PollStatus, RequestContext, StoredMedia, Submitted,
-                             UpstreamCall, hookimpl)
-from plugins.veo.request import VideoJob, build_body
+                             UpstreamCall, hookimpl, openapi_schema)
+from plugins.veo.request import VideoConfig, VideoJob, build_body
 from plugins.veo.result import Sample, poll_status, samples_of
 
 MODALITY = "video"
@@ -24,6 +24,13 @@ DOWNLOAD_ATTEMPTS = 3
 @hookimpl
 def genproxy_modalities() -> list[str]:
     return [MODALITY]
+
+
+@hookimpl
+def genproxy_openapi() -> dict:
+    schema, defs = openapi_schema(VideoConfig)
+    return {"schemas": {"VideoConfig": schema, **defs},
+            "chat_fields": {"video_config": {"$ref": "#/components/schemas/VideoConfig"}}}
 
 
 @hookimpl

@@ -18,6 +18,7 @@ from proxy.hookspecs import RequestContext
 from proxy.jobs import JobRunner, JobStore
 from proxy.media_store import MediaStore
 from proxy.middleware import add_request_id_header, auth_middleware, request_log_middleware
+from proxy.openapi import add_openapi_route
 from proxy.pipeline import Pipeline, PollPolicy
 from proxy.previews import Previews
 from proxy.plugins import build_plugin_manager, declared_modalities
@@ -85,6 +86,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app.on_response_prepare.append(add_request_id_header)
 
     app.router.add_get("/healthz", healthz)
+    add_openapi_route(app)
     app.router.add_get("/v1/models", list_models)
     app.router.add_post("/v1/chat/completions", chat_completions)
     add_video_routes(app)

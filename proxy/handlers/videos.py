@@ -33,8 +33,8 @@ class VideoCreate(BaseModel):
 
     prompt: str = Field(min_length=1)
     model: str | None = None
-    seconds: int | None = None
-    size: str | None = None
+    seconds: int | str | None = Field(None, description="4, 6 or 8 (Veo 3.x), as a string or a number; default 4")
+    size: str | None = Field(None, description="WIDTHxHEIGHT; default 720x1280")
     input_reference: str | None = Field(None, description="a data URI (JSON); multipart sends a file part")
     negative_prompt: str | None = None
     seed: int | None = None

@@ -12,6 +12,7 @@ from tests.support import AUTH, chat
 from tests.video.helpers import video_request
 
 TEXT, IMAGE = "gemini-2.5-flash", "gemini-2.5-flash-image"
+pytestmark = pytest.mark.filterwarnings("ignore:The Sora API:DeprecationWarning")
 
 
 def sse_events(text: str) -> list[dict]:
