@@ -150,7 +150,13 @@ def _respond(job: Job, status: int = 200) -> web.Response:
 
 
 async def create_video(request: web.Request) -> web.Response:
-    create = await _read_create(request)
+    try:
+        create = await _read_create(request)
+    except ValueError as exc:
+        # aiohttp's multipart reader: no boundary, a body without it, or one that ends mid-part.
+        if not request.content_type.startswith("multipart/"):
+            raise
+        raise invalid(f"The multipart body cannot be read ({exc}).", code="invalid_multipart") from None
     app = request.app
     settings, store, runner = app[keys.SETTINGS], app[keys.JOB_STORE], app[keys.JOB_RUNNER]
     client = request.get("client_key_id", "")

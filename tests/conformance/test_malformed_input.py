@@ -170,3 +170,14 @@ async def _chunks(payload):
     await payload.write(sink)
     for part in sink.parts:
         yield part
+
+
+@pytest.mark.parametrize("content_type,body", [
+    ("multipart/form-data; boundary=xyz", b"garbage"),
+    ("multipart/form-data", b"--x\r\n"),
+    ("multipart/form-data; boundary=xyz", b'--xyz\r\nContent-Disposition: form-data; name="prompt"\r\n\r\ncat\r\n--xyz'),
+])
+async def test_bad_multipart_is_400(proxy, emulator, content_type, body):
+    resp = await proxy.post("/v1/videos", data=body, headers={**AUTH, "Content-Type": content_type})
+    assert_openai_error(await _bad_request(resp), code="invalid_multipart")
+    assert not submits(emulator)
