@@ -170,3 +170,38 @@ def test_no_path_or_query_gets_a_server_error(live):
         check(status, headers, body, path.startswith("/v1beta"), path)
 
     run()
+
+
+def _multipart(fields: dict, boundary: str = "genproxyfuzz") -> bytes:
+    out = b""
+    for name, value in fields.items():
+        disposition = f'form-data; name="{name}"'
+        if isinstance(value, bytes):
+            disposition += '; filename="frame.png"'
+        else:
+            value = str(value).encode("utf-8", "surrogatepass")
+        out += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode("utf-8", "surrogatepass")
+        out += value + b"\r\n"
+    return out + f"--{boundary}--\r\n".encode()
+
+
+def test_no_multipart_video_create_gets_a_server_error(live, document):
+    client = live.connection()
+    form = from_schema({"$ref": "#/components/schemas/VideoCreateForm"}, document)
+    names = st.sampled_from(list(document["components"]["schemas"]["VideoCreateForm"]["properties"]) + ["x", ""])
+    odd = st.dictionaries(names, st.text(max_size=20) | st.binary(max_size=40), max_size=4)
+    statuses: dict[int, int] = {}
+
+    @settings(max_examples=600, derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(fields=st.one_of(form.filter(lambda f: isinstance(f, dict)), odd), model=st.sampled_from(MODELS))
+    def run(fields, model):
+        fields = {**fields, "model": fields.get("model", model)} if "prompt" in fields else fields
+        body = _multipart({k: v for k, v in fields.items() if v is not None})
+        status, headers, text = client.request("POST", "/v1/videos", body, {
+            "Content-Type": "multipart/form-data; boundary=genproxyfuzz", "Authorization": f"Bearer {CLIENT_KEY}"})
+        statuses[status] = statuses.get(status, 0) + 1
+        check(status, headers, text, False, {k: v if isinstance(v, str) else repr(v) for k, v in fields.items()})
+
+    run()
+    assert statuses.get(200, 0) > 0, statuses

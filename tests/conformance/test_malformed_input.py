@@ -181,3 +181,11 @@ async def test_bad_multipart_is_400(proxy, emulator, content_type, body):
     resp = await proxy.post("/v1/videos", data=body, headers={**AUTH, "Content-Type": content_type})
     assert_openai_error(await _bad_request(resp), code="invalid_multipart")
     assert not submits(emulator)
+
+
+async def test_a_lone_surrogate_on_googles_paths_is_googles_400(proxy, emulator):
+    raw = '{"instances": [{"prompt": "a cat \\ud800"}], "parameters": {"durationSeconds": 8}}'
+    resp = await proxy.post(VEO_NATIVE, data=raw.encode(), headers=JSON)
+    body = await _bad_request(resp)
+    assert body["error"]["status"] == "INVALID_ARGUMENT" and "surrogate" in body["error"]["message"]
+    assert not emulator.state.requests
