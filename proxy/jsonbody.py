@@ -140,12 +140,13 @@ def check_value(value: Any, limits: JsonLimits) -> None:
 
 
 def refuse_encoded_non_json(request) -> None:
-    """Only JSON bodies are decoded (read_json): a compressed multipart or other body is a 415, not garbage."""
+    """Only JSON bodies are decoded (read_json, whatever their Content-Type): a compressed multipart body
+    is a 415, not garbage for the multipart reader."""
     encoding = content_encoding(request.headers)
     if encoding in IDENTITY:
         return
     check_encoding(encoding)
-    if request.can_read_body and request.content_type != "application/json":
+    if request.can_read_body and request.content_type.startswith("multipart/"):
         raise ApiError(415, f"Only JSON bodies may be compressed; send this {request.content_type} body without "
                             "Content-Encoding.", param="Content-Encoding", code="unsupported_content_encoding",
                        type="invalid_request_error")

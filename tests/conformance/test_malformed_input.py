@@ -146,9 +146,8 @@ async def test_a_gzip_body_that_is_gzip_works(proxy):
 async def test_a_compressed_multipart_body_is_415(proxy, emulator):
     import aiohttp
 
-    form = aiohttp.FormData({"prompt": "cat", "model": "veo-3.1-generate-preview"})
+    form = aiohttp.FormData({"prompt": "cat", "model": "veo-3.1-generate-preview"}, default_to_multipart=True)
     payload = form()
-    from aiohttp.payload import BytesPayload  # noqa: F401
 
     raw = b"".join([chunk async for chunk in _chunks(payload)])
     resp = await proxy.post("/v1/videos", data=gzip.compress(raw),
