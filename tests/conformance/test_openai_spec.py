@@ -134,3 +134,17 @@ async def test_an_unauthenticated_error_matches_the_spec(proxy):
         async with session.get(proxy.make_url("/v1/models")) as resp:
             assert resp.status == 401
             validate(await resp.json(), "ErrorResponse")
+
+
+async def test_the_sdk_reads_usage_from_a_streamed_video(proxy):
+    import openai
+
+    async with openai.AsyncOpenAI(base_url=str(proxy.make_url("/v1")), api_key=AUTH["Authorization"][7:],
+                                  max_retries=0) as sdk:
+        stream = await sdk.chat.completions.create(
+            model="veo-3.1-fast-generate-preview", messages=[{"role": "user", "content": "a cat"}], stream=True,
+            stream_options={"include_usage": True}, extra_body={"modalities": ["video", "text"]})
+        chunks = [chunk async for chunk in stream]
+    assert chunks[-1].choices == [] and chunks[-1].usage is not None
+    assert chunks[-1].usage.total_tokens == 0  # Veo is billed per second, not per token
+    assert any(c.finish_reason == "stop" for chunk in chunks for c in chunk.choices)
