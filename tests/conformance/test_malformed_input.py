@@ -188,3 +188,25 @@ async def test_a_lone_surrogate_on_googles_paths_is_googles_400(proxy, emulator)
     body = await _bad_request(resp)
     assert body["error"]["status"] == "INVALID_ARGUMENT" and "surrogate" in body["error"]["message"]
     assert not emulator.state.requests
+
+
+async def test_a_body_of_millions_of_numbers_is_checked_quickly_off_the_loop(proxy):
+    import asyncio
+    import time
+
+    numbers = ",".join(["7"] * 3_000_000)
+    body = ('{"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "hi"}], "metadata": {"x": ['
+            + numbers + ", " + "1" * 40 + "]}}").encode()
+    started = time.perf_counter()
+    sending = asyncio.ensure_future(proxy.post(CHAT, data=body, headers=JSON))
+    slowest = 0.0
+    while not sending.done():
+        t = time.perf_counter()
+        assert (await proxy.get("/healthz")).status == 200
+        slowest = max(slowest, time.perf_counter() - t)
+        await asyncio.sleep(0.01)
+    resp = await sending
+    error = assert_openai_error(await _bad_request(resp), code="number_too_long")
+    assert error["param"] == "metadata.x[3000000]"
+    assert time.perf_counter() - started < 5
+    assert slowest < 1.0, f"/healthz waited {slowest:.2f} s while the body was checked"
