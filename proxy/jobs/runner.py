@@ -63,28 +63,39 @@ def _pid_namespace() -> str:
         return "-"
 
 
+def _started(pid: int) -> str:
+    """When process ``pid`` started (clock ticks since boot), so a reused pid is told apart; "-" if unknown."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return "-"
+
+
 def new_owner() -> str:
-    """This instance's name in the lease columns: host, pid namespace, pid and a random part."""
-    return f"{socket.gethostname()}|{_pid_namespace()}|{os.getpid()}|{secrets.token_hex(4)}"
+    """This instance's name in the lease columns: host, pid namespace, pid, process start, a random part."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}|{_pid_namespace()}|{pid}|{_started(pid)}|{secrets.token_hex(4)}"
 
 
 def owner_is_dead(owner: str, me: str) -> bool:
     """True when ``owner`` was a process on this machine (same host and pid namespace) that is gone:
     its leases need not run out before another instance takes its jobs over (a restart resumes at once)."""
     parts = owner.split("|")
-    if owner == me or len(parts) != 4 or not parts[2].isdigit():
+    if owner == me or len(parts) != 5 or not parts[2].isdigit():
         return False
-    if parts[0] != socket.gethostname() or parts[1] != _pid_namespace():
+    host, namespace, pid, started, _token = parts
+    if host != socket.gethostname() or namespace != _pid_namespace():
         return False
-    if int(parts[2]) == os.getpid():
-        return True  # an earlier run that had our pid (a container's pid 1)
     try:
-        os.kill(int(parts[2]), 0)
+        os.kill(int(pid), 0)
     except ProcessLookupError:
         return True
     except OSError:
-        return False
-    return False
+        pass
+    # Alive, but the same process only if it started when the owner did (pids are reused: a container's 1).
+    now_started = _started(int(pid))
+    return started != "-" and now_started != "-" and now_started != started
 
 
 def job_error(job: Job) -> ApiError:
@@ -169,7 +180,7 @@ class JobRunner:
                 log.info("jobs of %s: that process is gone, taking them over now", owner)
                 await self.store.release_leases(owner)
         resumed = 0
-        for job in await self.store.claim_expired(self.owner, now + self.lease, now):
+        for job in await self._claim_all(now):
             if job.id in self._tasks:
                 continue  # ours already (our lease lapsed during a stall, nobody took it)
             if job.status == "submitting":
@@ -193,6 +204,15 @@ class JobRunner:
         if resumed:
             log.info("took over %d unfinished job(s)", resumed)
         return resumed
+
+    async def _claim_all(self, now: float, batch: int = 100) -> list[Job]:
+        """Every job free to take, in batches (a dead instance may leave thousands)."""
+        claimed: list[Job] = []
+        while True:
+            got = await self.store.claim_expired(self.owner, now + self.lease, now, limit=batch)
+            claimed += got
+            if len(got) < batch:
+                return claimed
 
     async def keep_leases(self) -> None:
         """Renew this instance's leases, stop polling jobs another instance took, take over orphans."""

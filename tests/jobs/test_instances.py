@@ -63,3 +63,27 @@ async def test_a_429_on_one_instance_cools_the_key_on_the_others(make_proxy, emu
     assert len(generate_calls(emulator)) == calls  # ... without asking Google
     await asyncio.sleep(2.1)
     assert (await second.post("/v1/chat/completions", json=body, headers=AUTH)).status == 200
+
+
+async def test_a_dead_instances_job_is_taken_over_once_its_lease_expires(make_proxy, emulator, jobs_db):
+    from proxy.middleware import key_id
+    from tests.support import CLIENT_KEY
+    from tests.video.helpers import polls
+
+    first = await make_proxy(jobs_db=jobs_db, job_lease_seconds=0.6)
+    resp = await first.post("/v1/videos", json={"prompt": "An orphan cat [emulate:delay=1.5]"}, headers=AUTH)
+    video_id = (await resp.json())["id"]
+    store = first.app[keys.JOB_STORE]
+    job = await store.get(video_id)
+    # Its instance vanishes (another machine: nothing tells us it died), its lease still runs 0.6 s.
+    runner = first.app[keys.JOB_RUNNER]
+    runner._tasks.pop(video_id).cancel()  # noqa: SLF001 - simulate the dead instance's poll stopping
+    await store.update(job, owner="another-machine|pid:[1]|7|100|dead")
+    second = await make_proxy(jobs_db=jobs_db, job_lease_seconds=0.6)
+    polled = len(polls(emulator))
+    assert (await (await second.get(f"/v1/videos/{video_id}", headers=AUTH)).json())["status"] != "completed"
+    assert (await wait_done(second, video_id))["status"] == "completed"
+    assert len(polls(emulator)) > polled
+    taken = await store.get(video_id)
+    assert taken.owner in (runner.owner, second.app[keys.JOB_RUNNER].owner)
+    assert key_id(CLIENT_KEY) == taken.client_key_id
