@@ -87,3 +87,17 @@ async def test_a_dead_instances_job_is_taken_over_once_its_lease_expires(make_pr
     taken = await store.get(video_id)
     assert taken.owner in (runner.owner, second.app[keys.JOB_RUNNER].owner)
     assert key_id(CLIENT_KEY) == taken.client_key_id
+
+
+async def test_an_idempotency_key_pays_once_across_instances(make_proxy, emulator, jobs_db):
+    from tests.video.helpers import submits
+
+    first = await make_proxy(jobs_db=jobs_db)
+    second = await make_proxy(jobs_db=jobs_db)
+    headers = {**AUTH, "Idempotency-Key": "retry-across-instances"}
+    answers = await asyncio.gather(*(
+        (first if i % 2 else second).post("/v1/videos", json={"prompt": "A cat paid for once"}, headers=headers)
+        for i in range(10)))
+    assert {resp.status for resp in answers} == {200}
+    assert len({(await resp.json())["id"] for resp in answers}) == 1
+    assert len(submits(emulator)) == 1
