@@ -4,9 +4,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
-import socket
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -14,6 +11,7 @@ from dataclasses import asdict
 
 from proxy.errors import ApiError
 from proxy.hookspecs import Completion, RequestContext, Submitted, UpstreamCall
+from proxy.jobs.leases import new_owner, owner_is_dead
 from proxy.jobs.store import CapacityReached, Job, JobStore, new_job_id, recorded_request
 from proxy.media import MediaStream
 from proxy.media_store import MediaStore, StoredMedia
@@ -54,48 +52,6 @@ GOOGLE_KEEPS_FILES = 2 * 24 * 3600.0
 MAYBE_STARTED = {"upstream_timeout", "upstream_unreachable", "upstream_bad_reply"}
 SUBMIT_INTERRUPTED = ("The proxy stopped while submitting this job, so its operation was never recorded. Google may "
                       "have started it (and may charge for it); generate the video again if you still need it.")
-
-
-def _pid_namespace() -> str:
-    try:
-        return os.readlink("/proc/self/ns/pid").removeprefix("pid:")
-    except OSError:
-        return "-"
-
-
-def _started(pid: int) -> str:
-    """When process ``pid`` started (clock ticks since boot), so a reused pid is told apart; "-" if unknown."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return "-"
-
-
-def new_owner() -> str:
-    """This instance's name in the lease columns: host, pid namespace, pid, process start, a random part."""
-    pid = os.getpid()
-    return f"{socket.gethostname()}|{_pid_namespace()}|{pid}|{_started(pid)}|{secrets.token_hex(4)}"
-
-
-def owner_is_dead(owner: str, me: str) -> bool:
-    """True when ``owner`` was a process on this machine (same host and pid namespace) that is gone:
-    its leases need not run out before another instance takes its jobs over (a restart resumes at once)."""
-    parts = owner.split("|")
-    if owner == me or len(parts) != 5 or not parts[2].isdigit():
-        return False
-    host, namespace, pid, started, _token = parts
-    if host != socket.gethostname() or namespace != _pid_namespace():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        pass
-    # Alive, but the same process only if it started when the owner did (pids are reused: a container's 1).
-    now_started = _started(int(pid))
-    return started != "-" and now_started != "-" and now_started != started
 
 
 def job_error(job: Job) -> ApiError:
