@@ -73,6 +73,7 @@ class JobRunner:
         self._idempotency_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._starting: set[asyncio.Future] = set()
         self._fetch_locks: dict[str, asyncio.Lock] = {}
+        self._submitting: set[str] = set()  # recorded, Google's answer awaited: no poll task yet
 
     @property
     def lease(self) -> float:
@@ -100,6 +101,13 @@ class JobRunner:
         if recorded.id != job.id:
             return recorded  # the same Idempotency-Key, sent to another instance or before a restart
         context.job_id = job.id
+        self._submitting.add(job.id)
+        try:
+            return await self._submit(job, route, call, context)
+        finally:
+            self._submitting.discard(job.id)
+
+    async def _submit(self, job: Job, route: Route, call: UpstreamCall, context: RequestContext) -> Job:
         try:
             submitted = await self.pipeline.submit(route, call, context)
         except ApiError as exc:
@@ -137,29 +145,33 @@ class JobRunner:
                 await self.store.release_leases(owner)
         resumed = 0
         for job in await self._claim_all(now):
-            if job.id in self._tasks:
-                continue  # ours already (our lease lapsed during a stall, nobody took it)
-            if job.status == "submitting":
-                # Its instance died between recording the job and hearing Google's answer.
-                await self._fail(job, ApiError(502, SUBMIT_INTERRUPTED, code="submit_interrupted"))
-                continue
-            if not job.operation:
-                await self._fail(job, ApiError(502, "The proxy stopped before the upstream accepted this job.",
-                                               code="submit_interrupted"))
-                continue
-            route = Route(**job.route)
-            try:
-                context = self._make_context(route, job.client_key_id)
-            except ApiError as exc:
-                await self._fail(job, exc)
-                continue
-            context.job_id = job.id
-            call = UpstreamCall(body={}, notes=job.notes)
-            self._spawn(job, route, call, Submitted(operation=job.operation, credential_id=job.credential_id), context)
-            resumed += 1
+            resumed += await self._adopt(job)
         if resumed:
             log.info("took over %d unfinished job(s)", resumed)
         return resumed
+
+    async def _adopt(self, job: Job) -> bool:
+        """Poll a job this instance now holds; True when it is polled (False: ended or already polled)."""
+        if job.id in self._tasks or job.id in self._submitting:
+            return False  # ours already (our lease lapsed during a stall, nobody took it)
+        if job.status == "submitting":
+            # Its instance died between recording the job and hearing Google's answer.
+            await self._fail(job, ApiError(502, SUBMIT_INTERRUPTED, code="submit_interrupted"))
+            return False
+        if not job.operation:
+            await self._fail(job, ApiError(502, "The proxy stopped before the upstream accepted this job.",
+                                           code="submit_interrupted"))
+            return False
+        route = Route(**job.route)
+        try:
+            context = self._make_context(route, job.client_key_id)
+        except ApiError as exc:
+            await self._fail(job, exc)
+            return False
+        context.job_id = job.id
+        call = UpstreamCall(body={}, notes=job.notes)
+        self._spawn(job, route, call, Submitted(operation=job.operation, credential_id=job.credential_id), context)
+        return True
 
     async def _claim_all(self, now: float, batch: int = 100) -> list[Job]:
         """Every job free to take, in batches (a dead instance may leave thousands)."""
@@ -180,6 +192,12 @@ class JobRunner:
             if fresh is None or (not fresh.finished and fresh.owner != self.owner):
                 log.warning("job %s: lease lost (this instance stalled past it); another instance polls it", job_id)
                 task.cancel()
+        # Held but polled by nobody here: its task died while the store was unreachable (it could not even
+        # record the failure). Poll it again.
+        for job_id in held - self._tasks.keys() - self._submitting:
+            job = await self.store.get(job_id)
+            if job is not None and not job.finished and job.owner == self.owner and await self._adopt(job):
+                log.info("job %s: polling again (its task ended without recording an outcome)", job_id)
         await self.resume()
 
     async def run_leases(self) -> None:
@@ -190,6 +208,8 @@ class JobRunner:
                 await self.keep_leases()
             except asyncio.CancelledError:
                 raise
+            except ApiError as exc:  # the store is unreachable: one line, not a traceback every few seconds
+                log.warning("renewing job leases failed (%s); retrying", exc.message)
             except Exception:
                 log.exception("renewing job leases failed; retrying")
 

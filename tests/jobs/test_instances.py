@@ -4,6 +4,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from proxy import keys
 from tests.jobs.test_videos_api import wait_done
 from tests.support import AUTH, assert_openai_error
@@ -101,3 +103,37 @@ async def test_an_idempotency_key_pays_once_across_instances(make_proxy, emulato
     assert {resp.status for resp in answers} == {200}
     assert len({(await resp.json())["id"] for resp in answers}) == 1
     assert len(submits(emulator)) == 1
+
+
+@pytest.mark.slow
+async def test_while_postgresql_is_down_requests_get_a_503_to_retry_then_it_recovers(make_proxy, postgres_server):
+    from tests.postgres import PostgresServer
+
+    server = PostgresServer(postgres_server.bindir)  # its own server, to stop and start again
+    server.start()
+    try:
+        proxy = await make_proxy(jobs_db=server.create_database("genproxy_down"))
+        assert (await proxy.get("/v1/videos", headers=AUTH)).status == 200
+        server.halt()
+        resp = await proxy.get("/v1/videos", headers=AUTH)
+        assert resp.status == 503, await resp.text()
+        error = assert_openai_error(await resp.json(), code="job_store_unavailable")
+        assert "retry" in error["message"] and resp.headers["Retry-After"] == "5"
+        server.run_server()
+        for _ in range(100):  # the pool connects again by itself
+            if (await proxy.get("/v1/videos", headers=AUTH)).status == 200:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the proxy did not reconnect to PostgreSQL")
+    finally:
+        server.stop()
+
+
+async def test_a_job_whose_poll_task_died_unrecorded_is_polled_again(make_proxy, emulator, jobs_db):
+    proxy = await make_proxy(jobs_db=jobs_db, job_lease_seconds=0.6)
+    resp = await proxy.post("/v1/videos", json={"prompt": "A resilient cat [emulate:delay=1]"}, headers=AUTH)
+    video_id = (await resp.json())["id"]
+    # The task ends without a word in the store (as when the store was unreachable at that moment).
+    proxy.app[keys.JOB_RUNNER]._tasks[video_id].cancel()  # noqa: SLF001
+    assert (await wait_done(proxy, video_id))["status"] == "completed"
