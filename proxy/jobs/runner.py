@@ -231,9 +231,14 @@ class JobRunner:
 
         try:
             result = await self.pipeline.poll_until_done(route, submitted, context, progress)
+            if await self._lost(job):
+                # Another instance took the job while this one stalled: it downloads and records the result.
+                log.warning("job %s: done, but another instance holds it now; leaving the result to it", job.id)
+                return await self._follow(job, self.settings.job_timeout)
             reply = await self.pipeline.respond(route, result, call, context)
         except ApiError as exc:
-            await self._fail(job, exc)
+            if not await self._lost(job):
+                await self._fail(job, exc)
             raise
         except asyncio.CancelledError:
             raise  # shutting down: the job stays unfinished and is resumed at the next start
@@ -254,6 +259,11 @@ class JobRunner:
         log.info("job %s completed: %d media file(s)", job.id, len(streams))
         await self._notify(job)
         return completion
+
+    async def _lost(self, job: Job) -> bool:
+        """True when this instance no longer holds the job (taken over, finished elsewhere, deleted)."""
+        fresh = await self.store.get(job.id)
+        return fresh is None or fresh.finished or fresh.owner != self.owner
 
     async def _fail(self, job: Job, exc: ApiError) -> None:
         await self.store.update(job, status="failed", completed_at=time.time(),
@@ -320,7 +330,10 @@ class JobRunner:
                 raise ApiError(504, f"The video is still being generated after {timeout:.0f} s; the job goes on. "
                                     f"Job id: {job.id}. Fetch it later with GET /v1/videos/{job.id} and "
                                     f"GET /v1/videos/{job.id}/content.", code="generation_timeout") from None
-        # Another instance polls it (or it is finished): follow it in the shared store.
+        return await self._follow(job, timeout)
+
+    async def _follow(self, job: Job, timeout: float) -> Completion:
+        """Wait for a job another instance polls (or that is finished) by reading the shared store."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:

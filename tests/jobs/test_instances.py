@@ -137,3 +137,17 @@ async def test_a_job_whose_poll_task_died_unrecorded_is_polled_again(make_proxy,
     # The task ends without a word in the store (as when the store was unreachable at that moment).
     proxy.app[keys.JOB_RUNNER]._tasks[video_id].cancel()  # noqa: SLF001
     assert (await wait_done(proxy, video_id))["status"] == "completed"
+
+
+async def test_an_instance_that_lost_a_job_leaves_its_result_to_the_new_owner(make_proxy, emulator, jobs_db):
+    proxy = await make_proxy(jobs_db=jobs_db)
+    resp = await proxy.post("/v1/videos", json={"prompt": "A contested cat [emulate:delay=0.5]"}, headers=AUTH)
+    video_id = (await resp.json())["id"]
+    store = proxy.app[keys.JOB_STORE]
+    # While this instance stalled, another one (alive, elsewhere) took the job over.
+    await store.update(await store.get(video_id), owner="another-machine|pid:[1]|7|100|alive",
+                       lease_until=time.time() + 60)
+    await asyncio.sleep(1.5)  # the operation is done and this instance has polled it
+    job = await store.get(video_id)
+    assert job.status in ("queued", "in_progress") and job.owner.startswith("another-machine")
+    assert downloads(emulator) == []  # nor did it pay the download the new owner will make
