@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import ipaddress
 import json
 import logging
@@ -107,6 +108,12 @@ def _setup_logging(level: str, settings: Settings | None = None, live_secrets=No
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     if settings is not None:
         secrets = list(settings.api_keys) + list(settings.gemini_api_keys)
+        if isinstance(settings.jobs_db, str):  # a postgresql:// URL: its password is a secret too
+            from urllib.parse import urlsplit
+
+            with contextlib.suppress(ValueError):
+                if urlsplit(settings.jobs_db).password:
+                    secrets.append(urlsplit(settings.jobs_db).password)
         for handler in logging.getLogger().handlers:
             handler.addFilter(RedactSecrets(lambda: secrets + (live_secrets() if live_secrets else [])))
 
