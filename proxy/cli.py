@@ -18,7 +18,7 @@ from proxy.config import ConfigError, Settings, load_settings
 from proxy.plugins import PluginError, build_plugin_manager, declared_modalities, describe_plugins
 from proxy.redact import RedactSecrets
 from proxy.routes import RoutesError, RouteTable
-from proxy.server import ConnectionGuard, GuardedAppRunner
+from proxy.server import ConnectionGuard, GuardedAppRunner, raise_fd_limit
 
 log = logging.getLogger("genproxy")
 
@@ -152,12 +152,16 @@ async def _serve(args: argparse.Namespace) -> int:
         return 2
     app = running["app"] = create_app(settings)
     # Cancel a handler when its client leaves (streams stop their upstream call); video jobs are shielded.
-    runner = GuardedAppRunner(app, ConnectionGuard(settings.error_log_interval), access_log=None,
-                              handler_cancellation=True)
+    raise_fd_limit()
+    guard = ConnectionGuard.from_settings(settings)
+    guard.install_accept_error_log(asyncio.get_running_loop())
+    runner = GuardedAppRunner(app, guard, access_log=None, handler_cancellation=True,
+                              keepalive_timeout=settings.idle_timeout)
     await runner.setup()
     try:
         stop = _stop_on_signal()
-        site = web.TCPSite(runner, args.host, args.port)
+        # A deeper accept queue than the default 128: bursts of connections wait instead of being dropped.
+        site = web.TCPSite(runner, args.host, args.port, backlog=1024)
         await site.start()
         port = _bound_port(site, args.port)
         upstream = f"emulator at {emulator.base_url}" if emulator else settings.gemini_base_url
