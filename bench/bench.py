@@ -36,7 +36,7 @@ LITELLM_VENV = BENCH / ".venv-litellm"
 CLIENT_KEY = "bench-client-key"
 UPSTREAM_KEY = "bench-upstream-key"
 LITELLM_KEY = "sk-bench-master-key"
-MODEL = "gemini-2.5-flash"
+MODEL = "gemini-3-flash-preview"
 VIDEO_MODEL = "veo-3.1-generate-preview"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -201,13 +201,13 @@ def emulator(logdir: Path, name: str, delay: float, pad: int = 0) -> Server:
     return server
 
 
-def genproxy(logdir: Path, name: str, upstream: str, **config) -> Server:
+def genproxy(logdir: Path, name: str, upstream: str, args: tuple[str, ...] = (), **config) -> Server:
     port = free_port()
     cfg = logdir / f"{name}.yaml"
     settings = {"data_dir": str(logdir / f"{name}-data"), "routes_file": str(REPO / "routes.yaml"), **config}
     cfg.write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in settings.items()))
     env = {"GEMINI_BASE_URL": upstream, "GEMINI_API_KEY": UPSTREAM_KEY, "GENPROXY_API_KEYS": CLIENT_KEY}
-    cmd = [PY, "-m", "proxy.cli", "serve", "--port", str(port), "--config", str(cfg)]
+    cmd = [PY, "-m", "proxy.cli", "serve", "--port", str(port), "--config", str(cfg), *args]
     server = Server(name, cmd, f"http://127.0.0.1:{port}/healthz", env=env, logdir=logdir).start()
     server.base = f"http://127.0.0.1:{port}"
     return server
@@ -381,7 +381,8 @@ VEO_BODY = {"instances": [{"prompt": "A cat"}], "parameters": {"durationSeconds"
 def video_memory(logdir: Path, sizes: Sizes) -> dict:
     emu = emulator(logdir, "emulator-video", delay=1.0, pad=sizes.video_bytes)
     try:
-        proxy = genproxy(logdir, "genproxy-video", emu.base, poll_initial_delay=0.2, poll_max_delay=0.5)
+        proxy = genproxy(logdir, "genproxy-video", emu.base, poll_initial_delay=0.2, poll_max_delay=0.5,
+                         max_jobs_per_key=max(16, sizes.video_n))
         time.sleep(0.5)
         idle = proxy.rss_mb()
         log(f"video memory: {sizes.video_n} x {sizes.video_bytes} B (idle RSS {idle:.1f} MB)")
@@ -404,7 +405,9 @@ def poll_scale(logdir: Path, sizes: Sizes) -> dict:
     emu = emulator(logdir, "emulator-jobs", delay=sizes.jobs_delay)
     try:
         initial, maximum = sizes.jobs_poll
-        proxy = genproxy(logdir, "genproxy-jobs", emu.base, poll_initial_delay=initial, poll_max_delay=maximum)
+        # A cap that admits every job (one client key; the default cap of 16 would refuse the rest).
+        proxy = genproxy(logdir, "genproxy-jobs", emu.base, poll_initial_delay=initial, poll_max_delay=maximum,
+                         max_jobs_per_key=sizes.jobs_n)
         http("DELETE", f"{emu.base}/emulator/requests")
         log(f"poll scale: {sizes.jobs_n} concurrent video jobs, emulator delay {sizes.jobs_delay} s, "
             f"poll delays {initial}/{maximum} s")

@@ -37,7 +37,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--aspect-ratio", default="16:9", choices=["16:9", "9:16"])
     parser.add_argument("--resolution", default="720p", help="720p, 1080p or 4k (1080p/4k need 8 s)")
     parser.add_argument("--negative-prompt", default=None, help="what the video should not show")
-    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=None, help="Vertex AI models only (vertex/...)")
     parser.add_argument("--image", default=None, help="first frame: a PNG or JPEG file (image-to-video)")
     parser.add_argument("--out", default="video.mp4", help="file to write; with several videos, -1, -2, ... are added")
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for the answer")

@@ -24,14 +24,10 @@ from aiohttp import web
 from proxy.hookspecs import (ApiError, ChatCompletionRequest, UpstreamCall, complete, hookimpl, invalid, parse_request,
                              read_json_body, write_json_body)
 
-from plugins import gemini_chat
+from plugins import gemini_chat, image_limits
 
 MODALITY = "image"
-DEFAULT_MODEL = "gemini-3-pro-image-preview"
-ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
-IMAGE_SIZES = ("1K", "2K", "4K")
-# Models that take no imageSize (they make ~1K images only): target prefixes.
-FIXED_SIZE_MODELS = ("gemini-2.5-flash-image",)
+DEFAULT_MODEL = "gemini-3-pro-image"
 MODALITIES = {"image": "IMAGE", "text": "TEXT"}
 IMAGE_CONFIG_FIELDS = ("aspect_ratio", "image_size")
 MAX_IMAGES = 4
@@ -54,25 +50,21 @@ def _image_config(request, route) -> dict:
         if key not in IMAGE_CONFIG_FIELDS:
             raise invalid(f"Unknown parameter 'image_config.{key}'; known: {', '.join(IMAGE_CONFIG_FIELDS)}.",
                           f"image_config.{key}", code="unknown_parameter")
+    limits = image_limits.limits_for(route.target)
     out: dict = {}
     ratio = config.get("aspect_ratio") or route.defaults.get("aspect_ratio")
     if ratio is not None:
-        if ratio not in ASPECT_RATIOS:
+        if ratio not in limits.aspect_ratios:
             raise invalid(f"'image_config.aspect_ratio' {ratio!r} is not supported by {route.model}; "
-                          f"use one of {', '.join(ASPECT_RATIOS)}.", "image_config.aspect_ratio")
+                          f"use one of {', '.join(limits.aspect_ratios)}.", "image_config.aspect_ratio")
         out["aspectRatio"] = ratio
     size = config.get("image_size") or route.defaults.get("image_size")
     if size is not None:
-        normalized = str(size).upper()
-        if normalized not in IMAGE_SIZES:
+        normalized = image_limits.normalize_size(size)
+        if normalized not in limits.sizes:
             raise invalid(f"'image_config.image_size' {size!r} is not supported by {route.model}; "
-                          f"use one of {', '.join(IMAGE_SIZES)}.", "image_config.image_size")
-        if route.target.startswith(FIXED_SIZE_MODELS):
-            if normalized != "1K":
-                raise invalid(f"'image_config.image_size' {size!r} is not supported by {route.model}, which only "
-                              "makes 1K images; use 1K or gemini-3-pro-image-preview.", "image_config.image_size")
-        else:
-            out["imageSize"] = normalized
+                          f"use one of {', '.join(limits.sizes)}.", "image_config.image_size")
+        out["imageSize"] = normalized
     return out
 
 
@@ -112,7 +104,7 @@ def genproxy_submit(route, call, context):
 def genproxy_respond(route, result, call, context):
     if route.modality != MODALITY:
         return None
-    return _respond(result, call)
+    return _respond(result, call, context)
 
 
 def _no_image_reason(result: dict) -> str:
@@ -127,13 +119,13 @@ def _no_image_reason(result: dict) -> str:
     return message + "."
 
 
-async def _respond(result, call):
+async def _respond(result, call, context):
     want_image = call.notes.get("want_image", False)
     if call.stream:
         def on_finish(seen: dict, reason: str) -> str:
             return "content_filter" if want_image and not seen["images"] and reason != "tool_calls" else reason
 
-        return gemini_chat.deltas(result, on_finish=on_finish)
+        return gemini_chat.deltas(result, on_finish=on_finish, memory=context.signatures)
     completions = gemini_chat.completions(result)
     if want_image:
         if not any(c.message.get("images") for c in completions):
@@ -141,7 +133,7 @@ async def _respond(result, call):
         for completion in completions:
             if not completion.message.get("images"):
                 completion.finish_reason = "content_filter"
-    return completions
+    return await gemini_chat.remember_signatures(completions, context.signatures)
 
 
 # ------------------------------------------------------------------ POST /v1/images/generations
@@ -161,9 +153,9 @@ def size_to_aspect_ratio(size: str) -> str | None:
         raise invalid(f"'size' {size!r} must be WIDTHxHEIGHT (e.g. 1024x1024, 1536x1024, 1024x1536) or auto.",
                       "size") from None
     target = math.log(w / h)
-    best = min(ASPECT_RATIOS, key=lambda r: abs(math.log(_ratio(r)) - target))
+    best = min(image_limits.STANDARD_RATIOS, key=lambda r: abs(math.log(_ratio(r)) - target))
     if abs(math.log(_ratio(best)) - target) > math.log(1.05):
-        raise invalid(f"'size' {size!r} has no matching aspect ratio; supported ratios: {', '.join(ASPECT_RATIOS)} "
+        raise invalid(f"'size' {size!r} has no matching aspect ratio; supported ratios: {', '.join(image_limits.STANDARD_RATIOS)} "
                       "(e.g. 1024x1024, 1536x1024, 1024x1536, 1792x1024, 1024x1792).", "size")
     return best
 

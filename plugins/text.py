@@ -40,10 +40,10 @@ def genproxy_submit(route, call, context):
 def genproxy_respond(route, result, call, context):
     if route.modality != MODALITY:
         return None
-    return _respond(result, call)
+    return _respond(result, call, context)
 
 
-async def _respond(result, call):
+async def _respond(result, call, context):
     if call.stream:
-        return gemini_chat.deltas(result)
-    return gemini_chat.completions(result)
+        return gemini_chat.deltas(result, memory=context.signatures)
+    return await gemini_chat.remember_signatures(gemini_chat.completions(result), context.signatures)

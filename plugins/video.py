@@ -12,8 +12,8 @@ import time
 from dataclasses import asdict
 from collections.abc import AsyncIterator
 
-from proxy.hookspecs import (ApiError, Completion, MediaTooLarge, PollStatus, RequestContext, StoredMedia, Submitted,
-                             UpstreamCall, hookimpl)
+from proxy.hookspecs import (ApiError, ChatCompletionRequest, Completion, JobInfo, MediaTooLarge, PollStatus,
+                             RequestContext, StoredMedia, Submitted, UpstreamCall, hookimpl, invalid)
 from plugins.veo.request import VideoJob, build_body
 from plugins.veo.result import Sample, poll_status, samples_of
 
@@ -24,6 +24,33 @@ DOWNLOAD_ATTEMPTS = 3
 @hookimpl
 def genproxy_modalities() -> list[str]:
     return [MODALITY]
+
+
+@hookimpl
+def genproxy_upstream_method(route) -> str | None:
+    return "predictLongRunning" if route.modality == MODALITY else None
+
+
+@hookimpl
+def genproxy_video_modalities() -> list[str]:
+    return [MODALITY]
+
+
+# Veo extends a video only with Veo 3.1, at 720p and 8 s (plugins/veo/limits.py, from Google's Veo page).
+EXTEND_CONFIG = {"resolution": "720p", "duration_seconds": 8}
+
+
+@hookimpl
+def genproxy_remix(route, job: JobInfo, prompt: str) -> ChatCompletionRequest | None:
+    """A remix of a Veo video extends it with the new prompt (the openai SDK's videos.remix)."""
+    if route.modality != MODALITY:
+        return None
+    if "veo-3.1" not in route.target:
+        raise invalid(f"{job.model} cannot extend a video (only Veo 3.1 can), so video {job.id} cannot be remixed.",
+                      "video_id", code="remix_not_supported")
+    return ChatCompletionRequest.model_validate({
+        "model": job.model, "messages": [{"role": "user", "content": prompt}], "modalities": ["video", "text"],
+        "video_config": {**EXTEND_CONFIG, "video": job.id}})
 
 
 @hookimpl

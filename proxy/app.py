@@ -1,6 +1,8 @@
 """create_app(settings) -> web.Application: wiring only."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterable
 
 import aiohttp
@@ -9,26 +11,32 @@ from aiohttp import web
 from proxy import keys
 from proxy.background import background_task, every
 from proxy.config import Settings
+from proxy.discovery import Doctor
+from proxy.discovery.service import DoctorService, doctor_report
 from proxy.errors import error_middleware
 from proxy.handlers.chat import chat_completions
 from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.native import add_native_routes
-from proxy.handlers.models import healthz, list_models
+from proxy.handlers.models import get_model, healthz, list_models
 from proxy.hookspecs import RequestContext
-from proxy.jobs import JobRunner, JobStore
+from proxy.jobs import JobRunner, open_store
+from proxy.jsonstream import dumps_text
+from proxy.jobs.cooldowns import share_cooldowns
 from proxy.media_store import MediaStore
 from proxy.middleware import add_request_id_header, auth_middleware, request_log_middleware
 from proxy.pipeline import Pipeline, PollPolicy
 from proxy.plugins import build_plugin_manager, declared_modalities
 from proxy.redact import install_query_redaction
 from proxy.routes import RouteTable
+from proxy.jobs.lookup import job_finder
 from proxy.upstreams.registry import build_upstreams, watch_credentials
 
 
 async def _http_session(app: web.Application):
     settings = app[keys.SETTINGS]
     connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300)
-    async with aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=False) as session:
+    async with aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=False,
+                                     json_serialize=dumps_text) as session:
         app[keys.HTTP_SESSION] = session
         app[keys.UPSTREAMS] = build_upstreams(settings, session)
         yield
@@ -36,19 +44,26 @@ async def _http_session(app: web.Application):
 
 async def _jobs(app: web.Application):
     settings = app[keys.SETTINGS]
-    store = JobStore(settings.jobs_db or settings.data_dir / "jobs.sqlite3")
+    store = open_store(settings)
     await store.open()
 
     def context_for(route, client_key_id):
         return RequestContext(request_id="job-resume", upstream=app[keys.UPSTREAMS].get(route.upstream),
-                              client_key_id=client_key_id, settings=settings, media=app[keys.MEDIA_STORE])
+                              client_key_id=client_key_id, settings=settings, media=app[keys.MEDIA_STORE],
+                              find_job=job_finder(store, client_key_id or ""))
 
     runner = JobRunner(store, app[keys.PIPELINE], app[keys.MEDIA_STORE], settings, context_for)
     app[keys.JOB_STORE], app[keys.JOB_RUNNER] = store, runner
-    await runner.resume()
-    yield
-    await runner.close()
-    await store.close()
+    try:
+        await runner.resume()
+        leases = asyncio.create_task(runner.run_leases(), name="job-leases")
+        yield
+        leases.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await leases
+        await runner.close()
+    finally:
+        await store.close()
 
 
 async def _remove_expired_media(app: web.Application) -> None:
@@ -64,27 +79,39 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     table = RouteTable.load(settings.routes_file, set(declared_modalities(pm)))
 
     app = web.Application(middlewares=[request_log_middleware, error_middleware, auth_middleware],
-                          client_max_size=settings.max_body_bytes)
+                          client_max_size=settings.max_body_bytes,
+                          # Bodies are decompressed by proxy.jsonbody, bounded, with errors in OpenAI's shape
+                          # (aiohttp's own decoder answers a mismatched body with a text/plain 500).
+                          handler_args={"auto_decompress": False})
     app[keys.SETTINGS] = settings
     app[keys.PLUGIN_MANAGER] = pm
     app[keys.ROUTE_TABLE] = table
-    app[keys.MEDIA_STORE] = MediaStore(settings.data_dir / "media")
+    app[keys.MEDIA_STORE] = MediaStore(settings.media_dir or settings.data_dir / "media")
     app[keys.PIPELINE] = Pipeline(pm, PollPolicy(initial_delay=settings.poll_initial_delay,
                                                  max_delay=settings.poll_max_delay,
                                                  deadline=settings.job_timeout, retries=settings.poll_retries))
     app.cleanup_ctx.append(_http_session)
     app.cleanup_ctx.append(watch_credentials)
     app.cleanup_ctx.append(background_task(lambda app: app[keys.ROUTE_TABLE].watch(settings.routes_reload_interval)))
+    app[keys.DOCTOR] = DoctorService(lambda: Doctor(app[keys.UPSTREAMS], app[keys.ROUTE_TABLE],
+                                                    lambda route: pm.hook.genproxy_upstream_method(route=route)))
+    if settings.discovery_at_startup:
+        app.cleanup_ctx.append(background_task(lambda app: app[keys.DOCTOR].watch(settings.discovery_interval)))
     app.cleanup_ctx.append(_jobs)
+    app.cleanup_ctx.append(background_task(share_cooldowns))
     app.cleanup_ctx.append(background_task(_remove_expired_media))
     app.on_response_prepare.append(add_request_id_header)
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/v1/models", list_models)
     app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_get("/v1/doctor", doctor_report)
     add_video_routes(app)
     add_native_routes(app)  # Google's /v1beta paths, for the google-genai SDK
     for routes in pm.hook.genproxy_web_routes():
         for method, path, handler in routes or []:
             app.router.add_route(method, path, handler)
+    # After the native /v1/models/{model}/operations/... paths, which it must not shadow; ids may hold a
+    # slash (vertex/veo-...).
+    app.router.add_get("/v1/models/{model:[^{}]{1,256}}", get_model)
     return app

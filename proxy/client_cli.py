@@ -64,7 +64,7 @@ def add_parsers(sub) -> None:
     video.add_argument("--resolution", choices=["720p", "1080p", "4k"], default=None,
                        help="1080p and 4k need --duration 8 on Veo 3.1")
     video.add_argument("--negative-prompt", default=None, help="what the video should not show")
-    video.add_argument("--seed", type=int, default=None)
+    video.add_argument("--seed", type=int, default=None, help="Vertex AI models only (vertex/...)")
     video.add_argument("--image", type=Path, default=None, metavar="FIRST_FRAME",
                        help="a PNG/JPEG file to start the video from (image-to-video)")
     video.add_argument("--no-wait", action="store_true", help="print the job id and return at once")

@@ -1,7 +1,7 @@
 """Settings: a YAML file plus the environment (the environment wins).
 
 The environment names are a public contract:
-GENPROXY_API_KEYS, GEMINI_API_KEY, GEMINI_BASE_URL, GENPROXY_AUTH_DIR.
+GENPROXY_API_KEYS, GEMINI_API_KEY, GEMINI_BASE_URL, GENPROXY_AUTH_DIR, GENPROXY_JOBS_DB.
 """
 from __future__ import annotations
 
@@ -48,8 +48,18 @@ class Settings(BaseModel):
                                         "default: the address of each request")
     routes_reload_interval: float = Field(1.0, gt=0)
     data_dir: Path = Path("~/.local/share/genproxy")
-    jobs_db: Path | None = Field(None, description="SQLite job store; default data_dir/jobs.sqlite3")
+    jobs_db: Path | str | None = Field(None, description="The job store: a postgresql://user:password@host/db URL "
+                                       "(several instances share it), or a SQLite file; default "
+                                       "data_dir/jobs.sqlite3 (GENPROXY_JOBS_DB)")
+    job_lease_seconds: float = Field(30.0, gt=0, description="An instance holds each job it polls for this long, "
+                                     "renewing it as it goes; when it dies another takes the job over after this")
+    cooldown_sync_interval: float = Field(1.0, gt=0, description="Seconds between reads of the credential "
+                                          "cooldowns other instances reported (a 429 cools a key on all)")
+    media_dir: Path | None = Field(None, description="Where finished videos are kept; default data_dir/media. "
+                                   "Share it between instances so any of them serves any video")
     max_body_bytes: int = Field(32 * 1024 * 1024, gt=0)
+    max_json_depth: int = Field(64, ge=4, description="Deepest nesting of arrays and objects in a JSON body")
+    max_json_integer_digits: int = Field(32, ge=20, description="Most digits of an integer in a JSON body")
     upstream_timeout: float = Field(120.0, gt=0)
     video_deadline: float = Field(600.0, gt=0, description="Seconds a video request may wait for its operation")
     poll_initial_delay: float = Field(5.0, ge=0)
@@ -69,6 +79,14 @@ class Settings(BaseModel):
     header_timeout: float = Field(10.0, gt=0, description="Seconds a new connection has to send its request headers")
     body_timeout: float = Field(30.0, gt=0, description="Seconds a request body may pause between bytes")
     idle_timeout: float = Field(15.0, gt=0, description="Seconds an idle kept-alive connection stays open")
+    discovery_interval: float = Field(6 * 3600.0, gt=0, description="Seconds between checks of what Google "
+                                      "offers each credential (`genproxy doctor`); the first runs at start-up")
+    discovery_at_startup: bool = Field(True, description="Run the doctor's checks in the background at start-up")
+    thought_signature_ttl: float = Field(7 * 24 * 3600.0, gt=0, description="Seconds genproxy remembers the Gemini "
+                                         "thought signature of a tool call, to put it back when a client sends the "
+                                         "history without it")
+    max_thought_signatures: int = Field(50_000, ge=1, description="Thought signatures kept at most (all keys); "
+                                        "past it the oldest are forgotten")
     error_log_interval: float = Field(10.0, gt=0, description="Seconds between repeated log lines about the same "
                                       "kind of client or connection problem (malformed requests, refused connections)")
 
@@ -84,10 +102,19 @@ class Settings(BaseModel):
     def _csv(cls, value):
         return _split_csv(value)
 
-    @field_validator("auth_dir", "data_dir", "routes_file", "vertex_service_account_file", "jobs_db")
+    @field_validator("auth_dir", "data_dir", "routes_file", "vertex_service_account_file", "media_dir")
     @classmethod
     def _expand(cls, value):
         return value.expanduser() if value is not None else value
+
+    @field_validator("jobs_db", mode="before")
+    @classmethod
+    def _jobs_db(cls, value):
+        if isinstance(value, str) and "://" in value:
+            if not value.startswith(("postgresql://", "postgres://")):
+                raise ValueError("must be a postgresql:// URL or a SQLite file path")
+            return value
+        return Path(value).expanduser() if value is not None else None
 
 
 ENVIRONMENT = {
@@ -95,6 +122,7 @@ ENVIRONMENT = {
     "GEMINI_API_KEY": "gemini_api_keys",
     "GEMINI_BASE_URL": "gemini_base_url",
     "GENPROXY_AUTH_DIR": "auth_dir",
+    "GENPROXY_JOBS_DB": "jobs_db",
     # Application Default Credentials' own variable: a service-account key or gcloud's authorized_user file.
     "GOOGLE_APPLICATION_CREDENTIALS": "vertex_service_account_file",
 }

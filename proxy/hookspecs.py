@@ -11,6 +11,7 @@ support keyword-only parameters in specs, so the signatures are plain).
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,69 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @dataclass
+class ThoughtSignatures:
+    """The Gemini thought signatures of one client key's tool calls, kept in the job store.
+
+    Gemini 3 refuses a history whose function calls lack the ``thoughtSignature`` it gave them, and
+    OpenAI clients drop fields they do not know, so the text and image plugins remember each
+    signature under the tool call id they hand out, and put it back when the history returns.
+    Rows expire after ``ttl`` seconds (setting ``thought_signature_ttl``) and are capped in number
+    (``max_thought_signatures``); being in the job store, they outlive a restart.
+    A store failure never fails the request: remember does nothing, recall finds nothing.
+    """
+
+    store: Any  # has remember_signatures(key, items, ttl) / recall_signatures(key, ids): proxy.jobs.JobStore
+    client_key_id: str
+    ttl: float
+
+    async def remember(self, items: dict[str, str]) -> None:
+        """Keep tool_call_id -> signature."""
+        if not items:
+            return
+        try:
+            await self.store.remember_signatures(self.client_key_id, items, self.ttl)
+        except Exception as exc:  # noqa: BLE001 - the answer matters more than the memory
+            _log.warning("could not remember %d thought signature(s): %s", len(items), exc)
+
+    async def recall(self, ids: list[str]) -> dict[str, str]:
+        """tool_call_id -> signature for the ids still remembered."""
+        if not ids:
+            return {}
+        try:
+            return await self.store.recall_signatures(self.client_key_id, ids)
+        except Exception as exc:  # noqa: BLE001
+            _log.warning("could not recall thought signatures: %s", exc)
+            return {}
+
+
+_log = logging.getLogger("genproxy.plugins")
+
+
+@dataclass
+class JobInfo:
+    """A genproxy job as a plugin sees it (read-only facts; no secrets: the credential is named by id)."""
+
+    id: str
+    model: str                  # the model the client asked for
+    modality: str               # the modality of the route that made it
+    status: str                 # queued, in_progress, completed, failed
+    operation: str | None       # the upstream operation (Veo) or interaction (Omni) id
+    credential_id: str | None   # the credential that started it, which must poll and continue it
+    notes: dict                 # what the plugin's steps noted (UpstreamCall.notes)
+    summary: dict               # prompt, seconds, aspect_ratio, resolution, source
+    message: dict | None = None  # the stored assistant message once completed (media as {"$media": i})
+    error: dict | None = None    # once failed: {"status", "code", "message"}
+    usage: dict | None = None    # once completed: the answer's usage (OpenAI shape)
+    created_at: float = 0.0
+    completed_at: float | None = None
+
+
+#: Look up a job of the caller's client key by its id: None when there is no such job or it belongs to
+#: another key (callers answer 404 job_not_found then, as for every job).
+JobLookup = Callable[[str], Awaitable["JobInfo | None"]]
+
+
+@dataclass
 class RequestContext:
     """What a step may use besides its inputs: the upstream of the route and request facts."""
 
@@ -47,6 +111,10 @@ class RequestContext:
     media: Any = None
     # The genproxy job of a long-running request, set by the core once submit has started it.
     job_id: str | None = None
+    # This client's remembered Gemini thought signatures (None where the core has no job store).
+    signatures: ThoughtSignatures | None = None
+    # Jobs of this request's client key (submit may use it: translate does no I/O). None outside a request.
+    find_job: JobLookup | None = None
 
 
 @dataclass
@@ -149,6 +217,43 @@ def genproxy_respond(route: "Route", result: Any, call: UpstreamCall, context: R
     """
 
 
+@hookspec(firstresult=True)
+def genproxy_upstream_method(route: "Route") -> str | None:
+    """Called by `genproxy doctor`. Return the Gemini API method a route of yours needs (as Google's
+    model list names it in ``supportedGenerationMethods``: ``generateContent``, ``predictLongRunning``…),
+    or None when the route is not yours. Routes no plugin answers for are checked for generateContent.
+    """
+
+
+@hookspec
+def genproxy_video_modalities() -> list[str]:
+    """Called once at start-up. Return the modalities you declared whose routes make videos as jobs.
+
+    Their models are accepted by POST /v1/videos (other modalities are refused with model_not_video)
+    and their jobs by POST /v1/videos/{id}/remix.
+    """
+
+
+@hookspec(firstresult=True)
+def genproxy_cancel(route: "Route", operation: str, credential_id: str | None,
+                    context: RequestContext) -> Awaitable[None] | None:
+    """Called when a client deletes or cancels a job that is still running (polling has stopped).
+
+    Return an awaitable that stops the upstream operation (so it is not paid for), or None when the
+    route is not yours or its operations cannot be stopped. Failures are logged; the job is deleted
+    (or kept as cancelled) either way.
+    """
+
+
+@hookspec(firstresult=True)
+def genproxy_remix(route: "Route", job: JobInfo, prompt: str) -> "ChatCompletionRequest | None":
+    """Called for POST /v1/videos/{id}/remix with the completed job (of the route that made it) and the
+    new prompt. Pure: no I/O. Return the chat request that makes the remix (an edit, an extension; its
+    ``model`` may name another route), raise ApiError when this job cannot be remixed, or return None
+    when the route is not yours.
+    """
+
+
 @hookspec
 def genproxy_web_routes() -> list[tuple[str, str, Callable]] | None:
     """Called once while the app is built. Return extra HTTP endpoints as (method, path, handler).
@@ -170,6 +275,49 @@ async def complete(request: "web.Request", body: "ChatCompletionRequest", modali
     from proxy.handlers.chat import complete_chat
 
     return await complete_chat(request, body, modality)
+
+
+async def start_video_job(request: "web.Request", body: "ChatCompletionRequest", source: str) -> JobInfo:
+    """Route a chat-shaped video request, translate it (limits), check the key's cap, submit and record it
+    as a job of the caller's key, as POST /v1/videos does; 400 unless its route makes videos."""
+    from proxy.handlers.jobs_api import start_video_job as start
+
+    return await start(request, body, source)
+
+
+async def find_job(request: "web.Request", job_id: str) -> JobInfo | None:
+    """The job of the caller's key with this id, or None (unknown, or another key's)."""
+    from proxy.handlers.jobs_api import find_job as find
+
+    return await find(request, job_id)
+
+
+async def wait_job(request: "web.Request", job_id: str, timeout: float) -> JobInfo:
+    """Wait up to ``timeout`` seconds for a job of the caller's key to finish; the job as it then is."""
+    from proxy.handlers.jobs_api import wait_job as wait
+
+    return await wait(request, job_id, timeout)
+
+
+async def job_media(request: "web.Request", job: JobInfo) -> list[MediaStream]:
+    """The media files of a completed job, in order, streamed from disk; 404 job_expired once expired."""
+    from proxy.handlers.jobs_api import job_media as media
+
+    return await media(request, job)
+
+
+async def cancel_job(request: "web.Request", job: JobInfo) -> None:
+    """Stop a running job (upstream too, through genproxy_cancel) and mark it failed with code cancelled."""
+    from proxy.handlers.jobs_api import cancel_job as cancel
+
+    await cancel(request, job)
+
+
+def job_error(job: JobInfo) -> ApiError:
+    """The ApiError a failed job ended with (status, code and Google's message)."""
+    from proxy.handlers.jobs_api import error_of
+
+    return error_of(job)
 
 
 async def write_json_body(request: "web.Request", body: Any, status: int = 200) -> "web.StreamResponse":

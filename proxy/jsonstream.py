@@ -8,9 +8,30 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from proxy.media import MediaStream
+
+try:  # orjson: ~3-5x faster than json for the bodies of every request and answer (issue 15's levers)
+    import orjson
+except ImportError:  # pragma: no cover - an optional speed-up
+    orjson = None
+
+
+def loads(text: str | bytes):
+    """Parse JSON (orjson when installed; it also refuses NaN, lone surrogates and nesting past 1,024)."""
+    return orjson.loads(text) if orjson is not None else json.loads(text)
+
+
+def dumps(obj, default: Callable | None = None) -> bytes:
+    """Compact UTF-8 JSON. orjson when it can; json for what orjson refuses (integers past 64 bits,
+    non-string keys, lone surrogates), so nothing that serialised before fails now."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(obj, default=default)
+        except TypeError:  # orjson.JSONEncodeError is a TypeError
+            pass
+    return json.dumps(obj, default=default, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
 # base64 works on 3-byte groups: a multiple of 3 leaves no padding mid-stream.
 _BATCH = 3 * 64 * 1024
@@ -18,6 +39,11 @@ _BATCH = 3 * 64 * 1024
 
 # Stands in for each MediaStream in the serialized text; random per process, so no client text can forge it.
 _MARKER = f"@@media-{os.urandom(12).hex()}-"
+
+
+def dumps_text(obj) -> str:
+    """dumps as text: the ClientSession's json_serialize (bodies sent upstream)."""
+    return dumps(obj).decode("utf-8", "surrogatepass")
 
 
 async def iter_json(obj) -> AsyncIterator[bytes]:
@@ -30,18 +56,18 @@ async def iter_json(obj) -> AsyncIterator[bytes]:
             return f"{marker}{len(media) - 1}@@"
         raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
-    text = json.dumps(obj, default=default, ensure_ascii=False, separators=(",", ":"))
+    text = dumps(obj, default)
     if not media:
-        yield text.encode()
+        yield text
         return
     rest = text
     for index, stream in enumerate(media):
-        token = f"{marker}{index}@@"
+        token = f"{marker}{index}@@".encode()
         before, rest = rest.split(token, 1)
-        yield (before + stream.data_uri_prefix()).encode()
+        yield before + stream.data_uri_prefix().encode()
         async for piece in _base64_pieces(stream):
             yield piece
-    yield rest.encode()
+    yield rest
 
 
 async def _base64_pieces(stream: MediaStream) -> AsyncIterator[bytes]:

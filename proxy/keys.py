@@ -9,6 +9,7 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from proxy.config import Settings
+    from proxy.discovery.service import DoctorService
     from proxy.jobs import JobRunner, JobStore
     from proxy.media_store import MediaStore
     from proxy.pipeline import Pipeline
@@ -24,3 +25,4 @@ PIPELINE: web.AppKey["Pipeline"] = web.AppKey("pipeline")
 MEDIA_STORE: web.AppKey["MediaStore"] = web.AppKey("media_store")
 JOB_STORE: web.AppKey["JobStore"] = web.AppKey("job_store")
 JOB_RUNNER: web.AppKey["JobRunner"] = web.AppKey("job_runner")
+DOCTOR: web.AppKey["DoctorService"] = web.AppKey("doctor")

@@ -13,6 +13,8 @@ class MediaStream:
     open_chunks: Callable[[], AsyncIterator[bytes]]
     size: int | None = None
     sha256: str | None = None
+    # True: written as bare base64 (Google's "data" fields) instead of a data: URI.
+    bare: bool = False
 
     def data_uri_prefix(self) -> str:
-        return f"data:{self.mime_type};base64,"
+        return "" if self.bare else f"data:{self.mime_type};base64,"

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from proxy import keys
 from proxy.errors import ApiError
+from proxy.jsonbody import refuse_encoded_non_json
 
 log = logging.getLogger("genproxy.access")
 
@@ -87,4 +88,5 @@ async def auth_middleware(request: web.Request, handler):
     # configured no key is checked, so a key proves nothing and every caller, with a key or without, is the
     # same owner (the one jobs made without a key always had).
     request["client_key_id"] = key_id(presented) if configured else SHARED_OWNER
+    refuse_encoded_non_json(request)
     return await handler(request)

@@ -107,6 +107,25 @@ class Pipeline:
             raise _no_plugin("respond", route)
         return await pending
 
+    async def cancel(self, route: Route, operation: str, credential_id: str | None, context: RequestContext) -> bool:
+        """Ask the plugin to stop the upstream operation; False when no plugin can (best effort)."""
+        pending = self.pm.hook.genproxy_cancel(route=route, operation=operation, credential_id=credential_id,
+                                               context=context)
+        if pending is None:
+            return False
+        await pending
+        return True
+
+    def remix(self, route: Route, job, prompt: str) -> ChatCompletionRequest:
+        request = self.pm.hook.genproxy_remix(route=route, job=job, prompt=prompt)
+        if request is None:
+            raise ApiError(400, f"Videos of {route.model} cannot be remixed.", param="video_id",
+                           code="remix_not_supported")
+        return request
+
+    def video_modalities(self) -> set[str]:
+        return {name for names in self.pm.hook.genproxy_video_modalities() for name in names or []}
+
     async def finish(self, route: Route, call: UpstreamCall, submitted: Submitted, context: RequestContext,
                      on_progress: ProgressCallback | None = None) -> Reply:
         """After submit: poll if the work is long-running, then build the reply."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -32,11 +32,19 @@ class RouteSpec(BaseModel):
     defaults: dict = Field(default_factory=dict)
     description: str | None = None
     listed: bool = True
+    vertex_target: str | None = Field(None, description="The Vertex AI id of the same model: used when a gemini "
+                                      "route has only OAuth tokens (which Google refuses on the Gemini API)")
 
 
-class RoutesFile(BaseModel):
+class RetiredSpec(BaseModel):
+    """A model id Google has shut down, and the routed model that now answers for it."""
+
     model_config = ConfigDict(extra="forbid")
-    routes: list[RouteSpec]
+
+    model: str = Field(min_length=1)
+    replaced_by: str = Field(min_length=1, description="An exact model of the routes list")
+    shutdown: str | None = Field(None, description="When Google shut it down (YYYY-MM-DD), for /v1/models and docs")
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,9 @@ class Route:
     target: str         # the upstream model id
     defaults: dict = field(default_factory=dict)
     pattern: str | None = None
+    vertex_target: str | None = None
+    # The retired id the client sent, when this route answers for it (``model`` is what serves).
+    requested: str | None = None
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -80,7 +91,13 @@ def _strip_lines(value):
     return value
 
 
-def parse_routes(text: str, source: str, modalities: set[str]) -> list[RouteSpec]:
+@dataclass
+class ParsedRoutes:
+    routes: list[RouteSpec]
+    retired: list[RetiredSpec]
+
+
+def parse_routes(text: str, source: str, modalities: set[str]) -> ParsedRoutes:
     try:
         raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -90,9 +107,9 @@ def parse_routes(text: str, source: str, modalities: set[str]) -> list[RouteSpec
     if not isinstance(raw, dict) or not isinstance(raw.get("routes"), list):
         raise RoutesError(f"{source}: expected a top-level 'routes:' list")
     for key in raw:
-        if key not in ("routes", "__line__"):
+        if key not in ("routes", "retired", "__line__"):
             raise RoutesError(f"{source}: line {_line_of_key(text, key)}: unknown top-level key '{key}' "
-                              "(the file holds one key, 'routes')")
+                              "(the file holds 'routes' and 'retired')")
     specs: list[RouteSpec] = []
     seen: dict[str, int] = {}
     for index, entry in enumerate(raw["routes"]):
@@ -103,10 +120,7 @@ def parse_routes(text: str, source: str, modalities: set[str]) -> list[RouteSpec
         try:
             spec = RouteSpec.model_validate(_strip_lines(entry))
         except ValidationError as exc:
-            problems = "; ".join(
-                (f"unknown key '{'.'.join(map(str, e['loc']))}'" if e["type"] == "extra_forbidden"
-                 else f"'{'.'.join(map(str, e['loc']))}': {e['msg']}") for e in exc.errors())
-            raise RoutesError(f"{where}: {problems}") from None
+            raise RoutesError(f"{where}: {_problems(exc)}") from None
         if spec.modality not in modalities:
             raise RoutesError(f"{where}: unknown modality '{spec.modality}' "
                               f"(plugins loaded serve: {', '.join(sorted(modalities)) or 'none'})")
@@ -116,7 +130,52 @@ def parse_routes(text: str, source: str, modalities: set[str]) -> list[RouteSpec
             raise RoutesError(f"{where}: duplicate model '{spec.model}' (first defined on line {seen[spec.model]})")
         seen[spec.model] = line
         specs.append(spec)
-    return specs
+    retired = _parse_retired(raw.get("retired") or [], source, specs, seen)
+    return ParsedRoutes(specs, retired)
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(
+        (f"unknown key '{'.'.join(map(str, e['loc']))}'" if e["type"] == "extra_forbidden"
+         else f"'{'.'.join(map(str, e['loc']))}': {e['msg']}") for e in exc.errors())
+
+
+def _parse_retired(raw, source: str, specs: list[RouteSpec], routed: dict) -> list[RetiredSpec]:
+    """The `retired:` list: each id must not be routed itself and must point at an exact route."""
+    if not isinstance(raw, list):
+        raise RoutesError(f"{source}: 'retired' must be a list of {{model, replaced_by}} mappings")
+    exact = {s.model for s in specs if not _is_pattern(s.model)}
+    out: list[RetiredSpec] = []
+    seen: dict[str, object] = {}
+    for index, entry in enumerate(raw):
+        line = entry.get("__line__", "?") if isinstance(entry, dict) else "?"
+        where = f"{source}: line {line} (retired #{index + 1})"
+        if not isinstance(entry, dict):
+            raise RoutesError(f"{where}: each retired entry must be a mapping with model and replaced_by")
+        values = _strip_lines(entry)
+        if "shutdown" in values and values["shutdown"] is not None:
+            values["shutdown"] = str(values["shutdown"])  # YAML reads 2026-06-25 as a date
+        try:
+            spec = RetiredSpec.model_validate(values)
+        except ValidationError as exc:
+            raise RoutesError(f"{where}: {_problems(exc)}") from None
+        if _is_pattern(spec.model):
+            raise RoutesError(f"{where}: a retired id must be an exact model id, not a glob ('{spec.model}')")
+        if spec.model in routed:
+            raise RoutesError(f"{where}: '{spec.model}' is retired but also routed on line {routed[spec.model]}; "
+                              "keep one of them")
+        if spec.model in seen:
+            raise RoutesError(f"{where}: '{spec.model}' is retired twice (first on line {seen[spec.model]})")
+        if spec.replaced_by not in exact:
+            raise RoutesError(f"{where}: replaced_by '{spec.replaced_by}' is not an exact model of the routes list")
+        seen[spec.model] = line
+        out.append(spec)
+    retired_ids = {r.model for r in out}
+    for spec in specs:
+        if spec.target in retired_ids or spec.vertex_target in retired_ids:
+            raise RoutesError(f"{source}: route '{spec.model}' targets '{spec.target or spec.vertex_target}', "
+                              "which the retired list says Google has shut down; target its replacement")
+    return out
 
 
 def _line_of_key(text: str, key) -> str:
@@ -147,20 +206,23 @@ class RouteTable:
     that has already started.
     """
 
-    def __init__(self, specs: list[RouteSpec], path: Path | None, modalities: set[str]):
+    def __init__(self, parsed: ParsedRoutes | list[RouteSpec], path: Path | None, modalities: set[str]):
         self.path = path
         self.modalities = modalities
-        self._install(specs)
+        self._remapped_logged: set[str] = set()
+        self._install(parsed if isinstance(parsed, ParsedRoutes) else ParsedRoutes(parsed, []))
         self._mtime = self._stat()
 
     @classmethod
     def load(cls, path: Path, modalities: set[str]) -> "RouteTable":
         return cls(parse_routes(_read(path), str(path), modalities), path, modalities)
 
-    def _install(self, specs: list[RouteSpec]) -> None:
+    def _install(self, parsed: ParsedRoutes) -> None:
+        specs = parsed.routes
         exact = {s.model: s for s in specs if not _is_pattern(s.model)}
         patterns = [s for s in specs if _is_pattern(s.model)]
         self._exact, self._patterns, self.specs = exact, patterns, specs
+        self.retired = {r.model: r for r in parsed.retired}
 
     def _stat(self) -> tuple[int, int] | None:
         """The file's change signature: mtime and size (a rewrite within one mtime tick usually changes the size)."""
@@ -171,14 +233,28 @@ class RouteTable:
         return (stat.st_mtime_ns, stat.st_size) if stat else None
 
     def resolve(self, model: str) -> Route | None:
+        """The route for a model name: exact routes, then retired ids (before globs, so a shut-down id
+        never falls into ``gemini-*`` and reaches Google), then globs."""
+        retired = self.retired.get(model)
+        if retired is not None:
+            route = self.resolve(retired.replaced_by)
+            if route is not None:
+                if model not in self._remapped_logged:
+                    self._remapped_logged.add(model)
+                    log.warning("model '%s' is retired%s: requests for it are served by '%s'", model,
+                                f" (shut down {retired.shutdown})" if retired.shutdown else "", retired.replaced_by)
+                route = replace(route, requested=model)
+            return route
         spec = self._exact.get(model)
+        pattern = None
         if spec is None:
             spec = next((p for p in self._patterns if fnmatch.fnmatchcase(model, p.model)), None)
             if spec is None:
                 return None
+            pattern = spec.model
         return Route(model=model, modality=spec.modality, upstream=spec.upstream,
-                     target=spec.target or model, defaults=dict(spec.defaults),
-                     pattern=spec.model if _is_pattern(spec.model) else None)
+                     target=spec.target or model, defaults=dict(spec.defaults), pattern=pattern,
+                     vertex_target=spec.vertex_target)
 
     def listed_models(self) -> list[RouteSpec]:
         return [s for s in self.specs if s.listed and not _is_pattern(s.model)]
@@ -196,12 +272,12 @@ class RouteTable:
             return False
         self._mtime = mtime
         try:
-            specs = parse_routes(_read(self.path), str(self.path), self.modalities)
+            parsed = parse_routes(_read(self.path), str(self.path), self.modalities)
         except RoutesError as exc:
             log.error("routes file changed but was not loaded, keeping the previous table: %s", exc)
             return False
-        self._install(specs)
-        log.info("reloaded %s: %d routes", self.path, len(specs))
+        self._install(parsed)
+        log.info("reloaded %s: %d routes, %d retired ids", self.path, len(parsed.routes), len(parsed.retired))
         return True
 
     async def watch(self, interval: float) -> None:

@@ -1,31 +1,40 @@
 #!/usr/bin/env bash
-# Regenerate the tiny sample videos the Gemini/Veo emulator serves.
+# Regenerate the sample videos the Gemini/Veo emulator serves.
 #
-# Needs ffmpeg with libx264 (Debian: apt-get install -y ffmpeg). The emulator itself never
-# runs ffmpeg: the MP4s are committed to proxy/emulator/samples/ and ship with the package.
+# Needs ffmpeg with libx264 and the native AAC encoder (Debian: apt-get install -y ffmpeg). The
+# emulator itself never runs ffmpeg: the MP4s are committed to proxy/emulator/samples/ and ship
+# with the package.
 #
-# Output: landscape_{4..8}s.mp4 (160x90, 16:9) and portrait_{4..8}s.mp4 (90x160, 9:16),
-# H.264 testsrc at 10 fps and a low bitrate (a few KB per second), moov atom first
-# (+faststart) so the files play while streaming.
+# Output, for every size Veo makes (720p, 1080p, 4k; landscape 16:9 and portrait 9:16) and every
+# length 3..10 s:
+#   {landscape,portrait}_{720p,1080p,4k}_{N}s.mp4         H.264 video + AAC audio (Veo 3 has sound)
+#   {landscape,portrait}_{720p,1080p,4k}_{N}s_silent.mp4  video only (Vertex generateAudio: false)
+# Each is a flat, solid-colour picture at 1 frame per second with a silent mono AAC track, so a
+# 4K clip stays a few KB while ffprobe still reports the size, length and streams Veo would give.
+# moov first (+faststart) so the files play while streaming; bit-exact so reruns give the same bytes.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="${1:-$here/../proxy/emulator/samples}"
 mkdir -p "$out"
+rm -f "$out"/*.mp4
 
-make() {  # make NAME WIDTH HEIGHT SECONDS
-    local name="$1" w="$2" h="$3" secs="$4"
-    ffmpeg -hide_banner -loglevel error -y \
-        -f lavfi -i "testsrc=size=${w}x${h}:rate=10:duration=${secs}" \
-        -c:v libx264 -preset veryslow -profile:v baseline -pix_fmt yuv420p \
-        -b:v 12k -maxrate 16k -bufsize 32k -g 50 \
-        -t "$secs" -an -map_metadata -1 -fflags +bitexact -flags:v +bitexact \
-        -movflags +faststart \
-        "$out/${name}_${secs}s.mp4"
+make() {  # make NAME WIDTH HEIGHT SECONDS COLOUR
+    local name="$1" w="$2" h="$3" secs="$4" colour="$5"
+    local video=(-f lavfi -i "color=c=${colour}:s=${w}x${h}:r=1:d=${secs}")
+    local common=(-c:v libx264 -preset veryslow -pix_fmt yuv420p -crf 51 -g 250
+                  -map_metadata -1 -fflags +bitexact -flags:v +bitexact -movflags +faststart -t "$secs")
+    ffmpeg -hide_banner -loglevel error -y "${video[@]}" -f lavfi -i "anullsrc=r=8000:cl=mono" \
+        "${common[@]}" -c:a aac -b:a 6k -flags:a +bitexact -shortest "$out/${name}_${secs}s.mp4"
+    ffmpeg -hide_banner -loglevel error -y "${video[@]}" "${common[@]}" -an "$out/${name}_${secs}s_silent.mp4"
 }
 
-for secs in 4 5 6 7 8; do
-    make landscape 160 90 "$secs"
-    make portrait 90 160 "$secs"
+for secs in 3 4 5 6 7 8 9 10; do
+    make landscape_720p 1280 720 "$secs" 0x2a4d8f
+    make portrait_720p 720 1280 "$secs" 0x2a4d8f
+    make landscape_1080p 1920 1080 "$secs" 0x2f7d4a
+    make portrait_1080p 1080 1920 "$secs" 0x2f7d4a
+    make landscape_4k 3840 2160 "$secs" 0x8f3a2a
+    make portrait_4k 2160 3840 "$secs" 0x8f3a2a
 done
-ls -l "$out"
+du -sh "$out"

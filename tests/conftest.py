@@ -1,6 +1,7 @@
 """Shared fixtures: a real emulator on a socket, and the real proxy app (create_app) pointed at it."""
 from __future__ import annotations
 
+import itertools
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -12,7 +13,43 @@ from proxy.app import create_app
 from proxy.config import Settings, load_settings
 from proxy.emulator import EmulatorSettings, RunningEmulator, start_emulator
 
+from tests.postgres import PostgresServer, find_binaries
 from tests.support import CLIENT_KEY, REPO, UPSTREAM_KEY
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL server for the session (initdb into a temporary folder); skips without the binaries."""
+    bindir = find_binaries()
+    if bindir is None:
+        pytest.skip("PostgreSQL binaries not found (/usr/lib/postgresql/*/bin): apt-get install postgresql "
+                    "(.ci/run does it)")
+    try:
+        import asyncpg  # noqa: F401
+    except ImportError:
+        pytest.skip("asyncpg is not installed: pip install -e '.[test]'")
+    server = PostgresServer(bindir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A fresh, empty database on the session's PostgreSQL server."""
+    return postgres_server.create_database(f"genproxy_test_{next(_databases)}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def jobs_db(request, tmp_path):
+    """The job store setting, once per backend: a SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "jobs.sqlite3"
+    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture
@@ -58,6 +95,9 @@ def make_settings(tmp_path, routes_file, emulator) -> Callable[..., Settings]:
             token_uri=f"{emulator.base_url}/token", auth_dir=tmp_path / "auth", data_dir=tmp_path / "data",
             routes_file=routes_file, routes_reload_interval=0.1, poll_initial_delay=0.05, poll_max_delay=0.2,
             keepalive_interval=0.5, video_deadline=30,
+            # The background doctor run would add its model look-ups to the emulator's request log that
+            # tests count; tests/core/test_doctor.py turns it on where it is the subject.
+            discovery_at_startup=False,
         )
         values.update(overrides)
         return load_settings(None, environ={}, **values)

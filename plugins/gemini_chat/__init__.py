@@ -14,11 +14,13 @@ Decisions:
 - JSON schemas are sent as ``responseJsonSchema`` / ``parametersJsonSchema`` (Gemini's fields that
   take JSON Schema as is, ``additionalProperties`` included) rather than the OpenAPI-subset
   ``responseSchema`` / ``parameters``, which reject what OpenAI's strict schemas contain.
+- Gemini 3 thought signatures are remembered per tool call id and put back when a client drops
+  them (signatures.py).
 - Unknown top-level fields are a 400 naming the field, except the harmless ones OpenAI clients
   send (``IGNORED``); parameters Gemini cannot honour (``UNSUPPORTED``) are a 400 too.
 """
 from plugins.gemini_chat.parameters import build_body, check_fields
-from plugins.gemini_chat.reply import completions, deltas, split_parts
+from plugins.gemini_chat.reply import completions, deltas, remember_signatures, split_parts
 from plugins.gemini_chat.send import send
 
-__all__ = ["build_body", "check_fields", "completions", "deltas", "send", "split_parts"]
+__all__ = ["build_body", "check_fields", "completions", "deltas", "remember_signatures", "send", "split_parts"]

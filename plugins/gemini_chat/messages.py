@@ -14,6 +14,8 @@ import yarl
 
 from proxy.hookspecs import RequestContext, invalid
 
+from plugins.gemini_chat import signatures
+
 MAX_INLINE_BYTES = 20 * 1024 * 1024  # Gemini's limit for a whole request with inline data
 REMOTE_TIMEOUT = 20.0
 MAX_REDIRECTS = 5
@@ -131,7 +133,9 @@ def _function_call_part(call: Any, param: str) -> tuple[str, str, dict]:
     signature = ((call.get("extra_content") or {}).get("google") or {}).get("thought_signature")
     if isinstance(signature, str) and signature:
         part["thoughtSignature"] = signature
-    return str(call.get("id") or ""), fn["name"], part
+    call_id = str(call.get("id") or "")
+    signatures.mark(part, call_id)  # restored in submit (signatures.restore)
+    return call_id, fn["name"], part
 
 
 def translate_messages(messages: list) -> tuple[list[dict], dict | None]:

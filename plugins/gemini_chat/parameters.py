@@ -107,15 +107,32 @@ def generation_config(request, route) -> dict:
     if effort is not None:
         if not isinstance(effort, str) or effort not in REASONING_BUDGETS:
             raise invalid(f"'reasoning_effort' must be one of {', '.join(REASONING_BUDGETS)}.", "reasoning_effort")
-        if route.target.startswith("gemini-3"):
-            # Gemini 3 takes a level (low or high) instead of a token budget.
-            config["thinkingConfig"] = {"thinkingLevel": "high" if effort in ("medium", "high") else "low",
+        if takes_thinking_level(route.target):
+            # Gemini 3 and later take a level (LOW or HIGH) instead of a token budget; the enum's names, upper
+            # case, as google-genai sends them (types.ThinkingLevel).
+            config["thinkingConfig"] = {"thinkingLevel": "HIGH" if effort in ("medium", "high") else "LOW",
                                         "includeThoughts": True}
         elif effort == "none":
             config["thinkingConfig"] = {"thinkingBudget": 0}
         else:
             config["thinkingConfig"] = {"thinkingBudget": REASONING_BUDGETS[effort], "includeThoughts": True}
     return config
+
+
+_GENERATION = re.compile(r"gemini-(\d{1,3})(?:[.-]|$)")
+#: Google's aliases, which point at Gemini 3.x models today (ai.google.dev/gemini-api/docs/models)
+_LATEST_ALIASES = ("gemini-flash-latest", "gemini-pro-latest", "gemini-flash-lite-latest")
+
+
+def takes_thinking_level(target: str) -> bool:
+    """Gemini 3 and later take thinkingConfig.thinkingLevel, earlier ones thinkingBudget
+    (ai.google.dev/gemini-api/docs/thinking). Decided on the generation number, not on the prefix
+    "gemini-3" (which gemini-30 would match too)."""
+    name = target.rsplit("/", 1)[-1]
+    if name in _LATEST_ALIASES:
+        return True
+    match = _GENERATION.match(name)
+    return bool(match) and int(match[1]) >= 3
 
 
 def tools_config(request) -> dict:

@@ -6,7 +6,9 @@ import secrets
 from collections.abc import AsyncIterator
 
 
-from proxy.hookspecs import ApiError, Completion, Delta
+from proxy.hookspecs import ApiError, Completion, Delta, ThoughtSignatures
+
+from plugins.gemini_chat import signatures
 
 FINISH_REASONS = {
     "STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "content_filter", "RECITATION": "content_filter",
@@ -109,11 +111,19 @@ def completions(reply: dict) -> list[Completion]:
     return out
 
 
-async def deltas(events: AsyncIterator[dict], on_finish=None) -> AsyncIterator[Delta]:
+async def remember_signatures(replies: list[Completion], memory: ThoughtSignatures | None) -> list[Completion]:
+    """Remember the thought signatures of the answer's tool calls (see signatures.py); the answer unchanged."""
+    await signatures.remember([c for r in replies for c in r.message.get("tool_calls") or []], memory)
+    return replies
+
+
+async def deltas(events: AsyncIterator[dict], on_finish=None,
+                 memory: ThoughtSignatures | None = None) -> AsyncIterator[Delta]:
     """Each upstream event as it arrives, as Deltas (one per candidate in the event).
 
     ``on_finish(state)`` may adjust the finish reason of a candidate (``state`` holds what was
-    seen so far for it) before its last Delta goes out.
+    seen so far for it) before its last Delta goes out. The thought signatures of tool calls are
+    remembered in ``memory`` before the Delta that hands out their ids.
     """
     state: dict[int, dict] = {}
     async for event in events:
@@ -138,6 +148,7 @@ async def deltas(events: AsyncIterator[dict], on_finish=None) -> AsyncIterator[D
             if pieces["text"]:
                 delta["content"] = pieces["text"]
             if pieces["tool_calls"]:
+                await signatures.remember(pieces["tool_calls"], memory)
                 delta["tool_calls"] = [{"index": seen["tool_calls"] + k, **call}
                                        for k, call in enumerate(pieces["tool_calls"])]
                 seen["tool_calls"] += len(pieces["tool_calls"])

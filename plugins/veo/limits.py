@@ -22,19 +22,43 @@ class VeoLimits:
     max_videos: int
 
 
+# Veo 3.1 and 3.1 Fast: 4/6/8 s; 720p, 1080p, 4k, with 1080p and 4k only at 8 s; first and last frame,
+# up to 3 reference images, extension (720p, 8 s). Source: ai.google.dev/gemini-api/docs/video
+# ("Veo model parameters") and google-2026-11.md section 4.
 VEO_3_1 = VeoLimits("veo-3.1", (4, 6, 8), ("720p", "1080p", "4k"), 8, False, True, True, 3, True, 1)
-VEO_3_0 = VeoLimits("veo-3.0", (4, 6, 8), ("720p", "1080p"), None, True, True, False, 0, False, 1)
-VEO_2_0 = VeoLimits("veo-2.0", (5, 6, 7, 8), ("720p",), None, False, True, False, 0, False, 2)
-# Vertex AI allows more samples per request than the Gemini API.
+# Veo 3.1 Lite: 4/6/8 s at 720p or 1080p (no 4k; 1080p at every duration: its price table has 1080p at
+# 4 and 6 s), first and last frame, no reference images ("referenceImages: n/a" in the Veo parameter
+# table; Vertex model card "Use reference images: Not supported", cited by celeste-python #402), no
+# extension (ai.google.dev/gemini-api/docs/video lists extension for Veo 3.1 and 3.1 Fast only).
+VEO_3_1_LITE = VeoLimits("veo-3.1-lite", (4, 6, 8), ("720p", "1080p"), None, False, True, True, 0, False, 1)
+# Veo 3.0 and 3.0 Fast: 4/6/8 s, 720p or 1080p, 1080p only at 8 s (3P: ArcReel #1333) and only in 16:9;
+# a first frame only, no references, no extension. Source: ai.google.dev/gemini-api/docs/video.
+VEO_3_0 = VeoLimits("veo-3.0", (4, 6, 8), ("720p", "1080p"), 8, True, True, False, 0, False, 1)
+# Vertex AI allows more samples per request than the Gemini API
+# (docs.cloud.google.com/vertex-ai/generative-ai/docs/model-reference/veo-video-generation: sampleCount 1-4).
 VERTEX_MAX_VIDEOS = 4
 
-FAMILIES = {"veo-3.1": VEO_3_1, "veo-3.0": VEO_3_0, "veo-2.0": VEO_2_0}
+#: Upstream model id -> its limits. Gemini API ids and Vertex AI ids of the same model share limits.
+MODELS = {
+    "veo-3.1-generate-preview": VEO_3_1,
+    "veo-3.1-fast-generate-preview": VEO_3_1,
+    "veo-3.1-generate-001": VEO_3_1,
+    "veo-3.1-fast-generate-001": VEO_3_1,
+    "veo-3.1-lite-generate-preview": VEO_3_1_LITE,
+    "veo-3.1-lite-generate-001": VEO_3_1_LITE,
+    "veo-3.0-generate-001": VEO_3_0,
+    "veo-3.0-fast-generate-001": VEO_3_0,
+}
+# An id this table does not know yet (Google ships new ones every few months) is checked by its family.
+FAMILIES = (("veo-3.1-lite", VEO_3_1_LITE), ("veo-3.1", VEO_3_1), ("veo-3.0", VEO_3_0))
 
 
 def limits_for(target: str) -> VeoLimits | None:
-    """The limits of an upstream model id, by family; None for a model this table does not know."""
+    """The limits of an upstream model id; by family for an id the table does not list; None if unknown."""
     name = target.rsplit("/", 1)[-1]
-    return next((limits for prefix, limits in FAMILIES.items() if name.startswith(prefix)), None)
+    if name in MODELS:
+        return MODELS[name]
+    return next((limits for prefix, limits in FAMILIES if name.startswith(prefix)), None)
 
 
 def _allowed(values) -> str:
@@ -57,7 +81,7 @@ def check(limits: VeoLimits, *, model: str, duration: int | None, resolution: st
         if resolution != "720p" and limits.high_res_only_at and duration not in (None, limits.high_res_only_at):
             raise invalid(f"{model} makes {resolution} videos only at duration_seconds {limits.high_res_only_at}; "
                           f"got {duration}. Use 720p or {limits.high_res_only_at} s.", "video_config.resolution")
-        if resolution == "1080p" and limits.high_res_16_9_only and aspect_ratio == "9:16":
+        if resolution != "720p" and limits.high_res_16_9_only and aspect_ratio == "9:16":
             raise invalid(f"{model} makes 1080p videos only in 16:9; use 720p for 9:16.", "video_config.resolution")
     max_videos = VERTEX_MAX_VIDEOS if vertex else limits.max_videos
     if not 1 <= videos <= max_videos:
@@ -69,7 +93,8 @@ def check(limits: VeoLimits, *, model: str, duration: int | None, resolution: st
         raise invalid("last_frame needs a first frame: send an image_url content part too.", "video_config.last_frame")
     if references:
         if not limits.reference_images:
-            raise invalid(f"{model} does not accept reference_images (only Veo 3.1 does).", "video_config.reference_images")
+            raise invalid(f"{model} does not accept reference_images (only Veo 3.1 and Veo 3.1 Fast do).",
+                          "video_config.reference_images")
         if references > limits.reference_images:
             raise invalid(f"{model} accepts up to {limits.reference_images} reference_images; got {references}.",
                           "video_config.reference_images")
@@ -80,7 +105,7 @@ def check(limits: VeoLimits, *, model: str, duration: int | None, resolution: st
             raise invalid("reference_images cannot be combined with a first-frame image.", "video_config.reference_images")
     if has_video:
         if not limits.extension:
-            raise invalid(f"{model} cannot extend a video (only Veo 3.1 can).", "video_config.video")
+            raise invalid(f"{model} cannot extend a video (only Veo 3.1 and Veo 3.1 Fast can).", "video_config.video")
         if resolution not in (None, "720p"):
             raise invalid(f"{model} extends videos only at 720p; got '{resolution}'.", "video_config.resolution")
         if duration not in (None, 8):

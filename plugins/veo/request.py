@@ -11,6 +11,10 @@ from plugins.veo import limits as veo_limits
 from plugins.veo.images import image_url_of, veo_image
 
 PERSON_GENERATION = ("allow_all", "allow_adult", "dont_allow")
+# Parameters Vertex AI takes and the Gemini API refuses: google-genai's _GenerateVideosConfig_to_mldev raises
+# "... parameter is not supported in Gemini API" for each (google-2026-11.md section 4).
+VERTEX_ONLY = {"seed": "seed", "generate_audio": "generateAudio", "fps": "fps",
+               "compression_quality": "compressionQuality", "resize_mode": "resizeMode"}
 
 
 class VideoConfig(BaseModel):
@@ -30,6 +34,10 @@ class VideoConfig(BaseModel):
     last_frame: Any = None
     reference_images: list[Any] | None = None
     video: str | None = Field(None, description="URI of an earlier Veo video to extend")
+    fps: int | None = Field(None, ge=1, le=60)
+    compression_quality: Literal["optimized", "lossless"] | None = None
+    resize_mode: Literal["pad", "crop"] | None = None
+    storage_uri: str | None = None
 
     @field_validator("duration_seconds", mode="before")
     @classmethod
@@ -140,9 +148,16 @@ def build_body(request: ChatCompletionRequest, route_target: str, route_model: s
             inputs = "with image inputs" if has_image_input else "for text-to-video"
             raise invalid(f"{route_model} accepts person_generation {', '.join(allowed)} {inputs}; "
                           f"got '{config.person_generation}'.", "video_config.person_generation")
-    if config.generate_audio is not None and not vertex:
-        raise invalid("generate_audio is a Vertex AI parameter; the Gemini API makes audio with Veo 3 by default. "
-                      "Route the model to the vertex upstream to set it.", "video_config.generate_audio")
+    if config.storage_uri is not None:
+        raise invalid("storage_uri is not supported: genproxy answers with the video itself (and keeps it for "
+                      "GET /v1/videos/{id}/content); copy it to Cloud Storage from there.", "video_config.storage_uri")
+    if not vertex:
+        for name in VERTEX_ONLY:
+            if getattr(config, name) is not None:
+                extra = " (the Gemini API makes audio with Veo 3 by default)" if name == "generate_audio" else ""
+                raise invalid(f"video_config.{name} is a Vertex AI parameter; the Gemini API refuses it{extra}. "
+                              f"Use a vertex/ model (e.g. vertex/{_vertex_example(route_target)}) to set it.",
+                              f"video_config.{name}", code="unsupported_parameter")
 
     instance: dict[str, Any] = {}
     if prompt.strip():
@@ -161,7 +176,8 @@ def build_body(request: ChatCompletionRequest, route_target: str, route_model: s
     for key, value in (("aspectRatio", config.aspect_ratio), ("resolution", config.resolution),
                        ("durationSeconds", config.duration_seconds), ("negativePrompt", config.negative_prompt),
                        ("personGeneration", config.person_generation), ("seed", config.seed),
-                       ("enhancePrompt", config.enhance_prompt)):
+                       ("enhancePrompt", config.enhance_prompt), ("fps", config.fps),
+                       ("compressionQuality", config.compression_quality), ("resizeMode", config.resize_mode)):
         if value is not None:
             parameters[key] = value
     if count != 1:
@@ -175,6 +191,11 @@ def build_body(request: ChatCompletionRequest, route_target: str, route_model: s
     job = VideoJob(model=route_model, duration=config.duration_seconds, aspect_ratio=config.aspect_ratio,
                    resolution=config.resolution, videos=count, inputs=inputs)
     return {"instances": [instance], "parameters": parameters}, job
+
+
+def _vertex_example(target: str) -> str:
+    """The Vertex id of a Gemini API Veo id, for error messages (veo-3.1-generate-preview -> veo-3.1-generate-001)."""
+    return target.replace("-preview", "-001") if target.endswith("-preview") else target
 
 
 def _person_generation_allowed(limits, has_image_input: bool, vertex: bool) -> tuple[str, ...]:
@@ -196,10 +217,24 @@ def _reference(ref: Any, index: int, vertex: bool) -> dict:
 
 
 def _video(url: str, param: str, vertex: bool) -> dict:
+    """The video to extend, as each API takes it (google-genai ``_Video_to_mldev`` / ``_Video_to_vertex``):
+    the Gemini API takes only ``{"uri": <a Files URI of an earlier Veo result>}``; Vertex AI takes
+    ``{"gcsUri"}`` or ``{"bytesBase64Encoded", "mimeType"}``."""
     if url.startswith("gs://"):
         if not vertex:
-            raise invalid("gs:// videos work only on the vertex upstream.", param)
+            raise invalid("gs:// videos work only on Vertex AI routes (vertex/...).", param)
         return {"gcsUri": url, "mimeType": "video/mp4"}
+    if url.startswith("data:"):
+        if not vertex:
+            raise invalid("The Gemini API extends only videos it generated: name the video by its job id or the "
+                          "file_uri of an earlier Veo result, not by its bytes.", param)
+        header, _, data = url.partition(",")
+        if ";base64" not in header or not data:
+            raise invalid("A video data: URI must be base64 (data:video/mp4;base64,...).", param)
+        return {"bytesBase64Encoded": data, "mimeType": header[5:].split(";")[0] or "video/mp4"}
     if url.startswith(("http://", "https://")):
+        if vertex:
+            raise invalid("Vertex AI extends a video given as gs:// or as bytes: name it by the job id of an earlier "
+                          "genproxy video, a gs:// URI or a data:video/mp4;base64 URI.", param)
         return {"uri": url}
-    raise invalid("Name the video to extend by the file URI of an earlier Veo result (https://.../files/...).", param)
+    raise invalid("Name the video to extend by the job id or file URI of an earlier Veo result.", param)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -90,7 +91,8 @@ class CooldownState:
 
 
 _HINTS = {
-    "gemini": "Set GEMINI_API_KEY or put CCS token files (type gemini) in GENPROXY_AUTH_DIR.",
+    "gemini": "Set GEMINI_API_KEY. (CCS token files are not accepted by the Gemini API; with only those, gemini "
+              "routes are served through Vertex AI.)",
     "vertex": "Put CCS token files (type gemini, with a project_id) in GENPROXY_AUTH_DIR, "
               "or set vertex_service_account_file in the config.",
     "codeassist": "Put Gemini CLI / CCS OAuth token files (type gemini) in GENPROXY_AUTH_DIR.",
@@ -106,6 +108,8 @@ class CredentialPool:
         self._state: dict[str, CooldownState] = {}
         self._next = 0
         self._clock = clock
+        # Told of each quota cooldown (credential id, upstream, wall-clock end), to share it with other instances.
+        self.on_cooldown: Callable[[str, str, float], None] | None = None
 
     def __len__(self) -> int:
         return len(self._credentials)
@@ -180,6 +184,19 @@ class CredentialPool:
         delay = retry_delay if retry_delay is not None else min(MAX_BACKOFF, 2.0 ** state.failures)
         state.cooling_until = self._clock() + max(0.0, delay)
         state.reason = "quota"
+        if self.on_cooldown is not None:
+            self.on_cooldown(credential.id, self.upstream, time.time() + max(0.0, delay))
+
+    def adopt_cooldown(self, credential_id: str, until: float) -> None:
+        """A quota cooldown another instance reported (``until``: wall-clock time); never shortens ours."""
+        credential = self.get(credential_id)
+        if credential is None:
+            return
+        ends = self._clock() + (until - time.time())
+        state = self.state(credential)
+        if ends > state.cooling_until:
+            state.cooling_until = ends
+            state.reason = "quota"
 
     def report_auth_failure(self, credential: Credential, cooldown: float = AUTH_FAILURE_COOLDOWN) -> None:
         state = self.state(credential)

@@ -2,8 +2,11 @@
 
 - API keys from the settings (GEMINI_API_KEY): the gemini upstream only.
 - Token files in the auth dir (GENPROXY_AUTH_DIR, CCS format): the provider is the file's
-  ``type`` field. ``gemini`` files serve gemini (bearer + x-goog-user-project), vertex
-  (cloud-platform scope + project_id) and codeassist. A service-account key file
+  ``type`` field. ``gemini`` files serve vertex (cloud-platform scope + project_id) and codeassist
+  (opt-in routes only), never the Gemini API: generativelanguage refuses those tokens for every
+  method with 403 ACCESS_TOKEN_SCOPE_INSUFFICIENT (google-2026-11.md section 3; 3P: CLIProxyAPI
+  #637), so gemini routes with only such files are served through Vertex AI (see
+  UpstreamRegistry.place). A service-account key file
   (``type: service_account``) dropped there serves vertex. Other types are skipped.
 - ``settings.vertex_service_account_file``: a service-account key (or an ``authorized_user``
   ADC file) for vertex.
@@ -22,14 +25,14 @@ import aiohttp
 
 from proxy.background import every
 from proxy.config import ConfigError, Settings
-from proxy.credentials.base import ALL_UPSTREAMS, Credential, CredentialPool, api_key_credential
+from proxy.credentials.base import Credential, CredentialPool, api_key_credential
 from proxy.credentials.oauth import ServiceAccountCredential, TokenEndpoint, TokenFileCredential
 
 log = logging.getLogger("genproxy.credentials")
 
 UPSTREAM_NAMES = ("gemini", "vertex", "codeassist")
 #: token file ``type`` -> upstreams it serves
-FILE_TYPES = {"gemini": ALL_UPSTREAMS, "service_account": frozenset({"vertex"})}
+FILE_TYPES = {"gemini": frozenset({"vertex", "codeassist"}), "service_account": frozenset({"vertex"})}
 
 
 class CredentialStore:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from . import codeassist, files, gemini, oauth, veo, vertex
+from . import codeassist, discovery, files, gemini, interactions, oauth, veo, vertex
 from .errors import GoogleError, invalid_argument
 from .settings import EmulatorSettings
 from .state import EMULATOR_STATE, EmulatorState, RecordedRequest
@@ -86,12 +86,14 @@ def create_emulator_app(settings: EmulatorSettings | None = None) -> web.Applica
     """A Gemini/Veo/Vertex/Code Assist emulator; ``app[EMULATOR_STATE]`` is its state."""
     app = web.Application(middlewares=[emulator_middleware], client_max_size=64 * 1024 * 1024)
     app[EMULATOR_STATE] = EmulatorState(settings=settings or EmulatorSettings())
+    discovery.add_routes(app)
     gemini.add_routes(app)
     veo.add_routes(app)
     files.add_routes(app)
     vertex.add_routes(app)
     codeassist.add_routes(app)
     oauth.add_routes(app)
+    interactions.add_routes(app)
     app.router.add_get(INSPECTION_PATH, list_requests)
     app.router.add_delete(INSPECTION_PATH, delete_requests)
     app.router.add_get("/emulator/health", health)

@@ -1,4 +1,8 @@
-"""Code Assist (cloudcode-pa): v1internal:generateContent / :streamGenerateContent, bearer only."""
+"""Code Assist (cloudcode-pa): v1internal:generateContent / :streamGenerateContent, bearer only.
+
+Text models only; an account without a licence is refused with 403 (see auth.require_codeassist);
+any other method (predictLongRunning: Code Assist never served Veo) is 404.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +11,27 @@ from typing import Any
 
 from aiohttp import web
 
-from .auth import require_bearer
+from .auth import require_codeassist
 from .content import make_reply, parse_request, response_body, stream_bodies
-from .errors import invalid_argument, not_found
+from .errors import GoogleError, invalid_argument, not_found
 from .faults import MALFORMED_BODY, submit_error
-from .gemini import faults_for, is_gemini_model
+from .gemini import faults_for
+from .models import LIVE_MODELS
 from .state import EMULATOR_STATE
 from .streaming import write_stream
 
 
 async def _handle(request: web.Request, stream: bool) -> web.StreamResponse:
     state = request.app[EMULATOR_STATE]
-    require_bearer(request, state)
+    require_codeassist(request, state)
     body = request.get("json")
     if not isinstance(body, dict):
         raise invalid_argument("Invalid JSON payload received. Expected an object.")
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise invalid_argument("model is required.", "model")
-    if not is_gemini_model(model):
+    info = LIVE_MODELS.get(model)
+    if info is None or info.kind != "text":  # retired, unknown, image, Veo or Omni ids
         raise not_found("Requested entity was not found.")
     if "request" not in body:
         raise invalid_argument("request is required.", "request")
@@ -55,6 +61,14 @@ async def stream_generate_content(request: web.Request) -> web.StreamResponse:
     return await _handle(request, stream=True)
 
 
+async def other_method(request: web.Request) -> web.Response:
+    """Code Assist never served Veo: ``v1internal:predictLongRunning`` and other methods are 404
+    (facts file section 3)."""
+    require_codeassist(request, request.app[EMULATOR_STATE])
+    raise GoogleError(404, f"Method not found: {request.match_info['method']}.", "NOT_FOUND")
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/v1internal:generateContent", generate_content)
     app.router.add_post("/v1internal:streamGenerateContent", stream_generate_content)
+    app.router.add_post("/v1internal:{method}", other_method)

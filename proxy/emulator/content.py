@@ -13,6 +13,7 @@ from typing import Any
 
 from .errors import invalid_argument, unknown_field
 from .faults import Faults, strip_markers
+from .gemini3 import check_thinking_config
 from .media import IMAGE_ASPECT_RATIOS, IMAGE_SIZES, image_dimensions, make_png
 
 REQUEST_FIELDS = {
@@ -89,6 +90,7 @@ def parse_request(body: Any, model: str, *, allow_images: bool = True) -> Conten
         if get(content, "role", "user") == "user" and turn:
             prompt = " ".join(turn)
     config = get(body, "generationConfig") or {}
+    check_thinking_config(config)
     modalities = get(config, "responseModalities") or []
     for i, modality in enumerate(modalities):
         if modality not in MODALITIES:
@@ -168,6 +170,7 @@ class Reply:
     prompt_tokens: int
     blocked: bool = False
     safety: bool = False
+    signature: str | None = None  # thoughtSignature of the function call (Gemini 3)
 
     def usage(self) -> dict[str, int]:
         out = tokens(self.text or "") + (IMAGE_TOKENS if self.image else 0)
@@ -233,12 +236,19 @@ def _parts(reply: Reply) -> list[dict[str, Any]]:
     if reply.thought:
         parts.append({"text": reply.thought, "thought": True})
     if reply.function_call:
-        parts.append({"functionCall": reply.function_call})
+        parts.append(_call_part(reply))
     if reply.text is not None:
         parts.append({"text": reply.text})
     if reply.image:
         parts.append({"inlineData": reply.image})
     return parts
+
+
+def _call_part(reply: Reply) -> dict[str, Any]:
+    part: dict[str, Any] = {"functionCall": reply.function_call}
+    if reply.signature:
+        part["thoughtSignature"] = reply.signature
+    return part
 
 
 def response_body(reply: Reply, model: str) -> dict[str, Any]:
@@ -273,7 +283,7 @@ def stream_bodies(reply: Reply, model: str) -> list[dict[str, Any]]:
     if reply.thought:
         chunks.append([{"text": reply.thought, "thought": True}])
     if reply.function_call:
-        chunks.append([{"functionCall": reply.function_call}])
+        chunks.append([_call_part(reply)])
     if reply.text is not None:
         chunks.extend([{"text": piece}] for piece in split_text(reply.text))
     if reply.image:

@@ -18,7 +18,8 @@ marker                 effect
                        are normal.
 ``poll-error-always``  every poll answers 500 INTERNAL.
 ``slow-poll``          each poll sleeps 3 s before answering (``slow-poll=N``: N seconds).
-``operation-error``    the operation ends ``done`` with
+``operation-error``    Interactions API: the interaction ends ``failed``, its model_output step
+                       carrying the error below. Veo: the operation ends ``done`` with
                        ``"error": {"code": 13, "message": "Video generation failed due to an
                        internal error."}``.
 ``safety``             Veo: the operation ends ``done`` with no ``generatedSamples`` (Vertex: no
@@ -37,6 +38,10 @@ marker                 effect
 ``stream-error``       streamGenerateContent sends one normal event, then an error event
                        (``{"error": {"code": 500, ...}}``), then closes the connection abruptly
                        (no end of the chunked body).
+``incomplete``         Interactions API (Gemini Omni): the interaction ends ``incomplete``
+                       with a text-only model_output step.
+``cancelled``          Interactions API: the interaction ends ``cancelled`` (as if cancelled at
+                       Google by someone else).
 ``tool``               not a fault: with ``tools[].functionDeclarations`` in the request, the
                        reply is a ``functionCall`` of the first declared function.
 =====================  ======================================================================
@@ -67,6 +72,8 @@ KNOWN_FAULTS: dict[str, bool | None] = {
     "delay": True,
     "stream-error": None,
     "tool": None,
+    "incomplete": None,
+    "cancelled": None,
 }
 
 SLOW_POLL_SECONDS = 3.0

@@ -28,8 +28,8 @@ def file_resource(request: web.Request, video: VideoFile) -> dict:
 
 async def file_action(request: web.Request) -> web.StreamResponse:
     """GET /v1beta/files/{id} (metadata) and GET /v1beta/files/{id}:download?alt=media (302)."""
-    require_gemini_auth(request, request.app[EMULATOR_STATE])
     file_id, _, action = request.match_info["file_action"].partition(":")
+    require_gemini_auth(request, request.app[EMULATOR_STATE], "downloadFile" if action else "getFile")
     video = _file(request, file_id)
     if not action:
         return web.json_response(file_resource(request, video))

@@ -1,7 +1,9 @@
 """Media the emulator returns: PNG images (made with zlib + struct) and sample MP4 videos.
 
-The MP4s are tiny H.264 files made by ``scripts/make_sample_videos.sh`` and shipped in
-``samples/``; no ffmpeg at runtime. Padding appends a top-level ``free`` box after the file,
+The MP4s are flat H.264 (+ AAC) files made by ``scripts/make_sample_videos.sh`` and shipped in
+``samples/``, one per orientation, resolution (1280x720, 1920x1080, 3840x2160 and the portrait
+equivalents), length (3..10 s) and with or without a sound track, so ffprobe agrees with the
+request; no ffmpeg at runtime. Padding appends a top-level ``free`` box after the file,
 which players skip, so a padded video stays playable.
 """
 
@@ -61,10 +63,17 @@ def make_png(width: int, height: int, seed: str = "") -> bytes:
 
 # ---------------------------------------------------------------- MP4
 
-def sample_path(aspect_ratio: str, duration: int) -> Path:
+SAMPLE_RESOLUTIONS = ("720p", "1080p", "4k")
+SAMPLE_SECONDS = range(3, 11)
+
+
+def sample_path(aspect_ratio: str, duration: int, resolution: str = "720p", audio: bool = True) -> Path:
+    """The sample matching the request (sizes and lengths outside the set are clamped)."""
     orientation = "portrait" if aspect_ratio == "9:16" else "landscape"
-    duration = min(8, max(4, int(duration)))
-    return SAMPLES_DIR / f"{orientation}_{duration}s.mp4"
+    resolution = resolution.lower() if resolution.lower() in SAMPLE_RESOLUTIONS else "720p"
+    duration = min(SAMPLE_SECONDS[-1], max(SAMPLE_SECONDS[0], int(duration)))
+    silent = "" if audio else "_silent"
+    return SAMPLES_DIR / f"{orientation}_{resolution}_{duration}s{silent}.mp4"
 
 
 @lru_cache(maxsize=32)

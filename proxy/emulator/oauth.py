@@ -2,7 +2,9 @@
 
 ``grant_type=refresh_token`` (needs ``refresh_token``) or the service-account JWT grant
 (``urn:ietf:params:oauth:grant-type:jwt-bearer``, needs ``assertion``). A refresh token that
-starts with ``revoked`` is refused with 400 ``invalid_grant``, as Google does for revoked tokens.
+starts with ``revoked`` is refused with 400 ``invalid_grant``, as Google does for revoked tokens;
+one that starts with ``unlicensed`` gets an ``emu-unlicensed-...`` token, which Code Assist refuses
+with 403 "You do not have a valid license of this product" (see auth.unlicensed).
 Issued tokens (``emu-...``) are accepted by every endpoint even when ``api_keys`` is set.
 """
 
@@ -39,7 +41,10 @@ async def token(request: web.Request) -> web.Response:
             return _oauth_error("invalid_request", "Missing required parameter: assertion")
     else:
         return _oauth_error("unsupported_grant_type", f"Invalid grant_type: {grant}")
-    access = "emu-" + secrets.token_urlsafe(24)
+    # Emulator convention (auth.unlicensed): a refresh token starting with "unlicensed" stands
+    # for an account without a Code Assist licence; its access tokens say so.
+    prefix = "emu-unlicensed-" if str(form.get("refresh_token") or "").startswith("unlicensed") else "emu-"
+    access = prefix + secrets.token_urlsafe(24)
     state.issued_tokens.add(access)
     state.token_refreshes += 1
     return web.json_response(

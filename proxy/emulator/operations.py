@@ -31,27 +31,26 @@ def new_id(length: int = 12) -> str:
 def create_operation(
     state: EmulatorState, name_prefix: str, model: str, api: str, req: VeoRequest, faults: Faults
 ) -> Operation:
-    files = []
-    for _ in range(req.sample_count):
-        video = VideoFile(new_id(), sample_path(req.aspect_ratio, req.duration), secrets.token_urlsafe(16), faults)
-        state.files[video.file_id] = video
-        files.append(video)
+    sample = sample_path(req.aspect_ratio, req.duration, req.resolution, req.audio)
+    files = [VideoFile(new_id(), sample, secrets.token_urlsafe(16), faults) for _ in range(req.sample_count)]
     op = Operation(
         name=f"{name_prefix}/operations/{new_id()}",
         model=model,
         api=api,
-        created=time.monotonic(),
+        created=time.time(),
         delay=faults.value("delay", state.settings.operation_delay),
         faults=faults,
         files=files,
         storage_uri=req.storage_uri,
     )
-    state.operations[op.name] = op
+    state.add_operation(op)
     return op
 
 
-async def apply_poll_faults(op: Operation) -> None:
+async def apply_poll_faults(op: Operation, state: EmulatorState | None = None) -> None:
     op.polls += 1
+    if state is not None and ("poll-error" in op.faults):
+        state.save(op)  # the poll count decides the next answer; keep it across a restart
     if "slow-poll" in op.faults:
         await asyncio.sleep(op.faults.value("slow-poll", SLOW_POLL_SECONDS))
     if "poll-error-always" in op.faults:

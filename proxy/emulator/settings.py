@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, Field, field_validator
 
 from .faults import parse_marker
@@ -22,6 +24,22 @@ class EmulatorSettings(BaseModel):
     faults: list[str] = Field(
         default_factory=list,
         description="Faults applied to every request, same names as the [emulate:NAME] markers.",
+    )
+
+    data_dir: Path | None = Field(
+        None,
+        description="Keep operations and generated files here (one JSON file per operation), so a "
+        "restarted emulator still answers them; None = in memory only.",
+    )
+    vertex_disabled_projects: list[str] = Field(
+        default_factory=list,
+        description="Vertex projects whose Vertex AI API is disabled (403 SERVICE_DISABLED); "
+        "project ids starting with 'no-vertex' are always disabled.",
+    )
+    codeassist_licensed: bool = Field(
+        True,
+        description="False: every Code Assist account lacks a licence (403). Tokens containing "
+        "'unlicensed' are always refused.",
     )
 
     @field_validator("faults")

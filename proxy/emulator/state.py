@@ -1,4 +1,8 @@
-"""In-memory state of one emulator: recorded requests, operations, files, counters."""
+"""State of one emulator: recorded requests, operations, files, counters.
+
+Operations and their files are also written to ``settings.data_dir`` when set (see store.py),
+and read back when the state is created, so a restart loses no running operation.
+"""
 
 from __future__ import annotations
 
@@ -45,7 +49,7 @@ class Operation:
     name: str
     model: str
     api: str  # "gemini" or "vertex"
-    created: float  # time.monotonic() at submit
+    created: float  # time.time() at submit (wall clock: survives a restart)
     delay: float
     faults: Faults
     files: list[VideoFile]
@@ -53,7 +57,7 @@ class Operation:
     polls: int = 0
 
     def elapsed(self) -> float:
-        return time.monotonic() - self.created
+        return time.time() - self.created
 
     def is_done(self) -> bool:
         return self.elapsed() >= self.delay
@@ -70,17 +74,44 @@ class EmulatorState:
     requests: list[RecordedRequest] = field(default_factory=list)
     operations: dict[str, Operation] = field(default_factory=dict)
     files: dict[str, VideoFile] = field(default_factory=dict)
+    #: Gemini Omni interactions by id (proxy.emulator.interactions.Interaction)
+    interactions: dict[str, Any] = field(default_factory=dict)
     quota_once_seen: set[str] = field(default_factory=set)
     issued_tokens: set[str] = field(default_factory=set)
     token_refreshes: int = 0
     #: base64 of padded videos for Vertex answers, one per (sample, padding)
     b64_cache: dict[tuple[Path, int], str] = field(default_factory=dict)
+    store: Any = None  # OperationStore when settings.data_dir is set
+
+    def __post_init__(self) -> None:
+        if self.settings.data_dir is not None:
+            from .store import OperationStore
+
+            self.store = OperationStore(self.settings.data_dir)
+            for op in self.store.load():
+                self.operations[op.name] = op
+                for video in op.files:
+                    self.files[video.file_id] = video
+
+    def add_operation(self, op: Operation) -> None:
+        self.operations[op.name] = op
+        for video in op.files:
+            self.files[video.file_id] = video
+        self.save(op)
+
+    def save(self, op: Operation) -> None:
+        """Write the operation to disk (no-op without data_dir)."""
+        if self.store is not None:
+            self.store.save(op)
 
     def clear(self) -> None:
         """Forget everything recorded (requests, operations, files, counters); keep settings."""
         self.requests.clear()
+        if self.store is not None:
+            self.store.clear()
         self.operations.clear()
         self.files.clear()
+        self.interactions.clear()
         self.quota_once_seen.clear()
         self.issued_tokens.clear()
         self.token_refreshes = 0

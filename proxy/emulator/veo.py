@@ -33,12 +33,12 @@ def veo_faults(request: web.Request, prompt: str) -> Faults:
 
 async def predict_long_running(request: web.Request, model: str) -> web.Response:
     state = request.app[EMULATOR_STATE]
-    require_gemini_auth(request, state)
+    require_gemini_auth(request, state, "predictLongRunning")
     spec = VEO_MODELS.get(model)
-    if spec is None:
+    if spec is None:  # retired, unknown, or a model without predictLongRunning
         raise model_not_found(model, "predictLongRunning")
     body = request.get("json")
-    req = validate(body, model, spec)
+    req = validate(body, model, spec, files=state.files)
     faults = veo_faults(request, req.prompt)
     error = submit_error(faults, state.quota_once_seen, req.prompt)
     if error:
@@ -72,12 +72,12 @@ def operation_body(op: Operation, request: web.Request) -> dict[str, Any]:
 async def get_operation(request: web.Request) -> web.Response:
     """GET /v1beta/models/{model}/operations/{id}"""
     state = request.app[EMULATOR_STATE]
-    require_gemini_auth(request, state)
+    require_gemini_auth(request, state, "getOperation")
     name = f"models/{request.match_info['model']}/operations/{request.match_info['op_id']}"
     op = state.operations.get(name)
     if op is None or op.api != "gemini":
         raise not_found(f"Operation {name} not found.")
-    await apply_poll_faults(op)
+    await apply_poll_faults(op, state)
     return web.json_response(operation_body(op, request))
 
 

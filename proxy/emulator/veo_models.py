@@ -1,9 +1,18 @@
-"""Veo models, their limits (wire-formats.md section 7) and request validation (pure)."""
+"""Veo models, their limits (wire-formats.md section 7, facts file section 4) and request
+validation (pure: the caller passes the file ids it knows).
+
+Refusals use Google's wording where known: a field the Gemini API's Veo does not take is
+"`X` isn't supported by this model." (seen for `inlineData` and `fileUri`, 3P: the r/Veo3
+"Google Veo 3.1 API: Complete Guide" post); a key no API knows is "Invalid JSON payload
+received. Unknown name ... Cannot find field."
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
+from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,34 +21,38 @@ from .errors import GoogleError, invalid_argument, unknown_field
 
 @dataclass(frozen=True)
 class VeoModel:
-    family: str  # "3.1", "3.0", "2.0"
+    family: str  # "3.1", "3.1-lite", "3.0"
     durations: tuple[int, ...]
     resolutions: tuple[str, ...]
     last_frame: bool
     reference_images: int
     extension: bool
     max_samples: int
+    #: resolutions above 720p only at 8 s (Veo 3.1: ai.google.dev/gemini-api/docs/video "1080p and 4k
+    #: only with 8 s"; Veo 3.0: 3P ArcReel #1333)
+    hd_only_at_8: bool = True
 
 
 _V31 = VeoModel("3.1", (4, 6, 8), ("720p", "1080p", "4k"), True, 3, True, 1)
 _V30 = VeoModel("3.0", (4, 6, 8), ("720p", "1080p"), False, 0, False, 1)
-_V20 = VeoModel("2.0", (5, 6, 7, 8), ("720p",), False, 0, False, 2)
+# Veo 3.1 Lite: 720p or 1080p (no 4k), 4/6/8 s, 1080p at every length (priced at 4, 6 and 8 s:
+# docs.krea.ai veo-31-lite), text or first frame (+ last frame), no reference images and no
+# extension (docs.gmicloud.ai veo-3-1-lite-generate-001, developer.civitai.com veo3 recipe: "lite
+# supports only text-to-video and single image-to-video").
+_V31_LITE = VeoModel("3.1-lite", (4, 6, 8), ("720p", "1080p"), True, 0, False, 1, hd_only_at_8=False)
 
 VEO_MODELS: dict[str, VeoModel] = {
     "veo-3.1-generate-preview": _V31,
     "veo-3.1-fast-generate-preview": _V31,
+    "veo-3.1-lite-generate-preview": _V31_LITE,
     "veo-3.0-generate-001": _V30,
     "veo-3.0-fast-generate-001": _V30,
-    "veo-2.0-generate-001": _V20,
 }
 VERTEX_VEO_MODELS: dict[str, VeoModel] = {
+    **VEO_MODELS,
     "veo-3.1-generate-001": _V31,
     "veo-3.1-fast-generate-001": _V31,
-    "veo-3.1-generate-preview": _V31,
-    "veo-3.1-fast-generate-preview": _V31,
-    "veo-3.0-generate-001": _V30,
-    "veo-3.0-fast-generate-001": _V30,
-    "veo-2.0-generate-001": _V20,
+    "veo-3.1-lite-generate-001": _V31_LITE,
 }
 
 ASPECT_RATIOS = ("16:9", "9:16")
@@ -47,13 +60,15 @@ IMAGE_MIME_TYPES = ("image/png", "image/jpeg", "image/webp")
 INSTANCE_FIELDS = ("prompt", "image", "lastFrame", "referenceImages", "video")
 GEMINI_PARAMETERS = (
     "aspectRatio", "resolution", "durationSeconds", "negativePrompt", "personGeneration",
-    "sampleCount", "seed", "enhancePrompt",
+    "sampleCount", "enhancePrompt",
 )
-VERTEX_PARAMETERS = GEMINI_PARAMETERS + (
-    "generateAudio", "storageUri", "compressionQuality", "resizeMode", "addWatermark",
-    "includeRaiReason",
-)
+#: Vertex AI only; the Gemini API refuses them (google-genai _GenerateVideosConfig_to_mldev raised
+#: for them before 3.x dropped Gemini API generate_videos; facts file section 4).
+VERTEX_ONLY_PARAMETERS = ("seed", "generateAudio", "storageUri", "fps", "compressionQuality", "resizeMode")
+VERTEX_PARAMETERS = GEMINI_PARAMETERS + VERTEX_ONLY_PARAMETERS + ("addWatermark", "includeRaiReason")
 VERTEX_MAX_SAMPLES = 4
+#: A file of this (or any) emulator: .../v1beta/files/{id} or .../v1beta/files/{id}:download?alt=media
+FILES_URI = re.compile(r"/v1beta/files/([a-z0-9]+)(?::download)?(?:\?.*)?$")
 
 
 @dataclass
@@ -64,6 +79,7 @@ class VeoRequest:
     resolution: str
     sample_count: int
     storage_uri: str | None
+    audio: bool = True  # Veo 3 makes sound; Vertex may turn it off (generateAudio: false)
 
 
 def not_supported(name: str) -> GoogleError:
@@ -124,7 +140,48 @@ def _int_param(params: dict[str, Any], name: str) -> int | None:
     return int(value)
 
 
-def validate(body: Any, model: str, spec: VeoModel, *, vertex: bool = False) -> VeoRequest:
+def _video(value: Any, vertex: bool, files: Container[str]) -> None:
+    """The video to extend: a Gemini Files URI of this emulator on the Gemini API; ``gcsUri`` or
+    bytes on Vertex (google-genai _Video_to_mldev / _Video_to_vertex)."""
+    where = "instances[0].video"
+    if not isinstance(value, dict):
+        raise invalid_argument(f"Invalid value at '{where}': expected an object.", where)
+    if vertex:
+        for key in value:
+            if key not in ("gcsUri", "bytesBase64Encoded", "mimeType"):
+                raise unknown_field(key, where)
+        if "gcsUri" in value:
+            if not str(value["gcsUri"]).startswith("gs://"):
+                raise invalid_argument(f"{where}.gcsUri must start with gs://", f"{where}.gcsUri")
+            return
+        data = value.get("bytesBase64Encoded")
+        if not isinstance(data, str) or not data or not value.get("mimeType"):
+            raise invalid_argument(f"{where} needs gcsUri, or bytesBase64Encoded and mimeType.", where)
+        try:
+            base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            raise invalid_argument(
+                f"Invalid value at '{where}.bytes_base64_encoded' (TYPE_BYTES), Base64 decoding failed",
+                f"{where}.bytesBase64Encoded",
+            ) from None
+        return
+    for key in value:
+        if key in ("gcsUri", "bytesBase64Encoded", "inlineData", "fileUri"):
+            raise not_supported(key)
+        if key not in ("uri", "mimeType"):
+            raise unknown_field(key, where)
+    uri = value.get("uri")
+    match = FILES_URI.search(uri) if isinstance(uri, str) else None
+    if match is None or match.group(1) not in files:
+        raise invalid_argument(
+            f"{where}.uri must be the URI of a video generated by Veo (a Gemini Files API URI); "
+            f"got {uri!r}.",
+            f"{where}.uri",
+        )
+
+
+def validate(body: Any, model: str, spec: VeoModel, *, vertex: bool = False,
+             files: Container[str] = ()) -> VeoRequest:
     """Check a predictLongRunning body against the model's limits, as Google does."""
     if not isinstance(body, dict):
         raise invalid_argument("Invalid JSON payload received. Expected an object.")
@@ -147,6 +204,8 @@ def validate(body: Any, model: str, spec: VeoModel, *, vertex: bool = False) -> 
         raise invalid_argument("parameters must be an object.", "parameters")
     allowed = VERTEX_PARAMETERS if vertex else GEMINI_PARAMETERS
     for key in params:
+        if not vertex and key in VERTEX_ONLY_PARAMETERS:
+            raise not_supported(key)
         if key not in allowed:
             raise unknown_field(key, "parameters")
 
@@ -178,7 +237,8 @@ def validate(body: Any, model: str, spec: VeoModel, *, vertex: bool = False) -> 
         types = ("asset", "style") if vertex else ("asset",)
         for i, ref in enumerate(refs):
             where = f"instances[0].referenceImages[{i}]"
-            if not isinstance(ref, dict) or ref.get("referenceType", "asset") not in types:
+            # Google's REST samples write "asset"; google-genai sends the enum name "ASSET": both are taken.
+            if not isinstance(ref, dict) or str(ref.get("referenceType", "asset")).lower() not in types:
                 raise invalid_argument(
                     f"{where}.referenceType must be one of: {', '.join(types)}.", f"{where}.referenceType"
                 )
@@ -187,8 +247,7 @@ def validate(body: Any, model: str, spec: VeoModel, *, vertex: bool = False) -> 
     if video is not None:
         if not spec.extension:
             raise not_supported("video")
-        if not isinstance(video, dict) or not (video.get("uri") or video.get("gcsUri")):
-            raise invalid_argument("instances[0].video.uri is required.", "instances[0].video.uri")
+        _video(video, vertex, files)
 
     aspect = params.get("aspectRatio", "16:9")
     if aspect not in ASPECT_RATIOS:
@@ -212,7 +271,7 @@ def validate(body: Any, model: str, spec: VeoModel, *, vertex: bool = False) -> 
             f"{', '.join(spec.resolutions)}.",
             "parameters.resolution",
         )
-    if spec.family == "3.1" and resolution != "720p" and duration != 8:
+    if spec.hd_only_at_8 and resolution != "720p" and duration != 8:
         raise invalid_argument(
             f"Resolution {resolution} is only supported with durationSeconds 8.",
             "parameters.durationSeconds",
@@ -249,9 +308,11 @@ def validate(body: Any, model: str, spec: VeoModel, *, vertex: bool = False) -> 
     _person_generation(params.get("personGeneration"), spec, vertex,
                        image_input=has_image or refs is not None)
     storage_uri = None
+    audio = True
     if vertex:
         storage_uri = _vertex_parameters(params, spec)
-    return VeoRequest(prompt or "", aspect, duration, resolution, samples, storage_uri)
+        audio = params.get("generateAudio") is not False
+    return VeoRequest(prompt or "", aspect, duration, resolution, samples, storage_uri, audio)
 
 
 def _person_generation(value: Any, spec: VeoModel, vertex: bool, image_input: bool) -> None:
@@ -259,8 +320,6 @@ def _person_generation(value: Any, spec: VeoModel, vertex: bool, image_input: bo
         return
     if vertex:
         allowed: tuple[str, ...] = ("allow_adult", "dont_allow")
-    elif spec.family == "2.0":
-        allowed = ("allow_all", "allow_adult", "dont_allow")
     elif image_input:
         allowed = ("allow_adult",)
     else:
@@ -275,12 +334,16 @@ def _person_generation(value: Any, spec: VeoModel, vertex: bool, image_input: bo
 
 def _vertex_parameters(params: dict[str, Any], spec: VeoModel) -> str | None:
     audio = params.get("generateAudio")
-    if spec.family != "2.0" and audio is None:
+    if audio is None:
         raise invalid_argument(
             "generateAudio is required for Veo 3 models.", "parameters.generateAudio"
         )
     if audio is not None and not isinstance(audio, bool):
         raise invalid_argument("generateAudio must be a boolean.", "parameters.generateAudio")
+    fps = _int_param(params, "fps")
+    if fps is not None and fps != 24:
+        # Veo makes 24 FPS (cloud.google.com/vertex-ai/generative-ai/docs/models/veo/3-0-generate-001)
+        raise invalid_argument(f"fps {fps} is not supported. Supported values: 24.", "parameters.fps")
     quality = params.get("compressionQuality")
     if quality is not None and quality not in ("optimized", "lossless"):
         raise invalid_argument(

@@ -1,4 +1,12 @@
-"""Veo on Vertex AI: predictLongRunning and fetchPredictOperation (OAuth bearer only)."""
+"""Vertex AI (OAuth bearer only): Veo predictLongRunning / fetchPredictOperation, and Gemini
+generateContent / streamGenerateContent / countTokens for the text and image models.
+
+Every path names its project: a project with the Vertex AI API disabled (emulator convention,
+see :mod:`proxy.emulator.discovery`) is 403 SERVICE_DISABLED. An id Vertex does not serve
+(retired, unknown, Gemini Omni, or a model without the method) is Vertex's 404 "Publisher Model
+`...` was not found or your project does not have access to it." (the wording of Vertex's
+answer as quoted in truefoundry/models #946 and genkit-ai/genkit #4688).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .auth import require_bearer
+from .auth import require_vertex
 from .errors import GoogleError, invalid_argument, not_found
 from .faults import MALFORMED_BODY, submit_error
 from .media import video_base64
@@ -14,6 +22,19 @@ from .operations import FILTERED_REASON, OPERATION_ERROR, apply_poll_faults, cre
 from .state import EMULATOR_STATE, EmulatorState, Operation
 from .veo import prompt_of, veo_faults
 from .veo_models import VERTEX_VEO_MODELS, validate
+from .gemini import answer_content, count_tokens
+from .models import vertex_model
+
+CONTENT_ACTIONS = ("generateContent", "streamGenerateContent", "countTokens")
+VEO_ACTIONS = ("predictLongRunning", "fetchPredictOperation")
+
+
+def publisher_not_found(prefix: str) -> GoogleError:
+    return not_found(
+        f"Publisher Model `{prefix}` was not found or your project does not have access to it. "
+        "Please ensure you are using a valid model version. For more information, see: "
+        "https://cloud.google.com/vertex-ai/generative-ai/docs/learn/model-versions"
+    )
 
 RESPONSE_TYPE = "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse"
 
@@ -48,15 +69,22 @@ def operation_body(state: EmulatorState, op: Operation) -> dict[str, Any]:
 async def model_action(request: web.Request) -> web.Response:
     """POST /v1/projects/{p}/locations/{l}/publishers/google/models/{model}:{action}"""
     state = request.app[EMULATOR_STATE]
-    require_bearer(request, state)
     project, location = request.match_info["project"], request.match_info["location"]
+    require_vertex(request, state, project)
     model, sep, action = request.match_info["model_action"].rpartition(":")
     prefix = f"projects/{project}/locations/{location}/publishers/google/models/{model}"
-    if not sep or action not in ("predictLongRunning", "fetchPredictOperation"):
+    if not sep or action not in CONTENT_ACTIONS + VEO_ACTIONS:
         raise GoogleError(404, f"Method not found: {action or model}.", "NOT_FOUND")
+    info = vertex_model(model)
+    if action in CONTENT_ACTIONS:
+        if info is None or action not in info.methods:
+            raise publisher_not_found(prefix)
+        if action == "countTokens":
+            return await count_tokens(request)
+        return await answer_content(request, model, stream=action == "streamGenerateContent")
     spec = VERTEX_VEO_MODELS.get(model)
-    if spec is None:
-        raise not_found(f"Publisher Model `{prefix}` not found.")
+    if spec is None or info is None:
+        raise publisher_not_found(prefix)
     body = request.get("json")
     if action == "fetchPredictOperation":
         name = body.get("operationName") if isinstance(body, dict) else None
@@ -65,9 +93,9 @@ async def model_action(request: web.Request) -> web.Response:
         op = state.operations.get(name)
         if op is None or op.api != "vertex" or not name.startswith(prefix + "/"):
             raise not_found(f"Operation {name} not found.")
-        await apply_poll_faults(op)
+        await apply_poll_faults(op, state)
         return web.json_response(operation_body(state, op))
-    req = validate(body, model, spec, vertex=True)
+    req = validate(body, model, spec, vertex=True, files=state.files)
     faults = veo_faults(request, prompt_of(body))
     error = submit_error(faults, state.quota_once_seen, req.prompt)
     if error:

@@ -8,6 +8,7 @@ from proxy.errors import ApiError, client_safe
 from proxy.handlers.common import make_context, read_json, resolve_route, write_json
 from proxy.hookspecs import Completion
 from proxy.jobs.references import resolve_job_references
+from proxy.jobs.runner import final, request_fingerprint
 from proxy.jobs.summary import job_summary
 from proxy.models import ChatCompletionRequest, parse_request
 from proxy.pipeline import Pipeline
@@ -15,24 +16,34 @@ from proxy.replies import ChatCompletion, as_deltas, collect, prepend, stream_de
 from proxy.sse import SseWriter
 
 
+# Left out of the fingerprint of a video request: how the answer is delivered, not what is generated.
+DELIVERY_FIELDS = ("stream", "stream_options")
+
+
 async def chat_completions(request: web.Request) -> web.StreamResponse:
-    body = parse_request(ChatCompletionRequest, await read_json(request))
+    raw = await read_json(request)
+    body = parse_request(ChatCompletionRequest, raw)
     request["model"] = body.model
     route = resolve_route(request.app, body.model)
     request["route"] = route.pattern or route.model
     context = make_context(request, route, body.stream)
     pipeline: Pipeline = request.app[keys.PIPELINE]
-    shape = ChatCompletion(request["request_id"], body.model)
+    # The answer names the model that served (a retired id's replacement), not the id the client sent.
+    shape = ChatCompletion(request["request_id"], route.model)
 
     runner = request.app[keys.JOB_RUNNER]
-    await resolve_job_references(body, runner.store, context.client_key_id or "")
+    await resolve_job_references(body, runner, context.client_key_id or "")
     call = pipeline.translate(route, body, context)
     if call.long_running:
-        await runner.check_capacity(context.client_key_id or "")
-        job = await runner.start(route, call, context, summary=job_summary(body, route, "chat.completions"))
-        deadline = request.app[keys.SETTINGS].video_deadline
-        if not body.stream:
-            return await write_json(request, shape.full([await runner.wait(job, deadline)]))
+        fingerprint = request_fingerprint({k: v for k, v in raw.items() if k not in DELIVERY_FIELDS})
+        try:
+            job = await runner.attach_or_start(route, call, context, job_summary(body, route, "chat.completions"),
+                                               fingerprint)
+            deadline = request.app[keys.SETTINGS].video_deadline
+            if not body.stream:
+                return await write_json(request, shape.full([await runner.wait(job, deadline)]))
+        except ApiError as exc:
+            raise final(exc) from None
         return await _stream_job(request, shape, runner, job, deadline,
                                  bool(body.stream_options and body.stream_options.include_usage))
 

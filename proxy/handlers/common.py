@@ -1,13 +1,13 @@
 """What every handler needs: the route of a model, the context of a request, JSON in and out."""
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
 from proxy import keys
 from proxy.errors import ApiError
-from proxy.hookspecs import RequestContext
+from proxy.hookspecs import RequestContext, ThoughtSignatures
+from proxy.jsonbody import JsonLimits, check_encoding, content_encoding, decompress, loads
+from proxy.jobs.lookup import job_finder
 from proxy.jsonstream import iter_json
 from proxy.routes import Route
 
@@ -19,21 +19,34 @@ def resolve_route(app: web.Application, model: str) -> Route:
         known = ", ".join(table.suggestions(model))
         raise ApiError(404, f"The model '{model}' does not exist or is not routed by this proxy. Known models include: {known}.",
                        param="model", code="model_not_found")
-    return route
+    return app[keys.UPSTREAMS].place(route)
 
 
 def make_context(request: web.Request, route: Route, stream: bool) -> RequestContext:
     app = request.app
     settings = app[keys.SETTINGS]
+    client_key_id = request.get("client_key_id")
+    store = app.get(keys.JOB_STORE)
+    signatures = ThoughtSignatures(store, client_key_id or "", settings.thought_signature_ttl) if store else None
     return RequestContext(request_id=request["request_id"], upstream=app[keys.UPSTREAMS].get(route.upstream),
-                          stream=stream, client_key_id=request.get("client_key_id"), settings=settings,
-                          media=app[keys.MEDIA_STORE])
+                          stream=stream, client_key_id=client_key_id, settings=settings,
+                          media=app[keys.MEDIA_STORE], signatures=signatures,
+                          find_job=job_finder(app[keys.JOB_STORE], client_key_id or ""))
 
 
 async def read_json(request: web.Request):
     if not request.can_read_body:
         raise ApiError(400, "The request has no body; send a JSON object.", code="invalid_json")
-    return await request.json(loads=json.loads)
+    encoding = content_encoding(request.headers)
+    check_encoding(encoding)  # before reading: an unknown encoding is a 415 whatever the body
+    settings = request.app[keys.SETTINGS]
+    raw = decompress(await request.read(), encoding, settings.max_body_bytes)
+    return loads(raw, json_limits(settings))
+
+
+def json_limits(settings) -> JsonLimits:
+    return JsonLimits(max_depth=settings.max_json_depth, max_int_digits=settings.max_json_integer_digits,
+                      max_bytes=settings.max_body_bytes)
 
 
 async def write_json(request: web.Request, body, status: int = 200) -> web.StreamResponse:

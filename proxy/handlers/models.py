@@ -1,17 +1,55 @@
-"""GET /v1/models and GET /healthz."""
+"""GET /v1/models, GET /v1/models/{id} and GET /healthz."""
 from __future__ import annotations
 
 from aiohttp import web
 
 from proxy import keys
+from proxy.errors import ApiError
+from proxy.routes import RetiredSpec, RouteSpec, RouteTable
+
+
+def _route_object(spec: RouteSpec, name: str | None = None) -> dict:
+    body = {"id": name or spec.model, "object": "model", "created": 0, "owned_by": "google",
+            "modality": spec.modality}
+    if spec.description:
+        body["description"] = spec.description
+    return body
+
+
+def _alias_object(table: RouteTable, retired: RetiredSpec) -> dict:
+    """A retired id: still listed (tools hardcode them), marked as an alias of what now serves it."""
+    target = table.resolve(retired.replaced_by)
+    body = {"id": retired.model, "object": "model", "created": 0, "owned_by": "google",
+            "modality": target.modality if target else None, "alias_of": retired.replaced_by, "retired": True,
+            "description": f"Retired by Google{f' on {retired.shutdown}' if retired.shutdown else ''}; "
+                           f"served by {retired.replaced_by}"}
+    if retired.shutdown:
+        body["shutdown"] = retired.shutdown
+    return body
 
 
 async def list_models(request: web.Request) -> web.Response:
     table = request.app[keys.ROUTE_TABLE]
-    data = [{"id": spec.model, "object": "model", "created": 0, "owned_by": "google",
-             "modality": spec.modality, **({"description": spec.description} if spec.description else {})}
-            for spec in table.listed_models()]
+    data = [_route_object(spec) for spec in table.listed_models()]
+    data += [_alias_object(table, retired) for retired in table.retired.values()]
     return web.json_response({"object": "list", "data": data})
+
+
+async def get_model(request: web.Request) -> web.Response:
+    """One model, as the openai SDK's models.retrieve expects: a listed route, a retired alias, or a
+    name a glob route serves; 404 model_not_found otherwise."""
+    table: RouteTable = request.app[keys.ROUTE_TABLE]
+    name = request.match_info["model"]
+    request["model"] = name
+    if name in table.retired:
+        return web.json_response(_alias_object(table, table.retired[name]))
+    route = table.resolve(name)
+    spec = next((s for s in table.specs if route is not None and s.model == (route.pattern or route.model)), None)
+    if spec is None:
+        known = ", ".join(table.suggestions(name))
+        raise ApiError(404, f"The model '{name}' does not exist or is not routed by this proxy. "
+                            f"Known models include: {known}.", param="model", code="model_not_found")
+    return web.json_response(_route_object(spec, name))
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -8,17 +8,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from proxy import keys
 from proxy.errors import ApiError, invalid
-from proxy.handlers.common import make_context, read_json, resolve_route
+from proxy.handlers.common import read_json, resolve_route
+from proxy.handlers.jobs_api import start_job
 from proxy.handlers.video_form import MAX_PROMPT_BYTES, read_video_form
-from proxy.jobs.references import resolve_job_references
-from proxy.jobs.runner import job_error
-from proxy.jobs.summary import job_summary
+from proxy.jobs.lookup import job_info
+from proxy.jobs.runner import final, job_error, request_fingerprint
 from proxy.jobs.store import Job
 from proxy.models import ChatCompletionRequest, parse_request
 
 POLL_AFTER_MS = "2000"
-VIDEO_MODALITY = "video"
-SIZES = {"1280x720": ("16:9", "720p"), "720x1280": ("9:16", "720p"), "1920x1080": ("16:9", "1080p"),
+SIZES = {"640x360": ("16:9", "360p"), "360x640": ("9:16", "360p"),
+         "1280x720": ("16:9", "720p"), "720x1280": ("9:16", "720p"), "1920x1080": ("16:9", "1080p"),
          "1080x1920": ("9:16", "1080p"), "3840x2160": ("16:9", "4k"), "2160x3840": ("9:16", "4k")}
 SIZE_OF = {value: key for key, value in SIZES.items()}
 # genproxy's extra fields, passed on to the video plugin as video_config.
@@ -97,11 +97,13 @@ def video_object(job: Job) -> dict:
     error = None
     if job.status == "failed":
         error = {"code": (job.error or {}).get("code") or "generation_failed", "message": (job.error or {}).get("message", "")}
-    return {"id": job.id, "object": "video", "model": job.model, "status": job.status, "progress": job.progress,
+    # "submitting" (recorded, Google not yet answered) is OpenAI's "queued".
+    status = "queued" if job.status == "submitting" else job.status
+    return {"id": job.id, "object": "video", "model": job.model, "status": status, "progress": job.progress,
             "created_at": int(job.created_at), "completed_at": int(job.completed_at) if job.completed_at else None,
             "expires_at": int(job.expires_at) if job.expires_at else None,
             "seconds": str(summary.get("seconds") or 8), "size": size or "1280x720", "prompt": summary.get("prompt", ""),
-            "remixed_from_video_id": None, "error": error}
+            "remixed_from_video_id": summary.get("remixed_from"), "error": error}
 
 
 def _respond(job: Job, status: int = 200) -> web.Response:
@@ -120,6 +122,8 @@ async def create_video(request: web.Request) -> web.Response:
     if idempotency_key is not None and not re.fullmatch(r"[\x21-\x7e]{1,255}", idempotency_key):
         raise invalid("Idempotency-Key must be 1 to 255 visible ASCII characters.", "Idempotency-Key")
 
+    fingerprint = request_fingerprint({**create.model_dump(mode="json"), "model": model})
+
     async def create_once() -> Job:
         # Shielded with the lock held: a retry with the same Idempotency-Key, sent because the client
         # gave up waiting, finds this job instead of paying for a second one.
@@ -127,25 +131,41 @@ async def create_video(request: web.Request) -> web.Response:
             if idempotency_key:
                 earlier = await store.by_idempotency_key(client, idempotency_key)
                 if earlier is not None:
+                    if earlier.summary.get("request_sha256", fingerprint) != fingerprint:
+                        # Stripe's rule, which OpenAI's Idempotency-Key follows: one key, one request.
+                        raise ApiError(422, f"The Idempotency-Key '{idempotency_key}' was used for a different "
+                                            f"request (job {earlier.id}); use a new key for a new video.",
+                                       param="Idempotency-Key", code="idempotency_key_reused",
+                                       type="invalid_request_error")
                     return earlier
-            route = resolve_route(app, model)
-            request["route"] = route.pattern or route.model
-            if route.modality != VIDEO_MODALITY:
-                raise invalid(f"The model '{model}' does not generate videos (it is routed to '{route.modality}').",
-                              "model", code="model_not_video")
-            body = _as_chat(create, model)
-            await resolve_job_references(body, store, client)
-            context = make_context(request, route, stream=False)
-            pipeline = app[keys.PIPELINE]
-            call = pipeline.translate(route, body, context)
-            if not call.long_running:
-                raise invalid(f"The model '{model}' does not generate videos; pick a video model.", "model",
-                              code="model_not_video")
-            await runner.check_capacity(client)
-            return await runner.start(route, call, context, summary=job_summary(body, route, "videos"),
-                                      idempotency_key=idempotency_key)
+            return await start_job(request, _as_chat(create, model), "videos", idempotency_key=idempotency_key,
+                                   summary_extra={"request_sha256": fingerprint})
 
-    job = await runner.shielded(create_once())
+    try:
+        job = await runner.shielded(create_once())
+    except ApiError as exc:
+        raise final(exc) from None
+    return _respond(job)
+
+
+class VideoRemix(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: str = Field(min_length=1)
+
+
+async def remix_video(request: web.Request) -> web.Response:
+    """POST /v1/videos/{id}/remix: the plugin of the source video says what a remix is (an edit, an extension)."""
+    remix = parse_request(VideoRemix, await read_json(request))
+    source = await _own_job(request)
+    if source.status != "completed":
+        raise invalid(f"Video {source.id} is {source.status}; only a completed video can be remixed.", "video_id",
+                      code="video_not_ready")
+    app = request.app
+    pipeline, runner = app[keys.PIPELINE], app[keys.JOB_RUNNER]
+    route = resolve_route(app, source.model)
+    body = pipeline.remix(route, job_info(source), remix.prompt)
+    job = await runner.shielded(start_job(request, body, "videos.remix", remixed_from=source.id))
     return _respond(job)
 
 
@@ -172,7 +192,7 @@ async def video_content(request: web.Request) -> web.StreamResponse:
     if job.status != "completed":
         raise ApiError(409, f"Video {job.id} is {job.status} ({job.progress}%); fetch it when status is completed.",
                        code="video_not_ready")
-    stored = request.app[keys.JOB_RUNNER].stored_media(job)[0]
+    stored = (await request.app[keys.JOB_RUNNER].stored_media(job))[0]
     # FileResponse streams from disk and answers Range requests.
     return web.FileResponse(stored.path, headers={"Content-Type": stored.mime_type,
                                                   "Content-Disposition": f'inline; filename="{job.id}.mp4"'})
@@ -212,3 +232,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/v1/videos/{video_id}", retrieve_video)
     app.router.add_get("/v1/videos/{video_id}/content", video_content)
     app.router.add_delete("/v1/videos/{video_id}", delete_video)
+    app.router.add_post("/v1/videos/{video_id}/remix", remix_video)

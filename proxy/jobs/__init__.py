@@ -1,5 +1,5 @@
-"""Durable long-running jobs: the SQLite store and the runner that polls them to the end."""
+"""Durable long-running jobs: the store (SQLite or PostgreSQL) and the runner that polls them to the end."""
 from proxy.jobs.runner import JobRunner
-from proxy.jobs.store import Job, JobStore
+from proxy.jobs.store import Job, JobStore, open_store
 
-__all__ = ["Job", "JobRunner", "JobStore"]
+__all__ = ["Job", "JobRunner", "JobStore", "open_store"]

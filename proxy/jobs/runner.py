@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
+import os
+import secrets
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -11,7 +16,7 @@ from dataclasses import asdict
 
 from proxy.errors import ApiError
 from proxy.hookspecs import Completion, RequestContext, Submitted, UpstreamCall
-from proxy.jobs.store import Job, JobStore, new_job_id
+from proxy.jobs.store import CapacityReached, Job, JobStore, new_job_id, recorded_request
 from proxy.media import MediaStream
 from proxy.media_store import MediaStore, StoredMedia
 from proxy.pipeline import Pipeline
@@ -45,46 +50,143 @@ def _restore_media(value, streams: list[MediaStream]):
     return value
 
 
+# Google keeps generated files 2 days (/work/shared/docs/wire-formats.md, Veo download: "Files live for 2 days").
+GOOGLE_KEEPS_FILES = 2 * 24 * 3600.0
+# The submit may have reached Google even though no answer came back: keep the job as a trace.
+MAYBE_STARTED = {"upstream_timeout", "upstream_unreachable", "upstream_bad_reply"}
+SUBMIT_INTERRUPTED = ("The proxy stopped while submitting this job, so its operation was never recorded. Google may "
+                      "have started it (and may charge for it); generate the video again if you still need it.")
+
+
+def _pid_namespace() -> str:
+    try:
+        return os.readlink("/proc/self/ns/pid").removeprefix("pid:")
+    except OSError:
+        return "-"
+
+
+def new_owner() -> str:
+    """This instance's name in the lease columns: host, pid namespace, pid and a random part."""
+    return f"{socket.gethostname()}|{_pid_namespace()}|{os.getpid()}|{secrets.token_hex(4)}"
+
+
+def owner_is_dead(owner: str, me: str) -> bool:
+    """True when ``owner`` was a process on this machine (same host and pid namespace) that is gone:
+    its leases need not run out before another instance takes its jobs over (a restart resumes at once)."""
+    parts = owner.split("|")
+    if owner == me or len(parts) != 4 or not parts[2].isdigit():
+        return False
+    if parts[0] != socket.gethostname() or parts[1] != _pid_namespace():
+        return False
+    if int(parts[2]) == os.getpid():
+        return True  # an earlier run that had our pid (a container's pid 1)
+    try:
+        os.kill(int(parts[2]), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def job_error(job: Job) -> ApiError:
     error = job.error or {}
-    return ApiError(error.get("status", 502), error.get("message", "The job failed."), code=error.get("code"))
+    return final(ApiError(error.get("status", 502), error.get("message", "The job failed."), code=error.get("code")))
+
+
+def final(exc: ApiError) -> ApiError:
+    """Mark a server-side failure of paid work as not worth retrying: the openai SDK retries 5xx twice by
+    default (three paid submits) unless the answer carries ``x-should-retry: false`` (openai-python's
+    ``_should_retry`` reads that header before the status)."""
+    if exc.status >= 500:
+        exc.headers["x-should-retry"] = "false"
+    return exc
+
+
+def request_fingerprint(value) -> str:
+    """SHA-256 of a request's canonical JSON: equal for equal requests, whatever the key order."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class JobRunner:
     def __init__(self, store: JobStore, pipeline: Pipeline, media: MediaStore, settings,
-                 make_context: Callable[[Route, str | None], RequestContext]):
+                 make_context: Callable[[Route, str | None], RequestContext], owner: str | None = None):
         self.store = store
         self.pipeline = pipeline
         self.media = media
         self.settings = settings
+        self.owner = owner or new_owner()
         self._make_context = make_context
         self._tasks: dict[str, asyncio.Task] = {}
         self._listeners: dict[str, list[Listener]] = {}
         self._idempotency_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._starting: set[asyncio.Future] = set()
+        self._fetch_locks: dict[str, asyncio.Lock] = {}
+
+    @property
+    def lease(self) -> float:
+        return self.settings.job_lease_seconds
 
     # -- starting and resuming --
-    async def track(self, route: Route, call: UpstreamCall, submitted: Submitted, context: RequestContext,
-                    summary: dict, idempotency_key: str | None = None) -> Job:
-        """Record a just-submitted operation, then poll it to the end in the background."""
+    async def start(self, route: Route, call: UpstreamCall, context: RequestContext, summary: dict,
+                    idempotency_key: str | None = None) -> Job:
+        """Record the job (``submitting``, with its request), submit it, then poll it to the end in the
+        background. The whole is one step a client disconnect cannot cut in half: once Google accepts the
+        operation it is paid for, so it must reach the store even if the caller is gone. The per-key cap and
+        the idempotency key are checked in the same store transaction as the insert (every instance sees it).
+        With an idempotency key already used, the earlier job is returned and nothing is submitted."""
+        return await self.shielded(self._record_and_submit(route, call, context, summary, idempotency_key))
+
+    async def _record_and_submit(self, route: Route, call: UpstreamCall, context: RequestContext, summary: dict,
+                                 idempotency_key: str | None) -> Job:
         job = Job(id=new_job_id(), client_key_id=context.client_key_id or "", model=route.model, route=asdict(route),
-                  operation=submitted.operation, credential_id=submitted.credential_id, summary=summary,
-                  notes=call.notes, idempotency_key=idempotency_key)
-        await self.store.insert(job)
+                  status="submitting", summary=summary, notes=call.notes, idempotency_key=idempotency_key,
+                  request=recorded_request(call.body), owner=self.owner, lease_until=time.time() + self.lease)
+        try:
+            recorded = await self.store.create(job, cap=self.settings.max_jobs_per_key)
+        except CapacityReached as exc:
+            raise _too_many(exc.cap) from None
+        if recorded.id != job.id:
+            return recorded  # the same Idempotency-Key, sent to another instance or before a restart
         context.job_id = job.id
+        try:
+            submitted = await self.pipeline.submit(route, call, context)
+        except ApiError as exc:
+            if exc.code in MAYBE_STARTED:
+                await self._fail(job, ApiError(exc.status, f"{exc.message} {SUBMIT_INTERRUPTED}",
+                                               code="submit_interrupted"))
+            else:  # Google answered with a refusal: nothing started, nothing to keep
+                await self.store.delete(job.id)
+            raise
+        except Exception:
+            log.exception("job %s: submit failed unexpectedly", job.id)
+            await self._fail(job, ApiError(502, SUBMIT_INTERRUPTED, code="submit_interrupted"))
+            raise
+        await self.store.update(job, status="queued", operation=submitted.operation,
+                                credential_id=submitted.credential_id, notes=call.notes)
         log.info("job %s started: model=%s operation=%s", job.id, route.model, submitted.operation)
         self._spawn(job, route, call, submitted, context)
         return job
 
-    async def start(self, route: Route, call: UpstreamCall, context: RequestContext, summary: dict,
-                    idempotency_key: str | None = None) -> Job:
-        """Submit and record the job as one step a client disconnect cannot cut in half: once Google
-        accepts the operation it is paid for, so it must reach the store even if the caller is gone."""
-        async def submit_and_track() -> Job:
-            submitted = await self.pipeline.submit(route, call, context)
-            return await self.track(route, call, submitted, context, summary, idempotency_key)
+    async def attach_or_start(self, route: Route, call: UpstreamCall, context: RequestContext, summary: dict,
+                              fingerprint: str) -> Job:
+        """The client's unfinished job made from an identical request, else a new one: a client that retries
+        (the openai SDK does, after a timeout) attaches to the running video instead of paying for another.
+        Shielded with the fingerprint locked, so racing retries start at most one job."""
+        client = context.client_key_id or ""
 
-        return await self.shielded(submit_and_track())
+        async def attach_or_start() -> Job:
+            async with self.idempotency_lock(client, "request:" + fingerprint):
+                running = await self.store.unfinished_with_fingerprint(client, fingerprint)
+                if running is not None:
+                    log.info("job %s: an identical request attached to it", running.id)
+                    context.job_id = running.id
+                    return running
+                await self.check_capacity(client)
+                return await self.start(route, call, context, {**summary, "request_sha256": fingerprint})
+
+        return await self.shielded(attach_or_start())
 
     async def shielded(self, work: Awaitable[T]) -> T:
         """Run ``work`` to its end even if the caller is cancelled (its client left); shutdown waits for it."""
@@ -95,9 +197,21 @@ class JobRunner:
         return await asyncio.shield(task)
 
     async def resume(self) -> int:
-        """Pick up the jobs a previous run left unfinished."""
+        """Take over the jobs no live instance holds: those a previous run of this machine left, and those
+        whose lease ran out (their instance died). Called at start-up and then every third of a lease."""
+        now = time.time()
+        for owner in await self.store.lease_owners():
+            if owner_is_dead(owner, self.owner):
+                log.info("jobs of %s: that process is gone, taking them over now", owner)
+                await self.store.release_leases(owner)
         resumed = 0
-        for job in await self.store.unfinished():
+        for job in await self.store.claim_expired(self.owner, now + self.lease, now):
+            if job.id in self._tasks:
+                continue  # ours already (our lease lapsed during a stall, nobody took it)
+            if job.status == "submitting":
+                # Its instance died between recording the job and hearing Google's answer.
+                await self._fail(job, ApiError(502, SUBMIT_INTERRUPTED, code="submit_interrupted"))
+                continue
             if not job.operation:
                 await self._fail(job, ApiError(502, "The proxy stopped before the upstream accepted this job.",
                                                code="submit_interrupted"))
@@ -113,8 +227,31 @@ class JobRunner:
             self._spawn(job, route, call, Submitted(operation=job.operation, credential_id=job.credential_id), context)
             resumed += 1
         if resumed:
-            log.info("resumed %d unfinished jobs", resumed)
+            log.info("took over %d unfinished job(s)", resumed)
         return resumed
+
+    async def keep_leases(self) -> None:
+        """Renew this instance's leases, stop polling jobs another instance took, take over orphans."""
+        held = await self.store.renew_leases(self.owner, time.time() + self.lease)
+        for job_id, task in list(self._tasks.items()):
+            if job_id in held or task.done():
+                continue
+            fresh = await self.store.get(job_id)
+            if fresh is None or (not fresh.finished and fresh.owner != self.owner):
+                log.warning("job %s: lease lost (this instance stalled past it); another instance polls it", job_id)
+                task.cancel()
+        await self.resume()
+
+    async def run_leases(self) -> None:
+        """keep_leases every third of a lease, until cancelled; a failure is logged and retried."""
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            try:
+                await self.keep_leases()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("renewing job leases failed; retrying")
 
     def _spawn(self, job: Job, route: Route, call: UpstreamCall, submitted: Submitted, context: RequestContext) -> None:
         task = asyncio.create_task(self._drive(job, route, call, submitted, context), name=f"job-{job.id}")
@@ -152,6 +289,7 @@ class JobRunner:
         await self.store.update(job, status="completed", progress=100, completed_at=now,
                                 expires_at=now + self.settings.media_ttl,
                                 result={"message": message, "finish_reason": completion.finish_reason,
+                                        "usage": completion.usage,
                                         "media": [{"sha256": s.sha256, "size": s.size, "mime_type": s.mime_type}
                                                   for s in streams]})
         log.info("job %s completed: %d media file(s)", job.id, len(streams))
@@ -193,18 +331,39 @@ class JobRunner:
                 self._idempotency_locks.pop((client_key_id, key), None)
 
     async def check_capacity(self, client_key_id: str) -> None:
+        """An early refusal before any work; start() checks again atomically with the insert."""
         cap = self.settings.max_jobs_per_key
         if await self.store.count_unfinished(client_key_id) >= cap:
-            raise ApiError(429, f"This key already has {cap} videos in progress (the limit); wait for one to finish.",
-                           code="too_many_jobs", headers={"Retry-After": "10"})
+            raise _too_many(cap)
 
-    async def delete(self, job: Job) -> None:
-        """Forget a job: stop polling it and drop its media unless another job shares the bytes."""
+    async def _stop(self, job: Job) -> None:
+        """Stop polling a running job, then ask its plugin to stop the upstream operation (best effort)."""
         task = self._tasks.get(job.id)
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        if not job.finished and job.operation:
+            route = Route(**job.route)
+            try:
+                context = self._make_context(route, job.client_key_id)
+                if await self.pipeline.cancel(route, job.operation, job.credential_id, context):
+                    log.info("job %s: upstream operation cancelled", job.id)
+            except ApiError as exc:
+                log.warning("job %s: cancelling upstream failed: %s %s", job.id, exc.status, exc.message)
+
+    async def cancel(self, job: Job) -> None:
+        """Stop a running job (upstream too) and keep it as failed with code ``cancelled``."""
+        if job.finished:
+            return
+        await self._stop(job)
+        fresh = await self.store.get(job.id)
+        if fresh is not None and not fresh.finished:  # it may have finished while we stopped it
+            await self._fail(fresh, ApiError(409, f"Job {job.id} was cancelled by the client.", code="cancelled"))
+
+    async def delete(self, job: Job) -> None:
+        """Forget a job: stop it (upstream too) and drop its media unless another job shares the bytes."""
+        await self._stop(job)
         await self.store.delete(job.id)
         in_use = await self.store.media_in_use(time.time())
         for media in (job.result or {}).get("media", []):
@@ -223,31 +382,78 @@ class JobRunner:
                 raise ApiError(504, f"The video is still being generated after {timeout:.0f} s; the job goes on. "
                                     f"Job id: {job.id}. Fetch it later with GET /v1/videos/{job.id} and "
                                     f"GET /v1/videos/{job.id}/content.", code="generation_timeout") from None
-        fresh = await self.store.get(job.id)
-        if fresh is None:
-            raise ApiError(404, f"No job {job.id}.", code="job_not_found")
-        if fresh.status == "failed":
-            raise job_error(fresh)
-        if fresh.status != "completed":
-            raise ApiError(504, f"Job {job.id} is not running in this proxy.", code="job_not_running")
-        return self.completion_of(fresh)
+        # Another instance polls it (or it is finished): follow it in the shared store.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            fresh = await self.store.get(job.id)
+            if fresh is None:
+                raise ApiError(404, f"No job {job.id}.", code="job_not_found")
+            if fresh.status == "failed":
+                raise job_error(fresh)
+            if fresh.status == "completed":
+                return await self.completion_of(fresh)
+            if loop.time() >= deadline:
+                raise ApiError(504, f"The video is still being generated after {timeout:.0f} s; the job goes on. "
+                                    f"Job id: {job.id}.", code="generation_timeout")
+            await asyncio.sleep(min(1.0, max(0.0, deadline - loop.time())))
 
-    def stored_media(self, job: Job) -> list[StoredMedia]:
-        """The files of a finished job, in order; 404 once they have expired."""
+    async def settle(self, job_id: str, timeout: float) -> None:
+        """Wait up to ``timeout`` s for a job running here to end, whatever the outcome (the store says which)."""
+        task = self._tasks.get(job_id)
+        if task is not None:
+            with contextlib.suppress(asyncio.TimeoutError, Exception):
+                await asyncio.wait_for(asyncio.shield(task), timeout)
+
+    async def stored_media(self, job: Job) -> list[StoredMedia]:
+        """The files of a finished job, in order; 404 once they have expired. A file this instance does not
+        have (another instance made it, and media_dir is not shared) is fetched again from Google's file
+        URI while Google keeps it; after that, 410."""
+        if job.expires_at and job.expires_at <= time.time():
+            raise ApiError(404, f"The result of job {job.id} has expired.", code="job_expired")
         found = []
-        for media in (job.result or {}).get("media", []):
+        for index, media in enumerate((job.result or {}).get("media", [])):
             stored = self.media.find(media["sha256"], media["mime_type"])
-            if stored is None or (job.expires_at and job.expires_at <= time.time()):
-                raise ApiError(404, f"The result of job {job.id} has expired.", code="job_expired")
+            if stored is None:
+                lock = self._fetch_locks.setdefault(media["sha256"], asyncio.Lock())
+                async with lock:  # one download for concurrent requests of the same file
+                    stored = self.media.find(media["sha256"], media["mime_type"]) or \
+                        await self.shielded(self._fetch_again(job, index, media))
+                self._fetch_locks.pop(media["sha256"], None)
             found.append(stored)
         return found
 
-    def completion_of(self, job: Job) -> Completion:
+    async def _fetch_again(self, job: Job, index: int, media: dict) -> StoredMedia:
+        videos = ((job.result or {}).get("message") or {}).get("videos") or []
+        uri = next((v.get("file_uri") for v in videos if isinstance(v, dict)
+                    and (v.get("video_url") or {}).get("url") == {"$media": index}), None)
+        made = job.completed_at or job.created_at
+        gone = ApiError(410, f"The video of job {job.id} is not kept by this genproxy instance (another made it; "
+                             "share media_dir between instances to avoid this) and Google no longer keeps it "
+                             "(its files live 2 days).", code="video_gone")
+        if uri is None or time.time() > made + GOOGLE_KEEPS_FILES:
+            raise gone
+        route = Route(**job.route)
+        context = self._make_context(route, job.client_key_id)
+        limit = self.settings.max_download_bytes
+        try:
+            async with context.upstream.download(uri, job.credential_id, limit) as download:
+                stored = await self.media.save(download.chunks, media["mime_type"], limit)
+        except ApiError as exc:
+            if exc.status in (403, 404, 410):
+                raise gone from None
+            raise
+        if stored.sha256 != media["sha256"]:
+            log.warning("job %s: the file fetched again from Google differs from the one first stored", job.id)
+        log.info("job %s: fetched video %d again from Google (%d bytes)", job.id, index, stored.size)
+        return stored
+
+    async def completion_of(self, job: Job) -> Completion:
         """Rebuild a finished job's answer from the store; 404 once its media has expired."""
-        streams = [stored.stream() for stored in self.stored_media(job)]
+        streams = [stored.stream() for stored in await self.stored_media(job)]
         result = job.result or {}
         return Completion(message=_restore_media(result.get("message", {}), streams),
-                          finish_reason=result.get("finish_reason", "stop"))
+                          finish_reason=result.get("finish_reason", "stop"), usage=result.get("usage"))
 
     async def close(self) -> None:
         if self._starting:
@@ -259,6 +465,11 @@ class JobRunner:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        # Hand the unfinished jobs to the other instances now rather than when the leases run out.
+        try:
+            await self.store.release_leases(self.owner)
+        except Exception:
+            log.exception("releasing job leases failed; other instances take the jobs when the leases expire")
 
     # -- expiry --
     async def remove_expired_media(self) -> list[str]:
@@ -277,3 +488,8 @@ class JobRunner:
         if removed:
             log.info("removed %d expired media file(s): %s", len(removed), ", ".join(removed))
         return removed
+
+
+def _too_many(cap: int) -> ApiError:
+    return ApiError(429, f"This key already has {cap} videos in progress (the limit); wait for one to finish.",
+                    code="too_many_jobs", headers={"Retry-After": "10"})

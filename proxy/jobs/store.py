@@ -1,48 +1,25 @@
-"""The job store: one SQLite file in WAL mode, written by one thread so the event loop never blocks."""
+"""The job store's contract: the Job record and the JobStore interface both backends implement.
+
+Backends: proxy/jobs/sqlite_store.py (embedded default, one file under data_dir) and
+proxy/jobs/postgres_store.py (``jobs_db: postgresql://...``, several instances on several machines).
+open_store(settings) picks one. Their schemas are created and migrated at start-up (proxy/jobs/migrations.py).
+"""
 from __future__ import annotations
 
-import asyncio
-import fcntl
 import json
 import secrets
-import sqlite3
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
-from proxy.config import ConfigError
-
-UNFINISHED = ("queued", "in_progress")
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY,
-    client_key_id TEXT NOT NULL,
-    model TEXT NOT NULL,
-    route TEXT NOT NULL,
-    operation TEXT,
-    credential_id TEXT,
-    status TEXT NOT NULL,
-    progress INTEGER NOT NULL DEFAULT 0,
-    summary TEXT NOT NULL DEFAULT '{}',
-    notes TEXT NOT NULL DEFAULT '{}',
-    result TEXT,
-    error TEXT,
-    idempotency_key TEXT,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
-    completed_at REAL,
-    expires_at REAL
-);
-CREATE INDEX IF NOT EXISTS jobs_by_client ON jobs (client_key_id, created_at);
-CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
-CREATE UNIQUE INDEX IF NOT EXISTS jobs_by_idempotency ON jobs (client_key_id, idempotency_key)
-    WHERE idempotency_key IS NOT NULL;
-"""
-
-_JSON_FIELDS = ("route", "summary", "notes", "result", "error")
+# "submitting": recorded before the submit call, so a crash during it leaves a trace (issue 14 item 3).
+UNFINISHED = ("submitting", "queued", "in_progress")
+_JSON_FIELDS = ("route", "summary", "notes", "result", "error", "request")
+SIGNATURE_ROWS = 100_000
+"""Thought-signature cache: rows kept at most (the oldest go first)."""
+REQUEST_CHARS = 256 * 1024
+"""A job's recorded request is kept whole up to this size (reference images can be megabytes of base64)."""
 
 
 @dataclass
@@ -66,25 +43,39 @@ class Job:
     updated_at: float = field(default_factory=time.time)
     completed_at: float | None = None
     expires_at: float | None = None
+    request: dict | None = None     # the upstream request body, recorded before it is sent
+    owner: str | None = None        # the instance polling this job ...
+    lease_until: float | None = None  # ... until then; after it, any instance may take the job over
 
     @property
     def finished(self) -> bool:
         return self.status not in UNFINISHED
 
 
+JOB_FIELDS = [f.name for f in fields(Job)]
+
+
 def new_job_id() -> str:
     return "video_" + secrets.token_hex(12)
 
 
-def _row_to_job(row: sqlite3.Row) -> Job:
-    values = dict(row)
+def recorded_request(body: Any) -> dict:
+    """The request body as JSON, or (past REQUEST_CHARS) its outline: field names and sizes."""
+    text = json.dumps(body, default=repr)
+    if len(text) <= REQUEST_CHARS:
+        return json.loads(text)
+    return {"truncated": True, "chars": len(text), "keys": sorted(body) if isinstance(body, dict) else []}
+
+
+def row_to_job(values: dict) -> Job:
+    values = {k: values[k] for k in JOB_FIELDS if k in values}
     for name in _JSON_FIELDS:
-        if values[name] is not None:
+        if values.get(name) is not None:
             values[name] = json.loads(values[name])
     return Job(**values)
 
 
-def _job_to_row(job: Job) -> dict:
+def job_to_row(job: Job) -> dict:
     values = asdict(job)
     for name in _JSON_FIELDS:
         if values[name] is not None:
@@ -92,126 +83,94 @@ def _job_to_row(job: Job) -> dict:
     return values
 
 
-class JobStore:
-    """Async facade over SQLite; every call runs on one dedicated thread (one writer)."""
+def changed_columns(job: Job, names) -> dict:
+    """Only the named fields of a job, as column values: a progress update serialises one integer,
+    not the whole row (its result and request JSON)."""
+    values = {}
+    for name in names:
+        value = getattr(job, name)
+        values[name] = json.dumps(value) if name in _JSON_FIELDS and value is not None else value
+    return values
 
-    def __init__(self, path: Path):
-        self.path = path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="genproxy-jobs")
-        self._db: sqlite3.Connection | None = None
-        self._lock = None
 
-    async def _run(self, fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+class CapacityReached(Exception):
+    """The client key already has ``cap`` unfinished jobs."""
+
+    def __init__(self, cap: int):
+        super().__init__(cap)
+        self.cap = cap
+
+
+@runtime_checkable
+class JobStore(Protocol):
+    """Everything genproxy keeps across requests and instances. All times are Unix seconds."""
 
     async def open(self) -> None:
-        await self._run(self._open)
+        """Connect, create the schema and apply the migrations not yet applied."""
 
-    def _open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Two processes on one store would both resume and poll the same jobs: the second one refuses.
-        self._lock = open(self.path.with_name(self.path.name + ".lock"), "w")  # noqa: SIM115 - held while open
-        try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._lock.close()
-            self._lock = None
-            raise ConfigError(f"the job store {self.path} is in use by another genproxy process; give each "
-                              "instance its own data_dir (or jobs_db)") from None
-        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.executescript(SCHEMA)
-        self._db = db
+    async def close(self) -> None: ...
 
-    async def close(self) -> None:
-        if self._db is not None:
-            await self._run(self._db.close)
-            self._db = None
-        if self._lock is not None:
-            self._lock.close()
-            self._lock = None
-        self._executor.shutdown(wait=True)
-
-    async def insert(self, job: Job) -> None:
-        row = _job_to_row(job)
-        names = ", ".join(row)
-        marks = ", ".join(f":{n}" for n in row)
-        await self._run(self._db.execute, f"INSERT INTO jobs ({names}) VALUES ({marks})", row)
+    # -- jobs --
+    async def create(self, job: Job, cap: int | None = None) -> Job:
+        """Insert ``job`` atomically with the per-key cap (raises CapacityReached when ``job.client_key_id``
+        has ``cap`` unfinished jobs, ``submitting`` ones included) and the idempotency key: when another job
+        of the same client has ``job.idempotency_key``, that job is returned and nothing is inserted."""
 
     async def update(self, job: Job, **changes: Any) -> Job:
-        """Change some fields of a job, in memory and on disk."""
-        changes["updated_at"] = time.time()
-        for name, value in changes.items():
-            setattr(job, name, value)
-        row = {k: v for k, v in _job_to_row(job).items() if k in changes}
-        assignments = ", ".join(f"{n} = :{n}" for n in row)
-        await self._run(self._db.execute, f"UPDATE jobs SET {assignments} WHERE id = :id", {**row, "id": job.id})
-        return job
+        """Change some fields of a job, in memory and in the store (only those fields are written)."""
 
-    async def get(self, job_id: str, client_key_id: str | None = None) -> Job | None:
-        def query():
-            if client_key_id is None:
-                return self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            return self._db.execute("SELECT * FROM jobs WHERE id = ? AND client_key_id = ?",
-                                    (job_id, client_key_id)).fetchone()
+    async def get(self, job_id: str, client_key_id: str | None = None) -> Job | None: ...
 
-        row = await self._run(query)
-        return _row_to_job(row) if row else None
+    async def by_idempotency_key(self, client_key_id: str, key: str) -> Job | None: ...
 
-    async def by_idempotency_key(self, client_key_id: str, key: str) -> Job | None:
-        row = await self._run(lambda: self._db.execute(
-            "SELECT * FROM jobs WHERE client_key_id = ? AND idempotency_key = ?", (client_key_id, key)).fetchone())
-        return _row_to_job(row) if row else None
+    async def unfinished_with_fingerprint(self, client_key_id: str, fingerprint: str) -> Job | None: ...
 
-    async def unfinished(self) -> list[Job]:
-        rows = await self._run(lambda: self._db.execute(
-            "SELECT * FROM jobs WHERE status IN ('queued', 'in_progress') ORDER BY created_at").fetchall())
-        return [_row_to_job(r) for r in rows]
+    async def count_unfinished(self, client_key_id: str) -> int: ...
 
-    async def count_unfinished(self, client_key_id: str) -> int:
-        return await self._run(lambda: self._db.execute(
-            "SELECT COUNT(*) FROM jobs WHERE client_key_id = ? AND status IN ('queued', 'in_progress')",
-            (client_key_id,)).fetchone()[0])
+    async def page(self, client_key_id: str, *, after: str | None, limit: int,
+                   order: str) -> tuple[list[Job], bool]:
+        """A page of a client's jobs; raises KeyError when ``after`` names no job of that client."""
 
-    async def page(self, client_key_id: str, *, after: str | None, limit: int, order: str) -> tuple[list[Job], bool]:
-        """A page of a client's jobs, newest first for order=desc; `after` is the id the last page ended on."""
-        direction, compare = ("DESC", "<") if order == "desc" else ("ASC", ">")
-
-        def query():
-            args: list[Any] = [client_key_id]
-            where = "client_key_id = ?"
-            if after:
-                anchor = self._db.execute("SELECT created_at, id FROM jobs WHERE id = ? AND client_key_id = ?",
-                                          (after, client_key_id)).fetchone()
-                if anchor is None:
-                    return None
-                where += f" AND (created_at, id) {compare} (?, ?)"
-                args += [anchor["created_at"], anchor["id"]]
-            return self._db.execute(f"SELECT * FROM jobs WHERE {where} ORDER BY created_at {direction}, id {direction} "
-                                    f"LIMIT ?", (*args, limit + 1)).fetchall()
-
-        rows = await self._run(query)
-        if rows is None:
-            raise KeyError(after)
-        jobs = [_row_to_job(r) for r in rows]
-        return jobs[:limit], len(jobs) > limit
-
-    async def delete(self, job_id: str) -> None:
-        await self._run(self._db.execute, "DELETE FROM jobs WHERE id = ?", (job_id,))
+    async def delete(self, job_id: str) -> None: ...
 
     async def media_in_use(self, now: float) -> set[str]:
         """SHA-256 of every media file a job that has not expired still points to."""
-        rows = await self._run(lambda: self._db.execute(
-            "SELECT result FROM jobs WHERE result IS NOT NULL AND (expires_at IS NULL OR expires_at > ?)",
-            (now,)).fetchall())
-        return {m["sha256"] for r in rows for m in json.loads(r["result"]).get("media", [])}
 
-    async def expired(self, now: float) -> list[Job]:
-        rows = await self._run(lambda: self._db.execute(
-            "SELECT * FROM jobs WHERE expires_at IS NOT NULL AND expires_at <= ?", (now,)).fetchall())
-        return [_row_to_job(r) for r in rows]
+    async def expired(self, now: float) -> list[Job]: ...
+
+    # -- leases: exactly one instance polls each unfinished job --
+    async def renew_leases(self, owner: str, until: float) -> set[str]:
+        """Extend the leases ``owner`` still holds; returns the ids of its unfinished jobs."""
+
+    async def claim_expired(self, owner: str, until: float, now: float, limit: int = 100) -> list[Job]:
+        """Take over unfinished jobs whose lease ran out (or that have none); each goes to one caller only."""
+
+    async def lease_owners(self) -> set[str]:
+        """The owners holding unfinished jobs."""
+
+    async def release_leases(self, owner: str) -> None:
+        """Give up ``owner``'s leases now (clean shutdown), so another instance takes its jobs at once."""
+
+    # -- thought signatures (Gemini 3 tool calls), shared by every instance --
+    async def remember_signatures(self, client_key_id: str, items: dict[str, str], ttl: float) -> None: ...
+
+    async def recall_signatures(self, client_key_id: str, ids: list[str]) -> dict[str, str]: ...
+
+    # -- credential cooldowns: a 429 on one instance cools the credential on all --
+    async def set_cooldown(self, credential_id: str, scope: str, until: float) -> None: ...
+
+    async def cooldowns(self, now: float) -> dict[tuple[str, str], float]:
+        """(credential_id, scope) -> until, for the cooldowns still running."""
 
 
-JOB_FIELDS = [f.name for f in fields(Job)]
+def open_store(settings) -> JobStore:
+    """The store ``settings.jobs_db`` names: a postgresql:// URL, or a SQLite file (default data_dir/jobs.sqlite3)."""
+    target = settings.jobs_db
+    if isinstance(target, str) and target.startswith(("postgresql://", "postgres://")):
+        from proxy.jobs.postgres_store import PostgresJobStore
+
+        return PostgresJobStore(target, max_signatures=getattr(settings, "max_thought_signatures", SIGNATURE_ROWS))
+    from proxy.jobs.sqlite_store import SqliteJobStore
+
+    return SqliteJobStore(Path(target) if target else settings.data_dir / "jobs.sqlite3",
+                          max_signatures=getattr(settings, "max_thought_signatures", SIGNATURE_ROWS))

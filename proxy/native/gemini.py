@@ -24,10 +24,12 @@ from aiohttp import web
 from proxy import keys
 from proxy.errors import ApiError, client_safe, invalid
 from proxy.handlers.common import make_context, read_json, resolve_route
+from proxy.jobs.references import resolve_job_references
 from proxy.ids import file_id_of_download, parse_file_id
 from proxy.jobs.store import Job
 from proxy.jobs.summary import job_summary
 from proxy.models import ChatCompletionRequest
+from proxy.native.veo_body import VeoImage, parse_veo_request
 from proxy.sse import SseWriter
 
 log = logging.getLogger("genproxy.native")
@@ -43,7 +45,8 @@ RPC = {400: (3, "INVALID_ARGUMENT"), 401: (16, "UNAUTHENTICATED"), 403: (7, "PER
 VEO_PARAMETERS = {"aspectRatio": "aspect_ratio", "resolution": "resolution", "durationSeconds": "duration_seconds",
                   "negativePrompt": "negative_prompt", "personGeneration": "person_generation", "seed": "seed",
                   "sampleCount": "number_of_videos", "enhancePrompt": "enhance_prompt",
-                  "generateAudio": "generate_audio"}
+                  "generateAudio": "generate_audio", "fps": "fps", "compressionQuality": "compression_quality",
+                  "resizeMode": "resize_mode"}
 TEXT_METHODS = ["generateContent", "streamGenerateContent", "countTokens"]
 VIDEO_METHODS = ["predictLongRunning"]
 
@@ -159,56 +162,48 @@ async def _generate(request: web.Request, model: str, stream: bool) -> web.Strea
 
 # ------------------------------------------------------------------ Veo
 
-def _data_uri(image, param: str) -> str:
-    if not isinstance(image, dict):
-        raise invalid("An image must be an object with bytesBase64Encoded and mimeType.", param)
-    data = image.get("bytesBase64Encoded") or (image.get("inlineData") or {}).get("data")
-    mime = image.get("mimeType") or (image.get("inlineData") or {}).get("mimeType") or "image/png"
-    if image.get("gcsUri"):
-        return image["gcsUri"]
-    if not isinstance(data, str) or not data:
+def _data_uri(image: VeoImage, param: str) -> str:
+    if image.gcsUri:
+        return image.gcsUri
+    data = image.bytesBase64Encoded or (image.inlineData.data if image.inlineData else None)
+    mime = image.mimeType or (image.inlineData.mimeType if image.inlineData else None) or "image/png"
+    if not data:
         raise invalid("An image needs bytesBase64Encoded (genproxy cannot fetch gcsUri on the Gemini API).", param)
     return f"data:{mime};base64,{data}"
 
 
-def veo_to_chat(model: str, body: dict) -> ChatCompletionRequest:
+def veo_to_chat(model: str, body) -> ChatCompletionRequest:
     """The chat request equivalent to a predictLongRunning body (what the video plugin translates)."""
-    if not isinstance(body, dict):
-        raise invalid("The request body must be a JSON object.")
-    instances = body.get("instances")
-    if not isinstance(instances, list) or len(instances) != 1 or not isinstance(instances[0], dict):
-        raise invalid("Send exactly one instance in 'instances'.", "instances")
-    instance = instances[0]
-    unknown = set(instance) - {"prompt", "image", "lastFrame", "referenceImages", "video"}
-    if unknown:
-        raise invalid(f"Unknown instance field(s): {', '.join(sorted(unknown))}.", "instances[0]")
+    if isinstance(body, dict) and isinstance(body.get("parameters"), dict):
+        unknown = set(body["parameters"]) - set(VEO_PARAMETERS)
+        if unknown:
+            raise invalid(f"genproxy does not pass on the Veo parameter(s) {', '.join(sorted(unknown))}; "
+                          f"it knows {', '.join(VEO_PARAMETERS)}.", "parameters")
+    request = parse_veo_request(body)
+    instance = request.instances[0]
     content: list[dict] = []
-    if instance.get("prompt"):
-        content.append({"type": "text", "text": str(instance["prompt"])})
-    if instance.get("image") is not None:
-        content.append({"type": "image_url", "image_url": {"url": _data_uri(instance["image"], "instances[0].image")}})
-    parameters = body.get("parameters") or {}
-    if not isinstance(parameters, dict):
-        raise invalid("'parameters' must be an object.", "parameters")
-    unknown = set(parameters) - set(VEO_PARAMETERS)
-    if unknown:
-        raise invalid(f"genproxy does not pass on the Veo parameter(s) {', '.join(sorted(unknown))}; "
-                      f"it knows {', '.join(VEO_PARAMETERS)}.", "parameters")
-    config = {VEO_PARAMETERS[name]: value for name, value in parameters.items() if value is not None}
-    if instance.get("lastFrame") is not None:
-        config["last_frame"] = _data_uri(instance["lastFrame"], "instances[0].lastFrame")
-    if instance.get("referenceImages"):
+    if instance.prompt:
+        content.append({"type": "text", "text": instance.prompt})
+    if instance.image is not None:
+        content.append({"type": "image_url", "image_url": {"url": _data_uri(instance.image, "instances[0].image")}})
+    parameters = request.parameters.model_dump(exclude_none=True) if request.parameters else {}
+    config = {VEO_PARAMETERS[name]: value for name, value in parameters.items() if name in VEO_PARAMETERS}
+    if instance.lastFrame is not None:
+        config["last_frame"] = _data_uri(instance.lastFrame, "instances[0].lastFrame")
+    if instance.referenceImages:
         config["reference_images"] = [
-            {"url": _data_uri((ref or {}).get("image"), f"instances[0].referenceImages[{i}].image"),
-             "reference_type": (ref or {}).get("referenceType", "asset")}
-            for i, ref in enumerate(instance["referenceImages"])]
-    if instance.get("video") is not None:
-        video = instance["video"]
-        uri = (video.get("uri") or video.get("gcsUri")) if isinstance(video, dict) else None
+            {"url": _data_uri(ref.image, f"instances[0].referenceImages[{i}].image"),
+             "reference_type": ref.referenceType or "asset"}
+            for i, ref in enumerate(instance.referenceImages)]
+    if instance.video is not None:
+        uri = instance.video.uri or instance.video.gcsUri
         if not uri:
             raise invalid("Extend a video by its uri (a file or job of an earlier genproxy video); "
                           "video bytes are not accepted.", "instances[0].video")
-        config["video"] = uri
+        # genproxy's own file URL (what operations answer) names a job: the job reference becomes Google's
+        # Files URI (Gemini API) or the bytes (Vertex) before anything is sent.
+        own = own_file_job(uri)
+        config["video"] = own or uri
     return ChatCompletionRequest.model_validate({
         "model": model, "messages": [{"role": "user", "content": content}], "modalities": ["video", "text"],
         "video_config": config})
@@ -228,6 +223,7 @@ async def start_video_job(request: web.Request, model: str, body, source: str) -
     chat = veo_to_chat(model, body)
     context = make_context(request, route, stream=False)
     pipeline, runner = app[keys.PIPELINE], app[keys.JOB_RUNNER]
+    await resolve_job_references(chat, runner, context.client_key_id or "")
     call = pipeline.translate(route, chat, context)
     if not call.long_running:
         raise invalid(f"The model '{model}' does not generate videos.", "model")
@@ -242,6 +238,16 @@ def _operation_name(job: Job) -> str:
 def _file_id(job: Job, index: int) -> str:
     """Lowercase letters and digits only: the SDK cuts the file name out of the URI with [a-z0-9]+."""
     return f"{job.id.removeprefix(JOB_PREFIX)}v{index}"
+
+
+def own_file_job(uri: str) -> str | None:
+    """The job id named by one of genproxy's own file URLs (``.../v1beta/files/<id>:download``), else None."""
+    path = uri.partition("?")[0]
+    if len(path) > 2048 or ("/v1beta/files/" not in path and "/v1/files/" not in path):
+        return None
+    file_id = file_id_of_download(path.rpartition("/files/")[2])
+    parsed = parse_file_id(file_id) if file_id else None
+    return parsed[0] if parsed else None
 
 
 def _parse_file_id(file_id: str) -> tuple[str, int]:
@@ -302,7 +308,7 @@ async def download_file(request: web.Request) -> web.StreamResponse:
     media = (job.result or {}).get("media") or []
     if job.status != "completed" or index >= len(media):
         raise ApiError(404, f"No file '{file_id}'.", code="file_not_found")
-    stored = request.app[keys.JOB_RUNNER].stored_media(job)[index]
+    stored = (await request.app[keys.JOB_RUNNER].stored_media(job))[index]
     return web.FileResponse(stored.path, headers={"Content-Type": stored.mime_type})
 
 

@@ -79,16 +79,16 @@ async def _fetch_operation(request: web.Request) -> web.StreamResponse:
     resource, _, job_id = name.rpartition(OPERATIONS)
     job = await own_job(request, job_id)
     request["model"] = job.model
-    return await write_json(request, _operation(request, job, name))
+    return await write_json(request, await _operation(request, job, name))
 
 
-def _operation(request: web.Request, job: Job, name: str) -> dict:
+async def _operation(request: web.Request, job: Job, name: str) -> dict:
     if not job.finished:
         return {"name": name, "done": False, "metadata": {"progressPercent": job.progress, "state": job.status}}
     if job.status == "failed":
         return {"name": name, "done": True, "error": operation_error(job)}
     videos = []
-    for stored in request.app[keys.JOB_RUNNER].stored_media(job):
+    for stored in await request.app[keys.JOB_RUNNER].stored_media(job):
         stream = stored.stream()
         videos.append({"bytesBase64Encoded": Base64Stream(stream.mime_type, stream.open_chunks, stream.size,
                                                           stream.sha256),

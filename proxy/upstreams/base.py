@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -15,6 +14,7 @@ from proxy.credentials import AUTH_FAILURE_COOLDOWN, Credential, CredentialPool,
 from proxy.credentials.base import STALE_TOKEN_COOLDOWN
 from proxy.errors import ApiError
 from proxy.redact import scrub
+from proxy.jsonstream import loads
 from proxy.upstreams.errors import (
     KEY_REFUSED_REASONS,
     google_error,
@@ -77,6 +77,17 @@ class Upstream:
     async def get_operation(self, model: str, name: str, credential_id: str | None) -> dict:
         raise self._unsupported("operations")
 
+    # The Interactions API (Gemini Omni video): create returns the Interaction and the credential that
+    # must poll and cancel it (an interaction belongs to the project of the key that created it).
+    async def create_interaction(self, body: dict, credential_id: str | None = None) -> tuple[dict, str | None]:
+        raise self._unsupported("the Interactions API (Gemini Omni)")
+
+    async def get_interaction(self, interaction_id: str, credential_id: str | None) -> dict:
+        raise self._unsupported("the Interactions API (Gemini Omni)")
+
+    async def cancel_interaction(self, interaction_id: str, credential_id: str | None) -> dict:
+        raise self._unsupported("the Interactions API (Gemini Omni)")
+
     def _unsupported(self, what: str) -> ApiError:
         return ApiError(400, f"The '{self.name}' upstream does not support {what}; route this model to another upstream in routes.yaml.",
                         code="unsupported_by_upstream")
@@ -120,14 +131,14 @@ class Upstream:
         return headers
 
     async def send_json(self, method: str, url: str | UrlFor, body: dict | BodyFor | None = None,
-                        credential_id: str | None = None) -> tuple[dict, Credential]:
+                        credential_id: str | None = None, headers: dict[str, str] | None = None) -> tuple[dict, Credential]:
         """Send with the pool's next credential; on 429/401/403 try the next one.
 
         With ``credential_id`` the call is pinned to that credential (operations
         belong to the project that created them). ``url`` and ``body`` may be functions of
         the credential (a project id in the path or body).
         """
-        resp, credential, target = await self._open(method, url, body, credential_id, self.timeout)
+        resp, credential, target = await self._open(method, url, body, credential_id, self.timeout, headers)
         try:
             raw = await resp.read()
         except asyncio.TimeoutError:
@@ -137,12 +148,13 @@ class Upstream:
         finally:
             resp.release()
         try:
-            return self._scrub_reply(json.loads(raw)), credential
+            return self._scrub_reply(loads(raw)), credential
         except ValueError:
             raise malformed_reply(self.name, shown_path(target)) from None
 
     async def _open(self, method: str, url: str | UrlFor, body: dict | BodyFor | None, credential_id: str | None,
-                    timeout: aiohttp.ClientTimeout) -> tuple[aiohttp.ClientResponse, Credential, str]:
+                    timeout: aiohttp.ClientTimeout, extra: dict[str, str] | None = None
+                    ) -> tuple[aiohttp.ClientResponse, Credential, str]:
         """Send until one credential gets a 2xx; returns the open response (the caller releases it).
 
         429 cools the credential down (Google's RetryInfo, else backoff), 401/403 and a refused
@@ -173,6 +185,7 @@ class Upstream:
             tried.add(credential.id)
             try:
                 headers = await self.headers_for(credential)
+                headers.update(extra or {})
                 target = url(credential) if callable(url) else url
                 payload = body(credential) if callable(body) else body
             except CredentialUnavailable as exc:
@@ -246,7 +259,7 @@ class Upstream:
                 if payload == b"[DONE]":
                     return
                 try:
-                    event = json.loads(payload)
+                    event = loads(payload)
                 except ValueError:
                     raise malformed_reply(self.name, "stream event") from None
                 event = self._scrub_reply(event)

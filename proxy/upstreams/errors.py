@@ -51,6 +51,14 @@ def google_error(upstream: str, status: int, raw: bytes, retry_after: float | No
             if google_error_reason(raw) == "ACCESS_TOKEN_SCOPE_INSUFFICIENT" or "SCOPE_INSUFFICIENT" in message:
                 err.message += (" OAuth tokens from CCS / Gemini CLI are refused by the Gemini API: route the model to "
                                 "the vertex upstream (e.g. vertex/veo-3.1-generate-001) or set GEMINI_API_KEY.")
+            elif upstream == "codeassist" and ("valid license" in message
+                                               or google_error_reason(raw) == "SUBSCRIPTION_REQUIRED"):
+                # Google's developers blog, "transitioning Gemini CLI to Antigravity CLI": Code Assist stopped
+                # serving free, AI Pro and Ultra individual accounts on 2026-06-18 (google-2026-11.md section 3).
+                err.code = "codeassist_no_license"
+                err.message += (" Code Assist no longer serves Gemini CLI logins of free, AI Pro and Ultra individual "
+                                "accounts (since 2026-06-18): route this model to the vertex upstream (the same "
+                                "token works there on a project with Vertex AI) or to gemini with GEMINI_API_KEY.")
         if status == 429:
             err.code = "rate_limit_exceeded"
             err.headers["Retry-After"] = str(max(1, int(retry or 1)))

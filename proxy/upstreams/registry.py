@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 
+from dataclasses import replace
+
 import aiohttp
 
 from proxy import keys
@@ -9,11 +11,12 @@ from proxy.background import background_task
 from proxy.config import Settings
 from proxy.credentials import CredentialStore
 from proxy.errors import ApiError
+from proxy.routes import Route
 from proxy.redact import scrub
 from proxy.upstreams.base import Upstream
 from proxy.upstreams.codeassist import CodeAssistUpstream
 from proxy.upstreams.gemini import GeminiUpstream
-from proxy.upstreams.vertex import VertexUpstream
+from proxy.upstreams.vertex import VertexUpstream, vertex_project_of
 
 
 class UpstreamRegistry:
@@ -32,6 +35,26 @@ class UpstreamRegistry:
 
     def items(self):
         return self._upstreams.items()
+
+    def place(self, route: Route) -> Route:
+        """Where a route is really served. A gemini route with no Gemini API key but with Vertex
+        credentials (CCS / Gemini CLI token files, service accounts) goes to Vertex AI with the catalog's
+        Vertex id of the model: Google refuses OAuth tokens on the Gemini API, so sending them there
+        could only fail (403 ACCESS_TOKEN_SCOPE_INSUFFICIENT)."""
+        if route.upstream != "gemini" or not route.vertex_target or "vertex" not in self._upstreams:
+            return route  # no Vertex id in the catalog (Omni: Interactions API on the Gemini API only)
+        if len(self._upstreams["gemini"].pool) or not len(self._upstreams["vertex"].pool):
+            return route
+        return replace(route, upstream="vertex", target=route.vertex_target)
+
+    def placement_note(self) -> str | None:
+        """One line for start-up: how gemini routes are served with the credentials at hand."""
+        gemini, vertex = self._upstreams["gemini"].pool, self._upstreams.get("vertex")
+        if len(gemini) or vertex is None or not len(vertex.pool):
+            return None
+        projects = sorted({getattr(vertex, "project", None) or vertex_project_of(c) or "?" for c in vertex.pool.all()})
+        return (f"no Gemini API key: gemini routes are served through Vertex AI (project {', '.join(projects)}) "
+                f"with {len(vertex.pool)} OAuth/service-account credential(s), using each model's vertex_target")
 
     def secrets(self) -> list[str]:
         """Every secret in use now (refreshed tokens included): for log redaction."""

@@ -18,6 +18,14 @@ from proxy.upstreams.base import Operation, Upstream
 from proxy.upstreams.gemini import _operation_name
 
 
+def vertex_project_of(credential: Credential) -> str | None:
+    """The project a credential's own file names. CLIProxyAPI writes ``ALL`` or a comma list for logins that
+    span several projects (google-2026-11.md section 3): take the first named one; ``ALL`` names none."""
+    raw = (credential.project_id or "").strip()
+    first = next((p.strip() for p in raw.split(",") if p.strip()), "")
+    return None if first.upper() == "ALL" else first or None
+
+
 def vertex_base_url(location: str) -> str:
     if location == "global":
         return "https://aiplatform.googleapis.com"
@@ -34,7 +42,7 @@ class VertexUpstream(Upstream):
         self.project = project
 
     def _project(self, credential: Credential) -> str:
-        project = self.project or credential.project_id
+        project = self.project or vertex_project_of(credential)
         if not project:
             raise ApiError(503, f"No Google Cloud project for the vertex upstream with credential {credential.id}: "
                                 "set vertex_project in the config or use a token file with a project_id.",
@@ -58,6 +66,17 @@ class VertexUpstream(Upstream):
     async def predict_long_running(self, model: str, body: dict) -> Operation:
         reply, credential = await self.send_json("POST", self._model_url(model, "predictLongRunning"), body)
         return Operation(name=_operation_name(reply, self.name), credential_id=credential.id)
+
+    async def check_model(self, model: str, credential_id: str) -> dict:
+        """A cheap look-up of one publisher model, billed to the credential's project: Vertex AI's
+        ``GET v1beta1/publishers/google/models/{model}`` with ``x-goog-user-project`` (the user-project
+        override makes Google check that project: a project without the Vertex AI API answers 403
+        SERVICE_DISABLED). 404: Vertex does not offer the model."""
+        credential = self._pinned(credential_id)
+        headers = {"x-goog-user-project": self._project(credential)}
+        url = f"{self.base_url}/v1beta1/publishers/google/models/{quote(model, safe='')}"
+        reply, _ = await self.send_json("GET", url, credential_id=credential_id, headers=headers)
+        return reply
 
     async def get_operation(self, model: str, name: str, credential_id: str | None) -> dict:
         """POST ...:fetchPredictOperation {"operationName": name}, on the model path the name carries."""

@@ -16,7 +16,7 @@ VIDEO_GEN = str(REPO / "examples" / "video_gen.py")
 async def test_image_gen_saves_a_png_of_the_asked_aspect_ratio(proxy, tmp_path):
     out = tmp_path / "pics" / "cat.png"
     code, stdout, stderr = await run("python", IMAGE_GEN, "A cute cat", "--base-url", str(proxy.make_url("/")),
-                                     "--api-key", CLIENT_KEY, "--model", "gemini-2.5-flash-image",
+                                     "--api-key", CLIENT_KEY, "--model", "gemini-3.1-flash-image",
                                      "--aspect-ratio", "3:4", "--out", str(out))
     assert code == 0, stderr
     assert f"saved {out}" in stdout
@@ -31,7 +31,7 @@ async def test_image_gen_reads_the_key_from_the_environment_and_reports_errors(p
     code, stdout, stderr = await run("python", IMAGE_GEN, "A cat", "--out", str(out),
                                      env={"GENPROXY_BASE_URL": str(proxy.make_url("/")), "GENPROXY_API_KEY": "wrong"})
     assert code != 0 and "error 401" in stderr and not out.exists()
-    code, stdout, stderr = await run("python", IMAGE_GEN, "A cat", "--model", "gemini-2.5-flash-image",
+    code, stdout, stderr = await run("python", IMAGE_GEN, "A cat", "--model", "gemini-3.1-flash-image",
                                      "--out", str(out),
                                      env={"GENPROXY_BASE_URL": str(proxy.make_url("/")), "GENPROXY_API_KEY": CLIENT_KEY})
     assert code == 0, stderr
@@ -42,7 +42,7 @@ async def test_video_gen_saves_a_playable_mp4_with_the_options_sent(proxy, emula
     out = tmp_path / "cat.mp4"
     code, stdout, stderr = await run("python", VIDEO_GEN, "A cat playing with a ball", "--base-url",
                                      str(proxy.make_url("/")), "--api-key", CLIENT_KEY, "--duration", "6",
-                                     "--aspect-ratio", "9:16", "--negative-prompt", "cartoon", "--seed", "7",
+                                     "--aspect-ratio", "9:16", "--negative-prompt", "cartoon",
                                      "--out", str(out))
     assert code == 0, stderr
     assert f"saved {out}" in stdout
@@ -51,7 +51,7 @@ async def test_video_gen_saves_a_playable_mp4_with_the_options_sent(proxy, emula
     assert submits(emulator)[0].json == {
         "instances": [{"prompt": "A cat playing with a ball"}],
         "parameters": {"aspectRatio": "9:16", "resolution": "720p", "durationSeconds": 6,
-                       "negativePrompt": "cartoon", "seed": 7}}
+                       "negativePrompt": "cartoon"}}
 
 
 async def test_video_gen_first_frame_image(proxy, emulator, tmp_path):

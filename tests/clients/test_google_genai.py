@@ -17,8 +17,8 @@ from tests.video.helpers import PNG_1PX, submits
 # google-genai warns about its own deprecations (generate_videos prompt=, aiohttp subclassing).
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-TEXT = "gemini-2.5-flash"
-IMAGE = "gemini-2.5-flash-image"
+TEXT = "gemini-3-flash-preview"
+IMAGE = "gemini-3.1-flash-image"
 VIDEO = "veo-3.1-generate-preview"
 
 
@@ -287,3 +287,18 @@ async def test_extending_from_video_bytes_is_refused_not_dropped(proxy, emulator
     error = (await resp.json())["error"]
     assert error["status"] == "INVALID_ARGUMENT" and "uri" in error["message"]
     assert submits(emulator) == []
+
+
+async def test_extending_names_genproxys_own_file_url_and_google_gets_its_files_uri(client, proxy, emulator):
+    operation = await wait_done(client, await start_video(client, proxy, VIDEO, "A cat", resolution="720p",
+                                                          duration_seconds=8))
+    own_url = operation.response.generated_videos[0].video.uri
+    assert own_url.startswith(str(proxy.make_url("/")).rstrip("/")), "the SDK sees genproxy's own file URL"
+    body = {"instances": [{"prompt": "it keeps running", "video": {"uri": own_url}}],
+            "parameters": {"resolution": "720p", "durationSeconds": 8}}
+    resp = await proxy.post(f"/v1beta/models/{VIDEO}:predictLongRunning", json=body,
+                            headers={"x-goog-api-key": CLIENT_KEY})
+    assert resp.status == 200, await resp.text()
+    extension = submits(emulator)[-1].json["instances"][0]["video"]
+    assert extension == {"uri": extension["uri"]} and "/v1beta/files/" in extension["uri"], extension
+    assert extension["uri"].startswith(emulator.base_url), "Google gets its own Files URI back, not genproxy's URL"

@@ -12,8 +12,8 @@ from tests.clients.helpers import data_uri_bytes, is_mp4, mp4_duration, png_size
 from tests.support import CLIENT_KEY
 from tests.video.helpers import submits
 
-TEXT = "gemini-2.5-flash"
-IMAGE = "gemini-2.5-flash-image"
+TEXT = "gemini-3-flash-preview"
+IMAGE = "gemini-3.1-flash-image"
 VIDEO = "veo-3.1-generate-preview"
 
 # openai >= 2.x warns that OpenAI's own Sora API is retiring; genproxy's /v1/videos is not.
@@ -103,7 +103,13 @@ async def test_models_list_holds_text_image_and_video_models(client):
     models = [model async for model in client.models.list()]
     ids = {model.id for model in models}
     assert {TEXT, IMAGE, VIDEO} <= ids
-    assert "gemini-2.5-flash-image-preview" not in ids  # listed: false
+    assert "gemini-3-pro-image-preview" in ids, "retired ids stay listed (as aliases) for tools that hardcode them"
+    model = await client.models.retrieve("gemini-3-pro-image-preview")
+    assert model.id == "gemini-3-pro-image-preview" and model.model_extra["alias_of"] == "gemini-3-pro-image"
+    assert (await client.models.retrieve(VIDEO)).id == VIDEO
+    assert (await client.models.retrieve("vertex/veo-3.1-generate-001")).id == "vertex/veo-3.1-generate-001"
+    with pytest.raises(openai.NotFoundError):
+        await client.models.retrieve("no-such-model")
 
 
 async def test_videos_create_retrieve_download(client):

@@ -22,7 +22,7 @@ async def _submit(call: UpstreamCall, context) -> Submitted:
         await asyncio.sleep(SLOW_SECONDS)
     if "upstream" in prompt:
         # A real upstream call through the core's upstream client (the route's credential pool).
-        await context.upstream.generate_content("gemini-2.5-flash", {"contents": [{"role": "user", "parts": [{"text": prompt}]}]})
+        await context.upstream.generate_content("gemini-3-flash-preview", {"contents": [{"role": "user", "parts": [{"text": prompt}]}]})
     return Submitted(result={"text": prompt[::-1]})
 
 

@@ -24,8 +24,9 @@ async def test_models_lists_only_listed_exact_routes(echo_proxy):
         assert m["object"] == "model" and isinstance(m["created"], int) and m["owned_by"]
     assert "veo-3.1-generate-preview" in ids and "echo-1" in ids
     assert not any("*" in i for i in ids), "glob routes are not models"
-    assert "gemini-2.5-flash-image-preview" not in ids, "listed: false routes stay hidden"
     assert len(ids) == len(set(ids))
+    retired = {m["id"]: m for m in body["data"] if m.get("retired")}
+    assert retired["gemini-3-pro-image-preview"]["alias_of"] == "gemini-3-pro-image", "retired ids stay listed as aliases"
 
 
 async def test_chat_completion_goes_through_the_routes_plugin(echo_proxy, echo_plugin):

@@ -9,9 +9,9 @@ from tests.support import AUTH
 ODD = [None, 0, -1, 1.5, "", "x", [], {}, [1], {"a": 1}, True, "9999999999999", [None], {"url": None}]
 VIDEO = {"model": "veo-3.1-generate-preview", "messages": [{"role": "user", "content": "cat"}],
          "modalities": ["video", "text"]}
-IMAGE = {"model": "gemini-3-pro-image-preview", "messages": [{"role": "user", "content": "cat"}],
+IMAGE = {"model": "gemini-3-pro-image", "messages": [{"role": "user", "content": "cat"}],
          "modalities": ["image", "text"]}
-TEXT = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "cat"}]}
+TEXT = {"model": "gemini-3-flash-preview", "messages": [{"role": "user", "content": "cat"}]}
 CHAT_FIELDS = ("model", "messages", "modalities", "n", "stream", "stream_options", "video_config", "image_config",
                "temperature", "max_tokens", "tools", "tool_choice", "response_format", "stop", "seed",
                "reasoning_effort")

@@ -52,16 +52,50 @@ def test_route_defaults_are_a_copy(tmp_path):
 
 
 def test_shipped_routes_cover_the_seed_models():
-    t = RouteTable.load(REPO / "routes.yaml", {"text", "image", "video"})
-    for model in SEED_VEO + ["veo-2.0-generate-001"]:
+    t = RouteTable.load(REPO / "routes.yaml", {"text", "image", "video", "omni"})
+    for model in SEED_VEO + ["veo-3.1-lite-generate-preview", "veo-2.0-generate-001"]:
         assert t.resolve(model).modality == "video", model
-    for model in ("gemini-3-pro-image-preview", "gemini-2.5-flash-image"):
+    for model in ("gemini-omni-1.2-flash", "gemini-omni-1.1-flash", "gemini-omni-flash-preview"):
+        assert t.resolve(model).modality == "omni", model
+    for model in ("gemini-3-pro-image", "gemini-3.1-flash-image", "gemini-3-pro-image-preview",
+                  "gemini-3.1-flash-image-preview", "gemini-2.5-flash-image"):
         assert t.resolve(model).modality == "image", model
-    for model in ("gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-3-pro-preview",
-                  "gemini-2.0-flash"):
+    for model in ("gemini-3.1-pro-preview", "gemini-3-flash-preview", "gemini-2.5-pro", "gemini-2.5-flash",
+                  "gemini-2.5-flash-lite", "gemini-3-pro-preview"):
         assert t.resolve(model).modality == "text", model
     listed = {s.model for s in t.listed_models()}
-    assert set(SEED_VEO) <= listed and "gemini-3-pro-image-preview" in listed
+    assert set(SEED_VEO) <= listed and {"gemini-3-pro-image", "gemini-3.1-flash-image"} <= listed
+
+
+# Google's deprecations page (google-2026-11.md section 1): each shut-down id and its replacement.
+RETIRED = {"gemini-3-pro-image-preview": "gemini-3-pro-image", "gemini-3.1-flash-image-preview": "gemini-3.1-flash-image",
+           "gemini-3-pro-preview": "gemini-3.1-pro-preview", "gemini-2.5-pro": "gemini-3.1-pro-preview",
+           "gemini-2.5-flash": "gemini-3-flash-preview", "gemini-2.5-flash-lite": "gemini-3.1-flash-lite",
+           "gemini-2.5-flash-image": "gemini-3.1-flash-image", "veo-2.0-generate-001": "veo-3.1-generate-preview"}
+
+
+@pytest.mark.parametrize("retired, replacement", RETIRED.items())
+def test_every_retired_id_is_served_by_googles_replacement(retired, replacement):
+    t = RouteTable.load(REPO / "routes.yaml", {"text", "image", "video", "omni"})
+    route = t.resolve(retired)
+    assert (route.model, route.target, route.requested) == (replacement, replacement, retired)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("routes:\n  - {model: a, modality: text}\nretired:\n  - {model: old, replaced_by: nope}\n",
+     ["line 4", "replaced_by 'nope'"]),
+    ("routes:\n  - {model: a, modality: text}\nretired:\n  - {model: a, replaced_by: a}\n", ["also routed"]),
+    ("routes:\n  - {model: a, modality: text, target: old}\nretired:\n  - {model: old, replaced_by: a}\n",
+     ["targets 'old'", "shut down"]),
+    ("routes:\n  - {model: a, modality: text}\nretired:\n  - {model: 'o*', replaced_by: a}\n", ["not a glob"]),
+])
+def test_retired_entries_are_checked_at_load(tmp_path, text, expected):
+    path = tmp_path / "routes.yaml"
+    path.write_text(text)
+    with pytest.raises(RoutesError) as err:
+        RouteTable.load(path, {"text"})
+    for fragment in expected:
+        assert fragment in str(err.value)
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -182,4 +216,4 @@ async def test_reload_survives_unreadable_content(echo_proxy, echo_routes, caplo
 
 def test_parse_routes_is_usable_on_text():
     specs = parse_routes("routes:\n  - {model: a, modality: text, defaults: {x: {y: 1}}}\n", "inline", {"text"})
-    assert specs[0].defaults == {"x": {"y": 1}}, "no bookkeeping leaks into defaults"
+    assert specs.routes[0].defaults == {"x": {"y": 1}}, "no bookkeeping leaks into defaults"

@@ -8,8 +8,8 @@ from typing import Any
 
 KEY = {"x-goog-api-key": "test-key"}
 BEARER = {"Authorization": "Bearer test-token"}
-GEMINI = "gemini-2.5-flash"
-IMAGE_MODEL = "gemini-3-pro-image-preview"
+GEMINI = "gemini-3-flash-preview"
+IMAGE_MODEL = "gemini-3-pro-image"
 VEO = "veo-3.1-generate-preview"
 
 

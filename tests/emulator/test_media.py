@@ -39,9 +39,8 @@ async def test_streaming_a_20mb_padded_video_uses_little_memory():
 
 async def test_concurrent_padded_downloads(make_emulator, session):
     emu = await make_emulator(video_padding_bytes=2_000_000)
-    op = await poll_until_done(session, emu, await submit_veo(session, emu, veo_body(sampleCount=2, durationSeconds=6),
-                                                              "veo-2.0-generate-001"))
-    uris = [s["video"]["uri"] for s in op["response"]["generateVideoResponse"]["generatedSamples"]] * 5
+    op = await poll_until_done(session, emu, await submit_veo(session, emu, veo_body(durationSeconds=6)))
+    uris = [s["video"]["uri"] for s in op["response"]["generateVideoResponse"]["generatedSamples"]] * 10
 
     async def get(uri):
         async with session.get(uri, headers=KEY) as r:

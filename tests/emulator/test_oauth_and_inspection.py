@@ -9,7 +9,7 @@ from .helpers import GEMINI, KEY, text_body
 
 async def test_refresh_token_issues_usable_token(make_emulator, session):
     emu = await make_emulator(api_keys=["only-this"])
-    url = f"{emu.base_url}/v1beta/models/{GEMINI}:generateContent"
+    url = f"{emu.base_url}/v1/projects/p/locations/global/publishers/google/models/{GEMINI}:generateContent"
     async with session.post(url, json=text_body("hi"), headers={"Authorization": "Bearer stale"}) as r:
         assert r.status == 401
     form = {"grant_type": "refresh_token", "refresh_token": "rt", "client_id": "c", "client_secret": "s"}

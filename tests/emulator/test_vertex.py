@@ -36,7 +36,7 @@ async def fetch_until_done(session, emu, name, model="veo-3.1-generate-001"):
 @pytest.mark.parametrize("model,aspect,seconds", [
     ("veo-3.1-generate-001", "16:9", 8), ("veo-3.1-fast-generate-001", "9:16", 6),
     ("veo-3.0-generate-001", "16:9", 4), ("veo-3.0-fast-generate-001", "16:9", 8),
-    ("veo-2.0-generate-001", "9:16", 5),
+    ("veo-3.1-lite-generate-001", "9:16", 4),
 ])
 async def test_vertex_round_trip_inline_video(emulator, session, model, aspect, seconds):
     params = {"aspectRatio": aspect, "durationSeconds": seconds, "generateAudio": True,
@@ -91,6 +91,7 @@ async def test_vertex_image_may_be_gcs_uri(emulator, session):
     ({"generateAudio": True, "storageUri": "s3://x"}, "storageUri"),
     ({"generateAudio": True, "durationSeconds": "8"}, "Invalid JSON payload"),
     ({"generateAudio": True, "sampleCount": 5}, "sampleCount"),
+    ({"generateAudio": True, "fps": 30}, "fps"),
 ])
 async def test_vertex_validation(emulator, session, params, fragment):
     status, body = await vertex_submit(session, emulator, veo_body(**params))
@@ -99,10 +100,25 @@ async def test_vertex_validation(emulator, session, params, fragment):
 
 
 async def test_vertex_unknown_model_and_operation(emulator, session):
-    status, body = await vertex_submit(session, emulator, veo_body(generateAudio=True), "veo-9")
-    assert status == 404 and "Publisher Model" in body["error"]["message"]
+    for model in ("veo-9", "veo-2.0-generate-001", "gemini-3-flash-preview"):
+        status, body = await vertex_submit(session, emulator, veo_body(generateAudio=True), model)
+        assert status == 404 and "Publisher Model" in body["error"]["message"]
     status, body = await vertex_fetch(session, emulator, "projects/my-proj/locations/us-central1/publishers/"
                                       "google/models/veo-3.1-generate-001/operations/aaaaaaaaaaaa")
     assert status == 404
     status, body = await vertex_fetch(session, emulator, "")
     assert status == 400
+
+
+@pytest.mark.parametrize("video,ok", [
+    ({"gcsUri": "gs://bucket/earlier.mp4", "mimeType": "video/mp4"}, True),
+    ({"bytesBase64Encoded": "AAAA", "mimeType": "video/mp4"}, True),
+    ({"uri": "https://generativelanguage.googleapis.com/v1beta/files/abc:download?alt=media"}, False),
+    ({"bytesBase64Encoded": "AAAA"}, False),
+    ({"gcsUri": "https://x/v.mp4"}, False),
+])
+async def test_vertex_extension_video_shapes(emulator, session, video, ok):
+    body = {"instances": [{"prompt": "go on", "video": video}],
+            "parameters": {"generateAudio": True, "durationSeconds": 8, "seed": 3, "fps": 24}}
+    status, reply = await vertex_submit(session, emulator, body)
+    assert status == (200 if ok else 400), reply

@@ -43,9 +43,18 @@ class FakeGoogle:
             return web.json_response({"name": OPERATION, "done": True, "response": {"generateVideoResponse": {
                 "generatedSamples": [{"video": {"uri": self.video_uri}}]}}})
 
+        async def vertex(request: web.Request) -> web.Response:
+            # Vertex AI paths, where OAuth token files are sent: the same behaviour, Vertex's method names.
+            path = request.match_info["tail"]
+            if path.endswith(":fetchPredictOperation"):
+                return await operation(request)
+            request.match_info["action"] = path.rpartition("/")[2]
+            return await submit(request)
+
         app = web.Application()
         app.router.add_post("/v1beta/models/{action}", submit)
         app.router.add_get("/v1beta/models/{model}/operations/{op}", operation)
+        app.router.add_post("/v1/projects/{tail:.+}", vertex)
         return app
 
     def file_app(self) -> web.Application:

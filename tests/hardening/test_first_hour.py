@@ -11,6 +11,7 @@ import pytest
 
 from proxy.mp4info import mp4_info
 from proxy.emulator.media import sample_path
+from tests.hardening.fake_google import FakeGoogle
 from tests.support import AUTH, CLIENT_KEY
 
 GENPROXY = str(Path(sys.executable).with_name("genproxy"))
@@ -71,22 +72,32 @@ async def test_with_client_keys_each_key_owns_its_jobs(make_proxy):
     assert listing["data"] == []
 
 
-async def test_video_reports_the_saved_files_real_resolution(proxy, tmp_path):
+async def test_video_reports_the_saved_files_real_resolution(aiohttp_server, make_proxy, tmp_path):
+    """Google may make something else than asked (here: a 720p file for a 1080p request); the CLI says
+    what the saved file is, read from the MP4, not what the request asked for."""
+    fake = FakeGoogle()
+    app = fake.upstream_app()
+    app.add_subapp("/files/", fake.file_app())  # serves the emulator's 1280x720, 8 s sample
+    upstream = await aiohttp_server(app)
+    fake.video_uri = f"http://{upstream.host}:{upstream.port}/files/abc:download?alt=media"
+    proxy = await make_proxy(gemini_base_url=f"http://{upstream.host}:{upstream.port}")
     out = tmp_path / "cat.mp4"
-    code, stdout, stderr = await _cli(proxy, "video", "A cat", "--duration", "6", "--aspect-ratio", "9:16",
-                                      "--resolution", "720p", "-o", str(out))
+    code, stdout, stderr = await _cli(proxy, "video", "A cat", "--duration", "8", "--aspect-ratio", "16:9",
+                                      "--resolution", "1080p", "-o", str(out))
     assert code == 0, stderr
-    real = mp4_info(out)
-    assert real.resolution == "90x160"  # the emulator's tiny MP4, whatever was asked for
-    assert "6.0 s, 90x160; asked for 720x1280" in stdout, stdout
-    code, stdout, stderr = await _cli(proxy, "jobs", "get", stdout.split("job ")[-1].strip(" )\n"), "-o", str(out))
-    assert code == 0 and "90x160" in stdout, stdout + stderr
+    assert mp4_info(out).resolution == "1280x720"
+    assert "8.0 s, 1280x720; asked for 1920x1080" in stdout, stdout
+    job_id = stdout.split("job ")[-1].strip(" )\n")
+    code, stdout, stderr = await _cli(proxy, "jobs", "get", job_id, "-o", str(tmp_path / "again.mp4"))
+    assert code == 0 and "1280x720; asked for 1920x1080" in stdout, stdout + stderr
 
 
-@pytest.mark.parametrize("name,size", [("landscape_8s.mp4", (160, 90, 8.0)), ("portrait_4s.mp4", (90, 160, 4.0))])
-def test_mp4_info_reads_size_and_duration(name, size):
-    info = mp4_info(sample_path("16:9" if name.startswith("landscape") else "9:16", int(size[2])))
-    assert (info.width, info.height, info.duration) == size
+@pytest.mark.parametrize("aspect,resolution,seconds,size", [("16:9", "720p", 8, (1280, 720)),
+                                                            ("9:16", "1080p", 4, (1080, 1920)),
+                                                            ("16:9", "4k", 6, (3840, 2160))])
+def test_mp4_info_reads_size_and_duration(aspect, resolution, seconds, size):
+    info = mp4_info(sample_path(aspect, seconds, resolution))
+    assert (info.width, info.height, info.duration) == (*size, seconds)
 
 
 def test_mp4_info_of_something_else_is_none(tmp_path):

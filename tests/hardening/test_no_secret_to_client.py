@@ -25,7 +25,8 @@ async def echoing(request, aiohttp_server, make_proxy, tmp_path):
         secrets = [UPSTREAM_KEY]
     else:
         token_file(tmp_path / "auth", access_token=ACCESS_TOKEN, refresh_token=REFRESH_TOKEN)
-        proxy = await make_proxy(gemini_base_url=base, gemini_api_keys=[])
+        # CCS tokens never go to the Gemini API: the gemini routes fall back to Vertex AI, here the same fake.
+        proxy = await make_proxy(gemini_base_url=base, vertex_base_url=base, gemini_api_keys=[])
         secrets = [ACCESS_TOKEN, REFRESH_TOKEN]
     return proxy, secrets, base
 
@@ -38,7 +39,7 @@ def _assert_clean(text: str, secrets: list[str], base: str) -> None:
 
 async def test_upstream_error_echoing_the_key_is_redacted(echoing):
     proxy, secrets, base = echoing
-    resp = await proxy.post("/v1/chat/completions", json=chat("gemini-2.5-flash"), headers=AUTH)
+    resp = await proxy.post("/v1/chat/completions", json=chat("gemini-3-flash-preview"), headers=AUTH)
     text = await resp.text()
     assert resp.status == 400, text
     assert "API key not valid" in text and "[redacted]" in text  # Google's words stay, the secret goes
@@ -47,9 +48,9 @@ async def test_upstream_error_echoing_the_key_is_redacted(echoing):
 
 async def test_streamed_and_native_errors_are_redacted(echoing):
     proxy, secrets, base = echoing
-    resp = await proxy.post("/v1/chat/completions", json=chat("gemini-2.5-flash", stream=True), headers=AUTH)
+    resp = await proxy.post("/v1/chat/completions", json=chat("gemini-3-flash-preview", stream=True), headers=AUTH)
     _assert_clean(await resp.text(), secrets, base)
-    resp = await proxy.post("/v1beta/models/gemini-2.5-flash:generateContent", headers=AUTH,
+    resp = await proxy.post("/v1beta/models/gemini-3-flash-preview:generateContent", headers=AUTH,
                             json={"contents": [{"parts": [{"text": "hi"}]}]})
     text = await resp.text()
     assert resp.status == 400 and "API key not valid" in text

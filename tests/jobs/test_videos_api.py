@@ -91,7 +91,7 @@ async def test_multipart_create_as_the_openai_sdk_sends_it(proxy, emulator):
     ({"prompt": "A cat", "size": "1000x1000"}, "size"),
     ({"prompt": "A cat", "seconds": "5"}, "video_config.duration_seconds"),
     ({"seconds": "4"}, "prompt"),
-    ({"prompt": "A cat", "model": "gemini-2.5-flash"}, "model"),
+    ({"prompt": "A cat", "model": "gemini-3-flash-preview"}, "model"),
 ])
 async def test_bad_creates_are_400s_and_cost_nothing(proxy, emulator, body, param):
     resp = await proxy.post("/v1/videos", json=body, headers=AUTH)
@@ -228,12 +228,19 @@ async def test_a_binary_form_field_is_a_400_naming_it(proxy, emulator):
     assert submits(emulator) == []
 
 
-async def test_a_second_proxy_on_the_same_job_store_refuses_to_start(make_proxy):
-    from proxy.config import ConfigError
-
-    await make_proxy()
-    with pytest.raises(ConfigError, match="in use by another genproxy"):
-        await make_proxy()
+async def test_two_proxies_on_one_job_store_share_jobs_and_the_per_key_cap(make_proxy, emulator):
+    # The single-process lock gave way to leases: both start, each sees the other's jobs, the cap is shared.
+    first = await make_proxy(max_jobs_per_key=1)
+    second = await make_proxy(max_jobs_per_key=1)
+    resp = await first.post("/v1/videos", json={"prompt": "A shared cat [emulate:delay=1]"}, headers=AUTH)
+    assert resp.status == 200, await resp.text()
+    video_id = (await resp.json())["id"]
+    refused = await second.post("/v1/videos", json={"prompt": "One too many"}, headers=AUTH)
+    assert refused.status == 429
+    assert_openai_error(await refused.json(), code="too_many_jobs")
+    assert (await wait_done(second, video_id))["status"] == "completed"
+    assert (await (await second.get(f"/v1/videos/{video_id}/content", headers=AUTH)).read())[4:8] == b"ftyp"
+    assert len(submits(emulator)) == 1
 
 
 async def test_a_client_that_leaves_during_the_submit_still_gets_a_recorded_job(proxy, emulator, slow_submit):

@@ -5,14 +5,16 @@ from __future__ import annotations
 from tests.plugins.helpers import last_body, png_size, post, upstream_calls
 from tests.support import assert_openai_error, chat
 
-MODEL = "gemini-3-pro-image-preview"
+MODEL = "gemini-3-pro-image"
+SEED_MODEL = "gemini-3-pro-image-preview"  # the seed's id: shut down 2026-06-25, retired to MODEL
 
 
 async def test_seed_image_request_returns_a_square_png(proxy, emulator):
     status, body = await post(proxy, {
-        "model": MODEL, "messages": [{"role": "user", "content": "A cute cat"}],
+        "model": SEED_MODEL, "messages": [{"role": "user", "content": "A cute cat"}],
         "modalities": ["image", "text"], "image_config": {"aspect_ratio": "1:1", "image_size": "1K"}})
     assert status == 200, body
+    assert body["model"] == MODEL, "the answer names the model that served the retired id"
     message = body["choices"][0]["message"]
     assert body["choices"][0]["finish_reason"] == "stop"
     assert "A cute cat" in message["content"]
@@ -44,9 +46,13 @@ async def test_invalid_image_config_is_400_naming_allowed_values(proxy, emulator
     status, body = await post(proxy, chat(MODEL, "x", image_config={"image_size": "8K"}))
     assert status == 400
     assert "1K, 2K, 4K" in assert_openai_error(body, param="image_config.image_size")["message"]
-    status, body = await post(proxy, chat("gemini-2.5-flash-image", "x", image_config={"image_size": "4K"}))
+    # 512 px and the extreme ratios are Gemini 3.1 Flash Image's only
+    status, body = await post(proxy, chat(MODEL, "x", image_config={"image_size": "512"}))
     assert status == 400
     assert_openai_error(body, param="image_config.image_size")
+    status, body = await post(proxy, chat(MODEL, "x", image_config={"aspect_ratio": "8:1"}))
+    assert status == 400
+    assert_openai_error(body, param="image_config.aspect_ratio")
     status, body = await post(proxy, chat(MODEL, "x", image_config={"quality": "hd"}))
     assert status == 400
     assert_openai_error(body, param="image_config.quality")
@@ -60,14 +66,14 @@ async def test_input_image_is_sent_for_editing(proxy, emulator):
     status, body = await post(proxy, chat(MODEL, "seed"))
     source = body["choices"][0]["message"]["images"][0]["image_url"]["url"]
     data = source.partition(";base64,")[2]
-    status, body = await post(proxy, {"model": "gemini-2.5-flash-image", "messages": [{"role": "user", "content": [
+    status, body = await post(proxy, {"model": "gemini-3.1-flash-image", "messages": [{"role": "user", "content": [
         {"type": "text", "text": "make it blue"}, {"type": "image_url", "image_url": {"url": source}}]}]})
     assert status == 200, body
     assert body["choices"][0]["message"]["images"]
     sent = last_body(emulator)
     assert sent["contents"] == [{"role": "user", "parts": [
         {"text": "make it blue"}, {"inlineData": {"mimeType": "image/png", "data": data}}]}]
-    # gemini-2.5-flash-image takes no imageSize; default modalities are text + image
+    # no image_config sent: none goes upstream; default modalities are text + image
     assert sent["generationConfig"] == {"responseModalities": ["TEXT", "IMAGE"]}
 
 
@@ -117,7 +123,7 @@ async def test_images_generations_b64_json(proxy, emulator):
 
 
 async def test_images_generations_sizes_n_and_errors(proxy, emulator):
-    status, body = await post(proxy, {"prompt": "tall", "model": "gemini-2.5-flash-image", "size": "1024x1792",
+    status, body = await post(proxy, {"prompt": "tall", "model": "gemini-3.1-flash-image", "size": "1024x1792",
                                       "n": 2, "response_format": "b64_json"}, "/v1/images/generations")
     assert status == 200, body
     assert len(body["data"]) == 2
@@ -125,10 +131,10 @@ async def test_images_generations_sizes_n_and_errors(proxy, emulator):
         width, height = png_size("data:image/png;base64," + item["b64_json"])
         assert width * 16 == height * 9
     assert [c.json["generationConfig"]["imageConfig"] for c in upstream_calls(emulator)] == [{"aspectRatio": "9:16"}] * 2
-    assert all(c.path.endswith("/gemini-2.5-flash-image:generateContent") for c in upstream_calls(emulator))
+    assert all(c.path.endswith("/gemini-3.1-flash-image:generateContent") for c in upstream_calls(emulator))
 
     for extra, param in (({"response_format": "url"}, "response_format"), ({"size": "1000x300"}, "size"),
-                         ({"model": "gemini-2.5-flash"}, "model"), ({"n": 9}, "n"), ({"prompt": ""}, "prompt")):
+                         ({"model": "gemini-3-flash-preview"}, "model"), ({"n": 9}, "n"), ({"prompt": ""}, "prompt")):
         status, body = await post(proxy, {"prompt": "p", **extra}, "/v1/images/generations")
         assert status == 400, (extra, body)
         assert_openai_error(body, param=param)

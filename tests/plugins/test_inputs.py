@@ -10,7 +10,7 @@ from plugins import gemini_chat
 from tests.plugins.helpers import last_body, post, upstream_calls
 from tests.support import assert_openai_error
 
-MODEL = "gemini-2.5-flash"
+MODEL = "gemini-3-flash-preview"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
 
@@ -64,7 +64,7 @@ async def test_thought_signature_goes_back_with_the_function_call(proxy, emulato
             "extra_content": {"google": {"thought_signature": "c2lnbmF0dXJl"}}}
     messages = [{"role": "user", "content": "go"}, {"role": "assistant", "tool_calls": [call]},
                 {"role": "tool", "tool_call_id": "call_1", "content": "done"}]
-    status, body = await post(proxy, {"model": "gemini-3-pro-preview", "messages": messages,
+    status, body = await post(proxy, {"model": "gemini-3.1-pro-preview", "messages": messages,
                                       "tools": [{"type": "function", "function": {"name": "f"}}]})
     assert status == 200, body
     assert last_body(emulator)["contents"][1:] == [

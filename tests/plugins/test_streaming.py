@@ -10,8 +10,8 @@ from aiohttp import web
 from tests.plugins.helpers import last_body, png_size, post_stream, upstream_calls
 from tests.support import AUTH, assert_openai_error, chat
 
-MODEL = "gemini-2.5-flash"
-IMAGE_MODEL = "gemini-3-pro-image-preview"
+MODEL = "gemini-3-flash-preview"
+IMAGE_MODEL = "gemini-3-pro-image"
 
 
 def deltas(events: list[dict]) -> list[dict]:

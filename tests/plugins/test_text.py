@@ -7,7 +7,7 @@ import json
 from tests.plugins.helpers import last_body, post, upstream_calls
 from tests.support import assert_openai_error, chat
 
-MODEL = "gemini-2.5-flash"
+MODEL = "gemini-3-flash-preview"
 PNG_1PX = base64.b64encode(
     bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                   "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")).decode()
@@ -92,11 +92,12 @@ async def test_reasoning_effort_gives_reasoning_content_and_tokens(proxy, emulat
     assert "The user asked: think" in message["reasoning_content"]
     reasoning = body["usage"]["completion_tokens_details"]["reasoning_tokens"]
     assert reasoning > 0 and body["usage"]["completion_tokens"] > reasoning
-    assert last_body(emulator)["generationConfig"] == {"thinkingConfig": {"thinkingBudget": 1024, "includeThoughts": True}}
+    # Gemini 3 and later take a thinking level, not a token budget (ai.google.dev/gemini-api/docs/thinking)
+    assert last_body(emulator)["generationConfig"] == {"thinkingConfig": {"thinkingLevel": "LOW", "includeThoughts": True}}
 
-    status, body = await post(proxy, chat("gemini-3-pro-preview", "think", reasoning_effort="high"))
+    status, body = await post(proxy, chat("gemini-3.1-pro-preview", "think", reasoning_effort="high"))
     assert status == 200, body
-    assert last_body(emulator)["generationConfig"] == {"thinkingConfig": {"thinkingLevel": "high", "includeThoughts": True}}
+    assert last_body(emulator)["generationConfig"] == {"thinkingConfig": {"thinkingLevel": "HIGH", "includeThoughts": True}}
 
 
 async def test_tools_round_trip(proxy, emulator):
@@ -128,6 +129,9 @@ async def test_tools_round_trip(proxy, emulator):
     assert status == 200, body
     assert body["choices"][0]["message"]["content"] == "Echo: thanks"
     sent = last_body(emulator)
+    # Gemini 3 signed the call; genproxy remembered the signature and puts it back (the client dropped it).
+    signature = sent["contents"][1]["parts"][0].pop("thoughtSignature")
+    assert signature and signature != "skip_thought_signature_validator"
     assert sent["contents"] == [
         {"role": "user", "parts": [{"text": "weather in Paris?"}]},
         {"role": "model", "parts": [{"functionCall": {"name": "get_weather", "args": {"city": "example"}}}]},

@@ -18,27 +18,27 @@ VEO = {"instances": [{"prompt": "a cat playing with a ball"}],
 
 async def test_gemini_with_api_key_sends_x_goog_api_key(build, emulator):
     reg = build()
-    reply = await reg.get("gemini").generate_content("gemini-2.5-flash", TEXT)
+    reply = await reg.get("gemini").generate_content("gemini-3-flash-preview", TEXT)
     assert reply["candidates"][0]["content"]["parts"][0]["text"]
     [req] = sent(emulator, ":generateContent")
-    assert req.path == "/v1beta/models/gemini-2.5-flash:generateContent"
+    assert req.path == "/v1beta/models/gemini-3-flash-preview:generateContent"
     assert header(req, "x-goog-api-key") == UPSTREAM_KEY
     assert header(req, "Authorization") is None
     assert "key" not in req.query  # never in the URL, where logs would keep it
 
 
-async def test_gemini_with_token_file_sends_bearer_and_user_project(build, emulator, auth_dir):
+async def test_a_token_file_never_goes_to_the_gemini_api(build, emulator, auth_dir):
+    # generativelanguage refuses CCS tokens for every method (403 ACCESS_TOKEN_SCOPE_INSUFFICIENT).
     token_file(auth_dir, access_token="ya29.gemini-oauth", project_id="proj-gem")
     reg = build(gemini_api_keys=[])
-    await reg.get("gemini").generate_content("gemini-2.5-flash", TEXT)
-    [req] = sent(emulator, ":generateContent")
-    assert header(req, "Authorization") == "Bearer ya29.gemini-oauth"
-    assert header(req, "x-goog-user-project") == "proj-gem"
-    assert header(req, "x-goog-api-key") is None
+    with pytest.raises(ApiError) as err:
+        await reg.get("gemini").generate_content("gemini-3-flash-preview", TEXT)
+    assert err.value.code == "no_credentials"
+    assert sent(emulator, ":generateContent") == []
 
 
 async def test_gemini_streaming_yields_each_event(build, emulator):
-    events = [e async for e in build().get("gemini").stream_generate_content("gemini-2.5-flash", TEXT)]
+    events = [e async for e in build().get("gemini").stream_generate_content("gemini-3-flash-preview", TEXT)]
     assert len(events) >= 2 and all("candidates" in e for e in events)
     [req] = sent(emulator, ":streamGenerateContent")
     assert req.query.get("alt") == "sse" and header(req, "x-goog-api-key") == UPSTREAM_KEY
@@ -101,13 +101,13 @@ async def test_vertex_real_host_when_no_base_url_is_configured(session, location
 async def test_codeassist_wraps_the_request_and_unwraps_the_reply(build, emulator, auth_dir):
     token_file(auth_dir, access_token="ya29.cli-token", project_id="cli-project")
     ca = build().get("codeassist")
-    reply = await ca.generate_content("gemini-2.5-flash", TEXT)
+    reply = await ca.generate_content("gemini-3-flash-preview", TEXT)
     assert "candidates" in reply and "response" not in reply
     [req] = sent(emulator, "/v1internal:generateContent")
-    assert req.json == {"project": "cli-project", "model": "gemini-2.5-flash", "request": TEXT}
+    assert req.json == {"project": "cli-project", "model": "gemini-3-flash-preview", "request": TEXT}
     assert header(req, "Authorization") == "Bearer ya29.cli-token"
 
-    events = [e async for e in ca.stream_generate_content("gemini-2.5-flash", TEXT)]
+    events = [e async for e in ca.stream_generate_content("gemini-3-flash-preview", TEXT)]
     assert events and all("candidates" in e for e in events)
     [stream] = sent(emulator, "/v1internal:streamGenerateContent")
     assert stream.query.get("alt") == "sse" and stream.json["project"] == "cli-project"
@@ -124,7 +124,16 @@ async def test_api_keys_never_go_to_vertex_or_codeassist(build, emulator):
     reg = build()  # one API key, no token files
     for name in ("vertex", "codeassist"):
         with pytest.raises(ApiError) as err:
-            await reg.get(name).generate_content("gemini-2.5-flash", TEXT)
+            await reg.get(name).generate_content("gemini-3-flash-preview", TEXT)
         assert err.value.status == 503 and err.value.code == "no_credentials"
         assert "GENPROXY_AUTH_DIR" in err.value.message
     assert emulator.state.requests == []
+
+
+async def test_codeassist_without_a_licence_says_why(build, emulator, auth_dir):
+    # Code Assist stopped serving individual Gemini CLI accounts on 2026-06-18 (google-2026-11.md section 3).
+    token_file(auth_dir, access_token="ya29.unlicensed-token", project_id="cli-project")
+    with pytest.raises(ApiError) as err:
+        await build().get("codeassist").generate_content("gemini-3-flash-preview", TEXT)
+    assert err.value.status == 403 and err.value.code == "codeassist_no_license"
+    assert "valid license" in err.value.message and "vertex" in err.value.message

@@ -10,7 +10,7 @@ from proxy.credentials import CredentialPool, api_key_credential
 from proxy.errors import ApiError
 from proxy.upstreams.gemini import GeminiUpstream
 
-URL = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent"
+URL = "https://generativelanguage.googleapis.com/v1beta/models/gemini-3-flash-preview:generateContent"
 BODY = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
 
 
@@ -36,7 +36,7 @@ async def test_google_error_mapping(session, status, google_status, message, exp
         mocked.post(URL, status=status, payload={"error": {"code": status, "message": message,
                                                            "status": google_status, "details": details}})
         with pytest.raises(ApiError) as err:
-            await upstream(session).generate_content("gemini-2.5-flash", BODY)
+            await upstream(session).generate_content("gemini-3-flash-preview", BODY)
     e = err.value
     assert (e.status, e.type, e.code) == (expected, etype, code)
     assert message in e.message and google_status in e.message
@@ -48,7 +48,7 @@ async def test_timeout_is_504(session):
     with aioresponses() as mocked:
         mocked.post(URL, exception=asyncio.TimeoutError())
         with pytest.raises(ApiError) as err:
-            await upstream(session).generate_content("gemini-2.5-flash", BODY)
+            await upstream(session).generate_content("gemini-3-flash-preview", BODY)
     assert err.value.status == 504 and err.value.code == "upstream_timeout"
 
 
@@ -56,7 +56,7 @@ async def test_non_json_error_body_keeps_its_text(session):
     with aioresponses() as mocked:
         mocked.post(URL, status=502, body="<html>Bad Gateway</html>")
         with pytest.raises(ApiError) as err:
-            await upstream(session).generate_content("gemini-2.5-flash", BODY)
+            await upstream(session).generate_content("gemini-3-flash-preview", BODY)
     assert err.value.status == 502 and "Bad Gateway" in err.value.message
 
 
@@ -64,7 +64,7 @@ async def test_unexpected_redirect_on_an_api_call_is_not_followed(session):
     with aioresponses() as mocked:
         mocked.post(URL, status=302, headers={"Location": "https://evil.example.com/steal"})
         with pytest.raises(ApiError) as err:
-            await upstream(session).generate_content("gemini-2.5-flash", BODY)
+            await upstream(session).generate_content("gemini-3-flash-preview", BODY)
         assert not any("evil" in str(url) for _, url in mocked.requests)
     assert err.value.status == 502 and err.value.code == "upstream_redirect"
 
@@ -79,7 +79,7 @@ async def test_emulator_errors_reach_the_client_with_googles_message(build):
                                                                         "parameters": {"durationSeconds": 5}})
     assert err.value.status == 400 and "INVALID_ARGUMENT" in err.value.message
     with pytest.raises(ApiError) as err:
-        await gemini.generate_content("gemini-2.5-flash", {"contents": [{"role": "user", "parts": [
+        await gemini.generate_content("gemini-3-flash-preview", {"contents": [{"role": "user", "parts": [
             {"text": "[emulate:malformed]"}]}]})
     assert err.value.status == 502 and err.value.code == "upstream_bad_reply"
 

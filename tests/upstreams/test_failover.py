@@ -24,17 +24,17 @@ def keys_used(emulator) -> list[str]:
 async def test_round_robin_over_keys(build, emulator):
     gemini = build(gemini_api_keys=[K1, K2]).get("gemini")
     for i in range(4):
-        await gemini.generate_content("gemini-2.5-flash", text(f"hi {i}"))
+        await gemini.generate_content("gemini-3-flash-preview", text(f"hi {i}"))
     assert keys_used(emulator) == [K1, K2, K1, K2]
 
 
 async def test_quota_on_one_key_fails_over_and_cools_it_down(build, emulator):
     gemini = build(gemini_api_keys=[K1, K2]).get("gemini")
-    reply = await gemini.generate_content("gemini-2.5-flash", text("[emulate:quota-once] first"))
+    reply = await gemini.generate_content("gemini-3-flash-preview", text("[emulate:quota-once] first"))
     assert reply["candidates"]
     assert keys_used(emulator) == [K1, K2]  # K1 got 429, the same request went on with K2
     for i in range(3):  # K1 rests for Google's retryDelay (2 s): every call goes to K2
-        await gemini.generate_content("gemini-2.5-flash", text(f"next {i}"))
+        await gemini.generate_content("gemini-3-flash-preview", text(f"next {i}"))
     assert keys_used(emulator)[2:] == [K2, K2, K2]
     [row] = [r for r in gemini.pool.describe() if r["id"] == api_key_credential(K1).id]
     assert row["reason"] == "quota" and row["cooling_until"]
@@ -43,13 +43,13 @@ async def test_quota_on_one_key_fails_over_and_cools_it_down(build, emulator):
 async def test_all_keys_cooling_gives_429_with_retry_after_and_no_upstream_call(build, emulator):
     gemini = build(gemini_api_keys=[K1, K2]).get("gemini")
     with pytest.raises(ApiError) as first:
-        await gemini.generate_content("gemini-2.5-flash", text("[emulate:quota] busy"))
+        await gemini.generate_content("gemini-3-flash-preview", text("[emulate:quota] busy"))
     assert first.value.status == 429 and first.value.headers["Retry-After"] == "2"
     assert "You exceeded your current quota" in first.value.message  # Google's words kept
     assert "retry in 2 s" in first.value.message
     calls = len(emulator.state.requests)
     with pytest.raises(ApiError) as second:
-        await gemini.generate_content("gemini-2.5-flash", text("a normal prompt"))
+        await gemini.generate_content("gemini-3-flash-preview", text("a normal prompt"))
     assert second.value.status == 429 and second.value.code == "rate_limit_exceeded"
     assert second.value.headers["Retry-After"] in ("1", "2") and "retry in" in second.value.message
     assert len(emulator.state.requests) == calls  # not sent: the pool answered at once
@@ -57,7 +57,7 @@ async def test_all_keys_cooling_gives_429_with_retry_after_and_no_upstream_call(
 
 async def test_client_sees_429_with_retry_after_through_the_proxy(make_proxy, emulator):
     client = await make_proxy(gemini_api_keys=[K1, K2])
-    resp = await client.post("/v1/chat/completions", json=chat("gemini-2.5-flash", "[emulate:quota] x"), headers=AUTH)
+    resp = await client.post("/v1/chat/completions", json=chat("gemini-3-flash-preview", "[emulate:quota] x"), headers=AUTH)
     body = await resp.json()
     assert resp.status == 429, body
     assert resp.headers["Retry-After"] == "2"
@@ -90,18 +90,18 @@ async def test_refused_key_is_taken_out_and_the_next_one_serves(make_emulator, m
     settings = make_settings(gemini_api_keys=[K1, K2], gemini_base_url=emu.base_url)
     gemini = build_upstreams(settings, session).get("gemini")
     for i in range(3):
-        await gemini.generate_content("gemini-2.5-flash", text(f"p{i}"))
+        await gemini.generate_content("gemini-3-flash-preview", text(f"p{i}"))
     assert keys_used(emu) == [K1, K2, K2, K2]  # K1 (API_KEY_INVALID) tried once, then rests 30 min
     [row] = [r for r in gemini.pool.describe() if r["id"] == api_key_credential(K1).id]
     assert row["reason"] == "auth"
 
     only_bad = build_upstreams(make_settings(gemini_api_keys=[K1], gemini_base_url=emu.base_url), session).get("gemini")
     with pytest.raises(ApiError) as err:
-        await only_bad.generate_content("gemini-2.5-flash", text("p"))
+        await only_bad.generate_content("gemini-3-flash-preview", text("p"))
     assert err.value.status == 400 and "API key not valid" in err.value.message
 
 
-GOOGLE = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent"
+GOOGLE = "https://generativelanguage.googleapis.com/v1beta/models/gemini-3-flash-preview:generateContent"
 
 
 def google_error(code: int, status: str, message: str) -> dict:
@@ -114,7 +114,7 @@ async def test_403_fails_over_and_when_all_refuse_the_client_gets_403(session):
     with aioresponses() as mocked:
         mocked.post(GOOGLE, status=403, payload=google_error(403, "PERMISSION_DENIED", "Project has no access."))
         mocked.post(GOOGLE, payload={"candidates": [{"content": {"parts": [{"text": "ok"}]}}]})
-        reply = await gemini.generate_content("gemini-2.5-flash", text("x"))
+        reply = await gemini.generate_content("gemini-3-flash-preview", text("x"))
         assert reply["candidates"][0]["content"]["parts"][0]["text"] == "ok"
         calls = [c.kwargs["headers"]["x-goog-api-key"] for c in mocked.requests[("POST", next(iter(mocked.requests))[1])]]
     assert calls == [K1, K2]
@@ -126,13 +126,13 @@ async def test_403_fails_over_and_when_all_refuse_the_client_gets_403(session):
         for _ in range(2):
             mocked.post(GOOGLE, status=403, payload=google_error(403, "PERMISSION_DENIED", "Project has no access."))
         with pytest.raises(ApiError) as err:
-            await gemini2.generate_content("gemini-2.5-flash", text("x"))
+            await gemini2.generate_content("gemini-3-flash-preview", text("x"))
     assert err.value.status == 403 and err.value.type == "permission_denied"
     assert "Project has no access." in err.value.message and "PERMISSION_DENIED" in err.value.message
 
 
 async def test_streaming_fails_over_before_the_first_event(build, emulator):
     gemini = build(gemini_api_keys=[K1, K2]).get("gemini")
-    events = [e async for e in gemini.stream_generate_content("gemini-2.5-flash", text("[emulate:quota-once] s"))]
+    events = [e async for e in gemini.stream_generate_content("gemini-3-flash-preview", text("[emulate:quota-once] s"))]
     assert events and all("candidates" in e for e in events)
     assert [header(r, "x-goog-api-key") for r in sent(emulator, ":streamGenerateContent")] == [K1, K2]

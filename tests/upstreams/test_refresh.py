@@ -23,7 +23,7 @@ async def test_hundred_concurrent_calls_on_an_expired_token_refresh_once(build, 
     before = json.loads(path.read_text())
     ca = build().get("codeassist")
 
-    replies = await asyncio.gather(*(ca.generate_content("gemini-2.5-flash", TEXT) for _ in range(100)))
+    replies = await asyncio.gather(*(ca.generate_content("gemini-3-flash-preview", TEXT) for _ in range(100)))
 
     assert len(replies) == 100 and all("candidates" in r for r in replies)
     assert emulator.state.token_refreshes == 1
@@ -51,7 +51,7 @@ async def test_hundred_concurrent_calls_on_an_expired_token_refresh_once(build, 
 
 async def test_token_within_five_minutes_of_expiry_is_refreshed_first(build, emulator, auth_dir):
     token_file(auth_dir, access_token="ya29.almost-expired", expires_in=120)
-    await build().get("codeassist").generate_content("gemini-2.5-flash", TEXT)
+    await build().get("codeassist").generate_content("gemini-3-flash-preview", TEXT)
     assert emulator.state.token_refreshes == 1
     [call] = sent(emulator, "/v1internal:generateContent")
     assert header(call, "Authorization") != "Bearer ya29.almost-expired"
@@ -59,7 +59,7 @@ async def test_token_within_five_minutes_of_expiry_is_refreshed_first(build, emu
 
 async def test_valid_token_is_used_without_refresh(build, emulator, auth_dir):
     token_file(auth_dir, access_token="ya29.fresh", expires_in=3000)
-    await build().get("codeassist").generate_content("gemini-2.5-flash", TEXT)
+    await build().get("codeassist").generate_content("gemini-3-flash-preview", TEXT)
     assert emulator.state.token_refreshes == 0
     assert header(sent(emulator, "/v1internal")[0], "Authorization") == "Bearer ya29.fresh"
 
@@ -69,7 +69,7 @@ async def test_revoked_token_fails_over_to_the_next_file(build, emulator, auth_d
     token_file(auth_dir, "b-good.json", access_token="ya29.good", project_id="proj-b")
     ca = build().get("codeassist")
     for _ in range(2):
-        await ca.generate_content("gemini-2.5-flash", TEXT)
+        await ca.generate_content("gemini-3-flash-preview", TEXT)
     calls = sent(emulator, "/v1internal:generateContent")
     assert [header(c, "Authorization") for c in calls] == ["Bearer ya29.good"] * 2
     assert len(sent(emulator, "/token")) == 1  # the revoked one is not retried on every request
@@ -79,7 +79,7 @@ async def test_revoked_token_alone_tells_the_user_to_sign_in_again(build, auth_d
     path = token_file(auth_dir, access_token="ya29.old", refresh_token="revoked-xyz", expires_in=-1)
     before = path.read_text()
     with pytest.raises(ApiError) as err:
-        await build().get("codeassist").generate_content("gemini-2.5-flash", TEXT)
+        await build().get("codeassist").generate_content("gemini-3-flash-preview", TEXT)
     assert err.value.status == 502 and "invalid_grant" in err.value.message and "Sign in again" in err.value.message
     assert "revoked-xyz" not in err.value.message
     assert path.read_text() == before  # a failed refresh does not touch the file

@@ -88,7 +88,7 @@ async def test_no_secret_in_logs_responses_or_cli_output(make_emulator, make_set
     good_key, bad_key = "AIza-good-key-0000000001", "AIza-bad-key-00000000002"
     emu = await make_emulator(api_keys=[good_key])
     with routes_file.open("a") as fh:
-        fh.write("  - {model: ca/gemini-2.5-flash, modality: text, upstream: codeassist, target: gemini-2.5-flash}\n")
+        fh.write("  - {model: ca/gemini-3-flash-preview, modality: text, upstream: codeassist, target: gemini-3-flash-preview}\n")
     expired = token_file(auth_dir, "a-expired.json", access_token="ya29.expired-access-0001",
                          refresh_token="1//refresh-secret-0001", expires_in=-5)
     token_file(auth_dir, "b-revoked.json", access_token="ya29.revoked-access-0002",
@@ -98,10 +98,10 @@ async def test_no_secret_in_logs_responses_or_cli_output(make_emulator, make_set
     client = await aiohttp_client(create_app(make_settings(**base)))
 
     bodies = []
-    for body in (chat("gemini-2.5-flash", "hi"), chat("gemini-2.5-flash", "[emulate:quota] hi"),
-                 chat("gemini-2.5-flash", "hi again"), chat("ca/gemini-2.5-flash", "hi"),
-                 chat("ca/gemini-2.5-flash", "hi", stream=True), chat("ca/gemini-2.5-flash", "[emulate:server-error]"),
-                 chat("gemini-2.5-flash", "hi", stream=True)):
+    for body in (chat("gemini-3-flash-preview", "hi"), chat("gemini-3-flash-preview", "[emulate:quota] hi"),
+                 chat("gemini-3-flash-preview", "hi again"), chat("ca/gemini-3-flash-preview", "hi"),
+                 chat("ca/gemini-3-flash-preview", "hi", stream=True), chat("ca/gemini-3-flash-preview", "[emulate:server-error]"),
+                 chat("gemini-3-flash-preview", "hi", stream=True)):
         resp = await client.post("/v1/chat/completions", json=body, headers=AUTH)
         bodies.append(f"{resp.status} {dict(resp.headers)} {await resp.text()}")
     statuses = [int(b.split()[0]) for b in bodies]

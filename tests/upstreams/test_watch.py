@@ -30,14 +30,14 @@ async def test_running_proxy_picks_up_added_edited_and_removed_files(make_proxy,
     codeassist = client.app[keys.UPSTREAMS].get("codeassist")
 
     with pytest.raises(ApiError) as err:
-        await codeassist.generate_content("gemini-2.5-flash", TEXT)
+        await codeassist.generate_content("gemini-3-flash-preview", TEXT)
     assert err.value.code == "no_credentials"
 
     path = token_file(auth_dir, "new.json", access_token="ya29.first", project_id="proj-1")
 
     async def uses(token: str, project: str):
         emulator.state.requests.clear()
-        await codeassist.generate_content("gemini-2.5-flash", TEXT)
+        await codeassist.generate_content("gemini-3-flash-preview", TEXT)
         [call] = sent(emulator, "/v1internal:generateContent")
         assert header(call, "Authorization") == f"Bearer {token}" and call.json["project"] == project
 
@@ -54,7 +54,7 @@ async def test_running_proxy_picks_up_added_edited_and_removed_files(make_proxy,
 
     async def gone():
         try:
-            await codeassist.generate_content("gemini-2.5-flash", TEXT)
+            await codeassist.generate_content("gemini-3-flash-preview", TEXT)
         except ApiError as exc:
             assert exc.code == "no_credentials"
         else:
@@ -71,7 +71,9 @@ async def test_provider_comes_from_type_not_file_name(build, auth_dir):
     reg = build(gemini_api_keys=[])
     ids = {c.id for c in reg.get("codeassist").pool.all()}
     assert ids == {"oauth:claude-but-gemini.json"}
-    assert {c.id for c in reg.get("vertex").pool.all()} == ids == {c.id for c in reg.get("gemini").pool.all()}
+    assert {c.id for c in reg.get("vertex").pool.all()} == ids
+    # Google refuses OAuth tokens on the Gemini API (403 ACCESS_TOKEN_SCOPE_INSUFFICIENT): never in that pool
+    assert not reg.get("gemini").pool.all()
     assert {p.name: r for p, r in reg.store.skipped.items()}.keys() == {"gemini-looks-right.json", "broken.json"}
 
 
@@ -84,7 +86,7 @@ async def test_a_broken_edit_takes_the_file_out_until_fixed(build, emulator, aut
     assert len(reg.get("codeassist").pool) == 0
     path.write_text(good)
     reg.store.refresh()
-    await reg.get("codeassist").generate_content("gemini-2.5-flash", TEXT)
+    await reg.get("codeassist").generate_content("gemini-3-flash-preview", TEXT)
     assert header(sent(emulator, "/v1internal")[0], "Authorization") == "Bearer ya29.a"
 
 
@@ -105,11 +107,11 @@ async def test_signing_in_again_clears_the_cooldown_of_a_revoked_file(build, emu
     reg = build(gemini_api_keys=[])
     ca = reg.get("codeassist")
     with pytest.raises(ApiError):
-        await ca.generate_content("gemini-2.5-flash", TEXT)
+        await ca.generate_content("gemini-3-flash-preview", TEXT)
     with pytest.raises(ApiError) as err:  # resting now: answered without a refresh attempt
-        await ca.generate_content("gemini-2.5-flash", TEXT)
+        await ca.generate_content("gemini-3-flash-preview", TEXT)
     assert err.value.status == 429 and len(sent(emulator, "/token")) == 1
     token_file(auth_dir, "a.json", access_token="ya29.new-login", refresh_token="1//new", expires_in=3600)
     reg.store.refresh()
-    await ca.generate_content("gemini-2.5-flash", TEXT)
+    await ca.generate_content("gemini-3-flash-preview", TEXT)
     assert header(sent(emulator, "/v1internal")[0], "Authorization") == "Bearer ya29.new-login"

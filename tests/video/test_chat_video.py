@@ -47,7 +47,13 @@ async def test_duration_as_string_or_number_goes_upstream_as_a_number(proxy, emu
     ("veo-3.0-generate-001", {"resolution": "4k"}, "video_config.resolution", "720p, 1080p"),
     ("veo-3.0-generate-001", {"resolution": "1080p", "aspect_ratio": "9:16"}, "video_config.resolution", "16:9"),
     ("veo-3.0-fast-generate-001", {"last_frame": PNG_1PX}, "video_config.last_frame", "Veo 3.1"),
-    ("veo-2.0-generate-001", {"duration_seconds": 4, "resolution": "720p"}, "video_config.duration_seconds", "5, 6, 7, 8"),
+    ("veo-2.0-generate-001", {"duration_seconds": 5}, "video_config.duration_seconds", "4, 6, 8"),  # retired -> Veo 3.1
+    ("veo-3.0-generate-001", {"resolution": "1080p", "duration_seconds": 6}, "video_config.resolution", "only at duration_seconds 8"),
+    ("veo-3.1-lite-generate-preview", {"resolution": "4k", "duration_seconds": 8}, "video_config.resolution", "720p, 1080p"),
+    ("veo-3.1-lite-generate-preview", {"reference_images": [PNG_1PX]}, "video_config.reference_images", "Veo 3.1 Fast"),
+    ("veo-3.1-generate-preview", {"seed": 7}, "video_config.seed", "vertex/veo-3.1-generate-001"),
+    ("veo-3.1-generate-preview", {"fps": 24}, "video_config.fps", "Vertex AI parameter"),
+    ("veo-3.1-generate-preview", {"storage_uri": "gs://b/x"}, "video_config.storage_uri", "not supported"),
     ("veo-3.1-fast-generate-preview", {"number_of_videos": 2}, "video_config.number_of_videos", "1 to 1"),
     ("veo-3.1-generate-preview", {"generate_audio": True}, "video_config.generate_audio", "Vertex"),
     ("veo-3.1-generate-preview", {"colour": "red"}, "video_config.colour", "not a known parameter"),
@@ -62,16 +68,24 @@ async def test_limits_are_checked_before_anything_is_sent_upstream(proxy, emulat
     assert submits(emulator) == []
 
 
-async def test_4k_at_8_seconds_and_veo2_two_videos_are_accepted(proxy, emulator):
+async def test_4k_at_8_seconds_and_lite_1080p_at_4_seconds_are_accepted(proxy, emulator):
     resp = await proxy.post(URL, json=video_request(resolution="4k", duration_seconds=8), headers=AUTH)
     assert resp.status == 200, await resp.text()
-    resp = await proxy.post(URL, json={**video_request(model="veo-2.0-generate-001", duration_seconds=5), "n": 2},
-                            headers=AUTH)
+    resp = await proxy.post(URL, json=video_request(model="veo-3.1-lite-generate-preview", resolution="1080p",
+                                                    duration_seconds=4), headers=AUTH)
     assert resp.status == 200, await resp.text()
-    videos = (await resp.json())["choices"][0]["message"]["videos"]
-    assert [v["index"] for v in videos] == [0, 1]
-    assert all(decode_video(v)[4:8] == b"ftyp" for v in videos)
-    assert submits(emulator)[-1].json["parameters"]["sampleCount"] == 2
+    assert submits(emulator)[-1].path == "/v1beta/models/veo-3.1-lite-generate-preview:predictLongRunning"
+
+
+async def test_the_seeds_retired_video_id_is_served_by_its_replacement(proxy, emulator, caplog):
+    caplog.set_level("WARNING", logger="genproxy.routes")
+    for _ in range(2):
+        resp = await proxy.post(URL, json=video_request(model="veo-2.0-generate-001", duration_seconds=8), headers=AUTH)
+        assert resp.status == 200, await resp.text()
+        assert (await resp.json())["model"] == "veo-3.1-generate-preview"
+    assert {s.path for s in submits(emulator)} == {"/v1beta/models/veo-3.1-generate-preview:predictLongRunning"}
+    remapped = [r for r in caplog.records if "veo-2.0-generate-001" in r.getMessage()]
+    assert len(remapped) == 1, "the remap is logged once per id"
 
 
 async def test_image_inputs_become_veo_image_objects(proxy, emulator):

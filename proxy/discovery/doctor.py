@@ -1,0 +1,191 @@
+"""Ask Google what each credential can use and check every listed route against it.
+
+Gemini API: ``GET /v1beta/models`` per API key, every page (``pageToken``), with each model's
+``supportedGenerationMethods`` (google-2026-11.md section 1: Veo lists predictLongRunning).
+Vertex AI: one cheap look-up of each model a Vertex route needs, per credential and project
+(VertexUpstream.check_model); a refusal there names the credential's problem (expired or revoked
+token, a project without the Vertex AI API).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from proxy.discovery.findings import (EXPIRED, NO_CREDENTIALS, NO_METHOD, NO_VERTEX, NOT_OFFERED, OK, REFUSED,
+                                      SERVED, UNCHECKED, UNREACHABLE, CredentialFinding, DoctorReport, RouteFinding)
+from proxy.errors import ApiError
+from proxy.routes import Route, RouteTable
+
+log = logging.getLogger("genproxy.doctor")
+
+#: route states that mean "cannot be served": `genproxy doctor` exits non-zero on any of them
+FAILING = (NOT_OFFERED, NO_METHOD, "unavailable")
+CONCURRENCY = 8
+
+MethodFor = Callable[[Route], "str | None"]
+
+
+def classify(credential_id: str, upstream: str, exc: ApiError) -> CredentialFinding:
+    """What a refusal says about the credential (never the secret: ApiError messages carry none)."""
+    text = exc.message
+    if exc.code == "upstream_credential_unavailable" or exc.status == 401 or "API_KEY_INVALID" in text \
+            or "API key not valid" in text or "expired" in text.lower():
+        status = EXPIRED
+    elif "SERVICE_DISABLED" in text or "has not been used in project" in text or "is disabled" in text:
+        status = NO_VERTEX
+    elif exc.status in (403, 400):
+        status = REFUSED
+    elif exc.code in ("upstream_unreachable", "upstream_timeout"):
+        status = UNREACHABLE
+    else:
+        status = REFUSED
+    return CredentialFinding(credential_id, upstream, status, text)
+
+
+class Doctor:
+    def __init__(self, registry, table: RouteTable, method_for: MethodFor):
+        self.registry = registry
+        self.table = table
+        self.method_for = method_for
+        self._limit = asyncio.Semaphore(CONCURRENCY)
+
+    async def run(self) -> DoctorReport:
+        report = DoctorReport()
+        offered = await self._gemini_models(report)
+        routes = [self.table.resolve(spec.model) for spec in self.table.listed_models()]
+        placed = [(route, self.registry.place(route)) for route in routes if route is not None]
+        vertex_models = sorted({p.target for _, p in placed if p.upstream == "vertex"})
+        vertex_ok = await self._vertex_models(report, vertex_models)
+        for route, where in placed:
+            report.routes.append(self._route_finding(route, where, offered, vertex_ok))
+        for retired in self.table.retired.values():
+            replacement = next((r for r in report.routes if r.model == retired.replaced_by), None)
+            if replacement is not None:
+                report.routes.append(RouteFinding(retired.model, replacement.modality, replacement.upstream,
+                                                  replacement.target, replacement.status,
+                                                  f"retired by Google; served by {retired.replaced_by}",
+                                                  alias_of=retired.replaced_by))
+        return report
+
+    # -- Gemini API --
+    async def _gemini_models(self, report: DoctorReport) -> dict[str, set[str]] | None:
+        """Model id -> methods, over every API key that answered; None when no key is configured."""
+        gemini = self._upstream("gemini")
+        if gemini is None or not len(gemini.pool):
+            return None
+        offered: dict[str, set[str]] = {}
+
+        async def one(credential) -> None:
+            async with self._limit:
+                try:
+                    models = await gemini.list_models(credential.id)
+                except ApiError as exc:
+                    report.credentials.append(classify(credential.id, "gemini", exc))
+                    return
+            report.credentials.append(CredentialFinding(credential.id, "gemini", OK, models=len(models)))
+            for model in models:
+                name = str(model.get("name", "")).removeprefix("models/")
+                offered.setdefault(name, set()).update(model.get("supportedGenerationMethods") or [])
+
+        await asyncio.gather(*(one(c) for c in gemini.pool.all()))
+        return offered
+
+    # -- Vertex AI --
+    async def _vertex_models(self, report: DoctorReport, models: list[str]) -> dict[str, str | None]:
+        """Model -> None when some credential can use it, else the last refusal's text."""
+        vertex = self._upstream("vertex")
+        if vertex is None or not len(vertex.pool) or not models:
+            if vertex is not None:
+                report.credentials += [CredentialFinding(c.id, "vertex", UNCHECKED, "no Vertex route to check")
+                                       for c in vertex.pool.all()]
+            return {}
+        results: dict[str, str | None] = {}
+
+        async def one(credential) -> None:
+            finding = CredentialFinding(credential.id, "vertex", OK)
+            for model in models:
+                async with self._limit:
+                    try:
+                        await vertex.check_model(model, credential.id)
+                    except ApiError as exc:
+                        if exc.status == 404:
+                            results.setdefault(model, f"Vertex AI does not offer {model}: {exc.message}")
+                            continue
+                        finding = classify(credential.id, "vertex", exc)
+                        results.setdefault(model, exc.message)
+                        break  # a credential problem: the other models would say the same
+                results[model] = None
+            report.credentials.append(finding)
+
+        await asyncio.gather(*(one(c) for c in vertex.pool.all()))
+        return results
+
+    def _route_finding(self, route: Route, where: Route, offered, vertex_ok: dict) -> RouteFinding:
+        def finding(status: str, detail: str = "") -> RouteFinding:
+            return RouteFinding(route.model, route.modality, where.upstream, where.target, status, detail)
+
+        upstream = self._upstream(where.upstream)
+        if upstream is None or not len(upstream.pool):
+            return finding(NO_CREDENTIALS, f"no credentials for the {where.upstream} upstream (not configured)")
+        if where.upstream == "gemini":
+            method = self.method_for(route) or "generateContent"
+            if not offered:
+                return finding("unavailable", "no API key could list models")
+            if where.target not in offered:
+                return finding(NOT_OFFERED, f"Google does not offer {where.target} to any configured key")
+            if method not in offered[where.target]:
+                return finding(NO_METHOD, f"{where.target} does not support {method} "
+                                          f"(it lists {', '.join(sorted(offered[where.target])) or 'nothing'})")
+            return finding(SERVED)
+        if where.upstream == "vertex":
+            if where.target not in vertex_ok:
+                return finding(UNCHECKED)
+            problem = vertex_ok[where.target]
+            if problem is None:
+                return finding(SERVED)
+            return finding(NOT_OFFERED if "does not offer" in problem else "unavailable", problem)
+        return finding(UNCHECKED, f"the {where.upstream} upstream has no model list")
+
+    def _upstream(self, name: str):
+        try:
+            return self.registry.get(name)
+        except ApiError:
+            return None
+
+
+def failing(report: DoctorReport) -> list[RouteFinding]:
+    return [r for r in report.routes if r.status in FAILING and r.alias_of is None]
+
+
+def credential_problems(report: DoctorReport) -> list[CredentialFinding]:
+    return [c for c in report.credentials if c.status not in (OK, UNCHECKED)]
+
+
+def render_table(report: DoctorReport) -> str:
+    """The report as two plain-text tables (credentials, routes) and a verdict line."""
+    lines = ["CREDENTIAL                                UPSTREAM  STATUS       DETAIL"]
+    for c in report.credentials:
+        detail = f"{c.models} models" if c.models is not None else c.detail
+        lines.append(f"{c.credential_id[:40]:<41} {c.upstream:<9} {c.status:<12} {_short(detail)}")
+    if not report.credentials:
+        lines.append("(no credentials configured)")
+    lines += ["", "MODEL                                 SERVED BY                                  STATUS          DETAIL"]
+    for r in report.routes:
+        served = f"{r.upstream}:{r.target}"
+        detail = r.detail if r.status != SERVED or r.alias_of else ""
+        lines.append(f"{r.model[:37]:<38} {served[:42]:<43} {r.status:<15} {_short(detail)}")
+    bad = failing(report)
+    creds = credential_problems(report)
+    lines.append("")
+    if bad:
+        lines.append(f"NOT OK: {len(bad)} listed route(s) cannot be served.")
+    else:
+        lines.append("OK: every listed route with credentials can be served."
+                     + (f" ({len(creds)} credential problem(s) above.)" if creds else ""))
+    return "\n".join(lines)
+
+
+def _short(text: str, width: int = 90) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[:width - 1] + "…"

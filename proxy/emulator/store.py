@@ -1,0 +1,83 @@
+"""Operations (and the files they made) on disk, so a restarted emulator still answers them.
+
+With ``EmulatorSettings.data_dir`` set, each operation is one JSON file in
+``{data_dir}/operations/``, rewritten atomically when it changes (submit, each poll). Times are
+wall-clock (``time.time()``), so an operation submitted before a restart finishes at the same
+moment after it. Samples are stored by file name (they ship with the package). Operations older
+than two days are dropped when the store is read, as Google keeps generated videos for two days
+(ai.google.dev/gemini-api/docs/video: "Generated videos are stored on the server for 2 days").
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from .faults import Faults
+from .media import SAMPLES_DIR, sample_path
+from .state import Operation, VideoFile
+
+log = logging.getLogger(__name__)
+RETENTION_SECONDS = 2 * 24 * 3600
+
+
+def _file_name(op_name: str) -> str:
+    return op_name.replace("/", "__") + ".json"
+
+
+def to_json(op: Operation) -> dict[str, Any]:
+    return {
+        "name": op.name, "model": op.model, "api": op.api, "created": op.created, "delay": op.delay,
+        "faults": op.faults.values, "storage_uri": op.storage_uri, "polls": op.polls,
+        "files": [{"file_id": f.file_id, "sample": f.sample.name, "token": f.token} for f in op.files],
+    }
+
+
+def from_json(data: dict[str, Any]) -> Operation:
+    faults = Faults(dict(data.get("faults") or {}))
+    files = []
+    for f in data["files"]:
+        sample = SAMPLES_DIR / Path(f["sample"]).name
+        if not sample.is_file():  # a sample set from another version of the package
+            sample = sample_path("16:9", 8)
+        files.append(VideoFile(f["file_id"], sample, f["token"], faults))
+    return Operation(name=data["name"], model=data["model"], api=data["api"], created=float(data["created"]),
+                     delay=float(data["delay"]), faults=faults, files=files,
+                     storage_uri=data.get("storage_uri"), polls=int(data.get("polls", 0)))
+
+
+class OperationStore:
+    """One JSON file per operation under ``{data_dir}/operations``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.dir = Path(data_dir) / "operations"
+        self.dir.mkdir(parents=True, exist_ok=True)
+
+    def save(self, op: Operation) -> None:
+        path = self.dir / _file_name(op.name)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(to_json(op)), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def load(self) -> list[Operation]:
+        ops = []
+        oldest = time.time() - RETENTION_SECONDS
+        for path in sorted(self.dir.glob("*.json")):
+            try:
+                op = from_json(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                log.warning("emulator: skipping unreadable operation file %s (%s)", path.name, exc)
+                continue
+            if op.created < oldest:
+                path.unlink(missing_ok=True)
+                continue
+            ops.append(op)
+        return ops
+
+    def clear(self) -> None:
+        for path in self.dir.glob("*.json"):
+            path.unlink(missing_ok=True)

@@ -1,0 +1,114 @@
+"""Numbered schema migrations of the job store, one list per backend, applied in order at start-up.
+
+A store records what it applied in schema_migrations(version); a migration, once released, never changes:
+add a new number instead. Number 1 is the schema genproxy had before migrations (CREATE ... IF NOT EXISTS,
+so a store from that time takes it as already there).
+"""
+from __future__ import annotations
+
+SQLITE: list[tuple[int, str]] = [
+    (1, """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    client_key_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    route TEXT NOT NULL,
+    operation TEXT,
+    credential_id TEXT,
+    status TEXT NOT NULL,
+    progress INTEGER NOT NULL DEFAULT 0,
+    summary TEXT NOT NULL DEFAULT '{}',
+    notes TEXT NOT NULL DEFAULT '{}',
+    result TEXT,
+    error TEXT,
+    idempotency_key TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    completed_at REAL,
+    expires_at REAL
+);
+CREATE INDEX IF NOT EXISTS jobs_by_client ON jobs (client_key_id, created_at);
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_by_idempotency ON jobs (client_key_id, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
+"""),
+    (2, """
+ALTER TABLE jobs ADD COLUMN request TEXT;
+ALTER TABLE jobs ADD COLUMN owner TEXT;
+ALTER TABLE jobs ADD COLUMN lease_until REAL;
+CREATE INDEX jobs_by_lease ON jobs (status, lease_until);
+"""),
+    (3, """
+CREATE TABLE thought_signatures (
+    client_key_id TEXT NOT NULL,
+    tool_call_id TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (client_key_id, tool_call_id)
+);
+CREATE INDEX thought_signatures_by_expiry ON thought_signatures (expires_at);
+"""),
+    (4, """
+CREATE TABLE credential_cooldowns (
+    credential_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    until REAL NOT NULL,
+    PRIMARY KEY (credential_id, scope)
+);
+"""),
+]
+
+POSTGRES: list[tuple[int, str]] = [
+    (1, """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    client_key_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    route TEXT NOT NULL,
+    operation TEXT,
+    credential_id TEXT,
+    status TEXT NOT NULL,
+    progress INTEGER NOT NULL DEFAULT 0,
+    summary TEXT NOT NULL DEFAULT '{}',
+    notes TEXT NOT NULL DEFAULT '{}',
+    result TEXT,
+    error TEXT,
+    idempotency_key TEXT,
+    created_at DOUBLE PRECISION NOT NULL,
+    updated_at DOUBLE PRECISION NOT NULL,
+    completed_at DOUBLE PRECISION,
+    expires_at DOUBLE PRECISION
+);
+CREATE INDEX IF NOT EXISTS jobs_by_client ON jobs (client_key_id, created_at);
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_by_idempotency ON jobs (client_key_id, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
+"""),
+    (2, """
+ALTER TABLE jobs ADD COLUMN request TEXT;
+ALTER TABLE jobs ADD COLUMN owner TEXT;
+ALTER TABLE jobs ADD COLUMN lease_until DOUBLE PRECISION;
+CREATE INDEX jobs_by_lease ON jobs (status, lease_until);
+"""),
+    (3, """
+CREATE TABLE thought_signatures (
+    client_key_id TEXT NOT NULL,
+    tool_call_id TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    expires_at DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (client_key_id, tool_call_id)
+);
+CREATE INDEX thought_signatures_by_expiry ON thought_signatures (expires_at);
+"""),
+    (4, """
+CREATE TABLE credential_cooldowns (
+    credential_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    until DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (credential_id, scope)
+);
+"""),
+]
+
+LATEST = max(version for version, _ in SQLITE)
+assert LATEST == max(version for version, _ in POSTGRES), "both backends must reach the same version"

@@ -1,0 +1,208 @@
+"""The shared job store: PostgreSQL through asyncpg, for several genproxy instances on several machines.
+
+Atomic steps across instances: the per-key cap and idempotency key are checked and the job inserted under
+a transaction-scoped advisory lock on the client key; leases are claimed with FOR UPDATE SKIP LOCKED, so
+two instances never take the same job; migrations run under a global advisory lock.
+"""
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from proxy.config import ConfigError
+from proxy.jobs import migrations
+from proxy.jobs.store import SIGNATURE_ROWS, UNFINISHED, CapacityReached, Job, changed_columns, job_to_row, row_to_job
+
+MIGRATION_LOCK = 0x67656E70  # "genp": one instance migrates at a time
+POOL_SIZE = 10
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    head, sep, tail = url.partition("@")
+    if not sep:
+        return url
+    scheme, _, userinfo = head.partition("://")
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{tail}"
+
+
+class PostgresJobStore:
+    def __init__(self, url: str, *, max_signatures: int = SIGNATURE_ROWS):
+        self.url = url
+        self.max_signatures = max_signatures
+        self._pool = None
+
+    def __repr__(self) -> str:
+        return f"PostgresJobStore({_redacted(self.url)!r})"
+
+    async def open(self) -> None:
+        try:
+            import asyncpg
+        except ImportError:
+            raise ConfigError("jobs_db is a PostgreSQL URL but asyncpg is not installed: "
+                              "pip install 'genproxy[postgres]'") from None
+        try:
+            self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=POOL_SIZE)
+        except (OSError, asyncpg.PostgresError, ValueError) as exc:
+            raise ConfigError(f"jobs_db: cannot connect to {_redacted(self.url)}: {exc}") from None
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+            await conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                               "(version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)")
+            done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+            for version, script in migrations.POSTGRES:
+                if version not in done:
+                    await conn.execute(script)
+                    await conn.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                                       version, time.time())
+
+    async def schema_version(self) -> int:
+        return await self._pool.fetchval("SELECT MAX(version) FROM schema_migrations")
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    # -- jobs --
+    async def create(self, job: Job, cap: int | None = None) -> Job:
+        row = job_to_row(job)
+        names = ", ".join(row)
+        marks = ", ".join(f"${i}" for i in range(1, len(row) + 1))
+        async with self._pool.acquire() as conn, conn.transaction():
+            # Serialise creates of one client key across every instance until this transaction ends.
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('genproxy-key:' || $1))", job.client_key_id)
+            if job.idempotency_key is not None:
+                earlier = await conn.fetchrow("SELECT * FROM jobs WHERE client_key_id = $1 AND idempotency_key = $2",
+                                              job.client_key_id, job.idempotency_key)
+                if earlier is not None:
+                    return row_to_job(dict(earlier))
+            if cap is not None:
+                count = await conn.fetchval("SELECT COUNT(*) FROM jobs WHERE client_key_id = $1 AND status = ANY($2)",
+                                            job.client_key_id, list(UNFINISHED))
+                if count >= cap:
+                    raise CapacityReached(cap)
+            await conn.execute(f"INSERT INTO jobs ({names}) VALUES ({marks})", *row.values())
+        return job
+
+    async def update(self, job: Job, **changes: Any) -> Job:
+        changes["updated_at"] = time.time()
+        for name, value in changes.items():
+            setattr(job, name, value)
+        row = changed_columns(job, changes)
+        assignments = ", ".join(f"{n} = ${i}" for i, n in enumerate(row, start=2))
+        await self._pool.execute(f"UPDATE jobs SET {assignments} WHERE id = $1", job.id, *row.values())
+        return job
+
+    async def get(self, job_id: str, client_key_id: str | None = None) -> Job | None:
+        if client_key_id is None:
+            row = await self._pool.fetchrow("SELECT * FROM jobs WHERE id = $1", job_id)
+        else:
+            row = await self._pool.fetchrow("SELECT * FROM jobs WHERE id = $1 AND client_key_id = $2",
+                                            job_id, client_key_id)
+        return row_to_job(dict(row)) if row else None
+
+    async def by_idempotency_key(self, client_key_id: str, key: str) -> Job | None:
+        row = await self._pool.fetchrow("SELECT * FROM jobs WHERE client_key_id = $1 AND idempotency_key = $2",
+                                        client_key_id, key)
+        return row_to_job(dict(row)) if row else None
+
+    async def unfinished_with_fingerprint(self, client_key_id: str, fingerprint: str) -> Job | None:
+        """The client's newest unfinished job made from an identical request (summary.request_sha256)."""
+        row = await self._pool.fetchrow(
+            "SELECT * FROM jobs WHERE client_key_id = $1 AND status = ANY($2) "
+            "AND (summary::jsonb ->> 'request_sha256') = $3 ORDER BY created_at DESC LIMIT 1",
+            client_key_id, list(UNFINISHED), fingerprint)
+        return row_to_job(dict(row)) if row else None
+
+    async def count_unfinished(self, client_key_id: str) -> int:
+        return await self._pool.fetchval("SELECT COUNT(*) FROM jobs WHERE client_key_id = $1 AND status = ANY($2)",
+                                         client_key_id, list(UNFINISHED))
+
+    async def page(self, client_key_id: str, *, after: str | None, limit: int, order: str) -> tuple[list[Job], bool]:
+        direction, compare = ("DESC", "<") if order == "desc" else ("ASC", ">")
+        args: list[Any] = [client_key_id]
+        where = "client_key_id = $1"
+        if after:
+            anchor = await self._pool.fetchrow("SELECT created_at, id FROM jobs WHERE id = $1 AND client_key_id = $2",
+                                               after, client_key_id)
+            if anchor is None:
+                raise KeyError(after)
+            where += f" AND (created_at, id) {compare} ($2, $3)"
+            args += [anchor["created_at"], anchor["id"]]
+        rows = await self._pool.fetch(f"SELECT * FROM jobs WHERE {where} ORDER BY created_at {direction}, "
+                                      f"id {direction} LIMIT ${len(args) + 1}", *args, limit + 1)
+        jobs = [row_to_job(dict(r)) for r in rows]
+        return jobs[:limit], len(jobs) > limit
+
+    async def delete(self, job_id: str) -> None:
+        await self._pool.execute("DELETE FROM jobs WHERE id = $1", job_id)
+
+    async def media_in_use(self, now: float) -> set[str]:
+        rows = await self._pool.fetch("SELECT result FROM jobs WHERE result IS NOT NULL AND "
+                                      "(expires_at IS NULL OR expires_at > $1)", now)
+        return {m["sha256"] for r in rows for m in json.loads(r["result"]).get("media", [])}
+
+    async def expired(self, now: float) -> list[Job]:
+        rows = await self._pool.fetch("SELECT * FROM jobs WHERE expires_at IS NOT NULL AND expires_at <= $1", now)
+        return [row_to_job(dict(r)) for r in rows]
+
+    # -- leases --
+    async def renew_leases(self, owner: str, until: float) -> set[str]:
+        rows = await self._pool.fetch("UPDATE jobs SET lease_until = $1 WHERE owner = $2 AND status = ANY($3) "
+                                      "RETURNING id", until, owner, list(UNFINISHED))
+        return {r["id"] for r in rows}
+
+    async def claim_expired(self, owner: str, until: float, now: float, limit: int = 100) -> list[Job]:
+        rows = await self._pool.fetch(
+            "UPDATE jobs SET owner = $1, lease_until = $2 WHERE id IN (SELECT id FROM jobs WHERE status = ANY($3) "
+            "AND (lease_until IS NULL OR lease_until < $4) ORDER BY created_at LIMIT $5 FOR UPDATE SKIP LOCKED) "
+            "RETURNING *", owner, until, list(UNFINISHED), now, limit)
+        return sorted((row_to_job(dict(r)) for r in rows), key=lambda j: j.created_at)
+
+    async def lease_owners(self) -> set[str]:
+        rows = await self._pool.fetch("SELECT DISTINCT owner FROM jobs WHERE owner IS NOT NULL AND status = ANY($1)",
+                                      list(UNFINISHED))
+        return {r["owner"] for r in rows}
+
+    async def release_leases(self, owner: str) -> None:
+        await self._pool.execute("UPDATE jobs SET owner = NULL, lease_until = NULL WHERE owner = $1 "
+                                 "AND status = ANY($2)", owner, list(UNFINISHED))
+
+    # -- thought signatures --
+    async def remember_signatures(self, client_key_id: str, items: dict[str, str], ttl: float) -> None:
+        if not items:
+            return
+        now = time.time()
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("DELETE FROM thought_signatures WHERE expires_at <= $1", now)
+            await conn.executemany(
+                "INSERT INTO thought_signatures (client_key_id, tool_call_id, signature, expires_at) "
+                "VALUES ($1, $2, $3, $4) ON CONFLICT (client_key_id, tool_call_id) DO UPDATE SET "
+                "signature = excluded.signature, expires_at = excluded.expires_at",
+                [(client_key_id, k, v, now + ttl) for k, v in items.items()])
+            extra = await conn.fetchval("SELECT COUNT(*) FROM thought_signatures") - self.max_signatures
+            if extra > 0:
+                await conn.execute("DELETE FROM thought_signatures WHERE ctid IN (SELECT ctid FROM thought_signatures "
+                                   "ORDER BY expires_at LIMIT $1)", extra)
+
+    async def recall_signatures(self, client_key_id: str, ids: list[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        rows = await self._pool.fetch("SELECT tool_call_id, signature FROM thought_signatures WHERE "
+                                      "client_key_id = $1 AND tool_call_id = ANY($2) AND expires_at > $3",
+                                      client_key_id, list(ids), time.time())
+        return {r["tool_call_id"]: r["signature"] for r in rows}
+
+    # -- credential cooldowns --
+    async def set_cooldown(self, credential_id: str, scope: str, until: float) -> None:
+        await self._pool.execute(
+            "INSERT INTO credential_cooldowns (credential_id, scope, until) VALUES ($1, $2, $3) "
+            "ON CONFLICT (credential_id, scope) DO UPDATE SET "
+            "until = GREATEST(credential_cooldowns.until, excluded.until)", credential_id, scope, until)
+
+    async def cooldowns(self, now: float) -> dict[tuple[str, str], float]:
+        rows = await self._pool.fetch("SELECT credential_id, scope, until FROM credential_cooldowns WHERE until > $1",
+                                      now)
+        return {(r["credential_id"], r["scope"]): r["until"] for r in rows}

@@ -1,0 +1,245 @@
+"""The embedded job store: one SQLite file in WAL mode, written by one thread so the event loop never blocks.
+
+Several processes may share the file (`genproxy serve --workers N`): every check-then-write runs in a
+BEGIN IMMEDIATE transaction, which SQLite serialises across processes, and leases decide who polls what.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from proxy.jobs import migrations
+from proxy.jobs.store import SIGNATURE_ROWS, UNFINISHED, CapacityReached, Job, changed_columns, job_to_row, row_to_job
+
+_UNFINISHED_SQL = "(" + ", ".join(f"'{s}'" for s in UNFINISHED) + ")"
+BUSY_TIMEOUT_MS = 30_000
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+class SqliteJobStore:
+    """Async facade over SQLite; every call runs on one dedicated thread (one writer per process)."""
+
+    def __init__(self, path: Path, *, max_signatures: int = SIGNATURE_ROWS):
+        self.path = path
+        self.max_signatures = max_signatures
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="genproxy-jobs")
+        self._db: sqlite3.Connection | None = None
+
+    def __repr__(self) -> str:
+        return f"SqliteJobStore({str(self.path)!r})"
+
+    async def _run(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def _transaction(self, fn):
+        """Run fn(db) in a write transaction that holds SQLite's lock from its first statement."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            result = fn(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return result
+
+    # -- opening and migrating --
+    async def open(self) -> None:
+        await self._run(self._open)
+
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        db.row_factory = sqlite3.Row
+        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        self._db = db
+        self._transaction(self._migrate)
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)")
+        done = {row[0] for row in db.execute("SELECT version FROM schema_migrations")}
+        for version, script in migrations.SQLITE:
+            if version in done:
+                continue
+            for statement in _statements(script):
+                db.execute(statement)
+            db.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", (version, time.time()))
+
+    async def schema_version(self) -> int:
+        return await self._run(lambda: self._db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0])
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._run(self._db.close)
+            self._db = None
+        self._executor.shutdown(wait=True)
+
+    # -- jobs --
+    async def create(self, job: Job, cap: int | None = None) -> Job:
+        row = job_to_row(job)
+        names = ", ".join(row)
+        marks = ", ".join(f":{n}" for n in row)
+
+        def insert(db: sqlite3.Connection) -> Job:
+            if job.idempotency_key is not None:
+                earlier = db.execute("SELECT * FROM jobs WHERE client_key_id = ? AND idempotency_key = ?",
+                                     (job.client_key_id, job.idempotency_key)).fetchone()
+                if earlier is not None:
+                    return row_to_job(dict(earlier))
+            if cap is not None:
+                count = db.execute(f"SELECT COUNT(*) FROM jobs WHERE client_key_id = ? AND status IN {_UNFINISHED_SQL}",
+                                   (job.client_key_id,)).fetchone()[0]
+                if count >= cap:
+                    raise CapacityReached(cap)
+            db.execute(f"INSERT INTO jobs ({names}) VALUES ({marks})", row)
+            return job
+
+        return await self._run(self._transaction, insert)
+
+    async def update(self, job: Job, **changes: Any) -> Job:
+        changes["updated_at"] = time.time()
+        for name, value in changes.items():
+            setattr(job, name, value)
+        row = changed_columns(job, changes)
+        assignments = ", ".join(f"{n} = :{n}" for n in row)
+        await self._run(self._db.execute, f"UPDATE jobs SET {assignments} WHERE id = :id", {**row, "id": job.id})
+        return job
+
+    async def get(self, job_id: str, client_key_id: str | None = None) -> Job | None:
+        def query():
+            if client_key_id is None:
+                return self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            return self._db.execute("SELECT * FROM jobs WHERE id = ? AND client_key_id = ?",
+                                    (job_id, client_key_id)).fetchone()
+
+        row = await self._run(query)
+        return row_to_job(dict(row)) if row else None
+
+    async def by_idempotency_key(self, client_key_id: str, key: str) -> Job | None:
+        row = await self._run(lambda: self._db.execute(
+            "SELECT * FROM jobs WHERE client_key_id = ? AND idempotency_key = ?", (client_key_id, key)).fetchone())
+        return row_to_job(dict(row)) if row else None
+
+    async def unfinished_with_fingerprint(self, client_key_id: str, fingerprint: str) -> Job | None:
+        """The client's newest unfinished job made from an identical request (summary.request_sha256)."""
+        row = await self._run(lambda: self._db.execute(
+            f"SELECT * FROM jobs WHERE client_key_id = ? AND status IN {_UNFINISHED_SQL} "
+            "AND json_extract(summary, '$.request_sha256') = ? ORDER BY created_at DESC LIMIT 1",
+            (client_key_id, fingerprint)).fetchone())
+        return row_to_job(dict(row)) if row else None
+
+    async def count_unfinished(self, client_key_id: str) -> int:
+        return await self._run(lambda: self._db.execute(
+            f"SELECT COUNT(*) FROM jobs WHERE client_key_id = ? AND status IN {_UNFINISHED_SQL}",
+            (client_key_id,)).fetchone()[0])
+
+    async def page(self, client_key_id: str, *, after: str | None, limit: int, order: str) -> tuple[list[Job], bool]:
+        direction, compare = ("DESC", "<") if order == "desc" else ("ASC", ">")
+
+        def query():
+            args: list[Any] = [client_key_id]
+            where = "client_key_id = ?"
+            if after:
+                anchor = self._db.execute("SELECT created_at, id FROM jobs WHERE id = ? AND client_key_id = ?",
+                                          (after, client_key_id)).fetchone()
+                if anchor is None:
+                    return None
+                where += f" AND (created_at, id) {compare} (?, ?)"
+                args += [anchor["created_at"], anchor["id"]]
+            return self._db.execute(f"SELECT * FROM jobs WHERE {where} ORDER BY created_at {direction}, id {direction} "
+                                    f"LIMIT ?", (*args, limit + 1)).fetchall()
+
+        rows = await self._run(query)
+        if rows is None:
+            raise KeyError(after)
+        jobs = [row_to_job(dict(r)) for r in rows]
+        return jobs[:limit], len(jobs) > limit
+
+    async def delete(self, job_id: str) -> None:
+        await self._run(self._db.execute, "DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    async def media_in_use(self, now: float) -> set[str]:
+        rows = await self._run(lambda: self._db.execute(
+            "SELECT result FROM jobs WHERE result IS NOT NULL AND (expires_at IS NULL OR expires_at > ?)",
+            (now,)).fetchall())
+        return {m["sha256"] for r in rows for m in json.loads(r["result"]).get("media", [])}
+
+    async def expired(self, now: float) -> list[Job]:
+        rows = await self._run(lambda: self._db.execute(
+            "SELECT * FROM jobs WHERE expires_at IS NOT NULL AND expires_at <= ?", (now,)).fetchall())
+        return [row_to_job(dict(r)) for r in rows]
+
+    # -- leases --
+    async def renew_leases(self, owner: str, until: float) -> set[str]:
+        rows = await self._run(lambda: self._db.execute(
+            f"UPDATE jobs SET lease_until = ? WHERE owner = ? AND status IN {_UNFINISHED_SQL} RETURNING id",
+            (until, owner)).fetchall())
+        return {r["id"] for r in rows}
+
+    async def claim_expired(self, owner: str, until: float, now: float, limit: int = 100) -> list[Job]:
+        # One statement: SQLite runs it under its write lock, so two processes never claim the same job.
+        rows = await self._run(lambda: self._db.execute(
+            f"UPDATE jobs SET owner = ?, lease_until = ? WHERE id IN (SELECT id FROM jobs WHERE status IN "
+            f"{_UNFINISHED_SQL} AND (lease_until IS NULL OR lease_until < ?) ORDER BY created_at LIMIT ?) "
+            f"RETURNING *", (owner, until, now, limit)).fetchall())
+        return sorted((row_to_job(dict(r)) for r in rows), key=lambda j: j.created_at)
+
+    async def lease_owners(self) -> set[str]:
+        rows = await self._run(lambda: self._db.execute(
+            f"SELECT DISTINCT owner FROM jobs WHERE owner IS NOT NULL AND status IN {_UNFINISHED_SQL}").fetchall())
+        return {r["owner"] for r in rows}
+
+    async def release_leases(self, owner: str) -> None:
+        await self._run(self._db.execute, f"UPDATE jobs SET owner = NULL, lease_until = NULL WHERE owner = ? "
+                                          f"AND status IN {_UNFINISHED_SQL}", (owner,))
+
+    # -- thought signatures --
+    async def remember_signatures(self, client_key_id: str, items: dict[str, str], ttl: float) -> None:
+        if not items:
+            return
+        now = time.time()
+
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM thought_signatures WHERE expires_at <= ?", (now,))
+            db.executemany("INSERT INTO thought_signatures (client_key_id, tool_call_id, signature, expires_at) "
+                           "VALUES (?, ?, ?, ?) ON CONFLICT (client_key_id, tool_call_id) DO UPDATE SET "
+                           "signature = excluded.signature, expires_at = excluded.expires_at",
+                           [(client_key_id, k, v, now + ttl) for k, v in items.items()])
+            extra = db.execute("SELECT COUNT(*) FROM thought_signatures").fetchone()[0] - self.max_signatures
+            if extra > 0:
+                db.execute("DELETE FROM thought_signatures WHERE rowid IN (SELECT rowid FROM thought_signatures "
+                           "ORDER BY expires_at LIMIT ?)", (extra,))
+
+        await self._run(self._transaction, write)
+
+    async def recall_signatures(self, client_key_id: str, ids: list[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        marks = ", ".join("?" for _ in ids)
+        rows = await self._run(lambda: self._db.execute(
+            f"SELECT tool_call_id, signature FROM thought_signatures WHERE client_key_id = ? AND tool_call_id IN "
+            f"({marks}) AND expires_at > ?", (client_key_id, *ids, time.time())).fetchall())
+        return {r["tool_call_id"]: r["signature"] for r in rows}
+
+    # -- credential cooldowns --
+    async def set_cooldown(self, credential_id: str, scope: str, until: float) -> None:
+        await self._run(self._db.execute,
+                        "INSERT INTO credential_cooldowns (credential_id, scope, until) VALUES (?, ?, ?) "
+                        "ON CONFLICT (credential_id, scope) DO UPDATE SET until = MAX(until, excluded.until)",
+                        (credential_id, scope, until))
+
+    async def cooldowns(self, now: float) -> dict[tuple[str, str], float]:
+        rows = await self._run(lambda: self._db.execute(
+            "SELECT credential_id, scope, until FROM credential_cooldowns WHERE until > ?", (now,)).fetchall())
+        return {(r["credential_id"], r["scope"]): r["until"] for r in rows}

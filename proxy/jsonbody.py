@@ -1,0 +1,151 @@
+"""Request bodies as JSON, with limits checked before anything else looks at them.
+
+Python's json module accepts what would hurt later: nesting deep enough to overflow the
+recursion of every later step (RecursionError, a 500), integers of any length (int() of a
+100,000-digit number is quadratic; past 4,300 digits Python refuses with ValueError), NaN and
+Infinity (not JSON: Google refuses the re-encoded body), and lone UTF-16 surrogates (``"\\ud800"``
+decodes to a str that cannot be encoded as UTF-8: SQLite and the upstream call fail, the latter
+after the request was paid for). Each is a 400 here, before any step runs.
+
+Bodies may be compressed (``Content-Encoding: gzip`` or ``deflate``); the server does not decompress
+on its own (``auto_decompress=False``), so a body that does not match its encoding is a 400 in
+OpenAI's shape, and decompression stops at ``max_body_bytes`` (a zip bomb is a 413).
+"""
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from proxy.errors import ApiError
+
+# Content-Encoding values a request body may carry, and the zlib window for each.
+DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+IDENTITY = ("", "identity")
+
+
+@dataclass(frozen=True)
+class JsonLimits:
+    max_depth: int = 64          # settings.max_json_depth
+    max_int_digits: int = 32     # settings.max_json_integer_digits
+    max_bytes: int = 32 * 1024 * 1024  # settings.max_body_bytes, after decompression
+
+
+def content_encoding(headers) -> str:
+    return headers.get("Content-Encoding", "").strip().lower()
+
+
+def check_encoding(encoding: str) -> None:
+    if encoding not in IDENTITY and encoding not in DECODERS:
+        raise ApiError(415, f"Content-Encoding '{encoding[:40]}' is not supported; send the body uncompressed, "
+                            "gzip or deflate.", param="Content-Encoding", code="unsupported_content_encoding",
+                       type="invalid_request_error")
+
+
+def decompress(raw: bytes, encoding: str, max_bytes: int) -> bytes:
+    """The body without its Content-Encoding; 400 when it is not what it says, 413 past max_bytes."""
+    check_encoding(encoding)
+    if encoding in IDENTITY:
+        return raw
+    decoder = zlib.decompressobj(DECODERS[encoding])
+    try:
+        out = decoder.decompress(raw, max_bytes + 1)
+        if len(out) > max_bytes:
+            raise ApiError(413, f"Request body too large: over {max_bytes} bytes once decompressed.",
+                           code="request_too_large")
+        if not decoder.eof or decoder.unused_data:
+            raise zlib.error("the compressed data is truncated or followed by other bytes")
+        return out
+    except zlib.error as exc:
+        raise ApiError(400, f"The request body is not valid {encoding} data as its Content-Encoding says ({exc}).",
+                       param="Content-Encoding", code="invalid_content_encoding") from None
+
+
+def loads(raw: bytes, limits: JsonLimits) -> Any:
+    """Parse a request body; every problem is a 400 that says what is wrong."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, f"Request body is not valid UTF-8 text: byte {exc.start} cannot be decoded.",
+                       code="invalid_json") from None
+
+    def parse_int(digits: str) -> int:
+        if len(digits) - digits.startswith("-") > limits.max_int_digits:
+            raise ApiError(400, f"A number in the request has {len(digits.lstrip('-'))} digits; integers may have at "
+                                f"most {limits.max_int_digits}.", code="number_too_long")
+        return int(digits)
+
+    def parse_float(number: str) -> float:
+        value = float(number)
+        if not math.isfinite(value):
+            raise ApiError(400, f"The number {number[:40]} is out of range.", code="number_out_of_range")
+        return value
+
+    def parse_constant(name: str):
+        raise ApiError(400, f"{name} is not a JSON value; send a number or null.", code="invalid_json")
+
+    try:
+        value = json.loads(text, parse_int=parse_int, parse_float=parse_float, parse_constant=parse_constant)
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, f"Request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.",
+                       code="invalid_json") from None
+    except RecursionError:
+        raise _too_deep(limits) from None
+    check_value(value, limits)
+    return value
+
+
+def _too_deep(limits: JsonLimits) -> ApiError:
+    return ApiError(400, f"The request body nests arrays and objects deeper than {limits.max_depth} levels.",
+                    code="json_too_deep")
+
+
+def _path(parts: tuple) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _check_text(text: str, where: tuple) -> None:
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        param = _path(where) or None
+        raise ApiError(400, f"The text{f' of {param}' if param else ''} holds a lone UTF-16 surrogate "
+                            f"(U+{ord(text[exc.start]):04X} at character {exc.start}), which is not a character; "
+                            "send valid Unicode.", param=param, code="invalid_unicode") from None
+
+
+def check_value(value: Any, limits: JsonLimits) -> None:
+    """Depth and text of a parsed value, without recursion (linear in its size)."""
+    stack: list[tuple[Any, int, tuple]] = [(value, 0, ())]
+    while stack:
+        item, depth, where = stack.pop()
+        if isinstance(item, str):
+            _check_text(item, where)
+        elif isinstance(item, (dict, list)):
+            if depth >= limits.max_depth:
+                raise _too_deep(limits)
+            if isinstance(item, dict):
+                for key, child in item.items():
+                    _check_text(key, where + (key,))
+                    stack.append((child, depth + 1, where + (key,)))
+            else:
+                stack.extend((child, depth + 1, where + (i,)) for i, child in enumerate(item))
+
+
+def refuse_encoded_non_json(request) -> None:
+    """Only JSON bodies are decoded (read_json): a compressed multipart or other body is a 415, not garbage."""
+    encoding = content_encoding(request.headers)
+    if encoding in IDENTITY:
+        return
+    check_encoding(encoding)
+    if request.can_read_body and request.content_type != "application/json":
+        raise ApiError(415, f"Only JSON bodies may be compressed; send this {request.content_type} body without "
+                            "Content-Encoding.", param="Content-Encoding", code="unsupported_content_encoding",
+                       type="invalid_request_error")
