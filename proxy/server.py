@@ -162,6 +162,8 @@ class GuardedRequestHandler(RequestHandler):
             self.transport.write(HEADERS_TOO_SLOW)
             self.force_close()
             return
+        if self._reading_paused:
+            self._last_read = now  # aiohttp stopped reading (the handler is behind): not the client's pause
         request = self._current_request
         if (request is not None and not request.content.is_eof()
                 and now - self._last_read >= guard.body_timeout):
