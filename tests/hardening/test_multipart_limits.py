@@ -130,3 +130,12 @@ async def test_a_json_prompt_past_googles_limit_is_a_400_before_google_is_called
     assert resp.status == 400
     assert_openai_error(await resp.json(), param="prompt")
     assert _submits(emulator) == []
+
+
+async def test_a_chat_video_prompt_past_googles_limit_is_a_400_before_google_is_called(proxy, emulator):
+    body = {"model": "veo-3.1-generate-preview", "modalities": ["video", "text"],
+            "messages": [{"role": "user", "content": "a cat " * 8000}]}
+    resp = await proxy.post("/v1/chat/completions", json=body, headers=AUTH)
+    assert resp.status == 400
+    assert_openai_error(await resp.json(), code="prompt_too_long", param="messages")
+    assert _submits(emulator) == []
