@@ -96,7 +96,7 @@ async def read_video_form(request: web.Request, max_body: int) -> dict:
     try:
         reader = await request.multipart()
     except (ValueError, AssertionError) as exc:
-        raise invalid(f"The multipart body cannot be read: {exc}.") from None
+        raise invalid(f"The multipart body cannot be read ({exc}).", code="invalid_multipart") from None
     files: dict[str, tuple] = {}  # name -> (spool, mime)
     try:
         parts = 0
