@@ -105,10 +105,11 @@ async def read_video_form(request: web.Request, max_body: int) -> dict:
             if parts > MAX_PARTS:
                 raise too_large(f"The form has more than {MAX_PARTS} fields.")
             if not isinstance(part, BodyPartReader):
-                raise invalid("Nested multipart bodies are not accepted.")
+                raise invalid("Nested multipart bodies are not accepted.", code="invalid_multipart")
             name = part.name
             if not name:
-                raise invalid("Every form field needs a name (Content-Disposition: form-data; name=...).")
+                raise invalid("Every form field needs a name (Content-Disposition: form-data; name=...).",
+                              code="invalid_multipart")
             if name == "input_reference" and part.filename is not None:
                 if name in files:
                     raise invalid("Send one input_reference file.", name)
