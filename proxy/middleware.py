@@ -69,6 +69,10 @@ def key_id(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
+#: the owner of every job while no client keys are configured
+SHARED_OWNER = key_id("")
+
+
 def key_matches(presented: str, configured: list[str]) -> bool:
     found = False
     for candidate in configured:
@@ -89,6 +93,9 @@ async def auth_middleware(request: web.Request, handler):
                            code="missing_api_key")
         if not key_matches(presented, configured):
             raise ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
-    request["client_key_id"] = key_id(presented or "")
+    # Who owns a job (README, "Jobs and keys"): with client keys configured, the key that made it; with none
+    # configured no key is checked, so a key proves nothing and every caller, with a key or without, is the
+    # same owner (the one jobs made without a key always had).
+    request["client_key_id"] = key_id(presented) if configured else SHARED_OWNER
     refuse_encoded_non_json(request)
     return await handler(request)
