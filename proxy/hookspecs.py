@@ -21,8 +21,10 @@ import pluggy
 # Re-exported so that a plugin imports this module only.
 from proxy.errors import ApiError, invalid  # noqa: F401
 from proxy.media import MediaStream  # noqa: F401
+from proxy.datauri import parse_data_uri  # noqa: F401
+from proxy.media_fetch import save_generated_video  # noqa: F401
 from proxy.media_store import MediaTooLarge, StoredMedia  # noqa: F401
-from proxy.models import ChatCompletionRequest, parse_request, validation_error  # noqa: F401
+from proxy.models import ChatCompletionRequest, parse_request, validation_error, whole_seconds  # noqa: F401
 
 if TYPE_CHECKING:
     from aiohttp import web
