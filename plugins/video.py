@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 
 from proxy.hookspecs import (ApiError, ChatCompletionRequest, Completion, JobInfo, MediaTooLarge, PollStatus,
                              RequestContext, StoredMedia, Submitted, UpstreamCall, hookimpl, invalid)
+from plugins.veo import limits as veo_limits
 from plugins.veo.request import VideoJob, build_body
 from plugins.veo.result import Sample, poll_status, samples_of
 
@@ -34,6 +35,16 @@ def genproxy_upstream_method(route) -> str | None:
 @hookimpl
 def genproxy_video_modalities() -> list[str]:
     return [MODALITY]
+
+
+@hookimpl
+def genproxy_model_limits(route) -> dict | None:
+    if route.modality != MODALITY:
+        return None
+    limits = veo_limits.limits_for(route.target)
+    if limits is None:  # a Veo id the table does not know: Google checks it
+        return {"type": "video", "aspect_ratios": list(veo_limits.ASPECT_RATIOS)}
+    return veo_limits.describe(limits, model=route.model, vertex=route.upstream == "vertex")
 
 
 # Veo extends a video only with Veo 3.1, at 720p and 8 s (plugins/veo/limits.py, from Google's Veo page).

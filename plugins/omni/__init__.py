@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 
 from proxy.hookspecs import (ApiError, ChatCompletionRequest, Completion, JobInfo, MediaTooLarge, PollStatus,
                              RequestContext, StoredMedia, Submitted, UpstreamCall, hookimpl, invalid)
+from plugins.omni import limits as omni_limits
 from plugins.omni.request import build_body
 from plugins.omni.result import Video, poll_status, usage_of, video_of
 
@@ -30,6 +31,13 @@ def genproxy_modalities() -> list[str]:
 @hookimpl
 def genproxy_video_modalities() -> list[str]:
     return [MODALITY]
+
+
+@hookimpl
+def genproxy_model_limits(route) -> dict | None:
+    if route.modality != MODALITY:
+        return None
+    return omni_limits.describe(omni_limits.limits_for(route.target))
 
 
 @hookimpl
