@@ -32,7 +32,9 @@ export function showError(box, error) {
 
 export function money(value) {
   if (value === null || value === undefined) return "–";
-  return `$${Number(value).toFixed(Number(value) < 1 ? 4 : 2)}`;
+  const amount = Number(value);
+  // Cents, except for amounts under a cent (a text request costs fractions of one).
+  return `$${amount.toFixed(amount !== 0 && Math.abs(amount) < 0.01 ? 4 : 2)}`;
 }
 
 export function when(seconds) {
