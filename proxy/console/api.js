@@ -69,22 +69,26 @@ export async function streamChat(body, onChunk, { signal } = {}) {
   if (!response.ok) throw await problemOf(response);
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
+  let scanned = 0; // where the search for the end of the event resumes: a video's event is megabytes long
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
     buffer += value;
     let end;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
+    while ((end = buffer.indexOf("\n\n", scanned)) >= 0) {
       const event = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
+      scanned = 0;
       const data = event.split("\n").filter((line) => line.startsWith("data:"))
         .map((line) => line.slice(5).replace(/^ /, "")).join("\n");
       if (!data) continue; // ": keep-alive" comments
       if (data === "[DONE]") return;
       const chunk = JSON.parse(data);
-      if (chunk.error) throw new ApiProblem(chunk.error.status || 502, chunk.error);
+      // An error after the stream began (the job failed): the HTTP status was already 200, so none is shown.
+      if (chunk.error) throw new ApiProblem(null, chunk.error);
       onChunk(chunk);
     }
+    scanned = Math.max(0, buffer.length - 1);
   }
 }
 
