@@ -67,15 +67,10 @@ function card(job) {
     if (players.has(job.id)) slot.append(players.get(job.id));
     else {
       slot.append(el("p", { class: "help" }, "Loading video…"));
-      blob(`/v1/videos/${job.id}/content`).then((data) => {
-        const figure = player(data, job.id, { duration_seconds: Number(job.seconds) });
-        players.set(job.id, figure);
-        slot.replaceChildren(figure);
-      }).catch((error) => {
-        const box = el("div", { class: "error", role: "alert" });
-        slot.replaceChildren(box);
-        showError(box, error);
-      });
+      slot.dataset.video = job.id;
+      slot.dataset.seconds = job.seconds;
+      // Downloaded when the card comes near the screen, not all at once.
+      viewer().observe(slot);
     }
   }
   const error = el("div", { class: "error", role: "alert", hidden: true });
@@ -98,6 +93,8 @@ function card(job) {
     if (!confirm(`Delete video ${job.id}?`)) return;
     try {
       await api(`/v1/videos/${job.id}`, { method: "DELETE" });
+      const gone = players.get(job.id)?.querySelector("video");
+      if (gone) URL.revokeObjectURL(gone.src);
       players.delete(job.id);
       refresh();
     } catch (problem) {
@@ -106,6 +103,38 @@ function card(job) {
   } }, `Delete`, el("span", { class: "visually-hidden" }, ` video ${job.id}`)));
   item.append(actions, error);
   return item;
+}
+
+let observer = null;
+
+function viewer() {
+  observer ??= new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      observer.unobserve(entry.target);
+      load(entry.target);
+    }
+  }, { rootMargin: "400px" });
+  return observer;
+}
+
+const loading = new Set();
+
+function load(slot) {
+  const id = slot.dataset.video;
+  if (loading.has(id)) return; // a redrawn card: the download under way fills it
+  loading.add(id);
+  blob(`/v1/videos/${id}/content`).then((data) => {
+    const figure = player(data, id, { duration_seconds: Number(slot.dataset.seconds) });
+    players.set(id, figure);
+    // The list may have been redrawn meanwhile: put the player into the card shown now.
+    const current = document.querySelector(`#gallery [data-video="${id}"]`) || slot;
+    current.replaceChildren(figure);
+  }).catch((error) => {
+    const box = el("div", { class: "error", role: "alert" });
+    slot.replaceChildren(box);
+    showError(box, error);
+  }).finally(() => loading.delete(id));
 }
 
 function fact(term, value) {
