@@ -37,7 +37,8 @@ async function refresh() {
   const jobs = page.data || [];
   const running = jobs.filter((job) => job.status === "queued" || job.status === "in_progress").length;
   $("gallery-status").textContent = jobs.length
-    ? `${jobs.length} video${jobs.length === 1 ? "" : "s"}${running ? `, ${running} running (updating)` : ""}`
+    ? `${page.has_more ? "The newest " : ""}${jobs.length} video${jobs.length === 1 ? "" : "s"}`
+      + `${running ? `, ${running} running (updating)` : ""}`
     : "No videos yet: make one in the Playground.";
   const list = $("gallery");
   const focused = document.activeElement?.closest?.("[data-job]")?.dataset.job;
