@@ -27,8 +27,8 @@ def _chromium_or_skip():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)")
     try:
         from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed: pip install -e '.[test]'")
+    except ImportError:  # a test dependency like any other: not a reason to skip
+        pytest.fail("playwright is not installed: pip install -e '.[test]'")
     return sync_playwright
 
 
