@@ -53,7 +53,8 @@ function card(job) {
   item.append(
     el("h3", {}, job.prompt || "(no prompt)"),
     el("dl", { class: "facts" },
-      fact("Status", job.status === "failed" ? `failed: ${job.error?.message || job.error?.code || ""}` : job.status),
+      fact("Status", job.status === "failed" ? `failed: ${job.error?.message || job.error?.code || ""}` : job.status,
+        job.status === "failed"),
       fact("Model", job.model), fact("Length", `${job.seconds} s`), fact("Size", job.size),
       fact("Created", when(job.created_at)), fact("Id", job.id),
       job.remixed_from_video_id ? fact("From", job.remixed_from_video_id) : null,
@@ -138,6 +139,6 @@ function load(slot) {
   }).finally(() => loading.delete(id));
 }
 
-function fact(term, value) {
-  return el("div", {}, el("dt", {}, term), el("dd", {}, value ?? "–"));
+function fact(term, value, wide = false) {
+  return el("div", { class: wide ? "wide" : null }, el("dt", {}, term), el("dd", {}, value ?? "–"));
 }

@@ -1,10 +1,13 @@
-"""More of the playground end to end: uploads, image models, extending a Veo video, remix in the gallery."""
+"""More of the console end to end: uploads, image models, extending a Veo video, remix in the gallery, a gallery
+that updates itself, a failed job (on a server of their own, so the README's screenshots show plain prompts)."""
 from __future__ import annotations
+
+import re
 
 import pytest
 
 from proxy.emulator.media import make_png
-from tests.console.test_console_e2e import PLAYING, _choose_model
+from tests.console.test_console_e2e import PLAYING, _api, _choose_model, _generate
 
 pytestmark = pytest.mark.slow
 
@@ -90,3 +93,33 @@ def test_a_remix_from_the_gallery_starts_a_new_job(server, make_console):
     remix.wait_for()
     assert job in remix.inner_text()  # "From": the video it was made from
     remix.locator("video").wait_for(timeout=20_000)
+
+
+def test_the_gallery_updates_while_a_job_runs(server, make_console):
+    # The emulator's delay marker makes this one operation take 6 s (proxy/emulator/faults.py).
+    status, video = _api(server, "POST", "/v1/videos", {"model": "veo-3.1-generate-preview",
+                                                        "prompt": "a slow sunrise [emulate:delay=6]", "seconds": "4"})
+    assert status == 200, video
+    console = make_console(server)
+    page = console.open("#/gallery")
+    card = page.locator(f"#gallery [data-job='{video['id']}']")
+    card.wait_for()
+    assert re.search(r"queued|in_progress", card.inner_text()), card.inner_text()
+    # No reload, no click: the page polls while a job runs.
+    card.locator("video").wait_for(timeout=20_000)
+    assert "completed" in page.locator(f"#gallery [data-job='{video['id']}']").inner_text()
+
+
+def test_a_failed_generation_shows_googles_message(server, make_console):
+    console = make_console(server)
+    page = console.open()
+    _generate(page, "veo-3.1-generate-preview", "a storm [emulate:operation-error]", Duration="4")
+    error = page.locator("#play-error")
+    error.wait_for(state="visible")
+    # The stream had started (200): the error arrives inside it and is shown with its code, no invented status.
+    text = error.inner_text()
+    assert text.startswith("Error: Video generation failed upstream (INTERNAL): Video generation failed due to an "
+                           "internal error."), text
+    assert text.endswith("(code: generation_failed)"), text
+    assert page.locator("#thread video").count() == 0
+    assert page.get_by_role("button", name="Start").is_enabled()
