@@ -16,7 +16,9 @@ async function connect() {
     context.models = models.data || [];
   } catch (error) {
     if (error instanceof ApiProblem && error.status === 401) {
-      askForKey(getKey() ? error : null);
+      const refused = getKey() ? error : null;
+      setKey(""); // a refused key is not kept
+      askForKey(refused);
       return false;
     }
     throw error;

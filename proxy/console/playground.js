@@ -53,6 +53,7 @@ async function chooseModel(id) {
   $("inputs").hidden = Object.keys(options.uploads).length === 0;
   if (previous && previous.modality !== model.modality) resetThread();
   updateFollowForm();
+  $("play-form").dataset.model = model.id; // the options on show are this model's
 }
 
 function resetThread() {

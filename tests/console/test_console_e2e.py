@@ -34,8 +34,12 @@ def _api(server, method: str, path: str, body: dict | None = None, key: str | No
 def _choose_model(page, model: str):
     page.wait_for_selector(f"#model option[value='{model}']", state="attached")
     page.get_by_label("Model", exact=True).select_option(model)
-    page.wait_for_function("(m) => document.getElementById('model-help').textContent !== ''", arg=model)
-    page.wait_for_selector("#option-fields select, #options[hidden]", state="attached")
+    _options_of(page, model)
+
+
+def _options_of(page, model: str):
+    """Wait until the options on show are this model's (they are built once its limits have arrived)."""
+    page.wait_for_function("(m) => document.getElementById('play-form').dataset.model === m", arg=model)
 
 
 def _generate(page, model: str, prompt: str, **options):
@@ -214,7 +218,10 @@ def test_a_keyed_proxy_asks_for_a_key_and_keeps_it_for_the_session_only(keyed_se
     assert page.locator("#page-playground").is_hidden()
     key_input.fill("not-a-key")
     page.get_by_role("button", name="Use this key").click()
-    assert page.locator("#key-error").inner_text() == "Error 401: Incorrect API key provided. (code: invalid_api_key)"
+    error = page.locator("#key-error")
+    error.wait_for(state="visible")
+    assert error.inner_text() == "Error 401: Incorrect API key provided. (code: invalid_api_key)"
+    assert page.evaluate("sessionStorage.length") == 0  # a refused key is not kept
     console.screenshot("key")
 
     key_input.fill(CONSOLE_KEY)
@@ -242,7 +249,7 @@ def test_keyboard_only_use_and_labels(server, make_console):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "main"
+    page.wait_for_function("() => document.activeElement.id === 'main'")
     # Every control has a label.
     unlabelled = page.evaluate("""() => [...document.querySelectorAll('input, select, textarea')]
         .filter(e => !e.closest('[hidden]') && e.labels.length === 0 && !e.getAttribute('aria-label')).map(e => e.id)""")
@@ -251,6 +258,7 @@ def test_keyboard_only_use_and_labels(server, make_console):
     page.get_by_label("Model", exact=True).focus()
     page.keyboard.press("End")  # the last model of the list: a text model
     model = page.get_by_label("Model", exact=True).input_value()
+    _options_of(page, model)
     page.keyboard.press("Tab")
     page.keyboard.type("Say hello")
     assert page.evaluate("document.activeElement.id") == "prompt"
