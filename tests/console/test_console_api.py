@@ -139,3 +139,30 @@ def test_every_console_file_is_package_data():
     patterns = config["options.package_data"]["proxy"]
     for path in (REPO / "proxy" / "console").iterdir():
         assert f"console/*{path.suffix}" in patterns, path.name
+
+
+class MusicPlugin:
+    """A third-party modality: its limits reach /v1/models/{id} without the core knowing what they mean."""
+
+    @staticmethod
+    def genproxy_modalities():
+        return ["music"]
+
+    @staticmethod
+    def genproxy_model_limits(route):
+        if route.modality != "music":
+            return None
+        return {"type": "music", "durations": [10, 30], "target": route.target}
+
+
+async def test_a_plugins_limits_reach_the_model_object(make_proxy, routes_file):
+    from proxy.hookspecs import hookimpl
+
+    plugin = MusicPlugin()
+    for name in ("genproxy_modalities", "genproxy_model_limits"):
+        setattr(plugin, name, hookimpl(getattr(MusicPlugin, name)))
+    routes_file.write_text(routes_file.read_text() + "  - {model: lyria-x, modality: music, target: lyria-002}\n")
+    proxy = await make_proxy(plugins=(plugin,))
+    body = await _model(proxy, "lyria-x")
+    assert body["limits"] == {"type": "music", "durations": [10, 30], "target": "lyria-002"}
+    assert (await _model(proxy, "veo-3.1-generate-preview"))["limits"]["type"] == "video"
