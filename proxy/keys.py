@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from proxy.jobs import JobRunner, JobStore
     from proxy.media_store import MediaStore
     from proxy.pipeline import Pipeline
+    from proxy.previews import Previews
     from proxy.routes import RouteTable
     from proxy.upstreams.registry import UpstreamRegistry
 
@@ -26,3 +27,4 @@ MEDIA_STORE: web.AppKey["MediaStore"] = web.AppKey("media_store")
 JOB_STORE: web.AppKey["JobStore"] = web.AppKey("job_store")
 JOB_RUNNER: web.AppKey["JobRunner"] = web.AppKey("job_runner")
 DOCTOR: web.AppKey["DoctorService"] = web.AppKey("doctor")
+PREVIEWS: web.AppKey["Previews"] = web.AppKey("previews")

@@ -13,6 +13,7 @@ from aiohttp import web
 from proxy import keys
 from proxy.errors import ApiError
 from proxy.jsonbody import refuse_encoded_non_json
+from proxy.logbuffer import sole_batched_handler
 
 log = logging.getLogger("genproxy.access")
 
@@ -24,7 +25,7 @@ RESPONSE_STARTED = "genproxy.response_started"
 async def request_log_middleware(request: web.Request, handler):
     # 80 random bits, without uuid4's object overhead (measurable at thousands of requests a second).
     request["request_id"] = os.urandom(10).hex()
-    started = time.perf_counter()
+    started = request["started"] = time.perf_counter()
     status = 500
     try:
         response = await handler(request)
@@ -35,14 +36,22 @@ async def request_log_middleware(request: web.Request, handler):
         raise
     finally:
         # request.path, never the query string: clients may put their key in ?key=.
-        log.info("%s %s %s model=%s route=%s status=%s %.1fms", request["request_id"], request.method, request.path,
-                 request.get("model", "-"), request.get("route", "-"), request.get("status", status),
-                 (time.perf_counter() - started) * 1000)
+        line = (f"{request['request_id']} {request.method} {request.path} model={request.get('model', '-')} "
+                f"route={request.get('route', '-')} status={request.get('status', status)} "
+                f"{(time.perf_counter() - started) * 1000:.1f}ms")
+        handler = sole_batched_handler(log)
+        if handler is not None:
+            handler.emit_line("INFO", log.name, line)  # genproxy serve: straight into the batch, no LogRecord
+        else:
+            log.info("%s", line)
 
 
 async def add_request_id_header(request: web.Request, response: web.StreamResponse) -> None:
     if "request_id" in request:
         response.headers["x-request-id"] = request["request_id"]
+    if "started" in request:
+        # OpenAI's header: milliseconds the server spent before answering (for a stream: before its first byte).
+        response.headers["openai-processing-ms"] = str(int((time.perf_counter() - request["started"]) * 1000))
     # The error middleware must know when headers are out: it cannot send a second response then.
     request[RESPONSE_STARTED] = response
 
@@ -58,6 +67,10 @@ def presented_key(request: web.Request) -> str | None:
 def key_id(key: str) -> str:
     """A stable, non-secret name for a client key (jobs are kept per key)."""
     return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+#: the owner of every job while no client keys are configured
+SHARED_OWNER = key_id("")
 
 
 def key_matches(presented: str, configured: list[str]) -> bool:
@@ -80,6 +93,9 @@ async def auth_middleware(request: web.Request, handler):
                            code="missing_api_key")
         if not key_matches(presented, configured):
             raise ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
-    request["client_key_id"] = key_id(presented or "")
+    # Who owns a job (README, "Jobs and keys"): with client keys configured, the key that made it; with none
+    # configured no key is checked, so a key proves nothing and every caller, with a key or without, is the
+    # same owner (the one jobs made without a key always had).
+    request["client_key_id"] = key_id(presented) if configured else SHARED_OWNER
     refuse_encoded_non_json(request)
     return await handler(request)

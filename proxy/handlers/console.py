@@ -5,6 +5,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from proxy.errors import ApiError
+
 CONSOLE_DIR = Path(__file__).resolve().parents[1] / "console"
 # Everything the page loads comes from this proxy; generated media arrive as blob: and data: URLs.
 CSP = ("default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob: data:; style-src 'self'; "
@@ -23,7 +25,7 @@ async def asset(request: web.Request) -> web.FileResponse:
     path = (CONSOLE_DIR / name).resolve()
     # Only files of the console folder itself, by their plain names.
     if path.parent != CONSOLE_DIR or path.suffix not in TYPES or not path.is_file():
-        raise web.HTTPNotFound()
+        raise ApiError(404, f"The console has no file '{name}'.", code="file_not_found")
     return _file(path)
 
 

@@ -1,7 +1,6 @@
 """The OpenAI Videos API over the job store: create, retrieve, content, delete, list."""
 from __future__ import annotations
 
-import base64
 import re
 
 from aiohttp import web
@@ -11,17 +10,18 @@ from proxy import keys
 from proxy.errors import ApiError, invalid
 from proxy.handlers.common import read_json, resolve_route
 from proxy.handlers.jobs_api import start_job
+from proxy.handlers.video_form import MAX_PROMPT_BYTES, read_video_form
 from proxy.jobs.lookup import job_info
 from proxy.jobs.runner import final, job_error, request_fingerprint
 from proxy.jobs.store import Job
 from proxy.models import ChatCompletionRequest, parse_request
+from proxy.previews import Previews
 
 POLL_AFTER_MS = "2000"
 SIZES = {"640x360": ("16:9", "360p"), "360x640": ("9:16", "360p"),
          "1280x720": ("16:9", "720p"), "720x1280": ("9:16", "720p"), "1920x1080": ("16:9", "1080p"),
          "1080x1920": ("9:16", "1080p"), "3840x2160": ("16:9", "4k"), "2160x3840": ("9:16", "4k")}
 SIZE_OF = {value: key for key, value in SIZES.items()}
-MAX_REFERENCE_BYTES = 20 * 1024 * 1024
 # genproxy's extra fields, passed on to the video plugin as video_config.
 EXTRA_FIELDS = ("negative_prompt", "seed", "person_generation", "number_of_videos", "generate_audio",
                 "enhance_prompt", "aspect_ratio", "resolution", "last_frame", "reference_images", "video")
@@ -32,8 +32,8 @@ class VideoCreate(BaseModel):
 
     prompt: str = Field(min_length=1)
     model: str | None = None
-    seconds: int | None = None
-    size: str | None = None
+    seconds: int | str | None = Field(None, description="4, 6 or 8 (Veo 3.x), as a string or a number; default 4")
+    size: str | None = Field(None, description="WIDTHxHEIGHT; default 720x1280")
     input_reference: str | None = Field(None, description="a data URI (JSON); multipart sends a file part")
     negative_prompt: str | None = None
     seed: int | None = None
@@ -56,6 +56,14 @@ class VideoCreate(BaseModel):
             return int(value)
         return value
 
+    @field_validator("prompt", "negative_prompt")
+    @classmethod
+    def _prompt_size(cls, value):
+        # Google's limit is 1,024 tokens (proxy/handlers/video_form.py): no such prompt is this long.
+        if value is not None and len(value.encode("utf-8", "surrogatepass")) > MAX_PROMPT_BYTES:
+            raise ValueError(f"is over {MAX_PROMPT_BYTES // 1024} KiB; Veo takes at most 1,024 tokens of text")
+        return value
+
     @field_validator("size")
     @classmethod
     def _size(cls, value):
@@ -66,25 +74,24 @@ class VideoCreate(BaseModel):
 
 async def _read_create(request: web.Request) -> VideoCreate:
     if request.content_type.startswith("multipart/"):
-        fields: dict = {}
-        reader = await request.multipart()
-        async for part in reader:
-            if part.name == "input_reference" and part.filename is not None:
-                data = await part.read(decode=False)
-                if len(data) > MAX_REFERENCE_BYTES:
-                    raise invalid("input_reference is over 20 MB.", "input_reference")
-                mime = part.headers.get("Content-Type", "image/png").split(";")[0]
-                fields["input_reference"] = f"data:{mime};base64,{base64.b64encode(data).decode()}"
-            elif part.name:
-                raw = await part.read(decode=False)
-                try:
-                    fields[part.name] = raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise invalid(f"The form field '{part.name}' is not UTF-8 text.", part.name) from None
-        if "reference_images" in fields:
-            fields["reference_images"] = [fields["reference_images"]]
+        fields = await read_video_form(request, request.app[keys.SETTINGS].max_body_bytes)
         return parse_request(VideoCreate, fields)
     return parse_request(VideoCreate, await read_json(request))
+
+
+# OpenAI's Videos API defaults (openai-openapi CreateVideoJsonBody: "Defaults to 4 seconds", "Defaults to
+# 720x1280"), used where the client and the route leave them out and the model accepts them.
+SPEC_SECONDS, SPEC_SIZE = 4, "720x1280"
+
+
+def _spec_defaults(create: VideoCreate, route) -> dict:
+    defaults: dict = {}
+    if create.seconds is None and "duration_seconds" not in route.defaults:
+        defaults["seconds"] = SPEC_SECONDS
+    if (create.size is None and create.aspect_ratio is None and create.resolution is None
+            and not {"aspect_ratio", "resolution"} & set(route.defaults)):
+        defaults["size"] = SPEC_SIZE
+    return defaults
 
 
 def _as_chat(create: VideoCreate, model: str) -> ChatCompletionRequest:
@@ -121,7 +128,13 @@ def _respond(job: Job, status: int = 200) -> web.Response:
 
 
 async def create_video(request: web.Request) -> web.Response:
-    create = await _read_create(request)
+    try:
+        create = await _read_create(request)
+    except ValueError as exc:
+        # aiohttp's multipart reader: no boundary, a body without it, or one that ends mid-part.
+        if not request.content_type.startswith("multipart/"):
+            raise
+        raise invalid(f"The multipart body cannot be read ({exc}).", code="invalid_multipart") from None
     app = request.app
     settings, store, runner = app[keys.SETTINGS], app[keys.JOB_STORE], app[keys.JOB_RUNNER]
     client = request.get("client_key_id", "")
@@ -147,8 +160,14 @@ async def create_video(request: web.Request) -> web.Response:
                                        param="Idempotency-Key", code="idempotency_key_reused",
                                        type="invalid_request_error")
                     return earlier
-            return await start_job(request, _as_chat(create, model), "videos", idempotency_key=idempotency_key,
-                                   summary_extra={"request_sha256": fingerprint})
+            # OpenAI's defaults first (seconds "4", size "720x1280"), where the model takes them; else Google's.
+            route = resolve_route(app, model)
+            defaults = _spec_defaults(create, route)
+            plain = _as_chat(create, model)
+            first = _as_chat(create.model_copy(update=defaults), model) if defaults else plain
+            return await start_job(request, first, "videos", idempotency_key=idempotency_key,
+                                   summary_extra={"request_sha256": fingerprint},
+                                   fallback=plain if defaults else None)
 
     try:
         job = await runner.shielded(create_once())
@@ -194,14 +213,19 @@ async def retrieve_video(request: web.Request) -> web.Response:
 async def video_content(request: web.Request) -> web.StreamResponse:
     job = await _own_job(request)
     variant = request.query.get("variant", "video")
-    if variant != "video":
-        raise invalid(f"Only variant=video is available; got '{variant}'.", "variant")
+    if variant not in ("video", *Previews.VARIANTS):
+        raise invalid(f"variant must be video, thumbnail or spritesheet; got '{variant[:40]}'.", "variant")
     if job.status == "failed":
         raise job_error(job)
     if job.status != "completed":
         raise ApiError(409, f"Video {job.id} is {job.status} ({job.progress}%); fetch it when status is completed.",
                        code="video_not_ready")
     stored = (await request.app[keys.JOB_RUNNER].stored_media(job))[0]
+    if variant != "video":
+        # A JPEG (OpenAI's document lists image/webp; the SDK returns the bytes whatever their type).
+        image = await request.app[keys.PREVIEWS].jpeg(stored.path, variant, job.id)
+        return web.Response(body=image, content_type="image/jpeg",
+                            headers={"Content-Disposition": f'inline; filename="{job.id}-{variant}.jpg"'})
     # FileResponse streams from disk and answers Range requests.
     return web.FileResponse(stored.path, headers={"Content-Type": stored.mime_type,
                                                   "Content-Disposition": f'inline; filename="{job.id}.mp4"'})
