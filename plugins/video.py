@@ -12,6 +12,7 @@ from dataclasses import asdict
 
 from proxy.hookspecs import (ChatCompletionRequest, Completion, JobInfo, PollStatus, RequestContext, Submitted,
                              UpstreamCall, hookimpl, invalid, openapi_schema, save_generated_video)
+from plugins.veo import limits as veo_limits
 from plugins.veo.request import VideoConfig, VideoJob, build_body
 from plugins.veo.result import poll_status, samples_of
 
@@ -31,6 +32,16 @@ def genproxy_upstream_method(route) -> str | None:
 @hookimpl
 def genproxy_video_modalities() -> list[str]:
     return [MODALITY]
+
+
+@hookimpl
+def genproxy_model_limits(route) -> dict | None:
+    if route.modality != MODALITY:
+        return None
+    limits = veo_limits.limits_for(route.target)
+    if limits is None:  # a Veo id the table does not know: Google checks it
+        return {"type": "video", "aspect_ratios": list(veo_limits.ASPECT_RATIOS)}
+    return veo_limits.describe(limits, model=route.model, vertex=route.upstream == "vertex")
 
 
 # Veo extends a video only with Veo 3.1, at 720p and 8 s (plugins/veo/limits.py, from Google's Veo page).

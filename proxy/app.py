@@ -14,7 +14,9 @@ from proxy.config import Settings
 from proxy.discovery import Doctor
 from proxy.discovery.service import DoctorService, doctor_report
 from proxy.errors import error_middleware
+from proxy.handlers.admin import add_routes as add_admin_routes
 from proxy.handlers.chat import chat_completions
+from proxy.handlers.console import add_routes as add_console_routes
 from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.native import add_native_routes
 from proxy.handlers.models import get_model, healthz, list_models
@@ -111,6 +113,8 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_get("/v1/doctor", doctor_report)
     add_video_routes(app)
+    add_admin_routes(app)
+    add_console_routes(app)  # the web console at /
     add_native_routes(app)  # Google's /v1beta paths, for the google-genai SDK
     for routes in pm.hook.genproxy_web_routes():
         for method, path, handler in routes or []:

@@ -256,6 +256,17 @@ def genproxy_remix(route: "Route", job: JobInfo, prompt: str) -> "ChatCompletion
     """
 
 
+@hookspec(firstresult=True)
+def genproxy_model_limits(route: "Route") -> dict | None:
+    """Called for GET /v1/models/{id} (the console reads it to offer only valid options). Pure: no I/O.
+
+    Return what the route's model accepts as plain JSON values (``type`` first: "video", "image", "omni"
+    …; then its durations, resolutions, aspect ratios, sizes, and ``combinations``: every valid pairing
+    when some values exclude others, each refusal with the message translate would answer), or None
+    when the route is not yours. The core adds it to the model object as ``limits``.
+    """
+
+
 @hookspec
 def genproxy_web_routes() -> list[tuple[str, str, Callable]] | None:
     """Called once while the app is built. Return extra HTTP endpoints as (method, path, handler).

@@ -13,6 +13,7 @@ import time
 
 from proxy.hookspecs import (ApiError, ChatCompletionRequest, Completion, JobInfo, PollStatus, RequestContext,
                              Submitted, UpstreamCall, hookimpl, invalid, save_generated_video)
+from plugins.omni import limits as omni_limits
 from plugins.omni.request import build_body
 from plugins.omni.result import poll_status, usage_of, video_of
 
@@ -27,6 +28,13 @@ def genproxy_modalities() -> list[str]:
 @hookimpl
 def genproxy_video_modalities() -> list[str]:
     return [MODALITY]
+
+
+@hookimpl
+def genproxy_model_limits(route) -> dict | None:
+    if route.modality != MODALITY:
+        return None
+    return omni_limits.describe(omni_limits.limits_for(route.target))
 
 
 @hookimpl

@@ -16,6 +16,19 @@ def _route_object(spec: RouteSpec, name: str | None = None) -> dict:
     return body
 
 
+def _with_limits(request: web.Request, body: dict, route) -> dict:
+    """Add what the model accepts (``limits``, from its plugin) and the route's defaults: the console offers
+    only these options."""
+    if route is None:
+        return body
+    limits = request.app[keys.PLUGIN_MANAGER].hook.genproxy_model_limits(route=route)
+    if limits:
+        body["limits"] = limits
+    if route.defaults:
+        body["defaults"] = dict(route.defaults)
+    return body
+
+
 def _alias_object(table: RouteTable, retired: RetiredSpec) -> dict:
     """A retired id: still listed (tools hardcode them), marked as an alias of what now serves it."""
     target = table.resolve(retired.replaced_by)
@@ -42,14 +55,14 @@ async def get_model(request: web.Request) -> web.Response:
     name = request.match_info["model"]
     request["model"] = name
     if name in table.retired:
-        return web.json_response(_alias_object(table, table.retired[name]))
+        return web.json_response(_with_limits(request, _alias_object(table, table.retired[name]), table.resolve(name)))
     route = table.resolve(name)
     spec = next((s for s in table.specs if route is not None and s.model == (route.pattern or route.model)), None)
     if spec is None:
         known = ", ".join(table.suggestions(name))
         raise ApiError(404, f"The model '{name}' does not exist or is not routed by this proxy. "
                             f"Known models include: {known}.", param="model", code="model_not_found")
-    return web.json_response(_route_object(spec, name))
+    return web.json_response(_with_limits(request, _route_object(spec, name), route))
 
 
 async def healthz(request: web.Request) -> web.Response:
