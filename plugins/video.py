@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 
 from proxy.hookspecs import (ApiError, ChatCompletionRequest, Completion, JobInfo, MediaTooLarge, PollStatus,
                              RequestContext, StoredMedia, Submitted, UpstreamCall, hookimpl, invalid)
+from plugins.veo import limits as veo_limits
 from plugins.veo.request import VideoJob, build_body
 from plugins.veo.result import Sample, poll_status, samples_of
 
@@ -29,6 +30,24 @@ def genproxy_modalities() -> list[str]:
 @hookimpl
 def genproxy_upstream_method(route) -> str | None:
     return "predictLongRunning" if route.modality == MODALITY else None
+
+
+@hookimpl
+def genproxy_model_limits(route) -> dict | None:
+    """What a Veo route accepts (plugins/veo/limits.py), for model catalogs such as /api/v1/videos/models."""
+    if route.modality != MODALITY:
+        return None
+    limits = veo_limits.limits_for(route.target)
+    if limits is None:
+        return {}
+    vertex = route.upstream == "vertex"
+    return {"durations": list(limits.durations), "resolutions": list(limits.resolutions),
+            "aspect_ratios": list(veo_limits.ASPECT_RATIOS),
+            "frame_images": ["first_frame", *(["last_frame"] if limits.last_frame else [])],
+            "reference_images": limits.reference_images,
+            # Vertex AI parameters: the Gemini API refuses them (plugins/veo/request.py VERTEX_ONLY); Veo 3 on
+            # the Gemini API makes audio without being asked.
+            "seed": vertex, "generate_audio": vertex, "continuation": limits.extension}
 
 
 @hookimpl

@@ -235,6 +235,17 @@ def genproxy_video_modalities() -> list[str]:
 
 
 @hookspec(firstresult=True)
+def genproxy_model_limits(route: "Route") -> dict | None:
+    """Called for catalogs of models (GET /api/v1/videos/models). Return what a route of yours accepts, or
+    None when the route is not yours. Keys (each optional; a missing key means "not known"):
+    ``durations`` (list of seconds), ``resolutions`` (e.g. "720p", "4k"), ``aspect_ratios`` ("16:9"),
+    ``frame_images`` ("first_frame", "last_frame"), ``reference_images`` (how many), ``seed`` and
+    ``generate_audio`` (whether the parameter is accepted), ``continuation`` (whether a finished video of
+    the route can be extended or edited), ``prices`` (SKU -> USD as a string, when known).
+    """
+
+
+@hookspec(firstresult=True)
 def genproxy_cancel(route: "Route", operation: str, credential_id: str | None,
                     context: RequestContext) -> Awaitable[None] | None:
     """Called when a client deletes or cancels a job that is still running (polling has stopped).

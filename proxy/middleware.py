@@ -16,7 +16,7 @@ from proxy.jsonbody import refuse_encoded_non_json
 
 log = logging.getLogger("genproxy.access")
 
-PROTECTED_PREFIXES = ("/v1/", "/v1beta/", "/v1beta1/")
+PROTECTED_PREFIXES = ("/v1/", "/v1beta/", "/v1beta1/", "/api/v1/")
 RESPONSE_STARTED = "genproxy.response_started"
 
 

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 
 from proxy.hookspecs import (ApiError, ChatCompletionRequest, Completion, JobInfo, MediaTooLarge, PollStatus,
                              RequestContext, StoredMedia, Submitted, UpstreamCall, hookimpl, invalid)
+from plugins.omni import limits as omni_limits
 from plugins.omni.request import build_body
 from plugins.omni.result import Video, poll_status, usage_of, video_of
 
@@ -30,6 +31,20 @@ def genproxy_modalities() -> list[str]:
 @hookimpl
 def genproxy_video_modalities() -> list[str]:
     return [MODALITY]
+
+
+@hookimpl
+def genproxy_model_limits(route) -> dict | None:
+    """What an Omni route accepts (plugins/omni/limits.py), for model catalogs such as /api/v1/videos/models."""
+    if route.modality != MODALITY:
+        return None
+    limits = omni_limits.limits_for(route.target)
+    if limits is None:
+        return {}
+    # Omni takes images as references (no frame pinning), a seed, and edits a finished video.
+    return {"durations": list(limits.durations), "resolutions": list(limits.resolutions),
+            "aspect_ratios": list(limits.aspect_ratios), "frame_images": [], "reference_images": limits.max_images,
+            "seed": True, "generate_audio": False, "continuation": True}
 
 
 @hookimpl

@@ -21,7 +21,11 @@ DELIVERY_FIELDS = ("stream", "stream_options")
 
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
-    raw = await read_json(request)
+    return await run_chat(request, await read_json(request))
+
+
+async def run_chat(request: web.Request, raw) -> web.StreamResponse:
+    """One chat completions request (its JSON body already read) through the pipeline."""
     body = parse_request(ChatCompletionRequest, raw)
     request["model"] = body.model
     route = resolve_route(request.app, body.model)

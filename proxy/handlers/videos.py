@@ -1,6 +1,7 @@
 """The OpenAI Videos API over the job store: create, retrieve, content, delete, list."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 
@@ -122,16 +123,30 @@ def _respond(job: Job, status: int = 200) -> web.Response:
 
 async def create_video(request: web.Request) -> web.Response:
     create = await _read_create(request)
-    app = request.app
-    settings, store, runner = app[keys.SETTINGS], app[keys.JOB_STORE], app[keys.JOB_RUNNER]
-    client = request.get("client_key_id", "")
-    model = create.model or settings.default_video_model
+    model = create.model or request.app[keys.SETTINGS].default_video_model
     request["model"] = model
-    idempotency_key = request.headers.get("Idempotency-Key")
-    if idempotency_key is not None and not re.fullmatch(r"[\x21-\x7e]{1,255}", idempotency_key):
-        raise invalid("Idempotency-Key must be 1 to 255 visible ASCII characters.", "Idempotency-Key")
-
     fingerprint = request_fingerprint({**create.model_dump(mode="json"), "model": model})
+    job = await create_idempotent(request, lambda: _as_chat(create, model), fingerprint, "videos")
+    return _respond(job)
+
+
+def idempotency_key_of(request: web.Request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not re.fullmatch(r"[\x21-\x7e]{1,255}", key):
+        raise invalid("Idempotency-Key must be 1 to 255 visible ASCII characters.", "Idempotency-Key")
+    return key
+
+
+async def create_idempotent(request: web.Request, make_body, fingerprint: str, source: str,
+                            summary_extra: dict | None = None) -> Job:
+    """Start a video job, or, for a repeated Idempotency-Key with the same request, the job it started.
+
+    ``make_body`` builds the chat-shaped request (called only when a job is started); ``fingerprint``
+    is the request's digest (one key, one request)."""
+    app = request.app
+    store, runner = app[keys.JOB_STORE], app[keys.JOB_RUNNER]
+    client = request.get("client_key_id", "")
+    idempotency_key = idempotency_key_of(request)
 
     async def create_once() -> Job:
         # Shielded with the lock held: a retry with the same Idempotency-Key, sent because the client
@@ -147,14 +162,14 @@ async def create_video(request: web.Request) -> web.Response:
                                        param="Idempotency-Key", code="idempotency_key_reused",
                                        type="invalid_request_error")
                     return earlier
-            return await start_job(request, _as_chat(create, model), "videos", idempotency_key=idempotency_key,
-                                   summary_extra={"request_sha256": fingerprint})
+            body = await make_body() if asyncio.iscoroutinefunction(make_body) else make_body()
+            return await start_job(request, body, source, idempotency_key=idempotency_key,
+                                   summary_extra={"request_sha256": fingerprint, **(summary_extra or {})})
 
     try:
-        job = await runner.shielded(create_once())
+        return await runner.shielded(create_once())
     except ApiError as exc:
         raise final(exc) from None
-    return _respond(job)
 
 
 class VideoRemix(BaseModel):
