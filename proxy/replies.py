@@ -19,7 +19,9 @@ class ChatCompletion:
     def full(self, completions: list[Completion]) -> dict:
         body = {"id": self.id, "object": "chat.completion", "created": self.created, "model": self.model,
                 "choices": [{"index": i, "message": {"role": "assistant", **c.message}, "finish_reason": c.finish_reason}
-                            for i, c in enumerate(completions)]}
+                            for i, c in enumerate(completions)],
+                # In OpenAI's chat.completion object (nullable); the openrouter SDK's ChatResult requires it.
+                "system_fingerprint": None}
         usage = next((c.usage for c in completions if c.usage), None)
         if usage:
             body["usage"] = usage

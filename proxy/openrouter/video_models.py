@@ -59,6 +59,9 @@ async def list_video_models(request: web.Request) -> web.Response:
         if spec.modality not in video:
             continue
         route = table.resolve(spec.model)
+        # Where it is really served (Vertex AI when only OAuth credentials are at hand): seed and
+        # generate_audio depend on it.
+        route = app[keys.UPSTREAMS].place(route) if route is not None else None
         limits = pipeline.pm.hook.genproxy_model_limits(route=route) if route is not None else None
         data.append(video_model(table, spec, limits or {}))
     return web.json_response({"data": data})
