@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from openrouter import OpenRouter, errors
 
 from tests.clients.helpers import data_uri_bytes, is_mp4, png_size
 from tests.support import CLIENT_KEY
 from tests.video.helpers import PNG_1PX, submits
 
-pytest.importorskip("openrouter")
+openrouter = pytest.importorskip("openrouter")  # in the test extras (setup.cfg)
+OpenRouter, errors = openrouter.OpenRouter, openrouter.errors
 
 
 @pytest.fixture
@@ -104,3 +104,15 @@ async def test_chat_send_with_image_modalities(sdk, emulator):
     [sent] = [r for r in emulator.state.requests if r.path.endswith(":generateContent")]
     assert sent.path.endswith("/models/gemini-3.1-flash-image:generateContent")  # the retired id's replacement
     assert sent.json["generationConfig"]["imageConfig"] == {"aspectRatio": "16:9"}
+
+
+async def test_chat_send_streams_text_with_reasoning_settings(sdk, emulator):
+    stream = await sdk.chat.send_async(model="google/gemini-3-flash-preview", stream=True,
+                                       messages=[{"role": "user", "content": "stream me"}],
+                                       reasoning={"effort": "high"}, provider={"sort": "price"})
+    text = ""
+    async for chunk in stream:
+        text += "".join(choice.delta.content or "" for choice in chunk.choices)
+    assert text == "Echo: stream me"
+    [sent] = [r for r in emulator.state.requests if r.path.endswith(":streamGenerateContent")]
+    assert sent.json["generationConfig"]["thinkingConfig"]["thinkingLevel"] == "HIGH"
