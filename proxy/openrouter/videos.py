@@ -221,7 +221,8 @@ _PARAM_NAMES = (("video_config.duration_seconds", "duration"), ("video_config.la
                 ("video_config.reference_images", "input_references"), ("video_config.video", "previous_job_id"),
                 ("video_config.previous_video", "previous_job_id"), ("video_config.", ""),
                 ("video_id", "previous_job_id"))
-_MESSAGE_PARAM = re.compile(r"messages(\[\d+\](\.content(\[\d+\])?)?)?")
+_MESSAGE_PARAM = re.compile(r"messages(\[\d+\](\.content)?)?")
+_PART_PARAM = re.compile(r"messages\[\d+\]\.content\[\d+\].*")  # the first frame's image part
 
 
 def _openrouter_names(text: str) -> str:
@@ -235,6 +236,8 @@ def _renamed(exc: ApiError) -> ApiError:
         exc.param = _openrouter_names(exc.param)
         if _MESSAGE_PARAM.fullmatch(exc.param):
             exc.param = "prompt"
+        elif _PART_PARAM.fullmatch(exc.param):
+            exc.param = "frame_images"
     exc.message = _openrouter_names(exc.message)
     return exc
 
@@ -292,9 +295,7 @@ async def create_video(request: web.Request) -> web.Response:
     request["model"] = create.model
     _check(create)
     fingerprint = request_fingerprint({k: v for k, v in create.model_dump(mode="json").items() if k not in IGNORED})
-    summary = {"source_api": "openrouter"}
-    if create.previous_job_id:
-        summary["remixed_from"] = create.previous_job_id
+    summary = {"remixed_from": create.previous_job_id} if create.previous_job_id else {}
 
     async def make_body() -> ChatCompletionRequest:
         return await _chat_body(request, create)

@@ -132,6 +132,9 @@ async def test_previous_job_id_must_name_the_same_model(proxy, emulator):
         {"type": "image_url", "image_url": {"url": PNG_1PX}}]}, "input_references"),
     ({"model": "google/veo-3.1", "prompt": "x", "input_references": [
         {"type": "audio_url", "audio_url": {"url": "https://example.test/a.mp3"}}]}, "input_references[0].type"),
+    ({"model": "google/veo-3.1", "prompt": "x", "frame_images": [
+        {"type": "image_url", "image_url": {"url": "https://example.test/cat.png"}, "frame_type": "first_frame"}]},
+     "frame_images"),
     ({"model": "google/veo-3.1", "prompt": "x", "creativity": 3}, "creativity"),
     ({"model": "google/veo-3.1", "prompt": "x", "callback_url": "http://example.test/hook"}, "callback_url"),
     ({"model": "google/veo-3.1", "prompt": "x", "colour": "blue"}, "colour"),
