@@ -11,7 +11,8 @@ the `openrouter` Python SDK's components/chatrequest.py):
   are the HTTP-Referer / X-Title headers (never read);
 - ``image_config`` and ``modalities`` are genproxy's own already (the image plugin).
 
-These are accepted on /api/v1 only: /v1 keeps refusing fields OpenAI does not define.
+These are accepted on /api/v1 only: /v1 keeps refusing fields OpenAI does not define. The answer names
+thought text as OpenRouter does too (``reasoning``, besides genproxy's ``reasoning_content``).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from aiohttp import web
 from proxy.errors import invalid
 from proxy.handlers.chat import run_chat
 from proxy.handlers.common import read_json
+from proxy.replies import ChatCompletion
 
 #: Accepted and ignored: what OpenRouter routes, traces or bills by.
 IGNORED_FIELDS = ("provider", "transforms", "plugins", "route", "models", "session_id", "trace", "debug")
@@ -89,5 +91,27 @@ def openrouter_chat_body(raw) -> dict:
     return body
 
 
+class OpenRouterCompletion(ChatCompletion):
+    """OpenRouter's answer: thought text is message.reasoning / delta.reasoning (OpenRouter's reasoning-tokens
+    guide; the `openrouter` SDK's ChatAssistantMessage.reasoning)."""
+
+    def full(self, completions) -> dict:
+        body = super().full(completions)
+        for choice in body["choices"]:
+            _name_reasoning(choice["message"])
+        return body
+
+    def chunk(self, delta: dict, *args, **kwargs) -> dict:
+        body = super().chunk(delta, *args, **kwargs)
+        for choice in body["choices"]:
+            _name_reasoning(choice["delta"])
+        return body
+
+
+def _name_reasoning(message: dict) -> None:
+    if isinstance(message.get("reasoning_content"), str) and "reasoning" not in message:
+        message["reasoning"] = message["reasoning_content"]
+
+
 async def chat_completions(request: web.Request) -> web.StreamResponse:
-    return await run_chat(request, openrouter_chat_body(await read_json(request)))
+    return await run_chat(request, openrouter_chat_body(await read_json(request)), OpenRouterCompletion)

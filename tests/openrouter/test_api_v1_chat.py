@@ -139,3 +139,25 @@ async def test_v1_models_shows_slugs_when_asked(proxy):
     assert resp.status == 400
     resp = await proxy.get("/v1/models/google/gemini-2.5-flash", headers=AUTH)
     assert (await resp.json())["alias_of"] == "gemini-3-flash-preview"
+
+
+async def test_thought_text_is_named_reasoning_and_exclude_drops_it(proxy):
+    resp = await proxy.post("/api/v1/chat/completions",
+                            json=chat("google/gemini-3-flash-preview", reasoning={"effort": "high"}), headers=AUTH)
+    message = (await resp.json())["choices"][0]["message"]
+    assert message["reasoning"] and message["reasoning"] == message["reasoning_content"]
+    resp = await proxy.post("/api/v1/chat/completions", json=chat("google/gemini-3-flash-preview",
+                                                                  reasoning={"effort": "high", "exclude": True}),
+                            headers=AUTH)
+    message = (await resp.json())["choices"][0]["message"]
+    assert "reasoning" not in message and "reasoning_content" not in message and message["content"]
+
+
+async def test_streamed_thought_text_is_named_reasoning(client):
+    stream = await client.chat.completions.create(model="google/gemini-3-flash-preview", stream=True,
+                                                  messages=[{"role": "user", "content": "think"}],
+                                                  extra_body={"reasoning": {"effort": "high"}})
+    reasoning = ""
+    async for chunk in stream:
+        reasoning += "".join((c.delta.model_extra or {}).get("reasoning") or "" for c in chunk.choices)
+    assert reasoning
