@@ -38,10 +38,18 @@ def genproxy_video_modalities() -> list[str]:
 def genproxy_model_limits(route) -> dict | None:
     if route.modality != MODALITY:
         return None
+    """What a Veo route accepts (plugins/veo/limits.py): for GET /v1/models/{id} (the console) and
+    /api/v1/videos/models (OpenRouter's catalog)."""
     limits = veo_limits.limits_for(route.target)
     if limits is None:  # a Veo id the table does not know: Google checks it
         return {"type": "video", "aspect_ratios": list(veo_limits.ASPECT_RATIOS)}
-    return veo_limits.describe(limits, model=route.model, vertex=route.upstream == "vertex")
+    vertex = route.upstream == "vertex"
+    described = veo_limits.describe(limits, model=route.model, vertex=vertex)
+    # OpenRouter's names: seed and generate_audio are Vertex AI parameters (plugins/veo/request.py VERTEX_ONLY);
+    # Veo 3 on the Gemini API makes audio without being asked.
+    described.update(frame_images=["first_frame", *(["last_frame"] if limits.last_frame else [])],
+                     seed=vertex, generate_audio=vertex, continuation=limits.extension)
+    return described
 
 
 # Veo extends a video only with Veo 3.1, at 720p and 8 s (plugins/veo/limits.py, from Google's Veo page).

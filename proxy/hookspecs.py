@@ -263,7 +263,11 @@ def genproxy_model_limits(route: "Route") -> dict | None:
     Return what the route's model accepts as plain JSON values (``type`` first: "video", "image", "omni"
     …; then its durations, resolutions, aspect ratios, sizes, and ``combinations``: every valid pairing
     when some values exclude others, each refusal with the message translate would answer), or None
-    when the route is not yours. The core adds it to the model object as ``limits``.
+    when the route is not yours. The core adds it to the model object as ``limits``. Catalogs such as
+    GET /api/v1/videos/models also read (each optional; missing means "not known"): ``frame_images``
+    ("first_frame", "last_frame"), ``reference_images`` (how many), ``seed`` and ``generate_audio``
+    (whether the parameter is accepted), ``continuation`` (whether a finished video can be extended or
+    edited), ``prices`` (SKU -> USD as a string, when known).
     """
 
 

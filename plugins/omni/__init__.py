@@ -32,9 +32,17 @@ def genproxy_video_modalities() -> list[str]:
 
 @hookimpl
 def genproxy_model_limits(route) -> dict | None:
+    """What an Omni route accepts (plugins/omni/limits.py): for GET /v1/models/{id} (the console) and
+    /api/v1/videos/models (OpenRouter's catalog)."""
     if route.modality != MODALITY:
         return None
-    return omni_limits.describe(omni_limits.limits_for(route.target))
+    limits = omni_limits.limits_for(route.target)
+    described = omni_limits.describe(limits)
+    if limits is not None:
+        # Omni takes images as references (no frame pinning), a seed, and edits a finished video.
+        described.update(frame_images=[], reference_images=limits.max_images, seed=True, generate_audio=False,
+                         continuation=True)
+    return described
 
 
 @hookimpl

@@ -34,6 +34,9 @@ class OmniConfig(BaseModel):
     seed: int | None = Field(None, ge=0, le=2147483647)
     previous_video: str | None = Field(None, description="job id of an earlier Omni video to edit")
     number_of_videos: int | None = Field(None, ge=1, le=1)
+    # Images that guide the video (as image_url parts do), each a data URI or {"url"} / {"image_url": {"url"}}:
+    # the same name as Veo's, so a client (or genproxy's OpenRouter API) need not know which model it has.
+    reference_images: list[Any] | None = None
     # google-genai 3.6 VideoConfig.task; unset, the model picks the task from the prompt and the inputs.
     task: Literal["text_to_video", "image_to_video", "reference_to_video", "edit", "extend", "upscale"] | None = None
 
@@ -148,6 +151,10 @@ def build_body(request: ChatCompletionRequest, target: str, model: str, defaults
         raise invalid(f"{model} makes one video per request.", "n")
     config = parse_config(request, defaults)
     contents, system = input_of(request, model)
+    for index, ref in enumerate(config.reference_images or []):
+        param = f"video_config.reference_images[{index}]"
+        part = ref if isinstance(ref, dict) and "image_url" in ref else {"image_url": ref}
+        contents.append(_media(_url_of(part, "image_url", param), "image", omni_limits.IMAGE_TYPES, param))
     if not any(c["type"] == "text" and c["text"].strip() for c in contents) and not any(
             c["type"] == "image" for c in contents):
         raise invalid("Describe the video (or the edit) in the user message.", "messages")
