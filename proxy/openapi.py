@@ -16,6 +16,7 @@ from proxy.handlers.videos import VideoCreate
 from proxy.hookspecs import openapi_schema
 from proxy.models import ChatCompletionRequest
 from proxy.native.veo_body import VeoRequest
+from proxy.openrouter.openapi import openrouter_openapi
 
 ERROR_SCHEMA = {
     "type": "object", "required": ["error"],
@@ -177,6 +178,9 @@ def build_document(app: web.Application) -> dict:
     schemas.update(Error=ERROR_SCHEMA, GoogleError=GOOGLE_ERROR_SCHEMA, GenerateContentRequest=GENERATE_CONTENT_SCHEMA,
                    FetchPredictOperation=FETCH_OPERATION_SCHEMA)
     paths = _core_paths()
+    openrouter = openrouter_openapi(openapi_schema)  # /api/v1: OpenRouter's API
+    paths.update(openrouter["paths"])
+    schemas.update(openrouter["schemas"])
     chat = schemas["ChatCompletionRequest"]
     for contribution in app[keys.PLUGIN_MANAGER].hook.genproxy_openapi():
         if not contribution:
@@ -193,7 +197,8 @@ def build_document(app: web.Application) -> dict:
         "info": {"title": "genproxy", "version": version,
                  "description": "An OpenAI-compatible proxy for Google's Gemini text and images and Veo video, "
                                 "with Google's own paths for the google-genai SDK. Errors under /v1/ are OpenAI's "
-                                "{error: {message, type, param, code}}; on Google's paths Google's google.rpc.Status."},
+                                "{error: {message, type, param, code}}; on Google's paths Google's google.rpc.Status; "
+                                "under /api/v1/ (OpenRouter's API) OpenRouter's {error: {code, message, metadata}}."},
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": schemas,
@@ -201,7 +206,8 @@ def build_document(app: web.Application) -> dict:
                 "Error": {"description": "OpenAI-shaped error", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Error"}}}},
                 "GoogleError": {"description": "Google-shaped error (google.rpc.Status)", "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/GoogleError"}}}}},
+                    "application/json": {"schema": {"$ref": "#/components/schemas/GoogleError"}}}},
+                **openrouter["responses"]},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
                                 "googleApiKey": {"type": "apiKey", "in": "header", "name": "x-goog-api-key"}}},
     }

@@ -18,7 +18,9 @@ OpenRouter, errors = openrouter.OpenRouter, openrouter.errors
 
 @pytest.fixture
 async def sdk(proxy):
-    async with OpenRouter(api_key=CLIENT_KEY, server_url=str(proxy.make_url("/api/v1")),
+    # The SDK retries a 5xx for up to an hour by default: a test must fail fast instead.
+    no_retries = openrouter.utils.RetryConfig("backoff", openrouter.utils.BackoffStrategy(50, 100, 1.5, 200), False)
+    async with OpenRouter(api_key=CLIENT_KEY, server_url=str(proxy.make_url("/api/v1")), retry_config=no_retries,
                           http_referer="https://example.test", x_open_router_title="genproxy tests") as client:
         yield client
 
