@@ -36,10 +36,10 @@ def genproxy_video_modalities() -> list[str]:
 
 @hookimpl
 def genproxy_model_limits(route) -> dict | None:
-    if route.modality != MODALITY:
-        return None
     """What a Veo route accepts (plugins/veo/limits.py): for GET /v1/models/{id} (the console) and
     /api/v1/videos/models (OpenRouter's catalog)."""
+    if route.modality != MODALITY:
+        return None
     limits = veo_limits.limits_for(route.target)
     if limits is None:  # a Veo id the table does not know: Google checks it
         return {"type": "video", "aspect_ratios": list(veo_limits.ASPECT_RATIOS)}
