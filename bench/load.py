@@ -116,10 +116,11 @@ async def _video_once(client, spec: dict, body: bytes, headers: dict) -> dict:
         if resp.status != 200:
             return {"status": resp.status, "error": (await resp.text())[:300]}
         if not spec.get("verify", True):  # timing only: read the answer, do not decode it
-            size = 0
+            size, first = 0, None
             async for chunk in resp.content.iter_chunked(256 * 1024):
+                first = first or time.perf_counter() - t0
                 size += len(chunk)
-            return {"status": 200, "bytes": size, "seconds": time.perf_counter() - t0}
+            return {"status": 200, "bytes": size, "first_byte_s": first, "seconds": time.perf_counter() - t0}
         marker = b";base64,"
         head = bytearray()
         digest, size, carry, state = hashlib.sha256(), 0, b"", "head"

@@ -5,7 +5,6 @@ request's memory at a few chunks instead of several copies of the whole file.
 """
 from __future__ import annotations
 
-import base64
 import json
 import os
 from collections.abc import AsyncIterator, Callable
@@ -16,6 +15,11 @@ try:  # orjson: ~3-5x faster than json for the bodies of every request and answe
     import orjson
 except ImportError:  # pragma: no cover - an optional speed-up
     orjson = None
+
+try:  # pybase64 (SIMD): ~16 GB/s against the stdlib's ~0.85 GB/s here; base64 of a 20 MB video was 2/3 of
+    from pybase64 import b64encode  # the event loop's time while 20 videos were written (py-spy, bench/)
+except ImportError:  # pragma: no cover - an optional speed-up, same output
+    from base64 import b64encode
 
 
 def loads(text: str | bytes):
@@ -33,8 +37,9 @@ def dumps(obj, default: Callable | None = None) -> bytes:
             pass
     return json.dumps(obj, default=default, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
-# base64 works on 3-byte groups: a multiple of 3 leaves no padding mid-stream.
-_BATCH = 3 * 64 * 1024
+# base64 works on 3-byte groups: a multiple of 3 leaves no padding mid-stream. 768 KiB read per thread
+# hand-off and encoded into 1 MiB per socket write: a 20 MB video is ~26 awaits, not ~100.
+_BATCH = 3 * 256 * 1024
 
 
 # Stands in for each MediaStream in the serialized text; random per process, so no client text can forge it.
@@ -73,10 +78,13 @@ async def iter_json(obj) -> AsyncIterator[bytes]:
 async def _base64_pieces(stream: MediaStream) -> AsyncIterator[bytes]:
     pending = bytearray()
     async for chunk in stream.open_chunks():
+        if not pending and len(chunk) % 3 == 0:  # the usual case: whole reads, no copy
+            yield b64encode(chunk)
+            continue
         pending += chunk
         if len(pending) >= _BATCH:
             cut = len(pending) - len(pending) % 3
-            yield base64.b64encode(memoryview(pending)[:cut])
+            yield b64encode(memoryview(pending)[:cut])
             del pending[:cut]
     if pending:
-        yield base64.b64encode(pending)
+        yield b64encode(bytes(pending))
