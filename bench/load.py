@@ -39,6 +39,7 @@ async def _closed_loop(spec: dict, one) -> dict:
     concurrency, budget, seconds = spec["concurrency"], spec["requests"], spec["seconds"]
     results: list = []
     errors: list[str] = []
+    cpu0 = time.process_time()  # this process's CPU from the warm-up on (not its imports)
     async with session(concurrency, spec.get("timeout", 30)) as client:
         warm = spec.get("warmup", 0)
         for start in range(0, warm, concurrency):
@@ -59,7 +60,7 @@ async def _closed_loop(spec: dict, one) -> dict:
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
-    return {"results": results, "errors": errors, "elapsed": elapsed}
+    return {"results": results, "errors": errors, "elapsed": elapsed, "cpu_s": time.process_time() - cpu0}
 
 
 async def text(spec: dict) -> dict:
@@ -77,7 +78,8 @@ async def text(spec: dict) -> dict:
     run = await _closed_loop(spec, one)
     lat = run["results"]
     return {"requests": len(lat), "errors": len(run["errors"]), "error_sample": run["errors"][:3],
-            "rps": len(lat) / run["elapsed"], "p50_ms": pct(lat, 0.5), "p99_ms": pct(lat, 0.99)}
+            "rps": len(lat) / run["elapsed"], "p50_ms": pct(lat, 0.5), "p99_ms": pct(lat, 0.99),
+            "cpu_s": run["cpu_s"]}
 
 
 async def stream(spec: dict) -> dict:
