@@ -22,6 +22,17 @@ import time
 import aiohttp
 
 
+def distinct_bodies(spec: dict) -> list[bytes]:
+    """One body per request, each prompt numbered: genproxy attaches an identical request to the unfinished
+    job it already has (a retrying client pays once), so N identical requests would be one job."""
+    out = []
+    for i in range(spec["concurrency"]):
+        body = json.loads(json.dumps(spec["body"]))
+        body["messages"][-1]["content"] += f" (request {i + 1} of {spec['concurrency']})"
+        out.append(json.dumps(body).encode())
+    return out
+
+
 def pct(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -169,11 +180,11 @@ async def download(spec: dict) -> dict:
 
 
 async def video(spec: dict) -> dict:
-    body = json.dumps(spec["body"]).encode()
+    bodies = distinct_bodies(spec)
     headers = {"Content-Type": "application/json", **spec.get("headers", {})}
     async with session(0, spec.get("timeout", 120)) as client:
         t0 = time.perf_counter()
-        done = await asyncio.gather(*(_video_once(client, spec, body, headers) for _ in range(spec["concurrency"])),
+        done = await asyncio.gather(*(_video_once(client, spec, body, headers) for body in bodies),
                                     return_exceptions=True)
         elapsed = time.perf_counter() - t0
     out = [d if isinstance(d, dict) else {"status": None, "error": f"{type(d).__name__}: {d}"[:300]} for d in done]
@@ -182,12 +193,12 @@ async def video(spec: dict) -> dict:
 
 async def jobs(spec: dict) -> dict:
     """``concurrency`` long requests started at once; each must answer 200 with a video."""
-    body = json.dumps(spec["body"]).encode()
+    bodies = distinct_bodies(spec)
     headers = {"Content-Type": "application/json", **spec.get("headers", {})}
     finished: list[float] = []
     errors: list[str] = []
 
-    async def one(client):
+    async def one(client, body: bytes):
         try:
             async with client.post(spec["url"], data=body, headers=headers) as resp:
                 raw = await resp.read()
@@ -202,7 +213,7 @@ async def jobs(spec: dict) -> dict:
 
     async with session(0, spec.get("timeout", 120)) as client:
         t0 = time.perf_counter()
-        await asyncio.gather(*(one(client) for _ in range(spec["concurrency"])))
+        await asyncio.gather(*(one(client, body) for body in bodies))
         elapsed = time.perf_counter() - t0
     return {"completed": len(finished), "errors": len(errors), "error_sample": errors[:3], "elapsed": elapsed,
             "last_done_s": max(finished) if finished else None}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
 from proxy.media import MediaStream
 
@@ -51,7 +52,30 @@ def dumps_text(obj) -> str:
     return dumps(obj).decode("utf-8", "surrogatepass")
 
 
-async def iter_json(obj) -> AsyncIterator[bytes]:
+@dataclass
+class JsonBody:
+    """JSON text cut around its MediaStreams: texts[i] comes before media[i], the last text after them all."""
+
+    texts: list[bytes]
+    media: list[MediaStream]
+
+    @property
+    def length(self) -> int | None:
+        """The exact size of the encoded answer when every stream's size is known (a Content-Length instead
+        of chunked framing, which on Python < 3.12 copies each piece once more: aiohttp joins it)."""
+        if any(m.size is None for m in self.media):
+            return None
+        return sum(map(len, self.texts)) + sum(4 * ((m.size + 2) // 3) for m in self.media)
+
+    async def pieces(self) -> AsyncIterator[bytes]:
+        for text, stream in zip(self.texts, self.media):
+            yield text
+            async for piece in _base64_pieces(stream):
+                yield piece
+        yield self.texts[-1]
+
+
+def json_body(obj) -> JsonBody:
     marker = _MARKER
     media: list[MediaStream] = []
 
@@ -61,23 +85,29 @@ async def iter_json(obj) -> AsyncIterator[bytes]:
             return f"{marker}{len(media) - 1}@@"
         raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
-    text = dumps(obj, default)
-    if not media:
-        yield text
-        return
-    rest = text
+    rest = dumps(obj, default)
+    texts = []
     for index, stream in enumerate(media):
-        token = f"{marker}{index}@@".encode()
-        before, rest = rest.split(token, 1)
-        yield before + stream.data_uri_prefix().encode()
-        async for piece in _base64_pieces(stream):
-            yield piece
-    yield rest
+        before, rest = rest.split(f"{marker}{index}@@".encode(), 1)
+        texts.append(before + stream.data_uri_prefix().encode())
+    texts.append(rest)
+    return JsonBody(texts, media)
+
+
+async def iter_json(obj) -> AsyncIterator[bytes]:
+    body = json_body(obj)
+    if not body.media:
+        yield body.texts[0]
+        return
+    async for piece in body.pieces():
+        yield piece
 
 
 async def _base64_pieces(stream: MediaStream) -> AsyncIterator[bytes]:
     pending = bytearray()
+    read = 0
     async for chunk in stream.open_chunks():
+        read += len(chunk)
         if not pending and len(chunk) % 3 == 0:  # the usual case: whole reads, no copy
             yield b64encode(chunk)
             continue
@@ -88,3 +118,9 @@ async def _base64_pieces(stream: MediaStream) -> AsyncIterator[bytes]:
             del pending[:cut]
     if pending:
         yield b64encode(bytes(pending))
+    if stream.size is not None and read != stream.size:  # a Content-Length was promised: end the answer short
+        raise MediaChanged(f"stored media of {stream.size} bytes read as {read} bytes")
+
+
+class MediaChanged(Exception):
+    """The stored file no longer has the size the answer announced."""

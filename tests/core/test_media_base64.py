@@ -51,3 +51,20 @@ async def test_the_standard_library_encoder_gives_the_same_text(monkeypatch):
     fast = await _answer({"v": _stream_of(data, [4096, 77])})
     monkeypatch.setattr(jsonstream, "b64encode", base64.b64encode)
     assert await _answer({"v": _stream_of(data, [4096, 77])}) == fast
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 786_432, 1_000_001])
+async def test_the_announced_length_is_the_length_written(size):
+    data = os.urandom(size)
+    body = jsonstream.json_body({"a": "é", "v": [_stream_of(data, [65536]), _stream_of(data[:5], [2])]})
+    written = b"".join([piece async for piece in body.pieces()])
+    assert body.length == len(written)
+    json.loads(written)
+
+
+async def test_a_stored_file_that_shrank_ends_the_answer_short(tmp_path):
+    store = MediaStore(tmp_path)
+    stored = await store.save_bytes(os.urandom(10_000), "video/mp4")
+    stored.path.write_bytes(b"x" * 9_000)  # the Content-Length sent was for 10,000 bytes
+    with pytest.raises(jsonstream.MediaChanged):
+        await _answer({"v": stored.stream()})
