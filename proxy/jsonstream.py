@@ -38,9 +38,9 @@ def dumps(obj, default: Callable | None = None) -> bytes:
             pass
     return json.dumps(obj, default=default, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
-# base64 works on 3-byte groups: a multiple of 3 leaves no padding mid-stream. 768 KiB read per thread
-# hand-off and encoded into 1 MiB per socket write: a 20 MB video is ~26 awaits, not ~100.
-_BATCH = 3 * 256 * 1024
+# base64 works on 3-byte groups: a multiple of 3 leaves no padding mid-stream. Reads that are not whole
+# groups are gathered to this size (the media store's reads are, and are encoded as they come).
+_BATCH = 3 * 128 * 1024
 
 
 # Stands in for each MediaStream in the serialized text; random per process, so no client text can forge it.
