@@ -32,8 +32,8 @@ class StoredMedia:
     mime_type: str
 
     def stream(self) -> MediaStream:
-        return MediaStream(mime_type=self.mime_type, open_chunks=lambda: read_chunks(self.path, READ_CHUNK), size=self.size,
-                           sha256=self.sha256)
+        return MediaStream(mime_type=self.mime_type, open_chunks=lambda: read_chunks(self.path, READ_CHUNK),
+                           size=self.size, sha256=self.sha256)
 
 
 async def read_chunks(path: Path, size: int = CHUNK) -> AsyncIterator[bytes]:

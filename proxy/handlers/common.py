@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from aiohttp import web
 
@@ -10,8 +11,10 @@ from proxy.errors import ApiError
 from proxy.hookspecs import RequestContext, ThoughtSignatures
 from proxy.jsonbody import JsonLimits, check_encoding, content_encoding, decompress, loads
 from proxy.jobs.lookup import job_finder
-from proxy.jsonstream import json_body
+from proxy.jsonstream import MediaChanged, json_body
 from proxy.routes import Route
+
+log = logging.getLogger("genproxy.media")
 
 
 # Bodies from this size on are parsed in a worker thread.
@@ -69,7 +72,13 @@ async def write_json(request: web.Request, body, status: int = 200) -> web.Strea
     if answer.length is not None:
         response.content_length = answer.length
     await response.prepare(request)
-    async for piece in answer.pieces():
-        await response.write(piece)
+    try:
+        async for piece in answer.pieces():
+            await response.write(piece)
+    except MediaChanged as exc:  # the headers are sent: cut the connection, so the client sees a short body
+        log.error("answer cut short: %s", exc)
+        if request.transport is not None:
+            request.transport.abort()
+        return response
     await response.write_eof()
     return response
