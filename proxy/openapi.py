@@ -14,9 +14,9 @@ from aiohttp import web
 from proxy import keys
 from proxy.handlers.videos import VideoCreate
 from proxy.hookspecs import openapi_schema
+from proxy.openrouter.openapi import openrouter_openapi
 from proxy.models import ChatCompletionRequest
 from proxy.native.veo_body import VeoRequest
-from proxy.openrouter.openapi import openrouter_openapi
 
 ERROR_SCHEMA = {
     "type": "object", "required": ["error"],
@@ -178,9 +178,9 @@ def build_document(app: web.Application) -> dict:
     schemas.update(Error=ERROR_SCHEMA, GoogleError=GOOGLE_ERROR_SCHEMA, GenerateContentRequest=GENERATE_CONTENT_SCHEMA,
                    FetchPredictOperation=FETCH_OPERATION_SCHEMA)
     paths = _core_paths()
-    openrouter = openrouter_openapi(openapi_schema)  # /api/v1: OpenRouter's API
-    paths.update(openrouter["paths"])
-    schemas.update(openrouter["schemas"])
+    openrouter = openrouter_openapi(openapi_schema)  # the /api/v1 mirror and OpenRouter's video API
+    paths.update(openrouter.get("paths") or {})
+    schemas.update(openrouter.get("schemas") or {})
     chat = schemas["ChatCompletionRequest"]
     for contribution in app[keys.PLUGIN_MANAGER].hook.genproxy_openapi():
         if not contribution:
@@ -197,17 +197,16 @@ def build_document(app: web.Application) -> dict:
         "info": {"title": "genproxy", "version": version,
                  "description": "An OpenAI-compatible proxy for Google's Gemini text and images and Veo video, "
                                 "with Google's own paths for the google-genai SDK. Errors under /v1/ are OpenAI's "
-                                "{error: {message, type, param, code}}; on Google's paths Google's google.rpc.Status; "
-                                "under /api/v1/ (OpenRouter's API) OpenRouter's {error: {code, message, metadata}}."},
+                                "{error: {message, type, param, code}}; on Google's paths Google's google.rpc.Status."},
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": schemas,
             "responses": {
+                **(openrouter.get("responses") or {}),
                 "Error": {"description": "OpenAI-shaped error", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Error"}}}},
                 "GoogleError": {"description": "Google-shaped error (google.rpc.Status)", "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/GoogleError"}}}},
-                **openrouter["responses"]},
+                    "application/json": {"schema": {"$ref": "#/components/schemas/GoogleError"}}}}},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
                                 "googleApiKey": {"type": "apiKey", "in": "header", "name": "x-goog-api-key"}}},
     }

@@ -8,6 +8,9 @@ from proxy.hookspecs import Completion, Delta, Reply
 from proxy.sse import SseWriter
 
 
+SYSTEM_FINGERPRINT = "fp_genproxy"
+
+
 class ChatCompletion:
     """Shapes plugin replies into OpenAI chat.completion / chat.completion.chunk objects."""
 
@@ -21,7 +24,9 @@ class ChatCompletion:
                 # OpenAI's schema requires logprobs and message.refusal on every choice (null when none).
                 "choices": [{"index": i, "message": {"role": "assistant", "refusal": None, **c.message},
                              "logprobs": None, "finish_reason": c.finish_reason}
-                            for i, c in enumerate(completions)]}
+                            for i, c in enumerate(completions)],
+                # A string in OpenAI's schema (deprecated there); the openrouter SDK's ChatResult requires it.
+                "system_fingerprint": SYSTEM_FINGERPRINT}
         usage = next((c.usage for c in completions if c.usage), None)
         if usage:
             body["usage"] = usage

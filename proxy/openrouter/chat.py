@@ -97,9 +97,6 @@ class OpenRouterCompletion(ChatCompletion):
 
     def full(self, completions) -> dict:
         body = super().full(completions)
-        # The openrouter SDK's ChatResult requires the key (null allowed); OpenAI's schema, where it is
-        # optional, wants a string when present, so /v1 leaves it out.
-        body["system_fingerprint"] = None
         for choice in body["choices"]:
             _name_reasoning(choice["message"])
         return body
