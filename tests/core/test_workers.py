@@ -76,7 +76,7 @@ async def test_a_dead_worker_is_replaced(tmp_path, emulator):
     config = tmp_path / "genproxy.yaml"
     config.write_text(yaml.safe_dump({
         "api_keys": [CLIENT_KEY], "gemini_api_keys": [UPSTREAM_KEY], "gemini_base_url": emulator.base_url,
-        "auth_dir": str(tmp_path / "auth"), "data_dir": str(tmp_path / "data")}))
+        "auth_dir": str(tmp_path / "auth"), "data_dir": str(tmp_path / "data"), "discovery_at_startup": False}))
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "proxy", "serve", "--workers", "2", "--port", "0", "--config", str(config),
         "--routes", str(REPO / "routes.yaml"), cwd=REPO, stdout=asyncio.subprocess.PIPE,
@@ -87,12 +87,14 @@ async def test_a_dead_worker_is_replaced(tmp_path, emulator):
         assert match, (line, (await proc.stderr.read()).decode()[-3000:])
         base = match[1]
         os.kill(int(match[2]), signal.SIGKILL)
-        for _ in range(100):
+        seen = []
+        for _ in range(2000):  # the workers' own log lines come through the same stream
             err = await asyncio.wait_for(proc.stderr.readline(), 30)
+            seen.append(err)
             if b"starting another" in err:
                 break
         else:
-            raise AssertionError("the supervisor did not notice the dead worker")
+            raise AssertionError(f"the supervisor did not notice the dead worker: {b''.join(seen[-20:])!r}")
         await asyncio.sleep(2.5)
         for _ in range(20):
             async with aiohttp.ClientSession() as http, http.get(f"{base}/healthz") as resp:
