@@ -18,6 +18,10 @@ from proxy.handlers.chat import chat_completions
 from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.native import add_native_routes
 from proxy.handlers.models import get_model, healthz, list_models
+from proxy.handlers.usage import usage
+from proxy.handlers.videos import video_object
+from proxy.money.ledger import Ledger
+from proxy.webhooks import Webhooks
 from proxy.hookspecs import RequestContext
 from proxy.jobs import JobRunner, open_store
 from proxy.jsonstream import dumps_text
@@ -54,13 +58,18 @@ async def _jobs(app: web.Application):
 
     runner = JobRunner(store, app[keys.PIPELINE], app[keys.MEDIA_STORE], settings, context_for)
     app[keys.JOB_STORE], app[keys.JOB_RUNNER] = store, runner
+    runner.ledger = app[keys.LEDGER] = Ledger(store, app[keys.PIPELINE].video_modalities)
+    runner.webhooks = app[keys.WEBHOOKS] = Webhooks(store, settings, lambda: app[keys.HTTP_SESSION], video_object,
+                                                    runner.owner)
     try:
         await runner.resume()
-        leases = asyncio.create_task(runner.run_leases(), name="job-leases")
+        tasks = [asyncio.create_task(runner.run_leases(), name="job-leases"),
+                 asyncio.create_task(runner.webhooks.run(), name="webhooks")]
         yield
-        leases.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await leases
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await runner.close()
     finally:
         await store.close()
@@ -106,6 +115,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app.router.add_get("/v1/models", list_models)
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_get("/v1/doctor", doctor_report)
+    app.router.add_get("/v1/usage", usage)
     add_video_routes(app)
     add_native_routes(app)  # Google's /v1beta paths, for the google-genai SDK
     for routes in pm.hook.genproxy_web_routes():

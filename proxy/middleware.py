@@ -11,6 +11,7 @@ import time
 from aiohttp import web
 
 from proxy import keys
+from proxy.config import ClientKey, all_client_keys
 from proxy.errors import ApiError
 from proxy.jsonbody import refuse_encoded_non_json
 
@@ -18,6 +19,8 @@ log = logging.getLogger("genproxy.access")
 
 PROTECTED_PREFIXES = ("/v1/", "/v1beta/", "/v1beta1/")
 RESPONSE_STARTED = "genproxy.response_started"
+OPEN_PROXY_NAME = "local"
+"""The name of the caller of a proxy without client keys (usage and metrics are recorded under it)."""
 
 
 @web.middleware
@@ -35,9 +38,13 @@ async def request_log_middleware(request: web.Request, handler):
         raise
     finally:
         # request.path, never the query string: clients may put their key in ?key=.
-        log.info("%s %s %s model=%s route=%s status=%s %.1fms", request["request_id"], request.method, request.path,
-                 request.get("model", "-"), request.get("route", "-"), request.get("status", status),
-                 (time.perf_counter() - started) * 1000)
+        elapsed = time.perf_counter() - started
+        log.info("%s %s %s key=%s model=%s route=%s status=%s %.1fms", request["request_id"], request.method,
+                 request.path, request.get("client_key_name", "-"), request.get("model", "-"),
+                 request.get("route", "-"), request.get("status", status), elapsed * 1000)
+        observe = request.app.get(keys.OBSERVE_REQUEST)
+        if observe is not None:
+            observe(request, request.get("status", status), elapsed)
 
 
 async def add_request_id_header(request: web.Request, response: web.StreamResponse) -> None:
@@ -68,18 +75,36 @@ def key_matches(presented: str, configured: list[str]) -> bool:
     return found
 
 
+def find_key(presented: str, configured: list[tuple[ClientKey, bool]]) -> tuple[ClientKey, bool] | None:
+    """The configured entry whose key is ``presented`` (an admin entry wins), comparing every one."""
+    found = None
+    for entry, admin in configured:
+        if hmac.compare_digest(presented.encode(), entry.key.encode()) and (found is None or admin):
+            found = (entry, admin)
+    return found
+
+
 @web.middleware
 async def auth_middleware(request: web.Request, handler):
     if not request.path.startswith(PROTECTED_PREFIXES):
         return await handler(request)
-    configured = request.app[keys.SETTINGS].api_keys
+    settings = request.app[keys.SETTINGS]
+    configured = all_client_keys(settings)
     presented = presented_key(request)
+    request["client_key"] = None
     if configured:
         if not presented:
             raise ApiError(401, "Missing API key. Send 'Authorization: Bearer <key>' with one of this proxy's keys.",
                            code="missing_api_key")
-        if not key_matches(presented, configured):
+        found = find_key(presented, configured)
+        if found is None:
             raise ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
+        request["client_key"], request["is_admin"] = found
+        request["client_key_name"] = found[0].label
+    else:
+        # An open local proxy: whoever reaches it is its operator.
+        request["is_admin"] = True
+        request["client_key_name"] = OPEN_PROXY_NAME
     request["client_key_id"] = key_id(presented or "")
     refuse_encoded_non_json(request)
     return await handler(request)

@@ -37,6 +37,8 @@ class OmniConfig(BaseModel):
     number_of_videos: int | None = Field(None, ge=1, le=1)
     # google-genai 3.6 VideoConfig.task; unset, the model picks the task from the prompt and the inputs.
     task: Literal["text_to_video", "image_to_video", "reference_to_video", "edit", "extend", "upscale"] | None = None
+    # Where genproxy posts video.completed / video.failed (its webhooks; never sent to Google).
+    callback_url: str | None = None
 
     @field_validator("duration_seconds", mode="before")
     @classmethod

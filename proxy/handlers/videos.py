@@ -46,6 +46,7 @@ class VideoCreate(BaseModel):
     last_frame: str | None = None
     reference_images: list[str] | None = None
     video: str | None = None
+    callback_url: str | None = Field(None, description="genproxy posts video.completed / video.failed here")
 
     @field_validator("seconds", mode="before")
     @classmethod
@@ -148,7 +149,7 @@ async def create_video(request: web.Request) -> web.Response:
                                        type="invalid_request_error")
                     return earlier
             return await start_job(request, _as_chat(create, model), "videos", idempotency_key=idempotency_key,
-                                   summary_extra={"request_sha256": fingerprint})
+                                   summary_extra={"request_sha256": fingerprint}, callback_url=create.callback_url)
 
     try:
         job = await runner.shielded(create_once())

@@ -12,6 +12,7 @@ from typing import Any
 
 from proxy.config import ConfigError
 from proxy.jobs import migrations
+from proxy.jobs.postgres_money import PostgresMoney
 from proxy.jobs.store import SIGNATURE_ROWS, UNFINISHED, CapacityReached, Job, changed_columns, job_to_row, row_to_job
 
 MIGRATION_LOCK = 0x67656E70  # "genp": one instance migrates at a time
@@ -27,7 +28,7 @@ def _redacted(url: str) -> str:
     return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{tail}"
 
 
-class PostgresJobStore:
+class PostgresJobStore(PostgresMoney):
     def __init__(self, url: str, *, max_signatures: int = SIGNATURE_ROWS):
         self.url = url
         self.max_signatures = max_signatures

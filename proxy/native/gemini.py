@@ -24,6 +24,7 @@ from aiohttp import web
 from proxy import keys
 from proxy.errors import ApiError, client_safe, invalid
 from proxy.handlers.common import make_context, read_json, resolve_route
+from proxy.money.ledger import authorize_model
 from proxy.jobs.references import resolve_job_references
 from proxy.ids import file_id_of_download, parse_file_id
 from proxy.jobs.store import Job
@@ -88,6 +89,7 @@ def _route(request: web.Request, model: str):
     request["model"] = model
     route = resolve_route(request.app, model)
     request["route"] = route.pattern or route.model
+    authorize_model(request, route)
     return route
 
 
@@ -227,8 +229,10 @@ async def start_video_job(request: web.Request, model: str, body, source: str) -
     call = pipeline.translate(route, chat, context)
     if not call.long_running:
         raise invalid(f"The model '{model}' does not generate videos.", "model")
-    await runner.check_capacity(context.client_key_id or "")
-    return await runner.start(route, call, context, summary=job_summary(chat, route, source))
+    charge = app[keys.LEDGER].charge(request, route, chat)
+    await runner.check_capacity(context.client_key_id or "", runner.cap_of(charge))
+    summary = {**job_summary(chat, route, source), **await app[keys.WEBHOOKS].summary_for(request, chat)}
+    return await runner.start(route, call, context, summary=summary, charge=charge)
 
 
 def _operation_name(job: Job) -> str:
