@@ -326,7 +326,7 @@ def _run(main_coroutine) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command in ("video", "image", "jobs"):
+        if args.command in ("video", "image", "jobs", "usage"):
             from proxy import client_cli
             return client_cli.run(args)
         if args.command == "serve":

@@ -86,12 +86,16 @@ def find_key(presented: str, configured: list[tuple[ClientKey, bool]]) -> tuple[
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler):
-    if not request.path.startswith(PROTECTED_PREFIXES):
-        return await handler(request)
     settings = request.app[keys.SETTINGS]
     configured = all_client_keys(settings)
     presented = presented_key(request)
     request["client_key"] = None
+    if not request.path.startswith(PROTECTED_PREFIXES):
+        # Not behind auth, but a page outside /v1 (a console) may still ask who is calling.
+        found = find_key(presented, configured) if presented and configured else None
+        request["client_key"], request["is_admin"] = found if found else (None, not configured)
+        request["client_key_name"] = found[0].label if found else (None if configured else OPEN_PROXY_NAME)
+        return await handler(request)
     if configured:
         if not presented:
             raise ApiError(401, "Missing API key. Send 'Authorization: Bearer <key>' with one of this proxy's keys.",
