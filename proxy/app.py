@@ -20,6 +20,7 @@ from proxy.native import add_native_routes
 from proxy.handlers.models import get_model, healthz, list_models
 from proxy.handlers.usage import usage
 from proxy.handlers.videos import video_object
+from proxy.metrics import watch_upstreams, wire_metrics
 from proxy.money.ledger import Ledger
 from proxy.webhooks import Webhooks
 from proxy.hookspecs import RequestContext
@@ -43,6 +44,7 @@ async def _http_session(app: web.Application):
                                      json_serialize=dumps_text) as session:
         app[keys.HTTP_SESSION] = session
         app[keys.UPSTREAMS] = build_upstreams(settings, session)
+        watch_upstreams(app, app[keys.METRICS])
         yield
 
 
@@ -61,6 +63,8 @@ async def _jobs(app: web.Application):
     runner.ledger = app[keys.LEDGER] = Ledger(store, app[keys.PIPELINE].video_modalities)
     runner.webhooks = app[keys.WEBHOOKS] = Webhooks(store, settings, lambda: app[keys.HTTP_SESSION], video_object,
                                                     runner.owner)
+    metrics = app[keys.METRICS]
+    runner.webhooks.on_attempt = lambda event, outcome: metrics.webhooks.labels(event, outcome).inc()
     try:
         await runner.resume()
         tasks = [asyncio.create_task(runner.run_leases(), name="job-leases"),
@@ -111,6 +115,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app.cleanup_ctx.append(background_task(_remove_expired_media))
     app.on_response_prepare.append(add_request_id_header)
 
+    wire_metrics(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/v1/models", list_models)
     app.router.add_post("/v1/chat/completions", chat_completions)
