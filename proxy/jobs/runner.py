@@ -398,6 +398,8 @@ class JobRunner:
         """Forget a job: stop it (upstream too) and drop its media unless another job shares the bytes."""
         await self._stop(job)
         await self.store.delete(job.id)
+        if not job.finished:
+            await self._release(job)  # stopped before Google made the video
         in_use = await self.store.media_in_use(time.time())
         for media in (job.result or {}).get("media", []):
             stored = self.media.find(media["sha256"], media["mime_type"])

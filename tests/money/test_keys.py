@@ -54,3 +54,23 @@ async def test_without_client_keys_the_caller_is_an_admin(make_proxy):
     proxy = await make_proxy(plugins=(WhoAmI(),), api_keys=[])
     for path in ("/v1/whoami", "/console/whoami"):
         assert await (await proxy.get(path)).json() == {"name": "local", "admin": True}
+
+
+def test_a_route_price_overrides_the_table_and_bad_prices_stop_start_up(tmp_path):
+    from proxy.money.pricing import estimate
+    from proxy.models import ChatCompletionRequest
+    from proxy.routes import RoutesError, RouteTable
+
+    path = tmp_path / "routes.yaml"
+    path.write_text("routes:\n"
+                    "  - {model: veo-cheap, modality: video, target: veo-3.1-generate-preview,\n"
+                    "     price: {per_second: {720p: 0.01}, source: test}}\n"
+                    "  - {model: veo-3.1-generate-preview, modality: video}\n")
+    table = RouteTable.load(path, {"video"})
+    body = ChatCompletionRequest.model_validate({"model": "x", "messages": [{"role": "user", "content": "a"}],
+                                                 "video_config": {"duration_seconds": 8}})
+    assert estimate(table.resolve("veo-cheap"), body, {"video"}).cost_usd == pytest.approx(0.08)
+    assert estimate(table.resolve("veo-3.1-generate-preview"), body, {"video"}).cost_usd == pytest.approx(3.2)
+    path.write_text("routes:\n  - {model: v, modality: video, price: {per_minute: 3}}\n")
+    with pytest.raises(RoutesError, match="per_minute"):
+        RouteTable.load(path, {"video"})

@@ -168,3 +168,22 @@ async def test_the_ledger_is_right_after_a_restart(make_proxy, emulator, jobs_db
         await asyncio.sleep(0.05)
     assert body["data"][0]["video_seconds"] == 6 and body["data"][0]["cost_usd"] == pytest.approx(2.4)
     assert body["budget"]["spent_usd"] == pytest.approx(2.4) and body["budget"]["remaining_usd"] == pytest.approx(7.6)
+
+
+async def test_native_generate_content_is_billed_and_budgeted(make_proxy, emulator):
+    proxy = await make_proxy(api_keys=[{"key": ALICE_KEY, "name": "alice", "budget_usd": 0.01},
+                                       {"key": BOB_KEY, "name": "bob", "budget_usd": 0}])
+    body = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
+    resp = await proxy.post("/v1beta/models/gemini-3.5-flash:generateContent", json=body,
+                            headers={"x-goog-api-key": ALICE_KEY})
+    assert resp.status == 200, await resp.text()
+    metadata = (await resp.json())["usageMetadata"]
+    row = (await usage(proxy, ALICE))["data"][0]
+    assert row["requests"] == 1 and row["input_tokens"] == metadata["promptTokenCount"]
+    before = len(generate_calls(emulator))
+    refused = await proxy.post("/v1beta/models/gemini-3.5-flash:generateContent", json=body,
+                               headers={"x-goog-api-key": BOB_KEY})
+    assert refused.status == 429
+    error = (await refused.json())["error"]
+    assert error["status"] == "RESOURCE_EXHAUSTED" and "budget" in error["message"].lower()
+    assert len(generate_calls(emulator)) == before
