@@ -81,8 +81,13 @@ async def _jobs(app: web.Application):
 
 async def _remove_expired_media(app: web.Application) -> None:
     runner = app[keys.JOB_RUNNER]
-    await runner.remove_expired_media()
-    await every(app[keys.SETTINGS].cleanup_interval, runner.remove_expired_media, "removing expired media")
+
+    async def clean() -> None:
+        await runner.remove_expired_media()
+        await app[keys.LEDGER].release_stale()
+
+    await clean()
+    await every(app[keys.SETTINGS].cleanup_interval, clean, "removing expired media and stale reservations")
 
 
 def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.Application:

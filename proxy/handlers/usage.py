@@ -48,7 +48,7 @@ async def usage(request: web.Request) -> web.Response:
     for row in rows:
         item = {g: row[g] for g in group_by}
         item.update({name: int(row[name] or 0) for name in COUNTS})
-        item["cost_usd"] = round(float(row["cost_usd"] or 0), 6)
+        item["cost_usd"] = round(float(row["cost_usd"] or 0), 9)
         item["video_seconds"] = round(float(row["video_seconds"] or 0), 3)
         data.append(item)
     spent = await ledger.spent(account)

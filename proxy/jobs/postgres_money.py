@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from proxy.jobs.sqlite_money import USAGE_SQL
+from proxy.jobs.sqlite_money import _UNFINISHED, STALE_SQL, USAGE_SQL
 from proxy.jobs.store import LEDGER_COLUMNS, USAGE_SUMS, WEBHOOK_COLUMNS, BudgetExceeded
 
 _SPENT = ("SELECT COALESCE(SUM(CASE state WHEN 'reserved' THEN estimated_usd WHEN 'settled' THEN cost_usd "
@@ -42,6 +42,17 @@ class PostgresMoney:
                                           "WHERE id = $1 AND state = 'reserved'", entry_id, state, time.time(),
                                           *values.values())
         return result.endswith(" 1")
+
+    async def ledger_settle_estimate(self, entry_id: str) -> bool:
+        result = await self._pool.execute("UPDATE ledger SET state = 'settled', settled_at = $2, "
+                                          "cost_usd = estimated_usd WHERE id = $1 AND state = 'reserved'",
+                                          entry_id, time.time())
+        return result.endswith(" 1")
+
+    async def ledger_release_stale(self, before: float) -> int:
+        result = await self._pool.execute(STALE_SQL.format(mark="$1", mark2="$2", unfinished=_UNFINISHED),
+                                          time.time(), before)
+        return int(result.split()[-1])
 
     async def ledger_spent(self, key_name: str, since: float) -> float:
         return float(await self._pool.fetchval(_SPENT, key_name, since))

@@ -318,8 +318,11 @@ class JobRunner:
         await self.store.update(job, status="failed", completed_at=time.time(),
                                 error={"status": exc.status, "code": exc.code, "message": exc.message})
         log.info("job %s failed: %s %s", job.id, exc.status, exc.code)
-        if exc.code not in MAYBE_BILLED:
-            await self._release(job)  # refused, filtered, failed, cancelled: Google bills no video
+        if self.ledger is not None:
+            if exc.code in MAYBE_BILLED:
+                await self.ledger.keep_estimate(job.id)
+            else:
+                await self.ledger.release(job.id)  # refused, filtered, failed, cancelled: Google bills no video
         await self._notify(job)
         await self._event(job)
 

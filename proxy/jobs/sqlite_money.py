@@ -12,6 +12,10 @@ _SPENT = ("SELECT COALESCE(SUM(CASE state WHEN 'reserved' THEN estimated_usd WHE
 # A reserved entry (still running) counts with its estimate.
 USAGE_SQL = ", ".join("SUM(CASE WHEN state = 'reserved' THEN estimated_usd ELSE cost_usd END) AS cost_usd"
                       if n == "cost_usd" else f"SUM({n}) AS {n}" for n in USAGE_SUMS)
+# Reservations nothing will close: a request whose process died mid-way, a job that was never recorded.
+STALE_SQL = ("UPDATE ledger SET state = 'released', settled_at = {mark} WHERE state = 'reserved' "
+             "AND created_at < {mark2} AND (id LIKE 'req\\_%' ESCAPE '\\' OR id NOT IN (SELECT id FROM jobs WHERE status IN {unfinished}))")
+_UNFINISHED = "('submitting', 'queued', 'in_progress')"
 _GROUP_SQL = {"key": "key_name", "model": "model", "day": "strftime('%Y-%m-%d', created_at, 'unixepoch')"}
 
 
@@ -41,6 +45,16 @@ class SqliteMoney:
                                  "WHERE id = :id AND state = 'reserved'",
                                  {**values, "state": state, "now": time.time(), "id": entry_id})
         return cursor.rowcount > 0
+
+    async def ledger_settle_estimate(self, entry_id: str) -> bool:
+        cursor = await self._run(self._db.execute, "UPDATE ledger SET state = 'settled', settled_at = ?, "
+                                 "cost_usd = estimated_usd WHERE id = ? AND state = 'reserved'", (time.time(), entry_id))
+        return cursor.rowcount > 0
+
+    async def ledger_release_stale(self, before: float) -> int:
+        cursor = await self._run(self._db.execute, STALE_SQL.format(mark="?", mark2="?", unfinished=_UNFINISHED),
+                                 (time.time(), before))
+        return cursor.rowcount
 
     async def ledger_spent(self, key_name: str, since: float) -> float:
         return await self._run(lambda: self._db.execute(_SPENT, (key_name, since)).fetchone()[0])

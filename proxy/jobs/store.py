@@ -204,6 +204,13 @@ class MoneyStore(Protocol):
         """Close a reserved entry as ``settled`` (usage: USAGE_SUMS) or ``released`` (nothing billed); False
         when it is not reserved (closed already, or unknown)."""
 
+    async def ledger_settle_estimate(self, entry_id: str) -> bool:
+        """Close a reserved entry as settled at its estimate (Google may have billed; the answer is unknown)."""
+
+    async def ledger_release_stale(self, before: float) -> int:
+        """Release reservations made before ``before`` that nothing will close (a request whose process died,
+        a job never recorded or already finished); returns how many."""
+
     async def ledger_spent(self, key_name: str, since: float) -> float:
         """Settled costs plus reserved estimates of a key since ``since``."""
 

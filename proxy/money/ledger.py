@@ -23,6 +23,8 @@ log = logging.getLogger("genproxy.ledger")
 
 # Failures after which Google may still have billed: the estimate stays charged.
 MAYBE_BILLED = {"submit_interrupted"}
+STALE_AFTER = 6 * 3600.0
+"""A reservation older than this whose request is not a running job is left over from a dead process."""
 
 
 @dataclass
@@ -103,7 +105,7 @@ class Ledger:
         now = time.time()
         since = period_start(account.budget_period, now)
         entry = {"id": entry_id, "key_name": account.name, "model": charge.model, "created_at": now,
-                 "estimated_usd": round(charge.estimate.cost_usd, 6)}
+                 "estimated_usd": round(charge.estimate.cost_usd, 9)}
         try:
             await self.store.ledger_reserve(entry, account.budget_usd, since)
         except BudgetExceeded as exc:
@@ -111,8 +113,22 @@ class Ledger:
 
     async def settle(self, entry_id: str, usage: Usage) -> None:
         values = asdict(usage)
-        values["cost_usd"] = round(values["cost_usd"], 6)
+        values["cost_usd"] = round(values["cost_usd"], 9)
         await self._close(entry_id, "settled", values)
+
+    async def keep_estimate(self, entry_id: str) -> None:
+        """Google may have billed, and no answer says what: charge the estimate."""
+        try:
+            await self.store.ledger_settle_estimate(entry_id)
+        except Exception:  # noqa: BLE001
+            log.exception("ledger: could not settle entry %s at its estimate", entry_id)
+
+    async def release_stale(self) -> int:
+        """Release reservations nothing will close any more (see JobStore.ledger_release_stale)."""
+        released = await self.store.ledger_release_stale(time.time() - STALE_AFTER)
+        if released:
+            log.info("ledger: released %d reservation(s) left by requests that never ended", released)
+        return released
 
     async def release(self, entry_id: str) -> None:
         await self._close(entry_id, "released", {})

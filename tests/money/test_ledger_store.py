@@ -52,3 +52,23 @@ async def test_usage_by_day_counts_in_utc_days_and_the_window(open_stores):
     assert [(r["day"], r["requests"], r["cost_usd"]) for r in rows] == [("2026-09-21", 2, 2.0), ("2026-09-22", 1, 1.0)]
     assert await store.ledger_usage(day, day + 2 * 86400, "bob", ["day"]) == []
     assert await store.ledger_spent("alice", day + 86400) == pytest.approx(1.0)
+
+
+async def test_stale_reservations_are_released_unless_their_job_still_runs(open_stores):
+    from tests.jobs.test_store import make_job
+
+    store = await open_stores()
+    old = time.time() - 7 * 3600
+    running = make_job(status="queued")
+    await store.create(running)
+    finished = make_job(status="completed")
+    await store.create(finished)
+    for entry_id in ("req_dead", running.id, finished.id, "video_never_recorded"):
+        await store.ledger_reserve({**entry(0, 1.0, at=old), "id": entry_id}, limit=None, since=0)
+    await store.ledger_reserve(entry(9, 1.0), limit=None, since=0)  # recent: left alone
+    assert await store.ledger_release_stale(time.time() - 6 * 3600) == 3
+    assert await store.ledger_spent("alice", 0) == pytest.approx(2.0)
+    assert await store.ledger_settle_estimate("req_9")
+    assert await store.ledger_spent("alice", 0) == pytest.approx(2.0)
+    rows = await store.ledger_usage(0, time.time() + 1, "alice", ["key"])
+    assert rows[0]["requests"] == 2 and rows[0]["cost_usd"] == pytest.approx(2.0)
