@@ -18,6 +18,7 @@ from proxy.handlers.chat import chat_completions
 from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.native import add_native_routes
 from proxy.handlers.models import get_model, healthz, list_models
+from proxy.handlers.jobs_admin import list_jobs
 from proxy.handlers.usage import usage
 from proxy.handlers.videos import video_object
 from proxy.metrics import watch_upstreams, wire_metrics
@@ -126,6 +127,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_get("/v1/doctor", doctor_report)
     app.router.add_get("/v1/usage", usage)
+    app.router.add_get("/v1/jobs", list_jobs)
     add_video_routes(app)
     add_native_routes(app)  # Google's /v1beta paths, for the google-genai SDK
     for routes in pm.hook.genproxy_web_routes():

@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from proxy.jobs.sqlite_money import _UNFINISHED, STALE_SQL, USAGE_SQL
-from proxy.jobs.store import LEDGER_COLUMNS, USAGE_SUMS, WEBHOOK_COLUMNS, BudgetExceeded
+from proxy.jobs.store import LEDGER_COLUMNS, USAGE_SUMS, WEBHOOK_COLUMNS, BudgetExceeded, row_to_job
 
 _SPENT = ("SELECT COALESCE(SUM(CASE state WHEN 'reserved' THEN estimated_usd WHEN 'settled' THEN cost_usd "
           "ELSE 0 END), 0) FROM ledger WHERE key_name = $1 AND created_at >= $2")
@@ -94,6 +94,18 @@ class PostgresMoney:
     async def webhooks_of(self, job_id: str) -> list[dict]:
         rows = await self._pool.fetch("SELECT * FROM webhooks WHERE job_id = $1 ORDER BY created_at", job_id)
         return [dict(r) for r in rows]
+
+    async def recent_jobs(self, client_key_id: str | None, before: float | None, limit: int) -> list:
+        where, args = ["TRUE"], []
+        if client_key_id is not None:
+            args.append(client_key_id)
+            where.append(f"client_key_id = ${len(args)}")
+        if before is not None:
+            args.append(before)
+            where.append(f"created_at < ${len(args)}")
+        rows = await self._pool.fetch(f"SELECT * FROM jobs WHERE {' AND '.join(where)} ORDER BY created_at DESC "
+                                      f"LIMIT ${len(args) + 1}", *args, limit)
+        return [row_to_job(dict(r)) for r in rows]
 
     async def job_counts(self) -> dict[str, int]:
         rows = await self._pool.fetch("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status")

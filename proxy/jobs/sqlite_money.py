@@ -5,7 +5,7 @@ import sqlite3
 import time
 from typing import Any
 
-from proxy.jobs.store import LEDGER_COLUMNS, USAGE_SUMS, WEBHOOK_COLUMNS, BudgetExceeded
+from proxy.jobs.store import LEDGER_COLUMNS, USAGE_SUMS, WEBHOOK_COLUMNS, BudgetExceeded, row_to_job
 
 _SPENT = ("SELECT COALESCE(SUM(CASE state WHEN 'reserved' THEN estimated_usd WHEN 'settled' THEN cost_usd "
           "ELSE 0 END), 0) FROM ledger WHERE key_name = ? AND created_at >= ?")
@@ -102,6 +102,18 @@ class SqliteMoney:
         rows = await self._run(lambda: self._db.execute(
             "SELECT * FROM webhooks WHERE job_id = ? ORDER BY created_at", (job_id,)).fetchall())
         return [dict(r) for r in rows]
+
+    async def recent_jobs(self, client_key_id: str | None, before: float | None, limit: int) -> list:
+        where, args = "1 = 1", []
+        if client_key_id is not None:
+            where += " AND client_key_id = ?"
+            args.append(client_key_id)
+        if before is not None:
+            where += " AND created_at < ?"
+            args.append(before)
+        rows = await self._run(lambda: self._db.execute(
+            f"SELECT * FROM jobs WHERE {where} ORDER BY created_at DESC LIMIT ?", (*args, limit)).fetchall())
+        return [row_to_job(dict(r)) for r in rows]
 
     async def job_counts(self) -> dict[str, int]:
         rows = await self._run(lambda: self._db.execute(

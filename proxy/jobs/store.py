@@ -231,5 +231,8 @@ class MoneyStore(Protocol):
 
     async def webhooks_of(self, job_id: str) -> list[dict]: ...
 
+    async def recent_jobs(self, client_key_id: str | None, before: float | None, limit: int) -> list[Job]:
+        """Jobs newest first (of one client key, or of all), created before ``before``."""
+
     async def job_counts(self) -> dict[str, int]:
         """status -> number of jobs (for /metrics)."""

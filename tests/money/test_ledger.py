@@ -187,3 +187,19 @@ async def test_native_generate_content_is_billed_and_budgeted(make_proxy, emulat
     error = (await refused.json())["error"]
     assert error["status"] == "RESOURCE_EXHAUSTED" and "budget" in error["message"].lower()
     assert len(generate_calls(emulator)) == before
+
+
+async def test_an_admin_sees_every_keys_jobs_metadata_but_not_their_videos(team, emulator):
+    mine = await (await team.post("/v1/videos", json={"prompt": "A secret cat", "seconds": "4"}, headers=ALICE)).json()
+    theirs = await (await team.post("/v1/videos", json={"prompt": "A dog", "seconds": "4"}, headers=AUTH)).json()
+    listed = await (await team.get("/v1/jobs", headers=ADMIN)).json()
+    by_id = {job["id"]: job for job in listed["data"]}
+    assert by_id[mine["id"]]["key"] == "alice" and by_id[mine["id"]]["seconds"] == 4
+    assert by_id[theirs["id"]]["key"].startswith("key-") and "prompt" not in by_id[mine["id"]]
+    only = await (await team.get("/v1/jobs", params={"key": "alice"}, headers=ADMIN)).json()
+    assert [job["id"] for job in only["data"]] == [mine["id"]]
+    own = await (await team.get("/v1/jobs", headers=ALICE)).json()
+    assert [job["id"] for job in own["data"]] == [mine["id"]]
+    assert (await team.get("/v1/jobs", params={"key": "bob"}, headers=ALICE)).status == 400
+    # The admin key does not reach another key's video.
+    assert (await team.get(f"/v1/videos/{mine['id']}/content", headers=ADMIN)).status == 404
