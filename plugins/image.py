@@ -205,7 +205,38 @@ async def images_generations(request: web.Request) -> web.StreamResponse:
             for key, source in (("input_tokens", "prompt_tokens"), ("output_tokens", "completion_tokens"),
                                 ("total_tokens", "total_tokens")):
                 usage[key] += (completion.usage or {}).get(source, 0)
+    # OpenAI's ImageGenUsage requires input_tokens_details; the Images API takes a prompt only: all text.
+    usage["input_tokens_details"] = {"text_tokens": usage["input_tokens"], "image_tokens": 0}
     return await write_json_body(request, {"created": int(time.time()), "data": data, "usage": usage})
+
+
+IMAGES_REQUEST_SCHEMA = {
+    "type": "object", "additionalProperties": False, "required": ["prompt"],
+    "properties": {
+        "prompt": {"type": "string", "minLength": 1}, "model": {"type": "string", "default": DEFAULT_MODEL},
+        "n": {"type": "integer", "minimum": 1, "maximum": MAX_IMAGES, "default": 1},
+        "size": {"type": "string", "description": "WIDTHxHEIGHT (mapped to the nearest aspect ratio) or auto"},
+        "response_format": {"type": "string", "enum": ["b64_json"]},
+        "user": {"type": "string"}, "quality": {"type": "string"}, "style": {"type": "string"},
+        "moderation": {"type": "string"}}}
+IMAGE_CONFIG_SCHEMA = {
+    "type": "object", "additionalProperties": False,
+    "properties": {"aspect_ratio": {"type": "string", "enum": list(ASPECT_RATIOS)},
+                   "image_size": {"type": "string", "enum": list(IMAGE_SIZES)}}}
+
+
+@hookimpl
+def genproxy_openapi() -> dict:
+    return {"schemas": {"ImagesGenerationRequest": IMAGES_REQUEST_SCHEMA, "ImageConfig": IMAGE_CONFIG_SCHEMA},
+            "chat_fields": {"image_config": {"$ref": "#/components/schemas/ImageConfig"}},
+            "paths": {"/v1/images/generations": {"post": {
+                "operationId": "createImage", "summary": "Generate images with a Gemini image model",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/ImagesGenerationRequest"}}}},
+                "responses": {"200": {"description": "The images, base64", "content": {"application/json": {
+                    "schema": {"type": "object", "required": ["created", "data"]}}}},
+                              "default": {"$ref": "#/components/responses/Error"}}}}}}
 
 
 @hookimpl

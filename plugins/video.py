@@ -13,8 +13,8 @@ from dataclasses import asdict
 from collections.abc import AsyncIterator
 
 from proxy.hookspecs import (ApiError, ChatCompletionRequest, Completion, JobInfo, MediaTooLarge, PollStatus,
-                             RequestContext, StoredMedia, Submitted, UpstreamCall, hookimpl, invalid)
-from plugins.veo.request import VideoJob, build_body
+                             RequestContext, StoredMedia, Submitted, UpstreamCall, hookimpl, invalid, openapi_schema)
+from plugins.veo.request import VideoConfig, VideoJob, build_body
 from plugins.veo.result import Sample, poll_status, samples_of
 
 MODALITY = "video"
@@ -51,6 +51,13 @@ def genproxy_remix(route, job: JobInfo, prompt: str) -> ChatCompletionRequest | 
     return ChatCompletionRequest.model_validate({
         "model": job.model, "messages": [{"role": "user", "content": prompt}], "modalities": ["video", "text"],
         "video_config": {**EXTEND_CONFIG, "video": job.id}})
+
+
+@hookimpl
+def genproxy_openapi() -> dict:
+    schema, defs = openapi_schema(VideoConfig)
+    return {"schemas": {"VideoConfig": schema, **defs},
+            "chat_fields": {"video_config": {"$ref": "#/components/schemas/VideoConfig"}}}
 
 
 @hookimpl

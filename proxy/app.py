@@ -30,7 +30,9 @@ from proxy.jsonstream import dumps_text
 from proxy.jobs.cooldowns import share_cooldowns
 from proxy.media_store import MediaStore
 from proxy.middleware import add_request_id_header, auth_middleware, request_log_middleware
+from proxy.openapi import add_openapi_route
 from proxy.pipeline import Pipeline, PollPolicy
+from proxy.previews import Previews
 from proxy.plugins import build_plugin_manager, declared_modalities
 from proxy.redact import install_query_redaction
 from proxy.routes import RouteTable
@@ -106,6 +108,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app[keys.PLUGIN_MANAGER] = pm
     app[keys.ROUTE_TABLE] = table
     app[keys.MEDIA_STORE] = MediaStore(settings.media_dir or settings.data_dir / "media")
+    app[keys.PREVIEWS] = Previews()
     app[keys.PIPELINE] = Pipeline(pm, PollPolicy(initial_delay=settings.poll_initial_delay,
                                                  max_delay=settings.poll_max_delay,
                                                  deadline=settings.job_timeout, retries=settings.poll_retries))
@@ -123,6 +126,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
 
     wire_metrics(app)
     app.router.add_get("/healthz", healthz)
+    add_openapi_route(app)
     app.router.add_get("/v1/models", list_models)
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_get("/v1/doctor", doctor_report)

@@ -262,6 +262,23 @@ def genproxy_web_routes() -> list[tuple[str, str, Callable]] | None:
     """
 
 
+@hookspec
+def genproxy_openapi() -> dict | None:
+    """Called when GET /openapi.json is first built. Describe what this plugin adds, in OpenAPI 3.1 terms:
+
+    ``{"paths": {path: path item}, "schemas": {name: JSON schema}, "chat_fields": {field: JSON schema}}``,
+    every key optional. ``chat_fields`` are the extra chat completion fields the plugin reads (such as
+    ``video_config``); ``schemas`` land in components.schemas (refer to them as #/components/schemas/NAME).
+    Build schemas from the plugin's pydantic models with ``openapi_schema(Model)``.
+    """
+
+
+def openapi_schema(model) -> tuple[dict, dict]:
+    """A pydantic model's JSON schema and the schemas it refers to, with refs into #/components/schemas."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    return schema, schema.pop("$defs", {})
+
+
 # -- for the HTTP endpoints a plugin adds with genproxy_web_routes --
 async def read_json_body(request: "web.Request") -> Any:
     """The request's JSON body; a clear 400 when it is missing or not JSON."""

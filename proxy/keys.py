@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from proxy.jobs import JobRunner, JobStore
     from proxy.media_store import MediaStore
     from proxy.pipeline import Pipeline
+    from proxy.previews import Previews
     from proxy.routes import RouteTable
     from proxy.upstreams.registry import UpstreamRegistry
 
@@ -34,3 +35,4 @@ METRICS: web.AppKey["Metrics"] = web.AppKey("metrics")
 # Called once per request after it ends: (request, status, seconds); set by the metrics wiring.
 OBSERVE_REQUEST: web.AppKey[object] = web.AppKey("observe_request")
 WEBHOOKS: web.AppKey["Webhooks"] = web.AppKey("webhooks")
+PREVIEWS: web.AppKey["Previews"] = web.AppKey("previews")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from proxy.errors import ApiError
 
@@ -16,6 +16,17 @@ class ChatMessage(BaseModel):
     name: str | None = None
     tool_calls: list[dict[str, Any]] | None = None
     tool_call_id: str | None = None
+
+    @field_validator("content")
+    @classmethod
+    def _parts(cls, value):
+        # Every plugin reads part["type"] and a text part's "text": check them once, here.
+        for index, part in enumerate(value if isinstance(value, list) else []):
+            if not isinstance(part.get("type"), str):
+                raise ValueError(f"content part {index} needs a string 'type'")
+            if part["type"] == "text" and not isinstance(part.get("text"), str):
+                raise ValueError(f"content part {index} is a text part without a string 'text'")
+        return value
 
 
 class StreamOptions(BaseModel):

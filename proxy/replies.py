@@ -18,7 +18,9 @@ class ChatCompletion:
 
     def full(self, completions: list[Completion]) -> dict:
         body = {"id": self.id, "object": "chat.completion", "created": self.created, "model": self.model,
-                "choices": [{"index": i, "message": {"role": "assistant", **c.message}, "finish_reason": c.finish_reason}
+                # OpenAI's schema requires logprobs and message.refusal on every choice (null when none).
+                "choices": [{"index": i, "message": {"role": "assistant", "refusal": None, **c.message},
+                             "logprobs": None, "finish_reason": c.finish_reason}
                             for i, c in enumerate(completions)]}
         usage = next((c.usage for c in completions if c.usage), None)
         if usage:
@@ -87,7 +89,8 @@ async def stream_deltas(sse: SseWriter, shape: ChatCompletion, deltas: AsyncIter
         usage = delta.usage or usage
         await sse.send(shape.chunk(delta.delta, delta.finish_reason, index=delta.index))
     if include_usage:
-        body = shape.chunk({}, None, usage=usage)
+        # Asked for, the usage chunk always carries usage: zero tokens for work not billed in tokens (Veo).
+        body = shape.chunk({}, None, usage=usage or {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0})
         body["choices"] = []
         await sse.send(body)
 

@@ -1,6 +1,8 @@
 """What every handler needs: the route of a model, the context of a request, JSON in and out."""
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from proxy import keys
@@ -10,6 +12,10 @@ from proxy.jsonbody import JsonLimits, check_encoding, content_encoding, decompr
 from proxy.jobs.lookup import job_finder
 from proxy.jsonstream import iter_json
 from proxy.routes import Route
+
+
+# Bodies from this size on are parsed in a worker thread.
+THREAD_FROM_BYTES = 256 * 1024
 
 
 def resolve_route(app: web.Application, model: str) -> Route:
@@ -40,8 +46,12 @@ async def read_json(request: web.Request):
     encoding = content_encoding(request.headers)
     check_encoding(encoding)  # before reading: an unknown encoding is a 415 whatever the body
     settings = request.app[keys.SETTINGS]
-    raw = decompress(await request.read(), encoding, settings.max_body_bytes)
-    return loads(raw, json_limits(settings))
+    raw = await request.read()
+    if len(raw) < THREAD_FROM_BYTES:
+        return loads(decompress(raw, encoding, settings.max_body_bytes), json_limits(settings))
+    # Decompressing, parsing and checking megabytes is CPU work: off the event loop, which keeps serving.
+    return await asyncio.to_thread(lambda: loads(decompress(raw, encoding, settings.max_body_bytes),
+                                                 json_limits(settings)))
 
 
 def json_limits(settings) -> JsonLimits:

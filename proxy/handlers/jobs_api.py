@@ -18,8 +18,11 @@ from proxy.money.ledger import authorize_model
 
 async def start_job(request: web.Request, body: ChatCompletionRequest, source: str,
                     idempotency_key: str | None = None, remixed_from: str | None = None,
-                    summary_extra: dict | None = None, callback_url: str | None = None) -> Job:
-    """Route, translate (limits), check the key's cap, then submit and record: nothing is sent before all pass."""
+                    summary_extra: dict | None = None, fallback: ChatCompletionRequest | None = None,
+                    callback_url: str | None = None) -> Job:
+    """Route, translate (limits), check the key's cap, then submit and record: nothing is sent before all pass.
+    ``fallback``: the request to translate instead when ``body``'s video_config is refused (defaults the
+    caller added that this model does not take)."""
     app = request.app
     runner, pipeline = app[keys.JOB_RUNNER], app[keys.PIPELINE]
     client = request.get("client_key_id") or ""
@@ -32,7 +35,14 @@ async def start_job(request: web.Request, body: ChatCompletionRequest, source: s
                       "model", code="model_not_video")
     await resolve_job_references(body, runner, client)
     context = make_context(request, route, stream=False)
-    call = pipeline.translate(route, body, context)
+    try:
+        call = pipeline.translate(route, body, context)
+    except ApiError as exc:
+        if fallback is None or exc.status != 400 or not (exc.param or "").startswith("video_config."):
+            raise
+        body = fallback
+        await resolve_job_references(body, runner, client)
+        call = pipeline.translate(route, body, context)
     if not call.long_running:
         raise invalid(f"The model '{body.model}' does not generate videos; pick a video model.", "model",
                       code="model_not_video")

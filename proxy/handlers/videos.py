@@ -15,6 +15,7 @@ from proxy.jobs.lookup import job_info
 from proxy.jobs.runner import final, job_error, request_fingerprint
 from proxy.jobs.store import Job
 from proxy.models import ChatCompletionRequest, parse_request
+from proxy.previews import Previews
 
 POLL_AFTER_MS = "2000"
 SIZES = {"640x360": ("16:9", "360p"), "360x640": ("9:16", "360p"),
@@ -32,8 +33,8 @@ class VideoCreate(BaseModel):
 
     prompt: str = Field(min_length=1)
     model: str | None = None
-    seconds: int | None = None
-    size: str | None = None
+    seconds: int | str | None = Field(None, description="4, 6 or 8 (Veo 3.x), as a string or a number; default 4")
+    size: str | None = Field(None, description="WIDTHxHEIGHT; default 720x1280")
     input_reference: str | None = Field(None, description="a data URI (JSON); multipart sends a file part")
     negative_prompt: str | None = None
     seed: int | None = None
@@ -88,6 +89,21 @@ async def _read_create(request: web.Request) -> VideoCreate:
     return parse_request(VideoCreate, await read_json(request))
 
 
+# OpenAI's Videos API defaults (openai-openapi CreateVideoJsonBody: "Defaults to 4 seconds", "Defaults to
+# 720x1280"), used where the client and the route leave them out and the model accepts them.
+SPEC_SECONDS, SPEC_SIZE = 4, "720x1280"
+
+
+def _spec_defaults(create: VideoCreate, route) -> dict:
+    defaults: dict = {}
+    if create.seconds is None and "duration_seconds" not in route.defaults:
+        defaults["seconds"] = SPEC_SECONDS
+    if (create.size is None and create.aspect_ratio is None and create.resolution is None
+            and not {"aspect_ratio", "resolution"} & set(route.defaults)):
+        defaults["size"] = SPEC_SIZE
+    return defaults
+
+
 def _as_chat(create: VideoCreate, model: str) -> ChatCompletionRequest:
     content: list[dict] = [{"type": "text", "text": create.prompt}]
     if create.input_reference:
@@ -122,7 +138,13 @@ def _respond(job: Job, status: int = 200) -> web.Response:
 
 
 async def create_video(request: web.Request) -> web.Response:
-    create = await _read_create(request)
+    try:
+        create = await _read_create(request)
+    except ValueError as exc:
+        # aiohttp's multipart reader: no boundary, a body without it, or one that ends mid-part.
+        if not request.content_type.startswith("multipart/"):
+            raise
+        raise invalid(f"The multipart body cannot be read ({exc}).", code="invalid_multipart") from None
     app = request.app
     settings, store, runner = app[keys.SETTINGS], app[keys.JOB_STORE], app[keys.JOB_RUNNER]
     client = request.get("client_key_id", "")
@@ -148,8 +170,14 @@ async def create_video(request: web.Request) -> web.Response:
                                        param="Idempotency-Key", code="idempotency_key_reused",
                                        type="invalid_request_error")
                     return earlier
-            return await start_job(request, _as_chat(create, model), "videos", idempotency_key=idempotency_key,
-                                   summary_extra={"request_sha256": fingerprint}, callback_url=create.callback_url)
+            # OpenAI's defaults first (seconds "4", size "720x1280"), where the model takes them; else Google's.
+            route = resolve_route(app, model)
+            defaults = _spec_defaults(create, route)
+            plain = _as_chat(create, model)
+            first = _as_chat(create.model_copy(update=defaults), model) if defaults else plain
+            return await start_job(request, first, "videos", idempotency_key=idempotency_key,
+                                   summary_extra={"request_sha256": fingerprint},
+                                   fallback=plain if defaults else None, callback_url=create.callback_url)
 
     try:
         job = await runner.shielded(create_once())
@@ -195,14 +223,19 @@ async def retrieve_video(request: web.Request) -> web.Response:
 async def video_content(request: web.Request) -> web.StreamResponse:
     job = await _own_job(request)
     variant = request.query.get("variant", "video")
-    if variant != "video":
-        raise invalid(f"Only variant=video is available; got '{variant}'.", "variant")
+    if variant not in ("video", *Previews.VARIANTS):
+        raise invalid(f"variant must be video, thumbnail or spritesheet; got '{variant[:40]}'.", "variant")
     if job.status == "failed":
         raise job_error(job)
     if job.status != "completed":
         raise ApiError(409, f"Video {job.id} is {job.status} ({job.progress}%); fetch it when status is completed.",
                        code="video_not_ready")
     stored = (await request.app[keys.JOB_RUNNER].stored_media(job))[0]
+    if variant != "video":
+        # A JPEG (OpenAI's document lists image/webp; the SDK returns the bytes whatever their type).
+        image = await request.app[keys.PREVIEWS].jpeg(stored.path, variant, job.id)
+        return web.Response(body=image, content_type="image/jpeg",
+                            headers={"Content-Disposition": f'inline; filename="{job.id}-{variant}.jpg"'})
     # FileResponse streams from disk and answers Range requests.
     return web.FileResponse(stored.path, headers={"Content-Type": stored.mime_type,
                                                   "Content-Disposition": f'inline; filename="{job.id}.mp4"'})

@@ -146,9 +146,8 @@ async def test_a_gzip_body_that_is_gzip_works(proxy):
 async def test_a_compressed_multipart_body_is_415(proxy, emulator):
     import aiohttp
 
-    form = aiohttp.FormData({"prompt": "cat", "model": "veo-3.1-generate-preview"})
+    form = aiohttp.FormData({"prompt": "cat", "model": "veo-3.1-generate-preview"}, default_to_multipart=True)
     payload = form()
-    from aiohttp.payload import BytesPayload  # noqa: F401
 
     raw = b"".join([chunk async for chunk in _chunks(payload)])
     resp = await proxy.post("/v1/videos", data=gzip.compress(raw),
@@ -170,3 +169,44 @@ async def _chunks(payload):
     await payload.write(sink)
     for part in sink.parts:
         yield part
+
+
+@pytest.mark.parametrize("content_type,body", [
+    ("multipart/form-data; boundary=xyz", b"garbage"),
+    ("multipart/form-data", b"--x\r\n"),
+    ("multipart/form-data; boundary=xyz", b'--xyz\r\nContent-Disposition: form-data; name="prompt"\r\n\r\ncat\r\n--xyz'),
+])
+async def test_bad_multipart_is_400(proxy, emulator, content_type, body):
+    resp = await proxy.post("/v1/videos", data=body, headers={**AUTH, "Content-Type": content_type})
+    assert_openai_error(await _bad_request(resp), code="invalid_multipart")
+    assert not submits(emulator)
+
+
+async def test_a_lone_surrogate_on_googles_paths_is_googles_400(proxy, emulator):
+    raw = '{"instances": [{"prompt": "a cat \\ud800"}], "parameters": {"durationSeconds": 8}}'
+    resp = await proxy.post(VEO_NATIVE, data=raw.encode(), headers=JSON)
+    body = await _bad_request(resp)
+    assert body["error"]["status"] == "INVALID_ARGUMENT" and "surrogate" in body["error"]["message"]
+    assert not emulator.state.requests
+
+
+async def test_a_body_of_millions_of_numbers_is_checked_quickly_off_the_loop(proxy):
+    import asyncio
+    import time
+
+    numbers = ",".join(["7"] * 3_000_000)
+    body = ('{"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "hi"}], "metadata": {"x": ['
+            + numbers + ", " + "1" * 40 + "]}}").encode()
+    started = time.perf_counter()
+    sending = asyncio.ensure_future(proxy.post(CHAT, data=body, headers=JSON))
+    slowest = 0.0
+    while not sending.done():
+        t = time.perf_counter()
+        assert (await proxy.get("/healthz")).status == 200
+        slowest = max(slowest, time.perf_counter() - t)
+        await asyncio.sleep(0.01)
+    resp = await sending
+    error = assert_openai_error(await _bad_request(resp), code="number_too_long")
+    assert error["param"] == "metadata.x[3000000]"
+    assert time.perf_counter() - started < 5
+    assert slowest < 1.0, f"/healthz waited {slowest:.2f} s while the body was checked"

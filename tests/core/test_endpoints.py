@@ -37,7 +37,7 @@ async def test_chat_completion_goes_through_the_routes_plugin(echo_proxy, echo_p
     assert body["model"] == "echo-1"
     assert body["id"].startswith("chatcmpl-")
     choice = body["choices"][0]
-    assert choice["message"] == {"role": "assistant", "content": "dlrow olleh"}
+    assert choice["message"] == {"role": "assistant", "content": "dlrow olleh", "refusal": None}
     assert choice["finish_reason"] == "stop"
     assert body["usage"]["total_tokens"] == 2
     assert resp.headers["x-request-id"]

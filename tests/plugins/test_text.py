@@ -18,7 +18,8 @@ async def test_plain_chat_reply_usage_and_upstream_body(proxy, emulator):
     assert status == 200, body
     assert body["object"] == "chat.completion" and body["model"] == MODEL
     choice = body["choices"][0]
-    assert choice["message"] == {"role": "assistant", "content": "Echo: hello there"}
+    assert choice["message"] == {"role": "assistant", "content": "Echo: hello there", "refusal": None}
+    assert choice["logprobs"] is None
     assert choice["finish_reason"] == "stop"
     usage = body["usage"]
     assert usage["prompt_tokens"] > 0 and usage["completion_tokens"] > 0
