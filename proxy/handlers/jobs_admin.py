@@ -6,7 +6,7 @@ from aiohttp import web
 
 from proxy import keys
 from proxy.config import all_client_keys
-from proxy.errors import invalid
+from proxy.errors import ApiError, invalid
 from proxy.middleware import OPEN_PROXY_NAME, key_id
 
 
@@ -48,7 +48,7 @@ async def list_jobs(request: web.Request) -> web.Response:
                 raise invalid(f"No key is named '{wanted}'.", "key", code="key_not_found")
             client = ids[0]
     elif wanted not in (None, request.get("client_key_name")):
-        raise invalid("Only an admin key may list another key's jobs.", "key", code="not_admin")
+        raise ApiError(403, "Only an admin key may list another key's jobs.", param="key", code="not_admin")
     jobs = await request.app[keys.JOB_STORE].recent_jobs(client, before, limit + 1)
     data = [job_metadata(job, names.get(job.client_key_id, "key-" + job.client_key_id[:8])) for job in jobs[:limit]]
     return web.json_response({"object": "list", "data": data, "has_more": len(jobs) > limit})

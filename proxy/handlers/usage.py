@@ -6,7 +6,7 @@ import time
 from aiohttp import web
 
 from proxy import keys
-from proxy.errors import invalid
+from proxy.errors import ApiError, invalid
 from proxy.jobs.store import GROUPS
 from proxy.money.ledger import account_of, period_start
 
@@ -41,7 +41,7 @@ async def usage(request: web.Request) -> web.Response:
     if account.is_admin:
         key_filter = query.get("key") or None
     elif query.get("key") not in (None, account.name):
-        raise invalid("Only an admin key may ask for another key's usage.", "key", code="not_admin")
+        raise ApiError(403, "Only an admin key may ask for another key's usage.", param="key", code="not_admin")
     ledger = request.app[keys.LEDGER]
     rows = await ledger.store.ledger_usage(start, end, key_filter, group_by)
     data = []

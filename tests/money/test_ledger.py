@@ -95,7 +95,7 @@ async def test_only_an_admin_key_sees_every_key(team, emulator):
     assert [row["key"] for row in mine["data"]] == ["bob"]
     assert mine["budget"]["limit_usd"] is None and mine["budget"]["remaining_usd"] is None
     refused = await team.get("/v1/usage", params={"key": "alice"}, headers=BOB)
-    assert refused.status == 400
+    assert refused.status == 403 and (await refused.json())["error"]["code"] == "not_admin"
     everyone = await usage(team, ADMIN)
     assert sorted(row["key"] for row in everyone["data"]) == ["alice", "bob"]
     only_alice = await usage(team, ADMIN, key="alice")
@@ -200,6 +200,6 @@ async def test_an_admin_sees_every_keys_jobs_metadata_but_not_their_videos(team,
     assert [job["id"] for job in only["data"]] == [mine["id"]]
     own = await (await team.get("/v1/jobs", headers=ALICE)).json()
     assert [job["id"] for job in own["data"]] == [mine["id"]]
-    assert (await team.get("/v1/jobs", params={"key": "bob"}, headers=ALICE)).status == 400
+    assert (await team.get("/v1/jobs", params={"key": "bob"}, headers=ALICE)).status == 403
     # The admin key does not reach another key's video.
     assert (await team.get(f"/v1/videos/{mine['id']}/content", headers=ADMIN)).status == 404
