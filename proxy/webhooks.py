@@ -30,6 +30,7 @@ log = logging.getLogger("genproxy.webhooks")
 
 EVENTS = {"completed": "video.completed", "failed": "video.failed"}
 LEASE_SECONDS = 60.0
+SWEEP_SECONDS = 60.0  # how often an instance looks for finished jobs whose webhook was never queued
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
@@ -136,9 +137,22 @@ class Webhooks:
         if self.on_attempt is not None:
             self.on_attempt(event, outcome)
 
+    async def queue_missed(self) -> int:
+        """Queue the webhooks of jobs that finished without one (their instance died in between)."""
+        queued = 0
+        for job in await self.store.jobs_without_webhook(time.time() - self.settings.webhook_max_age):
+            queued += await self.enqueue(job)
+        if queued:
+            log.info("queued %d webhook(s) of jobs that finished while their instance stopped", queued)
+        return queued
+
     async def run(self) -> None:
+        next_sweep = 0.0
         while True:
             try:
+                if time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + SWEEP_SECONDS
+                    await self.queue_missed()
                 await self.deliver_due()
             except asyncio.CancelledError:
                 raise

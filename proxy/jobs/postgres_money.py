@@ -107,6 +107,13 @@ class PostgresMoney:
                                       f"LIMIT ${len(args) + 1}", *args, limit)
         return [row_to_job(dict(r)) for r in rows]
 
+    async def jobs_without_webhook(self, since: float) -> list:
+        rows = await self._pool.fetch(
+            "SELECT * FROM jobs WHERE status IN ('completed', 'failed') AND completed_at >= $1 "
+            "AND (summary::jsonb ->> 'callback_url') IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM webhooks WHERE webhooks.job_id = jobs.id)", since)
+        return [row_to_job(dict(r)) for r in rows]
+
     async def job_counts(self) -> dict[str, int]:
         rows = await self._pool.fetch("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status")
         return {r["status"]: r["n"] for r in rows}

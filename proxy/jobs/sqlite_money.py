@@ -115,6 +115,13 @@ class SqliteMoney:
             f"SELECT * FROM jobs WHERE {where} ORDER BY created_at DESC LIMIT ?", (*args, limit)).fetchall())
         return [row_to_job(dict(r)) for r in rows]
 
+    async def jobs_without_webhook(self, since: float) -> list:
+        rows = await self._run(lambda: self._db.execute(
+            "SELECT * FROM jobs WHERE status IN ('completed', 'failed') AND completed_at >= ? "
+            "AND json_extract(summary, '$.callback_url') IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM webhooks WHERE webhooks.job_id = jobs.id)", (since,)).fetchall())
+        return [row_to_job(dict(r)) for r in rows]
+
     async def job_counts(self) -> dict[str, int]:
         rows = await self._run(lambda: self._db.execute(
             "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status").fetchall())

@@ -234,5 +234,9 @@ class MoneyStore(Protocol):
     async def recent_jobs(self, client_key_id: str | None, before: float | None, limit: int) -> list[Job]:
         """Jobs newest first (of one client key, or of all), created before ``before``."""
 
+    async def jobs_without_webhook(self, since: float) -> list[Job]:
+        """Jobs finished since ``since`` with a callback_url but no queued webhook (their instance died
+        between the two writes)."""
+
     async def job_counts(self) -> dict[str, int]:
         """status -> number of jobs (for /metrics)."""

@@ -186,3 +186,18 @@ async def test_retries_stop_after_webhook_max_age(make_proxy, emulator, receiver
     assert attempts >= 2
     await asyncio.sleep(0.4)
     assert receiver.attempts == attempts, "no attempt after giving up"
+
+
+async def test_a_job_that_finished_without_its_webhook_gets_one_at_the_next_start(make_proxy, emulator, jobs_db,
+                                                                                 receiver_factory):
+    receiver, url = await receiver_factory()
+    first = await make_proxy(jobs_db=jobs_db, **FAST_RETRIES)
+    first.app[keys.JOB_RUNNER].webhooks = None  # as if the instance died between finishing and queueing
+    resp = await first.post("/v1/videos", json={"prompt": "A cat", "seconds": "4", "callback_url": url}, headers=AUTH)
+    video_id = (await resp.json())["id"]
+    await wait_done(first, video_id)
+    await first.close()
+    assert receiver.received == []
+    await make_proxy(jobs_db=jobs_db, **FAST_RETRIES)
+    await receiver.wait()
+    assert receiver.received[0][1]["data"]["id"] == video_id and len(receiver.received) == 1
