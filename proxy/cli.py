@@ -107,6 +107,7 @@ def _setup_logging(level: str, settings: Settings | None = None, live_secrets=No
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     if settings is not None:
         secrets = client_key_strings(settings) + list(settings.gemini_api_keys)
+        secrets += [s for s in (settings.webhook_secret, settings.metrics_token) if s]
         for handler in logging.getLogger().handlers:
             handler.addFilter(RedactSecrets(lambda: secrets + (live_secrets() if live_secrets else [])))
 
