@@ -221,8 +221,8 @@ IMAGES_REQUEST_SCHEMA = {
         "moderation": {"type": "string"}}}
 IMAGE_CONFIG_SCHEMA = {
     "type": "object", "additionalProperties": False,
-    "properties": {"aspect_ratio": {"type": "string", "enum": list(ASPECT_RATIOS)},
-                   "image_size": {"type": "string", "enum": list(IMAGE_SIZES)}}}
+    "properties": {"aspect_ratio": {"type": "string", "enum": list(image_limits.ANY.aspect_ratios)},
+                   "image_size": {"type": "string", "enum": list(image_limits.ANY.sizes) + list(image_limits.SIZE_ALIASES)}}}
 
 
 @hookimpl

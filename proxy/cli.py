@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import ipaddress
 import json
 import logging
+import os
 import signal
 import socket
 import sys
@@ -18,7 +20,7 @@ from proxy.config import ConfigError, Settings, client_key_strings, load_setting
 from proxy.plugins import PluginError, build_plugin_manager, declared_modalities, describe_plugins
 from proxy.redact import RedactSecrets
 from proxy.routes import RoutesError, RouteTable
-from proxy.server import ConnectionGuard, GuardedAppRunner
+from proxy.server import ConnectionGuard, GuardedAppRunner, raise_fd_limit
 
 log = logging.getLogger("genproxy")
 
@@ -108,6 +110,12 @@ def _setup_logging(level: str, settings: Settings | None = None, live_secrets=No
     if settings is not None:
         secrets = client_key_strings(settings) + list(settings.gemini_api_keys)
         secrets += [s for s in (settings.webhook_secret, settings.metrics_token) if s]
+        if isinstance(settings.jobs_db, str):  # a postgresql:// URL: its password is a secret too
+            from urllib.parse import urlsplit
+
+            with contextlib.suppress(ValueError):
+                if urlsplit(settings.jobs_db).password:
+                    secrets.append(urlsplit(settings.jobs_db).password)
         for handler in logging.getLogger().handlers:
             handler.addFilter(RedactSecrets(lambda: secrets + (live_secrets() if live_secrets else [])))
 
@@ -237,12 +245,16 @@ async def _serve(args: argparse.Namespace) -> int:
                 await emulator.close()
     app = running["app"] = create_app(settings)
     # Cancel a handler when its client leaves (streams stop their upstream call); video jobs are shielded.
-    runner = GuardedAppRunner(app, ConnectionGuard(settings.error_log_interval), access_log=None,
-                              handler_cancellation=True)
+    raise_fd_limit()
+    guard = ConnectionGuard.from_settings(settings)
+    guard.install_accept_error_log(asyncio.get_running_loop())
+    runner = GuardedAppRunner(app, guard, access_log=None, handler_cancellation=True,
+                              keepalive_timeout=settings.idle_timeout)
     await runner.setup()
     try:
         stop = _stop_on_signal()
-        site = web.TCPSite(runner, args.host, args.port, reuse_port=args.reuse_port or None)
+        # A deeper accept queue than the default 128: bursts of connections wait instead of being dropped.
+        site = web.TCPSite(runner, args.host, args.port, backlog=1024, reuse_port=args.reuse_port or None)
         await site.start()
         port = _bound_port(site, args.port)
         print(f"genproxy listening on http://{args.host}:{port} with routes from {settings.routes_file} "
@@ -325,6 +337,19 @@ def _run(main_coroutine) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # inside the try: a closed pipe shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # `genproxy jobs list | head`: the reader has what it wanted. No traceback, and nothing more to write:
+        # point stdout at /dev/null so the interpreter's last flush does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command in ("video", "image", "jobs", "usage"):

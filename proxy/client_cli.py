@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from proxy import usage_cli
+from proxy.mp4info import mp4_info
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8317"
 DEFAULT_API_KEY = "ccs-internal-managed"
@@ -218,9 +219,20 @@ def _save_finished(client: Client, video: dict, output: Path, stdout: TextIO) ->
         error = video.get("error") or {}
         raise ClientError(f"job {video['id']} failed: {error.get('message') or error.get('code') or 'no reason given'}")
     size = client.download(f"/v1/videos/{video['id']}/content", output)
-    print(f"saved {output} ({size} bytes, {video.get('seconds')} s, {video.get('size')}, job {video['id']})",
-          file=stdout)
+    print(f"saved {output} ({size} bytes, {_describe_file(output, video)}, job {video['id']})", file=stdout)
     return 0
+
+
+def _describe_file(path: Path, video: dict) -> str:
+    """What the saved file really is (read from the MP4), and what was asked for when that differs."""
+    info = mp4_info(path)
+    if info is None or info.resolution is None:
+        return f"not a readable MP4; asked for {video.get('seconds')} s, {video.get('size')}"
+    seconds = f"{info.duration:.1f} s" if info.duration is not None else "unknown length"
+    text = f"{seconds}, {info.resolution}"
+    if video.get("size") and video["size"] != info.resolution:
+        text += f"; asked for {video['size']}"
+    return text
 
 
 # ------------------------------------------------------------------ commands

@@ -108,6 +108,11 @@ class Settings(BaseModel):
     cleanup_interval: float = Field(3600.0, gt=0)
     max_jobs_per_key: int = Field(16, ge=1, description="Unfinished video jobs one client key may have at once")
     default_video_model: str = "veo-3.1-generate-preview"
+    max_connections: int = Field(4096, ge=1, description="Open client connections; lowered at start-up to fit "
+                                 "the file descriptor limit. At the cap idle ones are closed, else new ones get 503")
+    header_timeout: float = Field(10.0, gt=0, description="Seconds a new connection has to send its request headers")
+    body_timeout: float = Field(30.0, gt=0, description="Seconds a request body may pause between bytes")
+    idle_timeout: float = Field(15.0, gt=0, description="Seconds an idle kept-alive connection stays open")
     discovery_interval: float = Field(6 * 3600.0, gt=0, description="Seconds between checks of what Google "
                                       "offers each credential (`genproxy doctor`); the first runs at start-up")
     discovery_at_startup: bool = Field(True, description="Run the doctor's checks in the background at start-up")

@@ -42,7 +42,12 @@ class ApiError(Exception):
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
 
     def response(self) -> web.Response:
-        return web.json_response(self.body(), status=self.status, headers=self.headers)
+        headers = dict(self.headers)
+        close = headers.pop("Connection", "").lower() == "close"
+        response = web.json_response(self.body(), status=self.status, headers=headers)
+        if close:  # e.g. a 413 sent before the body was read: do not read the rest of it
+            response.force_close()
+        return response
 
 
 def client_safe(request: web.Request, error: "ApiError") -> "ApiError":

@@ -26,11 +26,20 @@ class CachedTimeFormatter(logging.Formatter):
         self._text = ""
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
-        second = int(record.created)
+        return self._time(record.created, record.msecs)
+
+    def _time(self, created: float, msecs: float) -> str:
+        second = int(created)
         if second != self._second:
-            self._text = time.strftime("%Y-%m-%d %H:%M:%S", self.converter(record.created))
+            self._text = time.strftime("%Y-%m-%d %H:%M:%S", self.converter(created))
             self._second = second
-        return f"{self._text},{int(record.msecs):03d}"
+        return f"{self._text},{int(msecs):03d}"
+
+    def line(self, levelname: str, name: str, message: str) -> str:
+        """What format() makes of a record with this level, logger name and message, without the record."""
+        created = time.time()
+        return self._style._fmt % {"asctime": self._time(created, (created - int(created)) * 1000),  # noqa: SLF001
+                                   "levelname": levelname, "name": name, "message": message}
 
 
 class BatchedStreamHandler(logging.StreamHandler):
@@ -56,6 +65,19 @@ class BatchedStreamHandler(logging.StreamHandler):
             self._lines.append(line)
             if (record.levelno >= logging.WARNING or len(self._lines) >= self.max_lines
                     or time.monotonic() - self._last >= self.interval):
+                self._write()
+
+    def emit_line(self, levelname: str, name: str, message: str) -> None:
+        """A pre-formatted INFO line (the access log): no LogRecord, same text as emit() would write,
+        redacted by the same filters."""
+        line = self.formatter.line(levelname, name, message)
+        for found in self.filters:
+            redact = getattr(found, "redact", None)
+            if redact is not None:
+                line = redact(line)
+        with self.lock:
+            self._lines.append(line)
+            if len(self._lines) >= self.max_lines or time.monotonic() - self._last >= self.interval:
                 self._write()
 
     def flush(self) -> None:
@@ -98,3 +120,23 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
+
+
+def sole_batched_handler(logger: logging.Logger) -> BatchedStreamHandler | None:
+    """The handler a record of ``logger`` at INFO would reach, when it is one BatchedStreamHandler with a
+    CachedTimeFormatter and nothing else (no filter or other handler on the way); else None (tests, embedding)."""
+    if not logger.isEnabledFor(logging.INFO) or logger.filters or logger.handlers or not logger.propagate:
+        return None
+    root = logger.root
+    parent = logger.parent
+    while parent is not None and parent is not root:
+        if parent.filters or parent.handlers or not parent.propagate:
+            return None
+        parent = parent.parent
+    if root.filters or len(root.handlers) != 1:
+        return None
+    handler = root.handlers[0]
+    if type(handler) is not BatchedStreamHandler or not isinstance(handler.formatter, CachedTimeFormatter) \
+            or handler.level > logging.INFO:
+        return None
+    return handler

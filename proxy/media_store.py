@@ -17,6 +17,7 @@ from pathlib import Path
 from proxy.media import MediaStream
 
 CHUNK = 256 * 1024
+WRITE_BATCH = 256 * 1024
 EXTENSIONS = {"video/mp4": ".mp4", "image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
 
 
@@ -52,12 +53,32 @@ class MediaStore:
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".partial-")
         try:
             with os.fdopen(fd, "wb") as handle:
-                async for chunk in chunks:
-                    size += len(chunk)
-                    if max_bytes is not None and size > max_bytes:
-                        raise MediaTooLarge(max_bytes)
-                    digest.update(chunk)
-                    await asyncio.to_thread(handle.write, chunk)
+                # Hash and write each chunk on a thread (hashlib lets go of the GIL), while the loop
+                # receives the next one: SHA-256 of a 20 MB video no longer blocks every other request.
+                # Network reads are often 16-64 KiB: gather them to WRITE_BATCH first, so a 20 MB video
+                # costs ~80 thread hand-offs, not ~1,000.
+                pending: asyncio.Future | None = None
+                loop = asyncio.get_running_loop()
+                batch = bytearray()
+                try:
+                    async for chunk in chunks:
+                        size += len(chunk)
+                        if max_bytes is not None and size > max_bytes:
+                            raise MediaTooLarge(max_bytes)
+                        batch += chunk
+                        if len(batch) < WRITE_BATCH:
+                            continue
+                        if pending is not None:
+                            await pending
+                        pending = loop.run_in_executor(None, _hash_and_write, digest, handle, bytes(batch))
+                        batch.clear()
+                    if pending is not None:
+                        await pending
+                    if batch:
+                        pending = loop.run_in_executor(None, _hash_and_write, digest, handle, bytes(batch))
+                finally:
+                    if pending is not None:
+                        await asyncio.shield(pending)  # never close the file under a running write
             final = self.path_for(digest.hexdigest(), mime_type)
             await asyncio.to_thread(os.replace, tmp, final)
         except BaseException:
@@ -84,6 +105,11 @@ class MediaTooLarge(Exception):
     def __init__(self, limit: int):
         super().__init__(f"over the {limit} byte limit")
         self.limit = limit
+
+
+def _hash_and_write(digest, handle, chunk: bytes) -> None:
+    digest.update(chunk)
+    handle.write(chunk)
 
 
 def _unlink(path: str) -> None:

@@ -14,6 +14,7 @@ from proxy import keys
 from proxy.config import ClientKey, all_client_keys
 from proxy.errors import ApiError
 from proxy.jsonbody import refuse_encoded_non_json
+from proxy.logbuffer import sole_batched_handler
 
 log = logging.getLogger("genproxy.access")
 
@@ -39,9 +40,14 @@ async def request_log_middleware(request: web.Request, handler):
     finally:
         # request.path, never the query string: clients may put their key in ?key=.
         elapsed = time.perf_counter() - started
-        log.info("%s %s %s key=%s model=%s route=%s status=%s %.1fms", request["request_id"], request.method,
-                 request.path, request.get("client_key_name", "-"), request.get("model", "-"),
-                 request.get("route", "-"), request.get("status", status), elapsed * 1000)
+        line = (f"{request['request_id']} {request.method} {request.path} key={request.get('client_key_name', '-')} "
+                f"model={request.get('model', '-')} route={request.get('route', '-')} "
+                f"status={request.get('status', status)} {elapsed * 1000:.1f}ms")
+        handler = sole_batched_handler(log)
+        if handler is not None:
+            handler.emit_line("INFO", log.name, line)  # genproxy serve: straight into the batch, no LogRecord
+        else:
+            log.info("%s", line)
         observe = request.app.get(keys.OBSERVE_REQUEST)
         if observe is not None:
             observe(request, request.get("status", status), elapsed)
@@ -68,6 +74,10 @@ def presented_key(request: web.Request) -> str | None:
 def key_id(key: str) -> str:
     """A stable, non-secret name for a client key (jobs are kept per key)."""
     return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+#: the owner of every job while no client keys are configured
+SHARED_OWNER = key_id("")
 
 
 def key_matches(presented: str, configured: list[str]) -> bool:
@@ -112,6 +122,9 @@ async def auth_middleware(request: web.Request, handler):
         # An open local proxy: whoever reaches it is its operator.
         request["is_admin"] = True
         request["client_key_name"] = OPEN_PROXY_NAME
-    request["client_key_id"] = key_id(presented or "")
+    # Who owns a job (README, "Jobs and keys"): with client keys configured, the key that made it; with none
+    # configured no key is checked, so a key proves nothing and every caller, with a key or without, is the
+    # same owner (the one jobs made without a key always had).
+    request["client_key_id"] = key_id(presented) if configured else SHARED_OWNER
     refuse_encoded_non_json(request)
     return await handler(request)

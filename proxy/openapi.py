@@ -66,6 +66,13 @@ def _core_paths() -> dict:
         "/openapi.json": {"get": _op("openapi", "This document", _ok("OpenAPI 3.1"), {}, [])},
         "/v1/models": {"get": _op("listModels", "The routed models, OpenAI's list shape", _ok("models"),
                                   OPENAI_ERROR, BEARER)},
+        "/v1/models/{model}": {"get": _op("retrieveModel", "One routed model (retired ids answer as aliases)",
+                                          _ok("model"), OPENAI_ERROR, BEARER,
+                                          parameters=[_path_param("model", "a model id, may hold a slash")])},
+        "/v1/doctor": {"get": _op("doctor", "What Google offers each credential, checked against every route",
+                                  _ok("the doctor's report"), OPENAI_ERROR, BEARER, parameters=[
+                                      {"name": "refresh", "in": "query", "required": False,
+                                       "schema": {"type": "string", "enum": ["true", "1", "yes"]}}])},
         "/v1/chat/completions": {"post": _op(
             "createChatCompletion", "Chat completion: text, images (modalities) or video (a Veo model)",
             {**_ok("chat.completion"), "200": {"description": "chat.completion, or SSE chunks when stream is true",
@@ -92,6 +99,12 @@ def _core_paths() -> dict:
                        parameters=video_id),
             "delete": _op("deleteVideo", "Forget a video job and its file", _ok("video.deleted"), OPENAI_ERROR,
                           BEARER, parameters=video_id)},
+        "/v1/videos/{video_id}/remix": {"post": _op(
+            "remixVideo", "A new video from this one and a prompt (Omni: an edit; Veo 3.1: an extension)",
+            _ok("the new video object"), OPENAI_ERROR, BEARER, parameters=video_id, requestBody={
+                "required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["prompt"], "additionalProperties": False,
+                    "properties": {"prompt": {"type": "string", "minLength": 1}}}}}})},
         "/v1/videos/{video_id}/content": {"get": _op(
             "retrieveVideoContent", "The MP4 (Range supported), or a JPEG thumbnail or spritesheet",
             {"200": {"description": "the bytes", "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}},

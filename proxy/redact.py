@@ -54,6 +54,12 @@ class RedactSecrets(logging.Filter):
             self._cached_at = now
         return self._cached
 
+    def redact(self, text: str) -> str:
+        """``text`` with every secret blanked (for lines written without a LogRecord)."""
+        for secret in self._current():
+            text = text.replace(secret, REDACTED)
+        return text
+
     def filter(self, record: logging.LogRecord) -> bool:
         secrets = self._current()
         if not secrets:

@@ -9,8 +9,9 @@
 # length 3..10 s:
 #   {landscape,portrait}_{720p,1080p,4k}_{N}s.mp4         H.264 video + AAC audio (Veo 3 has sound)
 #   {landscape,portrait}_{720p,1080p,4k}_{N}s_silent.mp4  video only (Vertex generateAudio: false)
-# Each is a flat, solid-colour picture at 1 frame per second with a silent mono AAC track, so a
-# 4K clip stays a few KB while ffprobe still reports the size, length and streams Veo would give.
+# Each is a flat picture at 1 frame per second with a white box that moves across it (so thumbnails
+# and spritesheets of different moments differ), with a silent mono AAC track, so a 4K clip stays a
+# few KB while ffprobe still reports the size, length and streams Veo would give.
 # moov first (+faststart) so the files play while streaming; bit-exact so reruns give the same bytes.
 set -euo pipefail
 
@@ -21,12 +22,15 @@ rm -f "$out"/*.mp4
 
 make() {  # make NAME WIDTH HEIGHT SECONDS COLOUR
     local name="$1" w="$2" h="$3" secs="$4" colour="$5"
-    local video=(-f lavfi -i "color=c=${colour}:s=${w}x${h}:r=1:d=${secs}")
+    # A flat background and a white box, a sixth of the picture, crossing it from left to right.
+    local inputs=(-f lavfi -i "color=c=${colour}:s=${w}x${h}:r=1:d=${secs}"
+                  -f lavfi -i "color=c=white:s=$((w / 6))x$((h / 6)):r=1:d=${secs}")
+    local picture=(-filter_complex "[0:v][1:v]overlay=x=(W-w)*t/${secs}:y=H/3:eval=frame[v]" -map "[v]")
     local common=(-c:v libx264 -preset veryslow -pix_fmt yuv420p -crf 51 -g 250
                   -map_metadata -1 -fflags +bitexact -flags:v +bitexact -movflags +faststart -t "$secs")
-    ffmpeg -hide_banner -loglevel error -y "${video[@]}" -f lavfi -i "anullsrc=r=8000:cl=mono" \
-        "${common[@]}" -c:a aac -b:a 6k -flags:a +bitexact -shortest "$out/${name}_${secs}s.mp4"
-    ffmpeg -hide_banner -loglevel error -y "${video[@]}" "${common[@]}" -an "$out/${name}_${secs}s_silent.mp4"
+    ffmpeg -hide_banner -loglevel error -y "${inputs[@]}" -f lavfi -i "anullsrc=r=8000:cl=mono" \
+        "${picture[@]}" -map 2:a "${common[@]}" -c:a aac -b:a 6k -flags:a +bitexact -shortest "$out/${name}_${secs}s.mp4"
+    ffmpeg -hide_banner -loglevel error -y "${inputs[@]}" "${picture[@]}" "${common[@]}" -an "$out/${name}_${secs}s_silent.mp4"
 }
 
 for secs in 3 4 5 6 7 8 9 10; do

@@ -8,6 +8,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -48,6 +49,11 @@ class PostgresServer:
         subprocess.run(self._as_server_user([str(self.bindir / "initdb"), "-D", str(data), "-A", "trust",
                                              "-U", "genproxy", "-E", "UTF8", "--no-sync"]),
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.run_server()
+
+    def run_server(self) -> None:
+        """Start postgres on the initialised folder (again, after halt())."""
+        data = self.folder / "data"
         self.process = subprocess.Popen(self._as_server_user([
             str(self.bindir / "postgres"), "-D", str(data), "-p", str(self.port), "-k", str(self.folder),
             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=300",
@@ -71,6 +77,15 @@ class PostgresServer:
         subprocess.run([str(self.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "genproxy",
                         name], check=True, stdout=subprocess.DEVNULL)
         return self.url(name)
+
+    def halt(self) -> None:
+        """Stop the server now, keeping its data (SIGINT: "fast" shutdown, which still writes a checkpoint:
+        with synchronous_commit off, an immediate one could lose the schema just created)."""
+        if self.process is not None and self.process.poll() is None:
+            # To postgres itself (runuser does not pass SIGQUIT on): its pid is postmaster.pid's first line.
+            pid = int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+            os.kill(pid, signal.SIGINT)
+            self.process.wait(15)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

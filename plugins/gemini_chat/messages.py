@@ -19,6 +19,7 @@ from plugins.gemini_chat import signatures
 MAX_INLINE_BYTES = 20 * 1024 * 1024  # Gemini's limit for a whole request with inline data
 REMOTE_TIMEOUT = 20.0
 MAX_REDIRECTS = 5
+MAX_DATA_URI_HEADER = 1024  # "data:<mime>;<params>;base64," is short
 DATA_URI = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?((?:;[\w-]+=[^;,]*)*)(;base64)?,(.*)$", re.S)
 AUDIO_FORMATS = {"wav": "audio/wav", "mp3": "audio/mp3", "flac": "audio/flac", "aac": "audio/aac",
                  "ogg": "audio/ogg", "opus": "audio/ogg", "pcm16": "audio/pcm", "m4a": "audio/mp4",
@@ -35,14 +36,17 @@ def _decode_b64(data: str, param: str) -> bytes:
 
 
 def _data_uri_part(url: str, param: str, allowed: set[str] | None, what: str) -> dict:
-    match = DATA_URI.match(url)
+    # The header (before the first comma) is bounded before any regex sees it: the event loop must not
+    # spend seconds on a megabyte of ";a=b" parameters.
+    comma = url.find(",", 0, MAX_DATA_URI_HEADER)
+    match = DATA_URI.match(url[:comma + 1]) if comma >= 0 else None
     if not match or not match.group(3):
         raise invalid(f"'{param}' must be a base64 data URI (data:<mime>;base64,...) or an http(s) URL.", param)
     mime = (match.group(1) or "").lower()
     if allowed is not None and mime not in allowed:
         raise invalid(f"'{param}': {what} type '{mime or 'missing'}' is not supported; use one of "
                       f"{', '.join(sorted(allowed))}.", param)
-    data = re.sub(r"\s+", "", match.group(4))
+    data = "".join(url[comma + 1:].split())  # whitespace out, ~30x faster than re.sub on megabytes
     raw = _decode_b64(data, param)
     if len(raw) > MAX_INLINE_BYTES:
         raise invalid(f"'{param}' is {len(raw)} bytes, over the {MAX_INLINE_BYTES} byte limit.", param,

@@ -178,3 +178,10 @@ def genproxy_web_routes():
     from plugins.omni.native import routes
 
     return routes()
+
+
+@hookimpl
+def genproxy_openapi() -> dict:
+    from plugins.omni.native import openapi_paths
+
+    return {"paths": openapi_paths()}

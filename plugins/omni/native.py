@@ -258,3 +258,26 @@ def routes() -> list[tuple[str, str, object]]:
                   ("GET", f"/{version}/interactions/{{interaction_id}}", get_interaction),
                   ("POST", f"/{version}/interactions/{{interaction_id}}/cancel", cancel_interaction)]
     return found
+
+
+def openapi_paths() -> dict:
+    """The Interactions API paths genproxy serves, for /openapi.json (Google's shapes, Google's errors)."""
+    google = [{"googleApiKey": []}, {"bearer": []}]
+    error = {"default": {"$ref": "#/components/responses/GoogleError"}}
+    interaction = {"200": {"description": "an interaction (ai.google.dev/static/api/interactions.openapi.json)",
+                           "content": {"application/json": {"schema": {"type": "object"}}}}}
+    param = [{"name": "interaction_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    paths = {}
+    for version in ("v1beta", "v1"):
+        paths[f"/{version}/interactions"] = {"post": {
+            "operationId": f"createInteraction_{version}", "summary": "Gemini Omni video through the Interactions API",
+            "security": google, "responses": {**interaction, **error},
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["model", "input"]}}}}}}
+        paths[f"/{version}/interactions/{{interaction_id}}"] = {"get": {
+            "operationId": f"getInteraction_{version}", "summary": "An interaction (a genproxy job)",
+            "security": google, "parameters": param, "responses": {**interaction, **error}}}
+        paths[f"/{version}/interactions/{{interaction_id}}/cancel"] = {"post": {
+            "operationId": f"cancelInteraction_{version}", "summary": "Cancel a running interaction at Google",
+            "security": google, "parameters": param, "responses": {**interaction, **error}}}
+    return paths

@@ -19,7 +19,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from proxy.hookspecs import ChatCompletionRequest, invalid, validation_error
 from plugins.omni import limits as omni_limits
 
-_DATA_URI = re.compile(r"data:(?P<mime>[\w/+.-]+)(?:;[\w=.-]+)*;base64,(?P<data>.*)", re.S)
+_DATA_URI = re.compile(r"data:(?P<mime>[\w/+.-]+)(?:;[\w=.-]+)*;base64,", re.S)
+MAX_DATA_URI_HEADER = 1024  # "data:<mime>;<params>;base64," is short
+
+
+def _data_uri(url: str) -> dict | None:
+    """{"mime", "data"} of a base64 data URI, or None. The header (up to the first comma) is bounded before
+    the regex sees it, so no request makes the event loop spend seconds on a megabyte of parameters."""
+    url = url.strip()
+    comma = url.find(",", 0, MAX_DATA_URI_HEADER)
+    match = _DATA_URI.fullmatch(url[:comma + 1]) if comma >= 0 else None
+    return {"mime": match["mime"], "data": url[comma + 1:]} if match else None
 JOB_ID = re.compile(r"video_[0-9a-f]{24}")
 MAX_INLINE_BYTES = 20 * 1024 * 1024
 
@@ -99,7 +109,7 @@ def _url_of(part: dict, key: str, param: str) -> str:
 
 
 def _media(url: str, kind: str, allowed: tuple[str, ...], param: str) -> dict:
-    match = _DATA_URI.fullmatch(url.strip())
+    match = _data_uri(url)
     if match is None:
         # Google fetches only its own files (Files API uris; a Veo video genproxy made resolves to one).
         if kind == "video" and url.startswith(("https://generativelanguage.googleapis.com/", "gs://")):
@@ -112,7 +122,7 @@ def _media(url: str, kind: str, allowed: tuple[str, ...], param: str) -> dict:
     mime = match["mime"].lower()
     if mime not in allowed:
         raise invalid(f"Gemini Omni takes {kind}s of type {', '.join(allowed)}; got {mime}.", param)
-    data = re.sub(r"\s+", "", match["data"])
+    data = "".join(match["data"].split())  # whitespace out, ~30x faster than re.sub on megabytes
     try:
         size = len(base64.b64decode(data, validate=True))
     except (binascii.Error, ValueError):

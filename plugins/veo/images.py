@@ -9,7 +9,17 @@ from proxy.hookspecs import invalid
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
-_DATA_URI = re.compile(r"data:(?P<mime>[\w/+.-]+)(?P<params>(;[\w=.-]+)*);base64,(?P<data>.*)", re.S)
+_DATA_URI = re.compile(r"data:(?P<mime>[\w/+.-]+)(?P<params>(;[\w=.-]+)*);base64,", re.S)
+MAX_DATA_URI_HEADER = 1024  # "data:<mime>;<params>;base64," is short
+
+
+def _data_uri(url: str) -> dict | None:
+    """{"mime", "data"} of a base64 data URI, or None. The header (up to the first comma) is bounded before
+    the regex sees it, so no request makes the event loop spend seconds on a megabyte of parameters."""
+    url = url.strip()
+    comma = url.find(",", 0, MAX_DATA_URI_HEADER)
+    match = _DATA_URI.fullmatch(url[:comma + 1]) if comma >= 0 else None
+    return {"mime": match["mime"], "data": url[comma + 1:]} if match else None
 
 
 def image_url_of(value, param: str) -> str:
@@ -30,7 +40,7 @@ def veo_image(url: str, param: str, vertex: bool) -> dict:
         if not vertex:
             raise invalid("gs:// images work only on the vertex upstream; send a data URI.", param)
         return {"gcsUri": url, "mimeType": _mime_from_name(url, param)}
-    match = _DATA_URI.fullmatch(url.strip())
+    match = _data_uri(url)
     if not match:
         if url.startswith(("http://", "https://")):
             raise invalid("Veo needs the image bytes: send it as a data URI (data:image/png;base64,...), "
@@ -39,7 +49,7 @@ def veo_image(url: str, param: str, vertex: bool) -> dict:
     mime = match["mime"].lower()
     if mime not in IMAGE_TYPES:
         raise invalid(f"Veo accepts images of type {', '.join(IMAGE_TYPES)}; got {mime}.", param)
-    data = re.sub(r"\s+", "", match["data"])
+    data = "".join(match["data"].split())  # whitespace out, ~30x faster than re.sub on megabytes
     try:
         raw_size = len(base64.b64decode(data, validate=True))
     except (binascii.Error, ValueError):

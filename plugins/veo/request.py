@@ -11,6 +11,9 @@ from plugins.veo import limits as veo_limits
 from plugins.veo.images import image_url_of, veo_image
 
 PERSON_GENERATION = ("allow_all", "allow_adult", "dont_allow")
+# Veo takes at most 1,024 tokens of text ("Text input: 1,024 tokens", https://ai.google.dev/gemini-api/docs/video,
+# model versions). Only Google counts tokens: genproxy refuses what no 1,024-token text can be, 32 bytes a token.
+MAX_PROMPT_BYTES = 32 * 1024
 # Parameters Vertex AI takes and the Gemini API refuses: google-genai's _GenerateVideosConfig_to_mldev raises
 # "... parameter is not supported in Gemini API" for each (google-2026-11.md section 4).
 VERTEX_ONLY = {"seed": "seed", "generate_audio": "generateAudio", "fps": "fps",
@@ -132,6 +135,10 @@ def build_body(request: ChatCompletionRequest, route_target: str, route_model: s
         raise invalid("Send at most one video to extend.", videos[1][1])
     if not prompt.strip() and not images:
         raise invalid("Describe the video in a user message, or send a first-frame image.", "messages")
+    for text, param in ((prompt, "messages"), (config.negative_prompt or "", "video_config.negative_prompt")):
+        if len(text.encode("utf-8", "surrogatepass")) > MAX_PROMPT_BYTES:
+            raise invalid(f"The prompt is over {MAX_PROMPT_BYTES // 1024} KiB; Veo takes at most 1,024 tokens of "
+                          "text.", param, code="prompt_too_long")
     count = config.number_of_videos or request.n or 1
     if config.number_of_videos and request.n and config.number_of_videos != request.n:
         raise invalid("n and video_config.number_of_videos disagree; send one of them.", "n")

@@ -28,14 +28,15 @@ async def share_cooldowns(app: web.Application) -> None:
                     await store.set_cooldown(*item)
                     while not reported.empty():
                         await store.set_cooldown(*reported.get_nowait())
-                except Exception:
-                    log.exception("sharing a credential cooldown failed")
+                except Exception as exc:
+                    log.warning("sharing a credential cooldown failed: %s", getattr(exc, "message", exc))
             try:
                 for (credential_id, scope), until in (await store.cooldowns(time.time())).items():
                     if scope in pools:
                         pools[scope].adopt_cooldown(credential_id, until)
-            except Exception:
-                log.exception("reading the shared credential cooldowns failed; will try again")
+            except Exception as exc:
+                log.warning("reading the shared credential cooldowns failed (%s); will try again",
+                            getattr(exc, "message", exc))
                 await asyncio.sleep(settings.cooldown_sync_interval)
     finally:
         for pool in pools.values():

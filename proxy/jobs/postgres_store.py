@@ -6,14 +6,32 @@ two instances never take the same job; migrations run under a global advisory lo
 """
 from __future__ import annotations
 
+import asyncio
+import functools
+import inspect
 import json
+import logging
 import time
 from typing import Any
 
 from proxy.config import ConfigError
 from proxy.jobs import migrations
 from proxy.jobs.postgres_money import PostgresMoney
-from proxy.jobs.store import SIGNATURE_ROWS, UNFINISHED, CapacityReached, Job, changed_columns, job_to_row, row_to_job
+from proxy.jobs.store import (SIGNATURE_ROWS, UNFINISHED, CapacityReached, Job, changed_columns, job_to_row,
+                              row_to_job, store_unavailable)
+
+try:
+    import asyncpg
+except ImportError:  # open() says how to install it
+    asyncpg = None
+
+log = logging.getLogger("genproxy.jobs.postgres")
+# The server is down, restarting, out of connections, or the network failed: a 503 to retry, not a 500.
+UNAVAILABLE: tuple[type[BaseException], ...] = (OSError, asyncio.TimeoutError) + ((
+    asyncpg.InterfaceError, asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    # A connection the server closed in the middle of a query ("cannot switch to state ...").
+    asyncpg.InternalClientError) if asyncpg is not None else ())
 
 MIGRATION_LOCK = 0x67656E70  # "genp": one instance migrates at a time
 POOL_SIZE = 10
@@ -28,6 +46,28 @@ def _redacted(url: str) -> str:
     return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{tail}"
 
 
+def _unavailable_as_503(cls):
+    """Every public coroutine method but open/close: a lost server is ApiError 503 job_store_unavailable."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        async def call(self, *args, **kwargs):
+            try:
+                return await fn(self, *args, **kwargs)
+            except UNAVAILABLE as exc:
+                log.warning("PostgreSQL job store unavailable in %s: %s: %s", fn.__name__, exc.__class__.__name__, exc)
+                raise store_unavailable("PostgreSQL") from None
+        return call
+
+    for name, fn in list(vars(cls).items()):
+        if not name.startswith("_") and name not in ("open", "close") and inspect.iscoroutinefunction(fn):
+            setattr(cls, name, wrap(fn))
+    return cls
+
+
+_unavailable_as_503(PostgresMoney)  # the ledger and webhook methods too
+
+
+@_unavailable_as_503
 class PostgresJobStore(PostgresMoney):
     def __init__(self, url: str, *, max_signatures: int = SIGNATURE_ROWS):
         self.url = url
@@ -38,11 +78,9 @@ class PostgresJobStore(PostgresMoney):
         return f"PostgresJobStore({_redacted(self.url)!r})"
 
     async def open(self) -> None:
-        try:
-            import asyncpg
-        except ImportError:
+        if asyncpg is None:
             raise ConfigError("jobs_db is a PostgreSQL URL but asyncpg is not installed: "
-                              "pip install 'genproxy[postgres]'") from None
+                              "pip install 'genproxy[postgres]'")
         try:
             self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=POOL_SIZE)
         except (OSError, asyncpg.PostgresError, ValueError) as exc:

@@ -6,9 +6,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
-import secrets
-import socket
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -16,6 +13,7 @@ from dataclasses import asdict
 
 from proxy.errors import ApiError
 from proxy.hookspecs import Completion, RequestContext, Submitted, UpstreamCall
+from proxy.jobs.leases import new_owner, owner_is_dead
 from proxy.money.ledger import MAYBE_BILLED
 from proxy.jobs.store import CapacityReached, Job, JobStore, new_job_id, recorded_request
 from proxy.media import MediaStream
@@ -59,37 +57,6 @@ SUBMIT_INTERRUPTED = ("The proxy stopped while submitting this job, so its opera
                       "have started it (and may charge for it); generate the video again if you still need it.")
 
 
-def _pid_namespace() -> str:
-    try:
-        return os.readlink("/proc/self/ns/pid").removeprefix("pid:")
-    except OSError:
-        return "-"
-
-
-def new_owner() -> str:
-    """This instance's name in the lease columns: host, pid namespace, pid and a random part."""
-    return f"{socket.gethostname()}|{_pid_namespace()}|{os.getpid()}|{secrets.token_hex(4)}"
-
-
-def owner_is_dead(owner: str, me: str) -> bool:
-    """True when ``owner`` was a process on this machine (same host and pid namespace) that is gone:
-    its leases need not run out before another instance takes its jobs over (a restart resumes at once)."""
-    parts = owner.split("|")
-    if owner == me or len(parts) != 4 or not parts[2].isdigit():
-        return False
-    if parts[0] != socket.gethostname() or parts[1] != _pid_namespace():
-        return False
-    if int(parts[2]) == os.getpid():
-        return True  # an earlier run that had our pid (a container's pid 1)
-    try:
-        os.kill(int(parts[2]), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False
-
-
 def job_error(job: Job) -> ApiError:
     error = job.error or {}
     return final(ApiError(error.get("status", 502), error.get("message", "The job failed."), code=error.get("code")))
@@ -124,6 +91,7 @@ class JobRunner:
         self._idempotency_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._starting: set[asyncio.Future] = set()
         self._fetch_locks: dict[str, asyncio.Lock] = {}
+        self._submitting: set[str] = set()  # recorded, Google's answer awaited: no poll task yet
         self.ledger = None    # proxy.money.ledger.Ledger: reserves, settles and releases each job's cost
         self.webhooks = None  # proxy.webhooks.Webhooks: queues video.completed / video.failed
 
@@ -163,6 +131,13 @@ class JobRunner:
             await self._release(job)
             return recorded  # the same Idempotency-Key, sent to another instance or before a restart
         context.job_id = job.id
+        self._submitting.add(job.id)
+        try:
+            return await self._submit(job, route, call, context)
+        finally:
+            self._submitting.discard(job.id)
+
+    async def _submit(self, job: Job, route: Route, call: UpstreamCall, context: RequestContext) -> Job:
         try:
             submitted = await self.pipeline.submit(route, call, context)
         except ApiError as exc:
@@ -220,30 +195,43 @@ class JobRunner:
                 log.info("jobs of %s: that process is gone, taking them over now", owner)
                 await self.store.release_leases(owner)
         resumed = 0
-        for job in await self.store.claim_expired(self.owner, now + self.lease, now):
-            if job.id in self._tasks:
-                continue  # ours already (our lease lapsed during a stall, nobody took it)
-            if job.status == "submitting":
-                # Its instance died between recording the job and hearing Google's answer.
-                await self._fail(job, ApiError(502, SUBMIT_INTERRUPTED, code="submit_interrupted"))
-                continue
-            if not job.operation:
-                await self._fail(job, ApiError(502, "The proxy stopped before the upstream accepted this job.",
-                                               code="submit_interrupted"))
-                continue
-            route = Route(**job.route)
-            try:
-                context = self._make_context(route, job.client_key_id)
-            except ApiError as exc:
-                await self._fail(job, exc)
-                continue
-            context.job_id = job.id
-            call = UpstreamCall(body={}, notes=job.notes)
-            self._spawn(job, route, call, Submitted(operation=job.operation, credential_id=job.credential_id), context)
-            resumed += 1
+        for job in await self._claim_all(now):
+            resumed += await self._adopt(job)
         if resumed:
             log.info("took over %d unfinished job(s)", resumed)
         return resumed
+
+    async def _adopt(self, job: Job) -> bool:
+        """Poll a job this instance now holds; True when it is polled (False: ended or already polled)."""
+        if job.id in self._tasks or job.id in self._submitting:
+            return False  # ours already (our lease lapsed during a stall, nobody took it)
+        if job.status == "submitting":
+            # Its instance died between recording the job and hearing Google's answer.
+            await self._fail(job, ApiError(502, SUBMIT_INTERRUPTED, code="submit_interrupted"))
+            return False
+        if not job.operation:
+            await self._fail(job, ApiError(502, "The proxy stopped before the upstream accepted this job.",
+                                           code="submit_interrupted"))
+            return False
+        route = Route(**job.route)
+        try:
+            context = self._make_context(route, job.client_key_id)
+        except ApiError as exc:
+            await self._fail(job, exc)
+            return False
+        context.job_id = job.id
+        call = UpstreamCall(body={}, notes=job.notes)
+        self._spawn(job, route, call, Submitted(operation=job.operation, credential_id=job.credential_id), context)
+        return True
+
+    async def _claim_all(self, now: float, batch: int = 100) -> list[Job]:
+        """Every job free to take, in batches (a dead instance may leave thousands)."""
+        claimed: list[Job] = []
+        while True:
+            got = await self.store.claim_expired(self.owner, now + self.lease, now, limit=batch)
+            claimed += got
+            if len(got) < batch:
+                return claimed
 
     async def keep_leases(self) -> None:
         """Renew this instance's leases, stop polling jobs another instance took, take over orphans."""
@@ -255,6 +243,12 @@ class JobRunner:
             if fresh is None or (not fresh.finished and fresh.owner != self.owner):
                 log.warning("job %s: lease lost (this instance stalled past it); another instance polls it", job_id)
                 task.cancel()
+        # Held but polled by nobody here: its task died while the store was unreachable (it could not even
+        # record the failure). Poll it again.
+        for job_id in held - self._tasks.keys() - self._submitting:
+            job = await self.store.get(job_id)
+            if job is not None and not job.finished and job.owner == self.owner and await self._adopt(job):
+                log.info("job %s: polling again (its task ended without recording an outcome)", job_id)
         await self.resume()
 
     async def run_leases(self) -> None:
@@ -265,6 +259,8 @@ class JobRunner:
                 await self.keep_leases()
             except asyncio.CancelledError:
                 raise
+            except ApiError as exc:  # the store is unreachable: one line, not a traceback every few seconds
+                log.warning("renewing job leases failed (%s); retrying", exc.message)
             except Exception:
                 log.exception("renewing job leases failed; retrying")
 
@@ -286,9 +282,14 @@ class JobRunner:
 
         try:
             result = await self.pipeline.poll_until_done(route, submitted, context, progress)
+            if await self._lost(job):
+                # Another instance took the job while this one stalled: it downloads and records the result.
+                log.warning("job %s: done, but another instance holds it now; leaving the result to it", job.id)
+                return await self._follow(job, self.settings.job_timeout)
             reply = await self.pipeline.respond(route, result, call, context)
         except ApiError as exc:
-            await self._fail(job, exc)
+            if not await self._lost(job):
+                await self._fail(job, exc)
             raise
         except asyncio.CancelledError:
             raise  # shutting down: the job stays unfinished and is resumed at the next start
@@ -313,6 +314,11 @@ class JobRunner:
         await self._notify(job)
         await self._event(job)
         return completion
+
+    async def _lost(self, job: Job) -> bool:
+        """True when this instance no longer holds the job (taken over, finished elsewhere, deleted)."""
+        fresh = await self.store.get(job.id)
+        return fresh is None or fresh.finished or fresh.owner != self.owner
 
     async def _fail(self, job: Job, exc: ApiError) -> None:
         await self.store.update(job, status="failed", completed_at=time.time(),
@@ -420,7 +426,10 @@ class JobRunner:
                 raise ApiError(504, f"The video is still being generated after {timeout:.0f} s; the job goes on. "
                                     f"Job id: {job.id}. Fetch it later with GET /v1/videos/{job.id} and "
                                     f"GET /v1/videos/{job.id}/content.", code="generation_timeout") from None
-        # Another instance polls it (or it is finished): follow it in the shared store.
+        return await self._follow(job, timeout)
+
+    async def _follow(self, job: Job, timeout: float) -> Completion:
+        """Wait for a job another instance polls (or that is finished) by reading the shared store."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:

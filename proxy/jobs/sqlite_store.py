@@ -15,7 +15,8 @@ from typing import Any
 
 from proxy.jobs import migrations
 from proxy.jobs.sqlite_money import SqliteMoney
-from proxy.jobs.store import SIGNATURE_ROWS, UNFINISHED, CapacityReached, Job, changed_columns, job_to_row, row_to_job
+from proxy.jobs.store import (SIGNATURE_ROWS, UNFINISHED, CapacityReached, Job, changed_columns, job_to_row, row_to_job,
+                              store_unavailable)
 
 _UNFINISHED_SQL = "(" + ", ".join(f"'{s}'" for s in UNFINISHED) + ")"
 BUSY_TIMEOUT_MS = 30_000
@@ -38,7 +39,13 @@ class SqliteJobStore(SqliteMoney):
         return f"SqliteJobStore({str(self.path)!r})"
 
     async def _run(self, fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        except sqlite3.OperationalError as exc:
+            # Another process held the write lock past busy_timeout, or the disk failed: retryable, not a 500.
+            if "locked" in str(exc) or "busy" in str(exc) or "disk I/O" in str(exc):
+                raise store_unavailable("SQLite") from None
+            raise
 
     def _transaction(self, fn):
         """Run fn(db) in a write transaction that holds SQLite's lock from its first statement."""

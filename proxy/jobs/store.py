@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from proxy.errors import ApiError
+
 # "submitting": recorded before the submit call, so a crash during it leaves a trace (issue 14 item 3).
 UNFINISHED = ("submitting", "queued", "in_progress")
 _JSON_FIELDS = ("route", "summary", "notes", "result", "error", "request")
@@ -91,6 +93,12 @@ def changed_columns(job: Job, names) -> dict:
         value = getattr(job, name)
         values[name] = json.dumps(value) if name in _JSON_FIELDS and value is not None else value
     return values
+
+
+def store_unavailable(backend: str) -> ApiError:
+    """What a request gets while the job store cannot be reached (never a 500)."""
+    return ApiError(503, f"The job store ({backend}) cannot be reached right now; retry shortly.",
+                    code="job_store_unavailable", type="service_unavailable", headers={"Retry-After": "5"})
 
 
 class CapacityReached(Exception):

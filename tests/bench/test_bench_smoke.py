@@ -18,6 +18,8 @@ ROWS = [
     "stream: inter-chunk delay p99 ms", "start-up to first 200 (s)", "idle RSS (MB)",
     "peak RSS above idle (MB)", "answers byte-identical to the emulator's file",
     "concurrent video jobs completed", "genproxy CPU (% of one core", "upstream polls/s",
+    "text c=64, genproxy --workers 2: req/s", "text c=64, genproxy --workers 2: server CPU µs per request",
+    "through genproxy, s", "CPU ms per upstream poll",
 ]
 
 

@@ -98,12 +98,15 @@ async def test_videos_api_defaults_follow_the_spec(proxy, emulator):
     assert (created["seconds"], created["size"]) == ("4", "720x1280")
     sent = [r for r in emulator.state.requests if r.path.endswith(":predictLongRunning")][-1].json["parameters"]
     assert (sent["durationSeconds"], sent["aspectRatio"], sent["resolution"]) == (4, "9:16", "720p")
-    # What the client names wins; a model that cannot make 4 s videos keeps Google's default instead.
+    # What the client names wins; a request the 4 s default does not fit (reference images want 8 s) keeps
+    # Google's default instead.
     landscape = await (await proxy.post("/v1/videos", json={"prompt": "a cat", "size": "1280x720", "seconds": "8"},
                                         headers=AUTH)).json()
     assert (landscape["seconds"], landscape["size"]) == ("8", "1280x720")
-    veo2 = await proxy.post("/v1/videos", json={"prompt": "a cat", "model": "veo-2.0-generate-001"}, headers=AUTH)
-    assert veo2.status == 200, await veo2.text()
+    png = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJ"
+           "RU5ErkJggg==")
+    refs = await proxy.post("/v1/videos", json={"prompt": "a cat", "reference_images": [png]}, headers=AUTH)
+    assert refs.status == 200, await refs.text()
     sent = [r for r in emulator.state.requests if r.path.endswith(":predictLongRunning")][-1].json["parameters"]
     assert "durationSeconds" not in sent
 

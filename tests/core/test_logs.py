@@ -71,3 +71,38 @@ def test_redact_filter_blanks_secrets_in_messages_and_tracebacks():
     assert f.filter(record) and f.filter(failing)
     assert UPSTREAM_KEY not in record.getMessage() and REDACTED in record.getMessage()
     assert CLIENT_KEY not in logging.Formatter().format(failing)
+
+
+async def test_genproxy_serve_writes_its_access_log_in_batches_still_one_redacted_line_each(tmp_path):
+    """The serve process's fast access log (no LogRecord): same line shape, secrets still blanked."""
+    import asyncio
+    import re
+    import signal
+    import sys
+
+    import aiohttp
+
+    from tests.jobs.test_restart import free_port
+    from tests.support import REPO
+
+    port = free_port()
+    secret = "upstream-secret-key-0042"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "proxy", "serve", "--port", str(port), "--routes", str(REPO / "routes.yaml"),
+        cwd=tmp_path, env={"GEMINI_API_KEY": secret, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        assert b"listening on" in await asyncio.wait_for(proc.stdout.readline(), 30)
+        async with aiohttp.ClientSession() as http:
+            for path in ("/healthz", f"/v1beta/models/{secret}"):
+                async with http.get(f"http://127.0.0.1:{port}{path}") as resp:
+                    await resp.read()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        err = (await asyncio.wait_for(proc.stderr.read(), 30)).decode()
+        await proc.wait()
+    lines = [line for line in err.splitlines() if "genproxy.access" in line]
+    assert len(lines) == 2, err
+    shape = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO genproxy\.access: [0-9a-f]{20} GET \S+ model=\S+ route=\S+ status=\d{3} [\d.]+ms"
+    assert all(re.fullmatch(shape, line) for line in lines), lines
+    assert secret not in err and "/v1beta/models/[redacted]" in lines[1]

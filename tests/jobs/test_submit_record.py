@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from types import SimpleNamespace
 
 import aiohttp
@@ -107,3 +108,33 @@ async def test_sigkill_during_a_burst_of_creates_leaves_no_accepted_operation_wi
     assert all(job.status == "completed" for job in jobs if job.operation in accepted)
     for job in interrupted:
         assert "Google may have started it" in job.error["message"]
+
+
+async def test_jobs_left_submitting_by_a_dead_instance_end_submit_interrupted_all_of_them(
+        make_proxy, jobs_db, tmp_path):
+    from proxy.jobs.store import Job, new_job_id
+
+    store = open_store(SimpleNamespace(jobs_db=jobs_db, data_dir=tmp_path / "data"))
+    await store.open()
+    client = key_id(CLIENT_KEY)
+    try:
+        for _ in range(150):  # more than one claim batch; their instance on another machine, lease run out
+            await store.create(Job(id=new_job_id(), client_key_id=client, model="veo-3.1-generate-preview",
+                                   route={}, status="submitting", owner="elsewhere|pid:[1]|7|dead",
+                                   lease_until=time.time() - 1, request={"instances": [{"prompt": "x"}]}))
+    finally:
+        await store.close()
+    proxy = await make_proxy(jobs_db=jobs_db)
+    page = await (await proxy.get("/v1/videos?limit=100", headers=AUTH)).json()
+    assert len(page["data"]) == 100 and page["has_more"]
+    for video in page["data"]:
+        assert video["status"] == "failed"
+        assert video["error"]["code"] == "submit_interrupted"
+        assert "Google may have started it" in video["error"]["message"]
+    assert (await store_count_unfinished(proxy, client)) == 0
+
+
+async def store_count_unfinished(proxy, client: str) -> int:
+    from proxy import keys
+
+    return await proxy.app[keys.JOB_STORE].count_unfinished(client)
