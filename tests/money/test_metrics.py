@@ -84,10 +84,11 @@ async def test_metrics_sum_every_worker_under_workers_2(tmp_path, emulator):
                 assert resp.status == 200
         for _ in range(4):  # whichever worker answers the scrape counts all 20
             async with aiohttp.ClientSession() as http, http.get(f"{base}/metrics") as resp:
-                found = samples(await resp.text())
-            assert total(found, "genproxy_requests_total", route="gemini-3.5-flash", status="200") == 20
-            assert total(found, "genproxy_upstream_requests_total", backend="gemini") == 20
+                text = await resp.text()
+            found = samples(text)
+            assert total(found, "genproxy_requests_total", route="gemini-3.5-flash", status="200") == 20, text
+            assert total(found, "genproxy_upstream_requests_total", backend="gemini") == 20, text
     finally:
         proc.terminate()
-        await asyncio.wait_for(proc.wait(), 60)
+        await asyncio.wait_for(proc.wait(), 150)
     assert not any((tmp_path / "data").glob("metrics-*")), "the supervisor removes its metrics folder"
