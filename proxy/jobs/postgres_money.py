@@ -25,6 +25,10 @@ class PostgresMoney:
     async def ledger_reserve(self, entry: dict, limit: float | None, since: float) -> float:
         row = {name: entry[name] for name in LEDGER_COLUMNS if entry.get(name) is not None}
         row["state"] = "reserved"
+        insert = f"INSERT INTO ledger ({', '.join(row)}) VALUES ({_marks(len(row))}) ON CONFLICT (id) DO NOTHING"
+        if limit is None:  # no budget to check: one insert, no lock, no sum over the period
+            await self._pool.execute(insert, *row.values())
+            return 0.0
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext('genproxy-budget:' || $1))", row["key_name"])
             if await conn.fetchval("SELECT 1 FROM ledger WHERE id = $1", row["id"]):
@@ -32,7 +36,7 @@ class PostgresMoney:
             spent = float(await conn.fetchval(_SPENT, row["key_name"], since))
             if limit is not None and spent + (row["estimated_usd"] or 0) > limit + 1e-9:
                 raise BudgetExceeded(spent)
-            await conn.execute(f"INSERT INTO ledger ({', '.join(row)}) VALUES ({_marks(len(row))})", *row.values())
+            await conn.execute(insert, *row.values())
             return spent
 
     async def ledger_settle(self, entry_id: str, state: str, usage: dict) -> bool:

@@ -25,6 +25,10 @@ class SqliteMoney:
         row["state"] = "reserved"
         names = ", ".join(row)
         marks = ", ".join(f":{n}" for n in row)
+        if limit is None:  # no budget to check: one insert, no transaction, no sum over the period
+            await self._run(self._db.execute,
+                            f"INSERT INTO ledger ({names}) VALUES ({marks}) ON CONFLICT (id) DO NOTHING", row)
+            return 0.0
 
         def reserve(db: sqlite3.Connection) -> float:
             if db.execute("SELECT 1 FROM ledger WHERE id = ?", (row["id"],)).fetchone():
