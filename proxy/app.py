@@ -71,13 +71,16 @@ async def _jobs(app: web.Application):
     try:
         await runner.resume()
         tasks = [asyncio.create_task(runner.run_leases(), name="job-leases"),
-                 asyncio.create_task(runner.webhooks.run(), name="webhooks")]
+                 asyncio.create_task(runner.webhooks.run(), name="webhooks"),
+                 asyncio.create_task(runner.ledger.run(), name="ledger")]
         yield
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await runner.close()
+        with contextlib.suppress(Exception):
+            await runner.ledger.flush()
     finally:
         await store.close()
 

@@ -8,6 +8,7 @@ whichever worker answers and kept across restarts.
 """
 from __future__ import annotations
 
+import functools
 import hmac
 import os
 import time
@@ -28,6 +29,7 @@ JOB_STATES = ("submitting", "queued", "in_progress", "completed", "failed")
 class Metrics:
     def __init__(self):
         self.multiproc_dir = os.environ.get(MULTIPROC_ENV)
+        self._children: dict[tuple, object] = {}
         self.registry = CollectorRegistry()
         self.requests = Counter("genproxy_requests", "HTTP requests answered, by route, model and status",
                                 ["route", "model", "status"], registry=self.registry)
@@ -44,9 +46,20 @@ class Metrics:
             return
         route = request.get("route") or _path_group(request)
         # The model only once routed: a client-chosen name that routes nowhere must not mint a new series.
-        model = request.get("model") if request.get("route") else None
-        self.requests.labels(route, model or "-", str(status)).inc()
-        self.latency.labels(route).observe(seconds)
+        model = (request.get("model") if request.get("route") else None) or "-"
+        key = (route, model, status)
+        children = self._children.get(key)
+        if children is None:  # labels() costs a lock and a tuple per call: keep each series' children
+            children = self._children[key] = (self.requests.labels(route, model, str(status)),
+                                               self.latency.labels(route))
+        children[0].inc()
+        children[1].observe(seconds)
+
+    def upstream_call(self, backend: str, status: str) -> None:
+        child = self._children.get((backend, status))
+        if child is None:
+            child = self._children[(backend, status)] = self.upstream.labels(backend, status)
+        child.inc()
 
     def counted_text(self) -> bytes:
         if self.multiproc_dir:
@@ -76,6 +89,7 @@ class _Snapshot:
 
 async def store_families(app: web.Application) -> list:
     store = app[keys.JOB_STORE]
+    await app[keys.LEDGER].flush()
     jobs = GaugeMetricFamily("genproxy_jobs", "Video jobs in the store by state", labels=["state"])
     counts = await store.job_counts()
     for state in sorted(set(JOB_STATES) | set(counts)):
@@ -128,4 +142,4 @@ def wire_metrics(app: web.Application) -> Metrics:
 
 def watch_upstreams(app: web.Application, metrics: Metrics) -> None:
     for name, upstream in app[keys.UPSTREAMS].items():
-        upstream.observe = lambda status, backend=name: metrics.upstream.labels(backend, status).inc()
+        upstream.observe = functools.partial(metrics.upstream_call, name)

@@ -54,7 +54,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
                                  bool(body.stream_options and body.stream_options.include_usage))
 
     entry = new_entry_id()
-    await ledger.reserve(entry, charge)
+    await ledger.reserve(entry, charge, durable=False)
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     try:
         submitted = await pipeline.submit(route, call, context)
@@ -96,7 +96,7 @@ async def complete_chat(request: web.Request, body: ChatCompletionRequest, modal
     call = pipeline.translate(route, body, context)
     ledger = request.app[keys.LEDGER]
     entry = new_entry_id()
-    await ledger.reserve(entry, ledger.charge(request, route, body))
+    await ledger.reserve(entry, ledger.charge(request, route, body), durable=False)
     try:
         submitted = await pipeline.submit(route, call, context)
         completions = await collect(await pipeline.finish(route, call, submitted, context))

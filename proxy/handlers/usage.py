@@ -43,6 +43,7 @@ async def usage(request: web.Request) -> web.Response:
     elif query.get("key") not in (None, account.name):
         raise ApiError(403, "Only an admin key may ask for another key's usage.", param="key", code="not_admin")
     ledger = request.app[keys.LEDGER]
+    await ledger.flush()  # this instance's finished requests not yet written
     rows = await ledger.store.ledger_usage(start, end, key_filter, group_by)
     data = []
     for row in rows:

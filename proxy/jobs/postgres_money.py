@@ -39,6 +39,11 @@ class PostgresMoney:
             await conn.execute(insert, *row.values())
             return spent
 
+    async def ledger_insert_many(self, rows: list[dict]) -> None:
+        await self._pool.executemany(
+            f"INSERT INTO ledger ({', '.join(LEDGER_COLUMNS)}) VALUES ({_marks(len(LEDGER_COLUMNS))}) "
+            "ON CONFLICT (id) DO NOTHING", [tuple(row.get(name) for name in LEDGER_COLUMNS) for row in rows])
+
     async def ledger_settle(self, entry_id: str, state: str, usage: dict) -> bool:
         values = {name: usage.get(name, 0) for name in USAGE_SUMS}
         assignments = ", ".join(f"{n} = ${i}" for i, n in enumerate(values, start=4))

@@ -41,6 +41,13 @@ class SqliteMoney:
 
         return await self._run(self._transaction, reserve)
 
+    async def ledger_insert_many(self, rows: list[dict]) -> None:
+        values = [{name: row.get(name) for name in LEDGER_COLUMNS} for row in rows]
+        names = ", ".join(LEDGER_COLUMNS)
+        marks = ", ".join(f":{n}" for n in LEDGER_COLUMNS)
+        await self._run(self._transaction, lambda db: db.executemany(
+            f"INSERT INTO ledger ({names}) VALUES ({marks}) ON CONFLICT (id) DO NOTHING", values))
+
     async def ledger_settle(self, entry_id: str, state: str, usage: dict) -> bool:
         values = {name: usage.get(name, 0) for name in USAGE_SUMS}
         assignments = ", ".join(f"{n} = :{n}" for n in values)

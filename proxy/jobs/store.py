@@ -208,6 +208,9 @@ class MoneyStore(Protocol):
         set, first check atomically (across instances) that the key's spending since ``since`` plus
         ``entry['estimated_usd']`` stays within it, else raise BudgetExceeded. Returns the spending before."""
 
+    async def ledger_insert_many(self, rows: list[dict]) -> None:
+        """Write finished entries (every LEDGER_COLUMNS value given) in one go; ids already there are skipped."""
+
     async def ledger_settle(self, entry_id: str, state: str, usage: dict) -> bool:
         """Close a reserved entry as ``settled`` (usage: USAGE_SUMS) or ``released`` (nothing billed); False
         when it is not reserved (closed already, or unknown)."""

@@ -5,6 +5,7 @@ route's upstream model id. A model without a price costs 0 (and the README says 
 """
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 
@@ -49,9 +50,18 @@ class Usage:
 def price_of(route) -> PriceSpec:
     override = getattr(route, "price", None)
     if override:
-        return PriceSpec.model_validate(override)
-    raw = PRICES.get(route.target) or PRICES.get(route.vertex_target or "") or {}
-    return PriceSpec.model_validate(raw)
+        return _override(json.dumps(override, sort_keys=True))
+    return _shipped(route.target, route.vertex_target)
+
+
+@functools.lru_cache(maxsize=512)
+def _shipped(target: str, vertex_target: str | None) -> PriceSpec:
+    return PriceSpec.model_validate(PRICES.get(target) or PRICES.get(vertex_target or "") or {})
+
+
+@functools.lru_cache(maxsize=512)
+def _override(text: str) -> PriceSpec:
+    return PriceSpec.model_validate(json.loads(text))
 
 
 def _pick(table: dict[str, float] | None, key: str) -> float:

@@ -144,7 +144,8 @@ async def _generate(request: web.Request, model: str, stream: bool) -> web.Strea
         raise invalid(f"{model} is a video model: call models/{model}:predictLongRunning (generate_videos).")
     upstream = request.app[keys.UPSTREAMS].get(route.upstream)
     ledger, entry = request.app[keys.LEDGER], new_entry_id()
-    await ledger.reserve(entry, Charge(account_of(request), route.model, native_estimate(route, body)))
+    await ledger.reserve(entry, Charge(account_of(request), route.model, lambda: native_estimate(route, body)),
+                         durable=False)
     seen: list[dict] = []
     try:
         if not stream:
