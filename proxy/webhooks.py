@@ -156,6 +156,8 @@ class Webhooks:
                 await self.deliver_due()
             except asyncio.CancelledError:
                 raise
+            except ApiError as exc:  # the store is unreachable for now: the deliveries wait in it
+                log.warning("delivering webhooks failed (%s); retrying", exc.message)
             except Exception:  # noqa: BLE001
                 log.exception("delivering webhooks failed; retrying")
             await asyncio.sleep(self.settings.webhook_poll_interval)

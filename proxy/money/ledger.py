@@ -127,6 +127,8 @@ class Ledger:
                 await self.flush()
             except asyncio.CancelledError:
                 raise
+            except ApiError as exc:  # the store is unreachable for now: the entries wait in memory
+                log.warning("ledger: writing %d entries failed (%s); retrying", len(self._pending), exc.message)
             except Exception:  # noqa: BLE001
                 log.exception("ledger: writing %d entries failed; retrying", len(self._pending))
 
