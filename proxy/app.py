@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Iterable
 
 import aiohttp
@@ -13,7 +14,7 @@ from proxy.background import background_task, every
 from proxy.config import Settings
 from proxy.discovery import Doctor
 from proxy.discovery.service import DoctorService, doctor_report
-from proxy.errors import error_middleware
+from proxy.errors import ApiError, error_middleware
 from proxy.handlers.chat import chat_completions
 from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.native import add_native_routes
@@ -38,6 +39,9 @@ from proxy.redact import install_query_redaction
 from proxy.routes import RouteTable
 from proxy.jobs.lookup import job_finder
 from proxy.upstreams.registry import build_upstreams, watch_credentials
+
+
+log = logging.getLogger("genproxy.app")
 
 
 async def _http_session(app: web.Application):
@@ -92,7 +96,10 @@ async def _remove_expired_media(app: web.Application) -> None:
         await runner.remove_expired_media()
         await app[keys.LEDGER].release_stale()
 
-    await clean()
+    try:  # a store that is down at start-up must not end this task; `every` retries
+        await clean()
+    except ApiError as exc:
+        log.warning("removing expired media and stale reservations failed (%s); will try again", exc.message)
     await every(app[keys.SETTINGS].cleanup_interval, clean, "removing expired media and stale reservations")
 
 
