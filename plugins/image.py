@@ -78,6 +78,13 @@ def _modalities(request) -> list[str]:
 
 
 @hookimpl
+def genproxy_model_limits(route) -> dict | None:
+    if route.modality != MODALITY:
+        return None
+    return image_limits.describe(image_limits.limits_for(route.target))
+
+
+@hookimpl
 def genproxy_translate(route, request, context):
     if route.modality != MODALITY:
         return None

@@ -45,3 +45,8 @@ def limits_for(target: str) -> ImageLimits:
 def normalize_size(size) -> str:
     text = str(size).strip().upper()
     return SIZE_ALIASES.get(text, text)
+
+
+def describe(limits: ImageLimits) -> dict:
+    """The limits as plain JSON for GET /v1/models/{id} (every ratio goes with every size)."""
+    return {"type": "image", "aspect_ratios": list(limits.aspect_ratios), "image_sizes": list(limits.sizes)}

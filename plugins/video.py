@@ -7,18 +7,16 @@ message.videos[] with data URIs streamed from disk.
 """
 from __future__ import annotations
 
-import base64
 import time
 from dataclasses import asdict
-from collections.abc import AsyncIterator
 
-from proxy.hookspecs import (ApiError, ChatCompletionRequest, Completion, JobInfo, MediaTooLarge, PollStatus,
-                             RequestContext, StoredMedia, Submitted, UpstreamCall, hookimpl, invalid, openapi_schema)
+from proxy.hookspecs import (ChatCompletionRequest, Completion, JobInfo, PollStatus, RequestContext, Submitted,
+                             UpstreamCall, hookimpl, invalid, openapi_schema, save_generated_video)
+from plugins.veo import limits as veo_limits
 from plugins.veo.request import VideoConfig, VideoJob, build_body
-from plugins.veo.result import Sample, poll_status, samples_of
+from plugins.veo.result import poll_status, samples_of
 
 MODALITY = "video"
-DOWNLOAD_ATTEMPTS = 3
 
 
 @hookimpl
@@ -34,6 +32,24 @@ def genproxy_upstream_method(route) -> str | None:
 @hookimpl
 def genproxy_video_modalities() -> list[str]:
     return [MODALITY]
+
+
+@hookimpl
+def genproxy_model_limits(route) -> dict | None:
+    if route.modality != MODALITY:
+        return None
+    """What a Veo route accepts (plugins/veo/limits.py): for GET /v1/models/{id} (the console) and
+    /api/v1/videos/models (OpenRouter's catalog)."""
+    limits = veo_limits.limits_for(route.target)
+    if limits is None:  # a Veo id the table does not know: Google checks it
+        return {"type": "video", "aspect_ratios": list(veo_limits.ASPECT_RATIOS)}
+    vertex = route.upstream == "vertex"
+    described = veo_limits.describe(limits, model=route.model, vertex=vertex)
+    # OpenRouter's names: seed and generate_audio are Vertex AI parameters (plugins/veo/request.py VERTEX_ONLY);
+    # Veo 3 on the Gemini API makes audio without being asked.
+    described.update(frame_images=["first_frame", *(["last_frame"] if limits.last_frame else [])],
+                     seed=vertex, generate_audio=vertex, continuation=limits.extension)
+    return described
 
 
 # Veo extends a video only with Veo 3.1, at 720p and 8 s (plugins/veo/limits.py, from Google's Veo page).
@@ -104,7 +120,9 @@ async def _respond(route, result: dict, call: UpstreamCall, context: RequestCont
     job = VideoJob(**call.notes["job"])
     operation = call.notes.get("operation") or result.get("name")
     samples = samples_of(result, job_id=operation)
-    stored = [await _store(sample, call.notes.get("credential_id"), context, operation) for sample in samples]
+    stored = [await save_generated_video(context, base64_data=sample.base64_bytes, uri=sample.uri,
+                                         mime_type=sample.mime_type, credential_id=call.notes.get("credential_id"),
+                                         label=f"Job id: {operation}") for sample in samples]
     taken = time.time() - call.notes.get("started", time.time())
     videos = []
     for index, (sample, media) in enumerate(zip(samples, stored)):
@@ -126,27 +144,3 @@ def _summary(route, job: VideoJob, count: int, seconds: float) -> str:
             f"{f' ({details})' if details else ''} in {seconds:.0f} s.")
 
 
-async def _store(sample: Sample, credential_id: str | None, context: RequestContext, operation: str) -> StoredMedia:
-    limit = context.settings.max_download_bytes
-    try:
-        if sample.base64_bytes is not None:
-            return await context.media.save(_decode_chunks(sample.base64_bytes), sample.mime_type, limit)
-        for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
-            try:
-                async with context.upstream.download(sample.uri, credential_id, limit) as download:
-                    stored = await context.media.save(download.chunks, sample.mime_type, limit)
-                if download.content_length is not None and stored.size != download.content_length:
-                    raise ApiError(502, "The video download ended early.", code="download_incomplete")
-                return stored
-            except ApiError as exc:
-                if exc.code != "download_incomplete" or attempt == DOWNLOAD_ATTEMPTS:
-                    exc.message += f" Job id: {operation}."
-                    raise
-    except MediaTooLarge as exc:
-        raise ApiError(502, f"The generated video is {exc}. Job id: {operation}.", code="media_too_large") from None
-    raise AssertionError("unreachable")
-
-
-async def _decode_chunks(text: str, size: int = 4 * 256 * 1024) -> AsyncIterator[bytes]:
-    for start in range(0, len(text), size):
-        yield base64.b64decode(text[start:start + size])

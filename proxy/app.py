@@ -15,9 +15,12 @@ from proxy.config import Settings
 from proxy.discovery import Doctor
 from proxy.discovery.service import DoctorService, doctor_report
 from proxy.errors import ApiError, error_middleware
+from proxy.handlers.admin import add_routes as add_admin_routes
 from proxy.handlers.chat import chat_completions
+from proxy.handlers.console import add_routes as add_console_routes
 from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.native import add_native_routes
+from proxy.openrouter import add_openrouter_routes, openrouter_errors
 from proxy.handlers.models import get_model, healthz, list_models
 from proxy.handlers.jobs_admin import list_jobs
 from proxy.handlers.usage import usage
@@ -109,7 +112,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     pm = build_plugin_manager(plugins)
     table = RouteTable.load(settings.routes_file, set(declared_modalities(pm)))
 
-    app = web.Application(middlewares=[request_log_middleware, error_middleware, auth_middleware],
+    app = web.Application(middlewares=[request_log_middleware, openrouter_errors, error_middleware, auth_middleware],
                           client_max_size=settings.max_body_bytes,
                           # Bodies are decompressed by proxy.jsonbody, bounded, with errors in OpenAI's shape
                           # (aiohttp's own decoder answers a mismatched body with a text/plain 500).
@@ -143,7 +146,10 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app.router.add_get("/v1/usage", usage)
     app.router.add_get("/v1/jobs", list_jobs)
     add_video_routes(app)
+    add_admin_routes(app)
+    add_console_routes(app)  # the web console at /
     add_native_routes(app)  # Google's /v1beta paths, for the google-genai SDK
+    add_openrouter_routes(app)  # /api/v1: OpenRouter's paths, for clients written for OpenRouter
     for routes in pm.hook.genproxy_web_routes():
         for method, path, handler in routes or []:
             app.router.add_route(method, path, handler)

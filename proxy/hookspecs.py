@@ -21,8 +21,10 @@ import pluggy
 # Re-exported so that a plugin imports this module only.
 from proxy.errors import ApiError, invalid  # noqa: F401
 from proxy.media import MediaStream  # noqa: F401
+from proxy.datauri import parse_data_uri  # noqa: F401
+from proxy.media_fetch import save_generated_video  # noqa: F401
 from proxy.media_store import MediaTooLarge, StoredMedia  # noqa: F401
-from proxy.models import ChatCompletionRequest, parse_request, validation_error  # noqa: F401
+from proxy.models import ChatCompletionRequest, parse_request, validation_error, whole_seconds  # noqa: F401
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -251,6 +253,21 @@ def genproxy_remix(route: "Route", job: JobInfo, prompt: str) -> "ChatCompletion
     new prompt. Pure: no I/O. Return the chat request that makes the remix (an edit, an extension; its
     ``model`` may name another route), raise ApiError when this job cannot be remixed, or return None
     when the route is not yours.
+    """
+
+
+@hookspec(firstresult=True)
+def genproxy_model_limits(route: "Route") -> dict | None:
+    """Called for GET /v1/models/{id} (the console reads it to offer only valid options). Pure: no I/O.
+
+    Return what the route's model accepts as plain JSON values (``type`` first: "video", "image", "omni"
+    …; then its durations, resolutions, aspect ratios, sizes, and ``combinations``: every valid pairing
+    when some values exclude others, each refusal with the message translate would answer), or None
+    when the route is not yours. The core adds it to the model object as ``limits``. Catalogs such as
+    GET /api/v1/videos/models also read (each optional; missing means "not known"): ``frame_images``
+    ("first_frame", "last_frame"), ``reference_images`` (how many), ``seed`` and ``generate_audio``
+    (whether the parameter is accepted), ``continuation`` (whether a finished video can be extended or
+    edited), ``prices`` (SKU -> USD as a string, when known).
     """
 
 

@@ -81,3 +81,18 @@ def parse_request(model_cls, data: Any, prefix: str = ""):
         return model_cls.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc, prefix) from None
+
+
+def whole_seconds(value: Any) -> Any:
+    """A duration as clients send it ("8", "8s", 8 or 8.0) as an int; other types are left to the field's
+    own validation. For pydantic ``mode="before"`` validators: raises ValueError with the reason."""
+    if isinstance(value, str):
+        text = value.strip().removesuffix("s")
+        if not text.isdigit():
+            raise ValueError("must be a whole number of seconds such as 8 or \"8\"")
+        return int(text)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be a whole number of seconds")
+        return int(value)
+    return value

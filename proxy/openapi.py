@@ -66,9 +66,23 @@ def _core_paths() -> dict:
         "/openapi.json": {"get": _op("openapi", "This document", _ok("OpenAPI 3.1"), {}, [])},
         "/v1/models": {"get": _op("listModels", "The routed models, OpenAI's list shape", _ok("models"),
                                   OPENAI_ERROR, BEARER)},
-        "/v1/models/{model}": {"get": _op("retrieveModel", "One routed model (retired ids answer as aliases)",
+        "/v1/models/{model}": {"get": _op("retrieveModel", "One routed model (retired ids answer as aliases), with "
+                                          "its plugin's limits (durations, resolutions, ratios, valid combinations)",
                                           _ok("model"), OPENAI_ERROR, BEARER,
                                           parameters=[_path_param("model", "a model id, may hold a slash")])},
+        "/": {"get": _op("console", "The web console (HTML; its scripts and styles under /console/)",
+                         _ok("the console page", "text/html", {"type": "string"}), {}, [])},
+        "/console/{name}": {"get": _op("consoleFile", "A file of the web console (JS, CSS, SVG)",
+                                       _ok("the file", "text/javascript", {"type": "string"}), OPENAI_ERROR, [],
+                                       parameters=[_path_param("name", "a plain file name such as app.js")])},
+        "/v1/admin/me": {"get": _op("adminMe", "Whether the caller's key is an admin key",
+                                    _ok("{object: key, id, is_admin}"), OPENAI_ERROR, BEARER)},
+        "/v1/admin/credentials": {"get": _op("adminCredentials", "Admin keys: each upstream credential's state and "
+                                             "cooldowns (no secrets)", _ok("a list of credentials"), OPENAI_ERROR,
+                                             BEARER)},
+        "/v1/admin/routes": {"get": _op("adminRoutes", "Admin keys: the routes as loaded, where each is served, and the "
+                                        "retired ids with their replacements", _ok("routes and retired ids"),
+                                        OPENAI_ERROR, BEARER)},
         "/v1/doctor": {"get": _op("doctor", "What Google offers each credential, checked against every route",
                                   _ok("the doctor's report"), OPENAI_ERROR, BEARER, parameters=[
                                       {"name": "refresh", "in": "query", "required": False,

@@ -21,7 +21,9 @@ class ChatCompletion:
                 # OpenAI's schema requires logprobs and message.refusal on every choice (null when none).
                 "choices": [{"index": i, "message": {"role": "assistant", "refusal": None, **c.message},
                              "logprobs": None, "finish_reason": c.finish_reason}
-                            for i, c in enumerate(completions)]}
+                            for i, c in enumerate(completions)],
+                # In OpenAI's chat.completion object (nullable); the openrouter SDK's ChatResult requires it.
+                "system_fingerprint": None}
         usage = next((c.usage for c in completions if c.usage), None)
         if usage:
             body["usage"] = usage

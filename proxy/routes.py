@@ -15,6 +15,8 @@ from proxy.money.pricing import PriceSpec
 log = logging.getLogger("genproxy.routes")
 
 UPSTREAMS = ("gemini", "vertex", "codeassist")
+#: OpenRouter names Google's models google/<id> (openrouter.ai/google/gemini-3-flash-preview, .../google/veo-3.1).
+OPENROUTER_PREFIX = "google/"
 
 
 class RoutesError(Exception):
@@ -37,6 +39,8 @@ class RouteSpec(BaseModel):
                                       "route has only OAuth tokens (which Google refuses on the Gemini API)")
     price: PriceSpec | None = Field(None, description="What this route costs (USD), instead of the shipped price "
                                     "table: per_second, per_second_silent, per_image, input_per_million, ...")
+    openrouter: str | None = Field(None, description="OpenRouter's slug of this model (google/...): clients "
+                                   "written for OpenRouter send it; it resolves to this route")
 
 
 class RetiredSpec(BaseModel):
@@ -48,6 +52,7 @@ class RetiredSpec(BaseModel):
     replaced_by: str = Field(min_length=1, description="An exact model of the routes list")
     shutdown: str | None = Field(None, description="When Google shut it down (YYYY-MM-DD), for /v1/models and docs")
     source: str | None = None
+    openrouter: str | None = Field(None, description="OpenRouter's slug of this id (google/...)")
 
 
 @dataclass(frozen=True)
@@ -136,7 +141,25 @@ def parse_routes(text: str, source: str, modalities: set[str]) -> ParsedRoutes:
         seen[spec.model] = line
         specs.append(spec)
     retired = _parse_retired(raw.get("retired") or [], source, specs, seen)
+    _check_slugs(source, specs, retired)
     return ParsedRoutes(specs, retired)
+
+
+def _check_slugs(source: str, specs: list[RouteSpec], retired: list[RetiredSpec]) -> None:
+    """An OpenRouter slug names one model, on an exact entry, and is not itself a routed or retired id."""
+    names = {s.model for s in specs} | {r.model for r in retired}
+    seen: dict[str, str] = {}
+    for entry in [*specs, *retired]:
+        slug = entry.openrouter
+        if slug is None:
+            continue
+        if _is_pattern(entry.model) or _is_pattern(slug):
+            raise RoutesError(f"{source}: '{entry.model}': an openrouter slug belongs on an exact model, not a glob")
+        if slug in names:
+            raise RoutesError(f"{source}: openrouter slug '{slug}' of '{entry.model}' is also a model of the file")
+        if slug in seen:
+            raise RoutesError(f"{source}: openrouter slug '{slug}' is given to both '{seen[slug]}' and '{entry.model}'")
+        seen[slug] = entry.model
 
 
 def _problems(exc: ValidationError) -> str:
@@ -227,7 +250,10 @@ class RouteTable:
         exact = {s.model: s for s in specs if not _is_pattern(s.model)}
         patterns = [s for s in specs if _is_pattern(s.model)]
         self._exact, self._patterns, self.specs = exact, patterns, specs
+        self.specs_by_model = exact
         self.retired = {r.model: r for r in parsed.retired}
+        # OpenRouter's slugs (google/veo-3.1, ...) -> the model of the entry that names them
+        self.openrouter = {e.openrouter: e.model for e in [*specs, *parsed.retired] if e.openrouter}
 
     def _stat(self) -> tuple[int, int] | None:
         """The file's change signature: mtime and size (a rewrite within one mtime tick usually changes the size)."""
@@ -239,7 +265,16 @@ class RouteTable:
 
     def resolve(self, model: str) -> Route | None:
         """The route for a model name: exact routes, then retired ids (before globs, so a shut-down id
-        never falls into ``gemini-*`` and reaches Google), then globs."""
+        never falls into ``gemini-*`` and reaches Google), then OpenRouter's slugs and ``google/<id>``
+        (as OpenRouter names Google's models), then globs."""
+        if model not in self._exact:
+            alias = self.openrouter.get(model)
+            if alias is None and model.startswith(OPENROUTER_PREFIX) and model not in self.retired:
+                bare = model[len(OPENROUTER_PREFIX):]
+                alias = bare if bare and "/" not in bare else None
+            if alias is not None:
+                route = self.resolve(alias)
+                return replace(route, requested=model) if route is not None else None
         retired = self.retired.get(model)
         if retired is not None:
             route = self.resolve(retired.replaced_by)
@@ -268,6 +303,7 @@ class RouteTable:
     def suggestions(self, model: str, limit: int = 5) -> list[str]:
         # What /v1/models shows: hidden routes stay hidden, globs are not model names.
         names = [s.model for s in self.listed_models()]
+        model = model.removeprefix(OPENROUTER_PREFIX)
         close = [n for n in names if n.split("-")[0] == model.split("-")[0]]
         return (close or names)[:limit]
 

@@ -22,7 +22,7 @@ UNSUPPORTED = {
 }
 HANDLED = {"temperature", "top_p", "top_k", "max_tokens", "max_completion_tokens", "stop", "seed",
            "presence_penalty", "frequency_penalty", "response_format", "reasoning_effort", "tools",
-           "tool_choice"}
+           "tool_choice", "include_reasoning"}
 MAX_STOP = 5
 REASONING_BUDGETS = {"none": 0, "minimal": 512, "low": 1024, "medium": 8192, "high": 24576}
 
@@ -116,6 +116,13 @@ def generation_config(request, route) -> dict:
             config["thinkingConfig"] = {"thinkingBudget": 0}
         else:
             config["thinkingConfig"] = {"thinkingBudget": REASONING_BUDGETS[effort], "includeThoughts": True}
+    # OpenRouter's reasoning.exclude (legacy include_reasoning: false): think, but send no thought text back.
+    include = request.extra("include_reasoning")
+    if include is not None:
+        if not isinstance(include, bool):
+            raise invalid("'include_reasoning' must be true or false.", "include_reasoning")
+        if not include and "includeThoughts" in config.get("thinkingConfig", {}):
+            config["thinkingConfig"]["includeThoughts"] = False
     return config
 
 

@@ -9,17 +9,15 @@ remix of an Omni video is an edit. native.py serves /v1beta/interactions for goo
 """
 from __future__ import annotations
 
-import base64
 import time
-from collections.abc import AsyncIterator
 
-from proxy.hookspecs import (ApiError, ChatCompletionRequest, Completion, JobInfo, MediaTooLarge, PollStatus,
-                             RequestContext, StoredMedia, Submitted, UpstreamCall, hookimpl, invalid)
+from proxy.hookspecs import (ApiError, ChatCompletionRequest, Completion, JobInfo, PollStatus, RequestContext,
+                             Submitted, UpstreamCall, hookimpl, invalid, save_generated_video)
+from plugins.omni import limits as omni_limits
 from plugins.omni.request import build_body
-from plugins.omni.result import Video, poll_status, usage_of, video_of
+from plugins.omni.result import poll_status, usage_of, video_of
 
 MODALITY = "omni"
-DOWNLOAD_ATTEMPTS = 3
 
 
 @hookimpl
@@ -30,6 +28,21 @@ def genproxy_modalities() -> list[str]:
 @hookimpl
 def genproxy_video_modalities() -> list[str]:
     return [MODALITY]
+
+
+@hookimpl
+def genproxy_model_limits(route) -> dict | None:
+    """What an Omni route accepts (plugins/omni/limits.py): for GET /v1/models/{id} (the console) and
+    /api/v1/videos/models (OpenRouter's catalog)."""
+    if route.modality != MODALITY:
+        return None
+    limits = omni_limits.limits_for(route.target)
+    described = omni_limits.describe(limits)
+    if limits is not None:
+        # Omni takes images as references (no frame pinning), a seed, and edits a finished video.
+        described.update(frame_images=[], reference_images=limits.max_images, seed=True, generate_audio=False,
+                         continuation=True)
+    return described
 
 
 @hookimpl
@@ -127,7 +140,9 @@ def genproxy_respond(route, result, call: UpstreamCall, context: RequestContext)
 async def _respond(route, result: dict, call: UpstreamCall, context: RequestContext) -> Completion:
     interaction_id = call.notes.get("interaction_id") or result.get("id")
     video = video_of(result, context.job_id)
-    stored = await _store(video, call.notes.get("credential_id"), context, interaction_id)
+    stored = await save_generated_video(context, base64_data=video.data, uri=video.uri, mime_type=video.mime_type,
+                                        credential_id=call.notes.get("credential_id"),
+                                        label=f"Interaction: {interaction_id}")
     taken = time.time() - call.notes.get("started", time.time())
     item = {"type": "video_url", "video_url": {"url": stored.stream()}, "index": 0, "job_id": context.job_id,
             "operation": interaction_id, "interaction_id": interaction_id, "bytes": stored.size}
@@ -145,32 +160,6 @@ def _summary(route, notes: dict, seconds: float) -> str:
     details = ", ".join(f for f in facts if f)
     verb = f"Edited video {notes['edit_of']}" if notes.get("edit_of") else "Generated a video"
     return f"{verb} with {route.target}{f' ({details})' if details else ''} in {seconds:.0f} s."
-
-
-async def _store(video: Video, credential_id: str | None, context: RequestContext, ref: str) -> StoredMedia:
-    limit = context.settings.max_download_bytes
-    try:
-        if video.data is not None:
-            return await context.media.save(_decode_chunks(video.data), video.mime_type, limit)
-        for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
-            try:
-                async with context.upstream.download(video.uri, credential_id, limit) as download:
-                    stored = await context.media.save(download.chunks, video.mime_type, limit)
-                if download.content_length is not None and stored.size != download.content_length:
-                    raise ApiError(502, "The video download ended early.", code="download_incomplete")
-                return stored
-            except ApiError as exc:
-                if exc.code != "download_incomplete" or attempt == DOWNLOAD_ATTEMPTS:
-                    exc.message += f" Interaction: {ref}."
-                    raise
-    except MediaTooLarge as exc:
-        raise ApiError(502, f"The generated video is {exc}. Interaction: {ref}.", code="media_too_large") from None
-    raise AssertionError("unreachable")
-
-
-async def _decode_chunks(text: str, size: int = 4 * 256 * 1024) -> AsyncIterator[bytes]:
-    for start in range(0, len(text), size):
-        yield base64.b64decode(text[start:start + size])
 
 
 @hookimpl

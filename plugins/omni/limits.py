@@ -69,3 +69,13 @@ def check(limits: OmniLimits | None, *, model: str, duration: int | None, aspect
         raise invalid(f"{model} takes at most {limits.max_images} input images; got {images}.", "messages")
     if videos > limits.max_videos:
         raise invalid(f"{model} takes at most one input video; got {videos}.", "messages")
+
+
+def describe(limits: OmniLimits | None) -> dict:
+    """The limits as plain JSON for GET /v1/models/{id}; every listed combination is valid (Omni has no
+    cross-limits). ``edit``: a follow-up turn edits the last video."""
+    if limits is None:  # an Omni id this table does not know: only the aspect ratio is checked
+        return {"type": "omni", "aspect_ratios": list(ASPECT_RATIOS), "edit": True}
+    return {"type": "omni", "durations": list(limits.durations), "resolutions": list(limits.resolutions),
+            "aspect_ratios": list(limits.aspect_ratios), "max_images": limits.max_images,
+            "max_videos": limits.max_videos, "edit": True}

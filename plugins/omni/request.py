@@ -16,20 +16,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from proxy.hookspecs import ChatCompletionRequest, invalid, validation_error
+from proxy.hookspecs import ChatCompletionRequest, invalid, parse_data_uri, validation_error, whole_seconds
 from plugins.omni import limits as omni_limits
 
-_DATA_URI = re.compile(r"data:(?P<mime>[\w/+.-]+)(?:;[\w=.-]+)*;base64,", re.S)
-MAX_DATA_URI_HEADER = 1024  # "data:<mime>;<params>;base64," is short
-
-
-def _data_uri(url: str) -> dict | None:
-    """{"mime", "data"} of a base64 data URI, or None. The header (up to the first comma) is bounded before
-    the regex sees it, so no request makes the event loop spend seconds on a megabyte of parameters."""
-    url = url.strip()
-    comma = url.find(",", 0, MAX_DATA_URI_HEADER)
-    match = _DATA_URI.fullmatch(url[:comma + 1]) if comma >= 0 else None
-    return {"mime": match["mime"], "data": url[comma + 1:]} if match else None
 JOB_ID = re.compile(r"video_[0-9a-f]{24}")
 MAX_INLINE_BYTES = 20 * 1024 * 1024
 
@@ -45,6 +34,9 @@ class OmniConfig(BaseModel):
     seed: int | None = Field(None, ge=0, le=2147483647)
     previous_video: str | None = Field(None, description="job id of an earlier Omni video to edit")
     number_of_videos: int | None = Field(None, ge=1, le=1)
+    # Images that guide the video (as image_url parts do), each a data URI or {"url"} / {"image_url": {"url"}}:
+    # the same name as Veo's, so a client (or genproxy's OpenRouter API) need not know which model it has.
+    reference_images: list[Any] | None = None
     # google-genai 3.6 VideoConfig.task; unset, the model picks the task from the prompt and the inputs.
     task: Literal["text_to_video", "image_to_video", "reference_to_video", "edit", "extend", "upscale"] | None = None
     # Where genproxy posts video.completed / video.failed (its webhooks; never sent to Google).
@@ -53,16 +45,7 @@ class OmniConfig(BaseModel):
     @field_validator("duration_seconds", mode="before")
     @classmethod
     def _duration(cls, value):
-        if isinstance(value, str):
-            text = value.strip().removesuffix("s")
-            if not text.isdigit():
-                raise ValueError("must be a whole number of seconds such as 8 or \"8\"")
-            return int(text)
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise ValueError("must be a whole number of seconds")
-            return int(value)
-        return value
+        return whole_seconds(value)  # clients send "8", 8 or 8.0; Google wants an integer
 
     @field_validator("resolution", "aspect_ratio", mode="before")
     @classmethod
@@ -109,7 +92,7 @@ def _url_of(part: dict, key: str, param: str) -> str:
 
 
 def _media(url: str, kind: str, allowed: tuple[str, ...], param: str) -> dict:
-    match = _data_uri(url)
+    match = parse_data_uri(url)
     if match is None:
         # Google fetches only its own files (Files API uris; a Veo video genproxy made resolves to one).
         if kind == "video" and url.startswith(("https://generativelanguage.googleapis.com/", "gs://")):
@@ -170,6 +153,10 @@ def build_body(request: ChatCompletionRequest, target: str, model: str, defaults
         raise invalid(f"{model} makes one video per request.", "n")
     config = parse_config(request, defaults)
     contents, system = input_of(request, model)
+    for index, ref in enumerate(config.reference_images or []):
+        param = f"video_config.reference_images[{index}]"
+        part = ref if isinstance(ref, dict) and "image_url" in ref else {"image_url": ref}
+        contents.append(_media(_url_of(part, "image_url", param), "image", omni_limits.IMAGE_TYPES, param))
     if not any(c["type"] == "text" and c["text"].strip() for c in contents) and not any(
             c["type"] == "image" for c in contents):
         raise invalid("Describe the video (or the edit) in the user message.", "messages")

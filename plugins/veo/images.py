@@ -3,23 +3,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 
-from proxy.hookspecs import invalid
+from proxy.hookspecs import invalid, parse_data_uri
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
-_DATA_URI = re.compile(r"data:(?P<mime>[\w/+.-]+)(?P<params>(;[\w=.-]+)*);base64,", re.S)
-MAX_DATA_URI_HEADER = 1024  # "data:<mime>;<params>;base64," is short
-
-
-def _data_uri(url: str) -> dict | None:
-    """{"mime", "data"} of a base64 data URI, or None. The header (up to the first comma) is bounded before
-    the regex sees it, so no request makes the event loop spend seconds on a megabyte of parameters."""
-    url = url.strip()
-    comma = url.find(",", 0, MAX_DATA_URI_HEADER)
-    match = _DATA_URI.fullmatch(url[:comma + 1]) if comma >= 0 else None
-    return {"mime": match["mime"], "data": url[comma + 1:]} if match else None
 
 
 def image_url_of(value, param: str) -> str:
@@ -40,7 +28,7 @@ def veo_image(url: str, param: str, vertex: bool) -> dict:
         if not vertex:
             raise invalid("gs:// images work only on the vertex upstream; send a data URI.", param)
         return {"gcsUri": url, "mimeType": _mime_from_name(url, param)}
-    match = _data_uri(url)
+    match = parse_data_uri(url)
     if not match:
         if url.startswith(("http://", "https://")):
             raise invalid("Veo needs the image bytes: send it as a data URI (data:image/png;base64,...), "

@@ -111,3 +111,36 @@ def check(limits: VeoLimits, *, model: str, duration: int | None, resolution: st
         if duration not in (None, 8):
             raise invalid(f"{model} extends videos only with duration_seconds 8; got {duration}.",
                           "video_config.duration_seconds")
+
+
+def describe(limits: VeoLimits, *, model: str, vertex: bool) -> dict:
+    """The limits as plain JSON for GET /v1/models/{id} (the console offers only what ``check`` accepts).
+
+    The valid (duration, resolution, aspect ratio) combinations and the refused ones, each with the message
+    ``check`` answers, are found by asking ``check`` itself, so the two cannot drift apart.
+    """
+    combinations, refused = [], []
+    for duration in limits.durations:
+        for resolution in limits.resolutions:
+            for ratio in ASPECT_RATIOS:
+                combo = {"duration_seconds": duration, "resolution": resolution, "aspect_ratio": ratio}
+                try:
+                    check(limits, model=model, duration=duration, resolution=resolution, aspect_ratio=ratio, videos=1,
+                          has_image=False, has_last_frame=False, references=0, has_video=False, vertex=vertex)
+                    combinations.append(combo)
+                except Exception as exc:  # noqa: BLE001 - an ApiError: the refusal the API would answer
+                    refused.append({**combo, "message": getattr(exc, "message", str(exc))})
+    reference_durations = []
+    if limits.reference_images:
+        for duration in limits.durations:
+            try:
+                check(limits, model=model, duration=duration, resolution=None, aspect_ratio=None, videos=1,
+                      has_image=False, has_last_frame=False, references=1, has_video=False, vertex=vertex)
+                reference_durations.append(duration)
+            except Exception:  # noqa: BLE001
+                pass
+    return {"type": "video", "durations": list(limits.durations), "resolutions": list(limits.resolutions),
+            "aspect_ratios": list(ASPECT_RATIOS), "combinations": combinations, "refused": refused,
+            "first_frame": limits.first_frame, "last_frame": limits.last_frame,
+            "reference_images": limits.reference_images, "reference_image_durations": reference_durations,
+            "extend": limits.extension, "max_videos": VERTEX_MAX_VIDEOS if vertex else limits.max_videos}

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from proxy.hookspecs import ChatCompletionRequest, invalid, validation_error
+from proxy.hookspecs import ChatCompletionRequest, invalid, validation_error, whole_seconds
 from plugins.veo import limits as veo_limits
 from plugins.veo.images import image_url_of, veo_image
 
@@ -47,17 +47,7 @@ class VideoConfig(BaseModel):
     @field_validator("duration_seconds", mode="before")
     @classmethod
     def _duration(cls, value):
-        # Clients send "8", 8 or 8.0; Google wants an integer number.
-        if isinstance(value, str):
-            text = value.strip().removesuffix("s")
-            if not text.isdigit():
-                raise ValueError("must be a whole number of seconds such as 8 or \"8\"")
-            return int(text)
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise ValueError("must be a whole number of seconds")
-            return int(value)
-        return value
+        return whole_seconds(value)  # clients send "8", 8 or 8.0; Google wants an integer
 
     @field_validator("resolution", mode="before")
     @classmethod

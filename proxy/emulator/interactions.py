@@ -59,7 +59,7 @@ class Interaction:
 
     id: str
     model: str
-    created: float  # time.monotonic()
+    created: float  # time.time(): wall clock, so a restarted emulator finishes it on time
     created_iso: str
     delay: float
     faults: Faults
@@ -78,7 +78,7 @@ class Interaction:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def done(self) -> bool:
-        return self.cancelled or time.monotonic() - self.created >= self.delay
+        return self.cancelled or time.time() - self.created >= self.delay
 
     def status(self) -> str:
         if self.cancelled:
@@ -178,7 +178,7 @@ async def create_interaction(request: web.Request) -> web.Response:
     state.files[file.file_id] = file
     item = Interaction(
         id="v1_" + secrets.token_urlsafe(24).replace("-", "A").replace("_", "B"), model=model,
-        created=time.monotonic(), created_iso=_now_iso(),
+        created=time.time(), created_iso=_now_iso(),
         delay=faults.value("delay", state.settings.operation_delay), faults=faults, video=file,
         duration=video["duration"], aspect_ratio=video["aspect_ratio"], resolution=video["resolution"],
         delivery=video["delivery"], user_content=found.content, input_tokens=max(1, len(prompt.split())),
@@ -186,9 +186,10 @@ async def create_interaction(request: web.Request) -> web.Response:
         extra={"background": bool(body.get("background"))},
     )
     state.interactions[item.id] = item
+    state.save_interaction(item)
     if not body.get("background"):
         # Blocking mode: the answer comes when the interaction is done.
-        remaining = item.delay - (time.monotonic() - item.created)
+        remaining = item.delay - (time.time() - item.created)
         if remaining > 0:
             await asyncio.sleep(remaining)
     return web.json_response(interaction_body(item, request))
@@ -209,7 +210,9 @@ async def get_interaction(request: web.Request) -> web.Response:
         raise invalid_argument("Streaming a video interaction is not supported; poll it with stream=false.",
                                "stream")
     await apply_poll_faults(item)
-    return web.json_response(interaction_body(item, request))
+    answer = interaction_body(item, request)
+    request.app[EMULATOR_STATE].save_interaction(item)
+    return web.json_response(answer)
 
 
 async def cancel_interaction(request: web.Request) -> web.Response:
@@ -218,12 +221,13 @@ async def cancel_interaction(request: web.Request) -> web.Response:
         raise GoogleError(400, NOT_CANCELLABLE, "FAILED_PRECONDITION")
     item.cancelled = True
     item.updated_iso = _now_iso()
+    request.app[EMULATOR_STATE].save_interaction(item)
     return web.json_response(interaction_body(item, request))
 
 
 async def delete_interaction(request: web.Request) -> web.Response:
     item = _find(request)
-    request.app[EMULATOR_STATE].interactions.pop(item.id, None)
+    request.app[EMULATOR_STATE].forget_interaction(item.id)
     return web.json_response({})
 
 

@@ -92,6 +92,9 @@ class EmulatorState:
                 self.operations[op.name] = op
                 for video in op.files:
                     self.files[video.file_id] = video
+            for item in self.store.load_interactions():
+                self.interactions[item.id] = item
+                self.files[item.video.file_id] = item.video
 
     def add_operation(self, op: Operation) -> None:
         self.operations[op.name] = op
@@ -103,6 +106,16 @@ class EmulatorState:
         """Write the operation to disk (no-op without data_dir)."""
         if self.store is not None:
             self.store.save(op)
+
+    def save_interaction(self, item: Any) -> None:
+        """Write a Gemini Omni interaction to disk (no-op without data_dir)."""
+        if self.store is not None:
+            self.store.save_interaction(item)
+
+    def forget_interaction(self, interaction_id: str) -> None:
+        self.interactions.pop(interaction_id, None)
+        if self.store is not None:
+            self.store.delete_interaction(interaction_id)
 
     def clear(self) -> None:
         """Forget everything recorded (requests, operations, files, counters); keep settings."""

@@ -1,4 +1,5 @@
-"""Operations (and the files they made) on disk, so a restarted emulator still answers them.
+"""Operations and Gemini Omni interactions (and the files they made) on disk, so a restarted emulator
+still answers them.
 
 With ``EmulatorSettings.data_dir`` set, each operation is one JSON file in
 ``{data_dir}/operations/``, rewritten atomically when it changes (submit, each poll). Times are
@@ -50,12 +51,61 @@ def from_json(data: dict[str, Any]) -> Operation:
                      storage_uri=data.get("storage_uri"), polls=int(data.get("polls", 0)))
 
 
+def interaction_to_json(item) -> dict[str, Any]:
+    return {"id": item.id, "model": item.model, "created": item.created, "created_iso": item.created_iso,
+            "delay": item.delay, "faults": item.faults.values,
+            "video": {"file_id": item.video.file_id, "sample": item.video.sample.name, "token": item.video.token},
+            "duration": item.duration, "aspect_ratio": item.aspect_ratio, "resolution": item.resolution,
+            "delivery": item.delivery, "user_content": item.user_content, "input_tokens": item.input_tokens,
+            "previous_interaction_id": item.previous_interaction_id, "owner": item.owner,
+            "cancelled": item.cancelled, "polls": item.polls, "updated_iso": item.updated_iso, "extra": item.extra}
+
+
+def interaction_from_json(data: dict[str, Any]):
+    from .interactions import Interaction
+
+    faults = Faults(dict(data.get("faults") or {}))
+    sample = SAMPLES_DIR / Path(data["video"]["sample"]).name
+    if not sample.is_file():
+        sample = sample_path("16:9", 8)
+    video = VideoFile(data["video"]["file_id"], sample, data["video"]["token"], faults)
+    fields = {k: v for k, v in data.items() if k not in ("faults", "video")}
+    return Interaction(**fields, faults=faults, video=video)
+
+
 class OperationStore:
-    """One JSON file per operation under ``{data_dir}/operations``."""
+    """One JSON file per operation under ``{data_dir}/operations``, one per interaction under
+    ``{data_dir}/interactions``."""
 
     def __init__(self, data_dir: Path) -> None:
         self.dir = Path(data_dir) / "operations"
         self.dir.mkdir(parents=True, exist_ok=True)
+        self.interactions_dir = Path(data_dir) / "interactions"
+        self.interactions_dir.mkdir(parents=True, exist_ok=True)
+
+    def save_interaction(self, item) -> None:
+        path = self.interactions_dir / f"{item.id}.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(interaction_to_json(item)), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def delete_interaction(self, interaction_id: str) -> None:
+        (self.interactions_dir / f"{interaction_id}.json").unlink(missing_ok=True)
+
+    def load_interactions(self) -> list:
+        found = []
+        oldest = time.time() - RETENTION_SECONDS
+        for path in sorted(self.interactions_dir.glob("*.json")):
+            try:
+                item = interaction_from_json(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                log.warning("emulator: skipping unreadable interaction file %s (%s)", path.name, exc)
+                continue
+            if item.created < oldest:
+                path.unlink(missing_ok=True)
+                continue
+            found.append(item)
+        return found
 
     def save(self, op: Operation) -> None:
         path = self.dir / _file_name(op.name)
@@ -79,5 +129,5 @@ class OperationStore:
         return ops
 
     def clear(self) -> None:
-        for path in self.dir.glob("*.json"):
+        for path in [*self.dir.glob("*.json"), *self.interactions_dir.glob("*.json")]:
             path.unlink(missing_ok=True)

@@ -23,7 +23,12 @@ DELIVERY_FIELDS = ("stream", "stream_options")
 
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
-    raw = await read_json(request)
+    return await run_chat(request, await read_json(request))
+
+
+async def run_chat(request: web.Request, raw, shape_class: type[ChatCompletion] = ChatCompletion) -> web.StreamResponse:
+    """One chat completions request (its JSON body already read) through the pipeline; ``shape_class``
+    shapes the answer (the OpenRouter paths add OpenRouter's names)."""
     body = parse_request(ChatCompletionRequest, raw)
     request["model"] = body.model
     route = resolve_route(request.app, body.model)
@@ -32,7 +37,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     context = make_context(request, route, body.stream)
     pipeline: Pipeline = request.app[keys.PIPELINE]
     # The answer names the model that served (a retired id's replacement), not the id the client sent.
-    shape = ChatCompletion(request["request_id"], route.model)
+    shape = shape_class(request["request_id"], route.model)
 
     runner = request.app[keys.JOB_RUNNER]
     await resolve_job_references(body, runner, context.client_key_id or "")

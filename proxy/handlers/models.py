@@ -5,7 +5,7 @@ from aiohttp import web
 
 from proxy import keys
 from proxy.errors import ApiError
-from proxy.routes import RetiredSpec, RouteSpec, RouteTable
+from proxy.routes import OPENROUTER_PREFIX, RetiredSpec, RouteSpec, RouteTable
 
 
 def _route_object(spec: RouteSpec, name: str | None = None) -> dict:
@@ -13,6 +13,21 @@ def _route_object(spec: RouteSpec, name: str | None = None) -> dict:
             "modality": spec.modality}
     if spec.description:
         body["description"] = spec.description
+    if spec.openrouter:
+        body["openrouter"] = spec.openrouter
+    return body
+
+
+def _with_limits(request: web.Request, body: dict, route) -> dict:
+    """Add what the model accepts (``limits``, from its plugin) and the route's defaults: the console offers
+    only these options."""
+    if route is None:
+        return body
+    limits = request.app[keys.PLUGIN_MANAGER].hook.genproxy_model_limits(route=route)
+    if limits:
+        body["limits"] = limits
+    if route.defaults:
+        body["defaults"] = dict(route.defaults)
     return body
 
 
@@ -25,13 +40,38 @@ def _alias_object(table: RouteTable, retired: RetiredSpec) -> dict:
                            f"served by {retired.replaced_by}"}
     if retired.shutdown:
         body["shutdown"] = retired.shutdown
+    if retired.openrouter:
+        body["openrouter"] = retired.openrouter
     return body
+
+
+def _slug_object(table: RouteTable, slug: str) -> dict | None:
+    """An OpenRouter slug (google/veo-3.1): an alias of the model that serves it."""
+    route = table.resolve(slug)
+    if route is None:
+        return None
+    return {"id": slug, "object": "model", "created": 0, "owned_by": "google", "modality": route.modality,
+            "alias_of": route.model, "openrouter": True,
+            "description": f"OpenRouter's name for {route.model}, which serves it"}
+
+
+def _with_openrouter(request: web.Request) -> bool:
+    """OpenRouter's slugs are listed on /api/v1/models (where OpenRouter clients look) and, asked for with
+    ?include=openrouter, on /v1/models; otherwise each model names its slug in its "openrouter" field."""
+    if request.path.startswith("/api/"):
+        return True
+    include = request.query.get("include", "")
+    if include and include not in ("openrouter",):
+        raise ApiError(400, f"include must be 'openrouter'; got '{include}'.", param="include", code="invalid_value")
+    return include == "openrouter"
 
 
 async def list_models(request: web.Request) -> web.Response:
     table = request.app[keys.ROUTE_TABLE]
     data = [_route_object(spec) for spec in table.listed_models()]
     data += [_alias_object(table, retired) for retired in table.retired.values()]
+    if _with_openrouter(request):
+        data += [body for slug in table.openrouter if (body := _slug_object(table, slug)) is not None]
     return web.json_response({"object": "list", "data": data})
 
 
@@ -42,14 +82,18 @@ async def get_model(request: web.Request) -> web.Response:
     name = request.match_info["model"]
     request["model"] = name
     if name in table.retired:
-        return web.json_response(_alias_object(table, table.retired[name]))
+        return web.json_response(_with_limits(request, _alias_object(table, table.retired[name]), table.resolve(name)))
+    if name in table.openrouter or (name not in table.specs_by_model and name.startswith(OPENROUTER_PREFIX)):
+        body = _slug_object(table, name)
+        if body is not None:
+            return web.json_response(body)
     route = table.resolve(name)
     spec = next((s for s in table.specs if route is not None and s.model == (route.pattern or route.model)), None)
     if spec is None:
         known = ", ".join(table.suggestions(name))
         raise ApiError(404, f"The model '{name}' does not exist or is not routed by this proxy. "
                             f"Known models include: {known}.", param="model", code="model_not_found")
-    return web.json_response(_route_object(spec, name))
+    return web.json_response(_with_limits(request, _route_object(spec, name), route))
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -1,6 +1,7 @@
 """The OpenAI Videos API over the job store: create, retrieve, content, delete, list."""
 from __future__ import annotations
 
+import asyncio
 import re
 
 from aiohttp import web
@@ -136,16 +137,35 @@ async def create_video(request: web.Request) -> web.Response:
         if not request.content_type.startswith("multipart/"):
             raise
         raise invalid(f"The multipart body cannot be read ({exc}).", code="invalid_multipart") from None
-    app = request.app
-    settings, store, runner = app[keys.SETTINGS], app[keys.JOB_STORE], app[keys.JOB_RUNNER]
-    client = request.get("client_key_id", "")
-    model = create.model or settings.default_video_model
+    model = create.model or request.app[keys.SETTINGS].default_video_model
     request["model"] = model
-    idempotency_key = request.headers.get("Idempotency-Key")
-    if idempotency_key is not None and not re.fullmatch(r"[\x21-\x7e]{1,255}", idempotency_key):
-        raise invalid("Idempotency-Key must be 1 to 255 visible ASCII characters.", "Idempotency-Key")
-
     fingerprint = request_fingerprint({**create.model_dump(mode="json"), "model": model})
+    # OpenAI's defaults first (seconds "4", size "720x1280"), where the model takes them; else Google's.
+    defaults = _spec_defaults(create, resolve_route(request.app, model))
+    job = await create_idempotent(request, lambda: _as_chat(create.model_copy(update=defaults), model), fingerprint,
+                                  "videos", fallback=(lambda: _as_chat(create, model)) if defaults else None,
+                                  callback_url=create.callback_url)
+    return _respond(job)
+
+
+def idempotency_key_of(request: web.Request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not re.fullmatch(r"[\x21-\x7e]{1,255}", key):
+        raise invalid("Idempotency-Key must be 1 to 255 visible ASCII characters.", "Idempotency-Key")
+    return key
+
+
+async def create_idempotent(request: web.Request, make_body, fingerprint: str, source: str,
+                            summary_extra: dict | None = None, fallback=None, callback_url: str | None = None) -> Job:
+    """Start a video job, or, for a repeated Idempotency-Key with the same request, the job it started.
+
+    ``make_body`` builds the chat-shaped request (called only when a job is started); ``fallback`` builds
+    the one to use instead when the model refuses the first's video_config (defaults it does not take);
+    ``fingerprint`` is the request's digest (one key, one request)."""
+    app = request.app
+    store, runner = app[keys.JOB_STORE], app[keys.JOB_RUNNER]
+    client = request.get("client_key_id", "")
+    idempotency_key = idempotency_key_of(request)
 
     async def create_once() -> Job:
         # Shielded with the lock held: a retry with the same Idempotency-Key, sent because the client
@@ -161,20 +181,15 @@ async def create_video(request: web.Request) -> web.Response:
                                        param="Idempotency-Key", code="idempotency_key_reused",
                                        type="invalid_request_error")
                     return earlier
-            # OpenAI's defaults first (seconds "4", size "720x1280"), where the model takes them; else Google's.
-            route = resolve_route(app, model)
-            defaults = _spec_defaults(create, route)
-            plain = _as_chat(create, model)
-            first = _as_chat(create.model_copy(update=defaults), model) if defaults else plain
-            return await start_job(request, first, "videos", idempotency_key=idempotency_key,
-                                   summary_extra={"request_sha256": fingerprint},
-                                   fallback=plain if defaults else None, callback_url=create.callback_url)
+            body = await make_body() if asyncio.iscoroutinefunction(make_body) else make_body()
+            return await start_job(request, body, source, idempotency_key=idempotency_key,
+                                   summary_extra={"request_sha256": fingerprint, **(summary_extra or {})},
+                                   fallback=fallback() if fallback else None, callback_url=callback_url)
 
     try:
-        job = await runner.shielded(create_once())
+        return await runner.shielded(create_once())
     except ApiError as exc:
         raise final(exc) from None
-    return _respond(job)
 
 
 class VideoRemix(BaseModel):

@@ -79,3 +79,29 @@ async def test_operations_older_than_two_days_are_dropped_on_start(tmp_path, ses
         assert len(list((tmp_path / "emu" / "operations").glob("*.json"))) == 1
     finally:
         await second.close()
+
+
+async def test_a_running_omni_interaction_survives_a_restart(tmp_path, session):
+    settings = EmulatorSettings(operation_delay=0.6, data_dir=tmp_path / "emu")
+    first = await start_emulator(settings=settings)
+    body = {"model": "gemini-omni-1.2-flash", "input": "a cat", "response_modalities": ["video"], "background": True}
+    async with session.post(f"{first.base_url}/v1beta/interactions", json=body, headers=KEY) as r:
+        assert r.status == 200, await r.text()
+        created = await r.json()
+    assert created["status"] == "in_progress"
+    await first.close()
+
+    second = await start_emulator(settings=settings)
+    try:
+        for _ in range(50):
+            async with session.get(f"{second.base_url}/v1beta/interactions/{created['id']}", headers=KEY) as r:
+                assert r.status == 200, await r.text()  # not "Interaction ... not found"
+                got = await r.json()
+            if got["status"] != "in_progress":
+                break
+            await asyncio.sleep(0.1)
+        assert got["status"] == "completed"
+        outputs = [s for s in got["steps"] if s.get("type") == "model_output"]
+        assert outputs and outputs[0]["content"][0]["type"] == "video"
+    finally:
+        await second.close()
