@@ -22,6 +22,17 @@ import time
 import aiohttp
 
 
+def distinct_bodies(spec: dict) -> list[bytes]:
+    """One body per request, each prompt numbered: genproxy attaches an identical request to the unfinished
+    job it already has (a retrying client pays once), so N identical requests would be one job."""
+    out = []
+    for i in range(spec["concurrency"]):
+        body = json.loads(json.dumps(spec["body"]))
+        body["messages"][-1]["content"] += f" (request {i + 1} of {spec['concurrency']})"
+        out.append(json.dumps(body).encode())
+    return out
+
+
 def pct(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -39,6 +50,7 @@ async def _closed_loop(spec: dict, one) -> dict:
     concurrency, budget, seconds = spec["concurrency"], spec["requests"], spec["seconds"]
     results: list = []
     errors: list[str] = []
+    cpu0 = time.process_time()  # this process's CPU from the warm-up on (not its imports)
     async with session(concurrency, spec.get("timeout", 30)) as client:
         warm = spec.get("warmup", 0)
         for start in range(0, warm, concurrency):
@@ -59,7 +71,7 @@ async def _closed_loop(spec: dict, one) -> dict:
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
-    return {"results": results, "errors": errors, "elapsed": elapsed}
+    return {"results": results, "errors": errors, "elapsed": elapsed, "cpu_s": time.process_time() - cpu0}
 
 
 async def text(spec: dict) -> dict:
@@ -77,7 +89,8 @@ async def text(spec: dict) -> dict:
     run = await _closed_loop(spec, one)
     lat = run["results"]
     return {"requests": len(lat), "errors": len(run["errors"]), "error_sample": run["errors"][:3],
-            "rps": len(lat) / run["elapsed"], "p50_ms": pct(lat, 0.5), "p99_ms": pct(lat, 0.99)}
+            "rps": len(lat) / run["elapsed"], "p50_ms": pct(lat, 0.5), "p99_ms": pct(lat, 0.99),
+            "cpu_s": run["cpu_s"]}
 
 
 async def stream(spec: dict) -> dict:
@@ -116,10 +129,11 @@ async def _video_once(client, spec: dict, body: bytes, headers: dict) -> dict:
         if resp.status != 200:
             return {"status": resp.status, "error": (await resp.text())[:300]}
         if not spec.get("verify", True):  # timing only: read the answer, do not decode it
-            size = 0
+            size, first = 0, None
             async for chunk in resp.content.iter_chunked(256 * 1024):
+                first = first or time.perf_counter() - t0
                 size += len(chunk)
-            return {"status": 200, "bytes": size, "seconds": time.perf_counter() - t0}
+            return {"status": 200, "bytes": size, "first_byte_s": first, "seconds": time.perf_counter() - t0}
         marker = b";base64,"
         head = bytearray()
         digest, size, carry, state = hashlib.sha256(), 0, b"", "head"
@@ -166,11 +180,11 @@ async def download(spec: dict) -> dict:
 
 
 async def video(spec: dict) -> dict:
-    body = json.dumps(spec["body"]).encode()
+    bodies = distinct_bodies(spec)
     headers = {"Content-Type": "application/json", **spec.get("headers", {})}
     async with session(0, spec.get("timeout", 120)) as client:
         t0 = time.perf_counter()
-        done = await asyncio.gather(*(_video_once(client, spec, body, headers) for _ in range(spec["concurrency"])),
+        done = await asyncio.gather(*(_video_once(client, spec, body, headers) for body in bodies),
                                     return_exceptions=True)
         elapsed = time.perf_counter() - t0
     out = [d if isinstance(d, dict) else {"status": None, "error": f"{type(d).__name__}: {d}"[:300]} for d in done]
@@ -179,12 +193,12 @@ async def video(spec: dict) -> dict:
 
 async def jobs(spec: dict) -> dict:
     """``concurrency`` long requests started at once; each must answer 200 with a video."""
-    body = json.dumps(spec["body"]).encode()
+    bodies = distinct_bodies(spec)
     headers = {"Content-Type": "application/json", **spec.get("headers", {})}
     finished: list[float] = []
     errors: list[str] = []
 
-    async def one(client):
+    async def one(client, body: bytes):
         try:
             async with client.post(spec["url"], data=body, headers=headers) as resp:
                 raw = await resp.read()
@@ -199,7 +213,7 @@ async def jobs(spec: dict) -> dict:
 
     async with session(0, spec.get("timeout", 120)) as client:
         t0 = time.perf_counter()
-        await asyncio.gather(*(one(client) for _ in range(spec["concurrency"])))
+        await asyncio.gather(*(one(client, body) for body in bodies))
         elapsed = time.perf_counter() - t0
     return {"completed": len(finished), "errors": len(errors), "error_sample": errors[:3], "elapsed": elapsed,
             "last_done_s": max(finished) if finished else None}

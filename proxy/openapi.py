@@ -15,6 +15,7 @@ from proxy import keys
 from proxy.money.openapi_paths import money_paths
 from proxy.handlers.videos import VideoCreate
 from proxy.hookspecs import openapi_schema
+from proxy.openrouter.openapi import openrouter_openapi
 from proxy.models import ChatCompletionRequest
 from proxy.native.veo_body import VeoRequest
 
@@ -178,6 +179,9 @@ def build_document(app: web.Application) -> dict:
     schemas.update(Error=ERROR_SCHEMA, GoogleError=GOOGLE_ERROR_SCHEMA, GenerateContentRequest=GENERATE_CONTENT_SCHEMA,
                    FetchPredictOperation=FETCH_OPERATION_SCHEMA)
     paths = {**_core_paths(), **money_paths()}
+    openrouter = openrouter_openapi(openapi_schema)  # the /api/v1 mirror and OpenRouter's video API
+    paths.update(openrouter.get("paths") or {})
+    schemas.update(openrouter.get("schemas") or {})
     chat = schemas["ChatCompletionRequest"]
     for contribution in app[keys.PLUGIN_MANAGER].hook.genproxy_openapi():
         if not contribution:
@@ -199,6 +203,7 @@ def build_document(app: web.Application) -> dict:
         "components": {
             "schemas": schemas,
             "responses": {
+                **(openrouter.get("responses") or {}),
                 "Error": {"description": "OpenAI-shaped error", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Error"}}}},
                 "GoogleError": {"description": "Google-shaped error (google.rpc.Status)", "content": {

@@ -8,6 +8,9 @@ from proxy.hookspecs import Completion, Delta, Reply
 from proxy.sse import SseWriter
 
 
+SYSTEM_FINGERPRINT = "fp_genproxy"
+
+
 class ChatCompletion:
     """Shapes plugin replies into OpenAI chat.completion / chat.completion.chunk objects."""
 
@@ -22,8 +25,8 @@ class ChatCompletion:
                 "choices": [{"index": i, "message": {"role": "assistant", "refusal": None, **c.message},
                              "logprobs": None, "finish_reason": c.finish_reason}
                             for i, c in enumerate(completions)],
-                # In OpenAI's chat.completion object (nullable); the openrouter SDK's ChatResult requires it.
-                "system_fingerprint": None}
+                # A string in OpenAI's schema (deprecated there); the openrouter SDK's ChatResult requires it.
+                "system_fingerprint": SYSTEM_FINGERPRINT}
         usage = next((c.usage for c in completions if c.usage), None)
         if usage:
             body["usage"] = usage

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from aiohttp import web
 
@@ -10,8 +11,10 @@ from proxy.errors import ApiError
 from proxy.hookspecs import RequestContext, ThoughtSignatures
 from proxy.jsonbody import JsonLimits, check_encoding, content_encoding, decompress, loads
 from proxy.jobs.lookup import job_finder
-from proxy.jsonstream import iter_json
+from proxy.jsonstream import MediaChanged, json_body
 from proxy.routes import Route
+
+log = logging.getLogger("genproxy.media")
 
 
 # Bodies from this size on are parsed in a worker thread.
@@ -60,18 +63,22 @@ def json_limits(settings) -> JsonLimits:
 
 
 async def write_json(request: web.Request, body, status: int = 200) -> web.StreamResponse:
-    """Write a JSON body that may hold MediaStreams, piece by piece."""
-    pieces = iter_json(body)
-    first = await anext(pieces)
-    second = await anext(pieces, None)
+    """Write a JSON body that may hold MediaStreams, piece by piece (with a Content-Length when known)."""
+    answer = json_body(body)
     request["status"] = status
-    if second is None:
-        return web.Response(body=first, status=status, content_type="application/json")
+    if not answer.media:
+        return web.Response(body=answer.texts[0], status=status, content_type="application/json")
     response = web.StreamResponse(status=status, headers={"Content-Type": "application/json"})
+    if answer.length is not None:
+        response.content_length = answer.length
     await response.prepare(request)
-    await response.write(first)
-    await response.write(second)
-    async for piece in pieces:
-        await response.write(piece)
+    try:
+        async for piece in answer.pieces():
+            await response.write(piece)
+    except MediaChanged as exc:  # the headers are sent: cut the connection, so the client sees a short body
+        log.error("answer cut short: %s", exc)
+        if request.transport is not None:
+            request.transport.abort()
+        return response
     await response.write_eof()
     return response

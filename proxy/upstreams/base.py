@@ -325,9 +325,11 @@ class Upstream:
         raise ApiError(502, f"The {self.name} upstream redirected the download too many times.", code="upstream_redirect_loop")
 
 
-async def _chunks(resp: aiohttp.ClientResponse, name: str, size: int = 256 * 1024) -> AsyncIterator[bytes]:
+async def _chunks(resp: aiohttp.ClientResponse, name: str) -> AsyncIterator[bytes]:
     try:
-        async for chunk in resp.content.iter_chunked(size):
+        # Whatever has arrived, as it arrived (iter_chunked would join reads into a copy on the event loop;
+        # the media store batches them for its writer thread).
+        async for chunk in resp.content.iter_any():
             yield chunk
     except asyncio.TimeoutError:
         raise upstream_timeout(name, "download") from None

@@ -20,6 +20,8 @@ ROWS = [
     "concurrent video jobs completed", "genproxy CPU (% of one core", "upstream polls/s",
     "text c=64, genproxy --workers 2: req/s", "text c=64, genproxy --workers 2: server CPU µs per request",
     "through genproxy, s", "CPU ms per upstream poll",
+    "CPU µs per request, whole machine (load generator + server + emulator)",
+    "req/s ceiling when the cores are the limit",
 ]
 
 
@@ -40,3 +42,5 @@ def test_quick_benchmark_prints_every_row(tmp_path):
     assert all(v["errors"] == 0 for v in raw["text"].values())
     assert raw["video"]["identical"] == raw["video"]["n"]
     assert raw["poll"]["completed"] == raw["poll"]["n"]
+    # N different jobs, not one job N clients attached to (identical requests share an unfinished job)
+    assert raw["poll"]["polls_per_job"] >= 1

@@ -62,7 +62,10 @@ async def test_route_defaults_and_retired_ids_carry_limits(proxy):
 async def test_omni_limits_match_what_translate_accepts(proxy):
     limits = (await _model(proxy, "gemini-omni-flash-preview"))["limits"]
     assert limits == {"type": "omni", "durations": list(range(3, 11)), "resolutions": ["720p"],
-                      "aspect_ratios": ["16:9", "9:16"], "max_images": 10, "max_videos": 1, "edit": True}
+                      "aspect_ratios": ["16:9", "9:16"], "max_images": 10, "max_videos": 1, "edit": True,
+                      # what OpenRouter's catalog (/api/v1/videos/models) reads from the same hook
+                      "frame_images": [], "reference_images": 10, "seed": True, "generate_audio": False,
+                      "continuation": True}
     response = await proxy.post("/v1/chat/completions", headers=AUTH, json=chat(
         "gemini-omni-flash-preview", "a boat", video_config={"duration_seconds": limits["durations"][-1] + 1}))
     assert response.status == 400

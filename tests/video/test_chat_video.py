@@ -286,3 +286,14 @@ async def test_a_blocked_prompt_is_a_content_filter_error(proxy):
     resp = await proxy.post(URL, json=video_request("A cat [emulate:blocked]"), headers=AUTH)
     assert resp.status == 400
     assert_openai_error(await resp.json(), code="content_filter")
+
+
+async def test_a_video_answer_announces_its_length(proxy, emulator):
+    """The answer with its base64 video has a Content-Length (a client can show progress), and it is exact."""
+    resp = await proxy.post(URL, json=video_request(), headers=AUTH)
+    assert resp.status == 200, await resp.text()
+    raw = await resp.read()
+    assert resp.headers.get("Content-Length") == str(len(raw))
+    assert "Transfer-Encoding" not in resp.headers
+    video = decode_video((await resp.json())["choices"][0]["message"]["videos"][0])
+    assert video[4:8] == b"ftyp"
