@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 
 from aiohttp import web
 
@@ -14,13 +15,18 @@ COUNTS = ("requests", "images", "input_tokens", "output_tokens", "video_tokens")
 
 
 def _time(query, name: str, default: float) -> float:
+    """Unix seconds, or a UTC day YYYY-MM-DD (as the console's date fields send it): its start for ``start``,
+    the start of the next day for ``end`` (the day is included)."""
     raw = query.get(name)
     if raw is None or raw == "":
         return default
     try:
+        if len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
+            day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=timezone.utc).timestamp()
+            return day + (86400 if name == "end" else 0)
         value = float(raw)
     except ValueError:
-        raise invalid(f"{name} must be a Unix time in seconds.", name) from None
+        raise invalid(f"{name} must be a Unix time in seconds or a day YYYY-MM-DD.", name) from None
     if not 0 <= value < 1e11:
         raise invalid(f"{name} must be a Unix time in seconds.", name)
     return value

@@ -203,3 +203,13 @@ async def test_an_admin_sees_every_keys_jobs_metadata_but_not_their_videos(team,
     assert (await team.get("/v1/jobs", params={"key": "bob"}, headers=ALICE)).status == 403
     # The admin key does not reach another key's video.
     assert (await team.get(f"/v1/videos/{mine['id']}/content", headers=ADMIN)).status == 404
+
+
+async def test_usage_takes_days_as_the_console_sends_them(team, emulator):
+    assert (await team.post("/v1/chat/completions", json=chat("gemini-3.5-flash", "hi"), headers=ALICE)).status == 200
+    import datetime
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    body = await usage(team, ALICE, start=today, end=today, group_by="day")
+    assert body["end"] - body["start"] == 86400 and body["data"][0]["day"] == today
+    bad = await team.get("/v1/usage", params={"start": "yesterday"}, headers=ALICE)
+    assert bad.status == 400
