@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Iterable
 
 import aiohttp
@@ -13,7 +14,7 @@ from proxy.background import background_task, every
 from proxy.config import Settings
 from proxy.discovery import Doctor
 from proxy.discovery.service import DoctorService, doctor_report
-from proxy.errors import error_middleware
+from proxy.errors import ApiError, error_middleware
 from proxy.handlers.admin import add_routes as add_admin_routes
 from proxy.handlers.chat import chat_completions
 from proxy.handlers.console import add_routes as add_console_routes
@@ -21,6 +22,12 @@ from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.native import add_native_routes
 from proxy.openrouter import add_openrouter_routes, openrouter_errors
 from proxy.handlers.models import get_model, healthz, list_models
+from proxy.handlers.jobs_admin import list_jobs
+from proxy.handlers.usage import usage
+from proxy.handlers.videos import video_object
+from proxy.metrics import watch_upstreams, wire_metrics
+from proxy.money.ledger import Ledger
+from proxy.webhooks import Webhooks
 from proxy.hookspecs import RequestContext
 from proxy.jobs import JobRunner, open_store
 from proxy.jsonstream import dumps_text
@@ -37,6 +44,9 @@ from proxy.jobs.lookup import job_finder
 from proxy.upstreams.registry import build_upstreams, watch_credentials
 
 
+log = logging.getLogger("genproxy.app")
+
+
 async def _http_session(app: web.Application):
     settings = app[keys.SETTINGS]
     connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300)
@@ -44,6 +54,7 @@ async def _http_session(app: web.Application):
                                      json_serialize=dumps_text) as session:
         app[keys.HTTP_SESSION] = session
         app[keys.UPSTREAMS] = build_upstreams(settings, session)
+        watch_upstreams(app, app[keys.METRICS])
         yield
 
 
@@ -59,22 +70,40 @@ async def _jobs(app: web.Application):
 
     runner = JobRunner(store, app[keys.PIPELINE], app[keys.MEDIA_STORE], settings, context_for)
     app[keys.JOB_STORE], app[keys.JOB_RUNNER] = store, runner
+    runner.ledger = app[keys.LEDGER] = Ledger(store, app[keys.PIPELINE].video_modalities)
+    runner.webhooks = app[keys.WEBHOOKS] = Webhooks(store, settings, lambda: app[keys.HTTP_SESSION], video_object,
+                                                    runner.owner)
+    metrics = app[keys.METRICS]
+    runner.webhooks.on_attempt = lambda event, outcome: metrics.webhooks.labels(event, outcome).inc()
     try:
         await runner.resume()
-        leases = asyncio.create_task(runner.run_leases(), name="job-leases")
+        tasks = [asyncio.create_task(runner.run_leases(), name="job-leases"),
+                 asyncio.create_task(runner.webhooks.run(), name="webhooks"),
+                 asyncio.create_task(runner.ledger.run(), name="ledger")]
         yield
-        leases.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await leases
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await runner.close()
+        with contextlib.suppress(Exception):
+            await runner.ledger.flush()
     finally:
         await store.close()
 
 
 async def _remove_expired_media(app: web.Application) -> None:
     runner = app[keys.JOB_RUNNER]
-    await runner.remove_expired_media()
-    await every(app[keys.SETTINGS].cleanup_interval, runner.remove_expired_media, "removing expired media")
+
+    async def clean() -> None:
+        await runner.remove_expired_media()
+        await app[keys.LEDGER].release_stale()
+
+    try:  # a store that is down at start-up must not end this task; `every` retries
+        await clean()
+    except ApiError as exc:
+        log.warning("removing expired media and stale reservations failed (%s); will try again", exc.message)
+    await every(app[keys.SETTINGS].cleanup_interval, clean, "removing expired media and stale reservations")
 
 
 def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.Application:
@@ -108,11 +137,14 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app.cleanup_ctx.append(background_task(_remove_expired_media))
     app.on_response_prepare.append(add_request_id_header)
 
+    wire_metrics(app)
     app.router.add_get("/healthz", healthz)
     add_openapi_route(app)
     app.router.add_get("/v1/models", list_models)
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_get("/v1/doctor", doctor_report)
+    app.router.add_get("/v1/usage", usage)
+    app.router.add_get("/v1/jobs", list_jobs)
     add_video_routes(app)
     add_admin_routes(app)
     add_console_routes(app)  # the web console at /

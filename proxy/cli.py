@@ -16,7 +16,7 @@ from pathlib import Path
 from aiohttp import web
 
 from proxy import keys
-from proxy.config import ConfigError, Settings, load_settings
+from proxy.config import ConfigError, Settings, client_key_strings, load_settings
 from proxy.plugins import PluginError, build_plugin_manager, declared_modalities, describe_plugins
 from proxy.redact import RedactSecrets
 from proxy.routes import RoutesError, RouteTable
@@ -108,7 +108,8 @@ def _setup_logging(level: str, settings: Settings | None = None, live_secrets=No
     logging._srcfile = None  # noqa: SLF001 - the documented switch (logging/__init__.py)
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     if settings is not None:
-        secrets = list(settings.api_keys) + list(settings.gemini_api_keys)
+        secrets = client_key_strings(settings) + list(settings.gemini_api_keys)
+        secrets += [s for s in (settings.webhook_secret, settings.metrics_token) if s]
         if isinstance(settings.jobs_db, str):  # a postgresql:// URL: its password is a secret too
             from urllib.parse import urlsplit
 
@@ -227,7 +228,7 @@ async def _serve(args: argparse.Namespace) -> int:
     settings, emulator, emulator_url = await _settings_for(args, args.emulator_delay)
     running: dict = {}
     _setup_logging(args.log_level, settings, live_secrets=lambda: _running_secrets(running), worker=args.worker_index)
-    if not settings.api_keys and not _is_loopback(args.host):
+    if not (settings.api_keys or settings.admin_keys) and not _is_loopback(args.host):
         print(f"genproxy: refusing to listen on {args.host} with no client keys; set GENPROXY_API_KEYS "
               "or listen on 127.0.0.1", file=sys.stderr)
         if emulator is not None:
@@ -351,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command in ("video", "image", "jobs"):
+        if args.command in ("video", "image", "jobs", "usage"):
             from proxy import client_cli
             return client_cli.run(args)
         if args.command == "serve":

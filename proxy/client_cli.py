@@ -1,4 +1,4 @@
-"""`genproxy video|image|jobs`: a command-line client of a running genproxy.
+"""`genproxy video|image|jobs|usage`: a command-line client of a running genproxy.
 
 Video goes through the Videos API (POST /v1/videos, then GET /v1/videos/{id} as the server's
 ``openai-poll-after-ms`` asks, then GET /v1/videos/{id}/content), so Ctrl-C only stops the
@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from proxy import usage_cli
 from proxy.mp4info import mp4_info
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8317"
@@ -33,7 +34,7 @@ DEFAULT_VIDEO_MODEL = "veo-3.1-generate-preview"
 DEFAULT_IMAGE_MODEL = "gemini-3-pro-image-preview"
 DEFAULT_POLL_MS = 2000
 UNFINISHED = ("queued", "in_progress")
-COMMANDS = ("video", "image", "jobs")
+COMMANDS = ("video", "image", "jobs", "usage")
 
 
 class ClientError(Exception):
@@ -95,6 +96,7 @@ def add_parsers(sub) -> None:
     delete = jobs_sub.add_parser("delete", help="forget a job and its video")
     delete.add_argument("job_id")
     _connection_args(delete)
+    usage_cli.add_parser(sub, _connection_args)
 
 
 # ------------------------------------------------------------------ HTTP
@@ -356,7 +358,7 @@ def run(args: argparse.Namespace, environ: dict | None = None, stdout: TextIO | 
     environ = os.environ if environ is None else environ
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     client = _client(args, environ)
-    command = {"video": _video, "image": _image, "jobs": _jobs}[args.command]
+    command = {"video": _video, "image": _image, "jobs": _jobs, "usage": usage_cli.run}[args.command]
     try:
         return command(args, client, stdout, stderr)
     except ClientError as exc:

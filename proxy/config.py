@@ -5,9 +5,13 @@ GENPROXY_API_KEYS, GEMINI_API_KEY, GEMINI_BASE_URL, GENPROXY_AUTH_DIR, GENPROXY_
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -27,11 +31,41 @@ def _split_csv(value):
     return value
 
 
+class ClientKey(BaseModel):
+    """A client key with an identity: responses, logs and metrics name it by ``name``, never by the key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1)
+    name: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[\w.@:-]+$")
+    budget_usd: float | None = Field(None, ge=0, description="Most this key may spend per budget_period")
+    budget_period: Literal["day", "month", "total"] = "month"
+    max_jobs: int | None = Field(None, ge=1, description="Unfinished video jobs at once (overrides max_jobs_per_key)")
+    models: list[str] | None = Field(None, description="Globs of the models this key may use (default: all)")
+    callback_url: str | None = Field(None, description="Default webhook URL of this key's videos")
+
+    @property
+    def label(self) -> str:
+        """The key's name, or a short hash of it (never the key)."""
+        return self.name or "key-" + hashlib.sha256(self.key.encode()).hexdigest()[:8]
+
+
+def _as_client_keys(value):
+    value = _split_csv(value)
+    if not isinstance(value, list):
+        return value
+    return [{"key": item} if isinstance(item, str) else item for item in value]
+
+
 class Settings(BaseModel):
     # validate_default: the defaults too go through the validators (so "~" in a default path is expanded).
     model_config = ConfigDict(extra="forbid", frozen=False, validate_default=True)
 
-    api_keys: list[str] = Field(default_factory=list, description="Client keys accepted by /v1/* (GENPROXY_API_KEYS)")
+    api_keys: list[ClientKey] = Field(default_factory=list, description="Client keys accepted by /v1/* "
+                                      "(GENPROXY_API_KEYS): strings, or {key, name, budget_usd, budget_period, "
+                                      "max_jobs, models, callback_url}")
+    admin_keys: list[ClientKey] = Field(default_factory=list, description="Keys that also see every key's usage "
+                                        "(and are accepted like api_keys)")
     gemini_api_keys: list[str] = Field(default_factory=list, description="Upstream Gemini API keys (GEMINI_API_KEY)")
     gemini_base_url: str = Field(GOOGLE_GEMINI_BASE_URL, description="Base URL of the gemini upstream (GEMINI_BASE_URL)")
     vertex_base_url: str | None = Field(None, description="Base URL of Vertex AI; default https://{location}-aiplatform.googleapis.com")
@@ -87,20 +121,57 @@ class Settings(BaseModel):
                                          "history without it")
     max_thought_signatures: int = Field(50_000, ge=1, description="Thought signatures kept at most (all keys); "
                                         "past it the oldest are forgotten")
+    metrics_token: str | None = Field(None, description="When set, GET /metrics needs 'Authorization: Bearer <it>'")
+    webhook_secret: str | None = Field(None, description="whsec_<base64>: signs webhook deliveries (Standard "
+                                       "Webhooks); needed for callback_url")
+    allow_private_callback_urls: bool = Field(False, description="Let callback_url name loopback, private or "
+                                              "link-local addresses")
+    webhook_retry_delays: list[float] = Field(
+        # Standard Webhooks' suggested schedule (standardwebhooks.com, "retry schedule"), then every 10 h.
+        default_factory=lambda: [5, 300, 1800, 7200, 18000, 36000], description="Seconds before each retry of a "
+        "failed webhook delivery (the last repeats)")
+    webhook_max_age: float = Field(24 * 3600.0, gt=0, description="Seconds a webhook is retried before it is dropped")
+    webhook_timeout: float = Field(15.0, gt=0, description="Seconds a receiver has to answer a delivery")
+    webhook_poll_interval: float = Field(1.0, gt=0, description="Seconds between checks for due webhook deliveries")
     error_log_interval: float = Field(10.0, gt=0, description="Seconds between repeated log lines about the same "
                                       "kind of client or connection problem (malformed requests, refused connections)")
 
     @model_validator(mode="after")
-    def _shipped_routes(self):
+    def _shipped_routes(self):  # noqa: D401
         # `genproxy serve` run outside a checkout still finds the routes.yaml shipped beside the package.
         if "routes_file" not in self.model_fields_set and not self.routes_file.exists() and SHIPPED_ROUTES.exists():
             self.routes_file = SHIPPED_ROUTES
         return self
 
-    @field_validator("api_keys", "gemini_api_keys", mode="before")
+    @field_validator("gemini_api_keys", mode="before")
     @classmethod
     def _csv(cls, value):
         return _split_csv(value)
+
+    @field_validator("api_keys", "admin_keys", mode="before")
+    @classmethod
+    def _keys(cls, value):
+        return _as_client_keys(value)
+
+    @model_validator(mode="after")
+    def _unique_names(self):
+        seen: dict[str, str] = {}
+        for entry in [*self.api_keys, *self.admin_keys]:
+            if entry.name and seen.setdefault(entry.name, entry.key) != entry.key:
+                raise ValueError(f"two different keys are named '{entry.name}'; names identify keys in the ledger")
+        return self
+
+    @model_validator(mode="after")
+    def _webhook_secret(self):
+        if self.webhook_secret is not None:
+            body = self.webhook_secret.removeprefix("whsec_")
+            try:
+                if not self.webhook_secret.startswith("whsec_") or len(base64.b64decode(body, validate=True)) < 16:
+                    raise ValueError
+            except (ValueError, binascii.Error):
+                raise ValueError("webhook_secret must be 'whsec_' followed by base64 of at least 16 random bytes "
+                                 "(Standard Webhooks)") from None
+        return self
 
     @field_validator("auth_dir", "data_dir", "routes_file", "vertex_service_account_file", "media_dir")
     @classmethod
@@ -162,3 +233,13 @@ def _describe(exc: ValidationError, path: Path | None) -> str:
         else:
             lines.append(f"{where}key '{key}': {err['msg']}")
     return "; ".join(lines)
+
+
+def all_client_keys(settings) -> list[tuple[ClientKey, bool]]:
+    """Every accepted key with whether it is an admin key."""
+    return [(k, False) for k in settings.api_keys] + [(k, True) for k in settings.admin_keys]
+
+
+def client_key_strings(settings) -> list[str]:
+    """The client keys themselves (secrets: to scrub from logs and answers)."""
+    return [entry.key for entry, _ in all_client_keys(settings)]

@@ -59,9 +59,10 @@ def client_safe(request: web.Request, error: "ApiError") -> "ApiError":
     settings = request.app.get(keys.SETTINGS)
     text = upstreams.scrub(error.message) if upstreams is not None else error.message
     if settings is not None:
+        from proxy.config import client_key_strings
         from proxy.redact import scrub
 
-        text = scrub(text, [*settings.api_keys, *settings.gemini_api_keys])
+        text = scrub(text, [*client_key_strings(settings), *settings.gemini_api_keys])
     error.message = text
     return error
 

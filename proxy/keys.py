@@ -10,6 +10,9 @@ from aiohttp import web
 if TYPE_CHECKING:
     from proxy.config import Settings
     from proxy.discovery.service import DoctorService
+    from proxy.ledger import Ledger
+    from proxy.metrics import Metrics
+    from proxy.webhooks import Webhooks
     from proxy.jobs import JobRunner, JobStore
     from proxy.media_store import MediaStore
     from proxy.pipeline import Pipeline
@@ -27,4 +30,9 @@ MEDIA_STORE: web.AppKey["MediaStore"] = web.AppKey("media_store")
 JOB_STORE: web.AppKey["JobStore"] = web.AppKey("job_store")
 JOB_RUNNER: web.AppKey["JobRunner"] = web.AppKey("job_runner")
 DOCTOR: web.AppKey["DoctorService"] = web.AppKey("doctor")
+LEDGER: web.AppKey["Ledger"] = web.AppKey("ledger")
+METRICS: web.AppKey["Metrics"] = web.AppKey("metrics")
+# Called once per request after it ends: (request, status, seconds); set by the metrics wiring.
+OBSERVE_REQUEST: web.AppKey[object] = web.AppKey("observe_request")
+WEBHOOKS: web.AppKey["Webhooks"] = web.AppKey("webhooks")
 PREVIEWS: web.AppKey["Previews"] = web.AppKey("previews")

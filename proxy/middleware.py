@@ -11,6 +11,7 @@ import time
 from aiohttp import web
 
 from proxy import keys
+from proxy.config import ClientKey, all_client_keys
 from proxy.errors import ApiError
 from proxy.jsonbody import refuse_encoded_non_json
 from proxy.logbuffer import sole_batched_handler
@@ -19,6 +20,8 @@ log = logging.getLogger("genproxy.access")
 
 PROTECTED_PREFIXES = ("/v1/", "/v1beta/", "/v1beta1/", "/api/v1/")
 RESPONSE_STARTED = "genproxy.response_started"
+OPEN_PROXY_NAME = "local"
+"""The name of the caller of a proxy without client keys (usage and metrics are recorded under it)."""
 
 
 @web.middleware
@@ -36,14 +39,18 @@ async def request_log_middleware(request: web.Request, handler):
         raise
     finally:
         # request.path, never the query string: clients may put their key in ?key=.
-        line = (f"{request['request_id']} {request.method} {request.path} model={request.get('model', '-')} "
-                f"route={request.get('route', '-')} status={request.get('status', status)} "
-                f"{(time.perf_counter() - started) * 1000:.1f}ms")
+        elapsed = time.perf_counter() - started
+        line = (f"{request['request_id']} {request.method} {request.path} key={request.get('client_key_name', '-')} "
+                f"model={request.get('model', '-')} route={request.get('route', '-')} "
+                f"status={request.get('status', status)} {elapsed * 1000:.1f}ms")
         handler = sole_batched_handler(log)
         if handler is not None:
             handler.emit_line("INFO", log.name, line)  # genproxy serve: straight into the batch, no LogRecord
         else:
             log.info("%s", line)
+        observe = request.app.get(keys.OBSERVE_REQUEST)
+        if observe is not None:
+            observe(request, request.get("status", status), elapsed)
 
 
 async def add_request_id_header(request: web.Request, response: web.StreamResponse) -> None:
@@ -81,18 +88,40 @@ def key_matches(presented: str, configured: list[str]) -> bool:
     return found
 
 
+def find_key(presented: str, configured: list[tuple[ClientKey, bool]]) -> tuple[ClientKey, bool] | None:
+    """The configured entry whose key is ``presented`` (an admin entry wins), comparing every one."""
+    found = None
+    for entry, admin in configured:
+        if hmac.compare_digest(presented.encode(), entry.key.encode()) and (found is None or admin):
+            found = (entry, admin)
+    return found
+
+
 @web.middleware
 async def auth_middleware(request: web.Request, handler):
-    if not request.path.startswith(PROTECTED_PREFIXES):
-        return await handler(request)
-    configured = request.app[keys.SETTINGS].api_keys
+    settings = request.app[keys.SETTINGS]
+    configured = all_client_keys(settings)
     presented = presented_key(request)
+    request["client_key"] = None
+    if not request.path.startswith(PROTECTED_PREFIXES):
+        # Not behind auth, but a page outside /v1 (a console) may still ask who is calling.
+        found = find_key(presented, configured) if presented and configured else None
+        request["client_key"], request["is_admin"] = found if found else (None, not configured)
+        request["client_key_name"] = found[0].label if found else (None if configured else OPEN_PROXY_NAME)
+        return await handler(request)
     if configured:
         if not presented:
             raise ApiError(401, "Missing API key. Send 'Authorization: Bearer <key>' with one of this proxy's keys.",
                            code="missing_api_key")
-        if not key_matches(presented, configured):
+        found = find_key(presented, configured)
+        if found is None:
             raise ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
+        request["client_key"], request["is_admin"] = found
+        request["client_key_name"] = found[0].label
+    else:
+        # An open local proxy: whoever reaches it is its operator.
+        request["is_admin"] = True
+        request["client_key_name"] = OPEN_PROXY_NAME
     # Who owns a job (README, "Jobs and keys"): with client keys configured, the key that made it; with none
     # configured no key is checked, so a key proves nothing and every caller, with a key or without, is the
     # same owner (the one jobs made without a key always had).

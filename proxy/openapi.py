@@ -12,6 +12,7 @@ from importlib import metadata
 from aiohttp import web
 
 from proxy import keys
+from proxy.money.openapi_paths import money_paths
 from proxy.handlers.videos import VideoCreate
 from proxy.hookspecs import openapi_schema
 from proxy.openrouter.openapi import openrouter_openapi
@@ -177,7 +178,7 @@ def build_document(app: web.Application) -> dict:
     schemas["VideoCreateForm"] = form
     schemas.update(Error=ERROR_SCHEMA, GoogleError=GOOGLE_ERROR_SCHEMA, GenerateContentRequest=GENERATE_CONTENT_SCHEMA,
                    FetchPredictOperation=FETCH_OPERATION_SCHEMA)
-    paths = _core_paths()
+    paths = {**_core_paths(), **money_paths()}
     openrouter = openrouter_openapi(openapi_schema)  # the /api/v1 mirror and OpenRouter's video API
     paths.update(openrouter.get("paths") or {})
     schemas.update(openrouter.get("schemas") or {})

@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from proxy.background import every
+from proxy.money.pricing import PriceSpec
 
 log = logging.getLogger("genproxy.routes")
 
@@ -36,6 +37,8 @@ class RouteSpec(BaseModel):
     listed: bool = True
     vertex_target: str | None = Field(None, description="The Vertex AI id of the same model: used when a gemini "
                                       "route has only OAuth tokens (which Google refuses on the Gemini API)")
+    price: PriceSpec | None = Field(None, description="What this route costs (USD), instead of the shipped price "
+                                    "table: per_second, per_second_silent, per_image, input_per_million, ...")
     openrouter: str | None = Field(None, description="OpenRouter's slug of this model (google/...): clients "
                                    "written for OpenRouter send it; it resolves to this route")
 
@@ -65,6 +68,8 @@ class Route:
     vertex_target: str | None = None
     # The retired id the client sent, when this route answers for it (``model`` is what serves).
     requested: str | None = None
+    # routes.yaml's price: for this route (PriceSpec fields), or None for the shipped price table.
+    price: dict | None = None
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -289,7 +294,8 @@ class RouteTable:
             pattern = spec.model
         return Route(model=model, modality=spec.modality, upstream=spec.upstream,
                      target=spec.target or model, defaults=dict(spec.defaults), pattern=pattern,
-                     vertex_target=spec.vertex_target)
+                     vertex_target=spec.vertex_target,
+                     price=spec.price.model_dump(exclude_none=True) if spec.price else None)
 
     def listed_models(self) -> list[RouteSpec]:
         return [s for s in self.specs if s.listed and not _is_pattern(s.model)]

@@ -12,9 +12,12 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
+import shutil
 import signal
 import socket
 import sys
+from pathlib import Path
 
 log = logging.getLogger("genproxy.workers")
 
@@ -84,6 +87,7 @@ class Supervisor:
             if self.stopping:
                 return
             log.error("worker %d (pid %d) exited with %s; starting another", index, proc.pid, code)
+            _forget_worker_metrics(proc.pid)
             await asyncio.sleep(RESTART_DELAY)
             if self.stopping:
                 return
@@ -111,11 +115,29 @@ class Supervisor:
                 await asyncio.wait_for(task, 5)
 
 
+def prepare_metrics_dir(settings) -> Path:
+    """An empty folder for prometheus-client's multiprocess files, named to the workers by the environment
+    they inherit (PROMETHEUS_MULTIPROC_DIR), so GET /metrics on any worker sums the counts of all."""
+    path = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or settings.data_dir / f"metrics-{os.getpid()}")
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return path
+
+
+def _forget_worker_metrics(pid: int) -> None:
+    with contextlib.suppress(Exception):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)
+
+
 async def supervise(args: argparse.Namespace, settings, emulator_url: str | None, upstream: str) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    metrics_dir = prepare_metrics_dir(settings)
     reserved = _reserve_port(args.host, args.port)
     supervisor = Supervisor(args, reserved.getsockname()[1], emulator_url)
     watchers: list[asyncio.Task] = []
@@ -137,3 +159,4 @@ async def supervise(args: argparse.Namespace, settings, emulator_url: str | None
         await supervisor.stop()
         for task in watchers:
             task.cancel()
+        shutil.rmtree(metrics_dir, ignore_errors=True)

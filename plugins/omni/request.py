@@ -39,6 +39,8 @@ class OmniConfig(BaseModel):
     reference_images: list[Any] | None = None
     # google-genai 3.6 VideoConfig.task; unset, the model picks the task from the prompt and the inputs.
     task: Literal["text_to_video", "image_to_video", "reference_to_video", "edit", "extend", "upscale"] | None = None
+    # Where genproxy posts video.completed / video.failed (its webhooks; never sent to Google).
+    callback_url: str | None = None
 
     @field_validator("duration_seconds", mode="before")
     @classmethod

@@ -41,6 +41,8 @@ class VideoConfig(BaseModel):
     compression_quality: Literal["optimized", "lossless"] | None = None
     resize_mode: Literal["pad", "crop"] | None = None
     storage_uri: str | None = None
+    # Where genproxy posts video.completed / video.failed (its webhooks; never sent to Google).
+    callback_url: str | None = None
 
     @field_validator("duration_seconds", mode="before")
     @classmethod

@@ -11,6 +11,8 @@ from proxy.jobs.references import resolve_job_references
 from proxy.jobs.runner import final, request_fingerprint
 from proxy.jobs.summary import job_summary
 from proxy.models import ChatCompletionRequest, parse_request
+from proxy.money.billing import metered, settle_completions
+from proxy.money.ledger import authorize_model, new_entry_id
 from proxy.pipeline import Pipeline
 from proxy.replies import ChatCompletion, as_deltas, collect, prepend, stream_deltas, stream_reply
 from proxy.sse import SseWriter
@@ -31,6 +33,7 @@ async def run_chat(request: web.Request, raw, shape_class: type[ChatCompletion] 
     request["model"] = body.model
     route = resolve_route(request.app, body.model)
     request["route"] = route.pattern or route.model
+    authorize_model(request, route)
     context = make_context(request, route, body.stream)
     pipeline: Pipeline = request.app[keys.PIPELINE]
     # The answer names the model that served (a retired id's replacement), not the id the client sent.
@@ -39,11 +42,14 @@ async def run_chat(request: web.Request, raw, shape_class: type[ChatCompletion] 
     runner = request.app[keys.JOB_RUNNER]
     await resolve_job_references(body, runner, context.client_key_id or "")
     call = pipeline.translate(route, body, context)
+    ledger = request.app[keys.LEDGER]
+    charge = ledger.charge(request, route, body)
     if call.long_running:
         fingerprint = request_fingerprint({k: v for k, v in raw.items() if k not in DELIVERY_FIELDS})
+        summary = {**job_summary(body, route, "chat.completions"),
+                   **await request.app[keys.WEBHOOKS].summary_for(request, body)}
         try:
-            job = await runner.attach_or_start(route, call, context, job_summary(body, route, "chat.completions"),
-                                               fingerprint)
+            job = await runner.attach_or_start(route, call, context, summary, fingerprint, charge=charge)
             deadline = request.app[keys.SETTINGS].video_deadline
             if not body.stream:
                 return await write_json(request, shape.full([await runner.wait(job, deadline)]))
@@ -52,16 +58,22 @@ async def run_chat(request: web.Request, raw, shape_class: type[ChatCompletion] 
         return await _stream_job(request, shape, runner, job, deadline,
                                  bool(body.stream_options and body.stream_options.include_usage))
 
-    submitted = await pipeline.submit(route, call, context)
+    entry = new_entry_id()
+    await ledger.reserve(entry, charge, durable=False)
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
-    if not body.stream:
+    try:
+        submitted = await pipeline.submit(route, call, context)
         reply = await pipeline.finish(route, call, submitted, context)
-        return await write_json(request, shape.full(await collect(reply)))
-
-    reply = await pipeline.finish(route, call, submitted, context)
-    deltas = as_deltas(reply)
-    # Wait for the first piece before answering 200, so an upstream error keeps its status.
-    first = await anext(deltas, None)
+        if not body.stream:
+            completions = await collect(reply)
+            await settle_completions(ledger, entry, route, body, completions)
+            return await write_json(request, shape.full(completions))
+        deltas = metered(ledger, entry, route, body, as_deltas(reply))
+        # Wait for the first piece before answering 200, so an upstream error keeps its status.
+        first = await anext(deltas, None)
+    except BaseException:
+        await ledger.release(entry)  # refused or failed before an answer: Google bills nothing
+        raise
     sse = await SseWriter.open(request)
     request["status"] = 200
     try:
@@ -69,6 +81,8 @@ async def run_chat(request: web.Request, raw, shape_class: type[ChatCompletion] 
     except ApiError as exc:
         request["status"] = exc.status
         await sse.send(client_safe(request, exc).body())
+    finally:
+        await deltas.aclose()
     await sse.done()
     return sse.response
 
@@ -81,11 +95,21 @@ async def complete_chat(request: web.Request, body: ChatCompletionRequest, modal
     if route.modality != modality:
         raise ApiError(400, f"'{body.model}' is not a {modality} model (it is routed to '{route.modality}').",
                        param="model", code="model_not_supported")
+    authorize_model(request, route)
     context = make_context(request, route, stream=False)
     pipeline: Pipeline = request.app[keys.PIPELINE]
     call = pipeline.translate(route, body, context)
-    submitted = await pipeline.submit(route, call, context)
-    return await collect(await pipeline.finish(route, call, submitted, context))
+    ledger = request.app[keys.LEDGER]
+    entry = new_entry_id()
+    await ledger.reserve(entry, ledger.charge(request, route, body), durable=False)
+    try:
+        submitted = await pipeline.submit(route, call, context)
+        completions = await collect(await pipeline.finish(route, call, submitted, context))
+    except BaseException:
+        await ledger.release(entry)
+        raise
+    await settle_completions(ledger, entry, route, body, completions)
+    return completions
 
 
 async def _stream_job(request: web.Request, shape: ChatCompletion, runner, job, deadline: float,

@@ -13,11 +13,13 @@ from proxy.jobs.store import Job
 from proxy.jobs.summary import job_summary
 from proxy.media import MediaStream
 from proxy.models import ChatCompletionRequest
+from proxy.money.ledger import authorize_model
 
 
 async def start_job(request: web.Request, body: ChatCompletionRequest, source: str,
                     idempotency_key: str | None = None, remixed_from: str | None = None,
-                    summary_extra: dict | None = None, fallback: ChatCompletionRequest | None = None) -> Job:
+                    summary_extra: dict | None = None, fallback: ChatCompletionRequest | None = None,
+                    callback_url: str | None = None) -> Job:
     """Route, translate (limits), check the key's cap, then submit and record: nothing is sent before all pass.
     ``fallback``: the request to translate instead when ``body``'s video_config is refused (defaults the
     caller added that this model does not take)."""
@@ -27,6 +29,7 @@ async def start_job(request: web.Request, body: ChatCompletionRequest, source: s
     request["model"] = body.model
     route = resolve_route(app, body.model)
     request["route"] = route.pattern or route.model
+    authorize_model(request, route)
     if route.modality not in pipeline.video_modalities():
         raise invalid(f"The model '{body.model}' does not generate videos (it is routed to '{route.modality}').",
                       "model", code="model_not_video")
@@ -43,11 +46,13 @@ async def start_job(request: web.Request, body: ChatCompletionRequest, source: s
     if not call.long_running:
         raise invalid(f"The model '{body.model}' does not generate videos; pick a video model.", "model",
                       code="model_not_video")
-    await runner.check_capacity(client)
-    summary = {**job_summary(body, route, source), **(summary_extra or {})}
+    charge = app[keys.LEDGER].charge(request, route, body)
+    await runner.check_capacity(client, runner.cap_of(charge))
+    summary = {**job_summary(body, route, source), **(summary_extra or {}),
+               **await app[keys.WEBHOOKS].summary_for(request, body, callback_url)}
     if remixed_from:
         summary["remixed_from"] = remixed_from
-    return await runner.start(route, call, context, summary=summary, idempotency_key=idempotency_key)
+    return await runner.start(route, call, context, summary=summary, idempotency_key=idempotency_key, charge=charge)
 
 
 async def start_video_job(request: web.Request, body: ChatCompletionRequest, source: str) -> JobInfo:

@@ -47,6 +47,7 @@ class VideoCreate(BaseModel):
     last_frame: str | None = None
     reference_images: list[str] | None = None
     video: str | None = None
+    callback_url: str | None = Field(None, description="genproxy posts video.completed / video.failed here")
 
     @field_validator("seconds", mode="before")
     @classmethod
@@ -142,7 +143,8 @@ async def create_video(request: web.Request) -> web.Response:
     # OpenAI's defaults first (seconds "4", size "720x1280"), where the model takes them; else Google's.
     defaults = _spec_defaults(create, resolve_route(request.app, model))
     job = await create_idempotent(request, lambda: _as_chat(create.model_copy(update=defaults), model), fingerprint,
-                                  "videos", fallback=(lambda: _as_chat(create, model)) if defaults else None)
+                                  "videos", fallback=(lambda: _as_chat(create, model)) if defaults else None,
+                                  callback_url=create.callback_url)
     return _respond(job)
 
 
@@ -154,7 +156,7 @@ def idempotency_key_of(request: web.Request) -> str | None:
 
 
 async def create_idempotent(request: web.Request, make_body, fingerprint: str, source: str,
-                            summary_extra: dict | None = None, fallback=None) -> Job:
+                            summary_extra: dict | None = None, fallback=None, callback_url: str | None = None) -> Job:
     """Start a video job, or, for a repeated Idempotency-Key with the same request, the job it started.
 
     ``make_body`` builds the chat-shaped request (called only when a job is started); ``fallback`` builds
@@ -182,7 +184,7 @@ async def create_idempotent(request: web.Request, make_body, fingerprint: str, s
             body = await make_body() if asyncio.iscoroutinefunction(make_body) else make_body()
             return await start_job(request, body, source, idempotency_key=idempotency_key,
                                    summary_extra={"request_sha256": fingerprint, **(summary_extra or {})},
-                                   fallback=fallback() if fallback else None)
+                                   fallback=fallback() if fallback else None, callback_url=callback_url)
 
     try:
         return await runner.shielded(create_once())

@@ -56,6 +56,41 @@ CREATE TABLE credential_cooldowns (
     PRIMARY KEY (credential_id, scope)
 );
 """),
+    (5, """
+CREATE TABLE ledger (
+    id TEXT PRIMARY KEY,
+    key_name TEXT NOT NULL,
+    model TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    settled_at REAL,
+    estimated_usd REAL NOT NULL DEFAULT 0,
+    cost_usd REAL NOT NULL DEFAULT 0,
+    video_seconds REAL NOT NULL DEFAULT 0,
+    images INTEGER NOT NULL DEFAULT 0,
+    input_tokens BIGINT NOT NULL DEFAULT 0,
+    output_tokens BIGINT NOT NULL DEFAULT 0,
+    video_tokens BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX ledger_by_key ON ledger (key_name, created_at);
+CREATE INDEX ledger_by_time ON ledger (created_at);
+CREATE TABLE webhooks (
+    id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    url TEXT NOT NULL,
+    body TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    next_at REAL NOT NULL,
+    owner TEXT,
+    lease_until REAL,
+    last_error TEXT
+);
+CREATE INDEX webhooks_due ON webhooks (state, next_at);
+CREATE UNIQUE INDEX webhooks_once ON webhooks (job_id, event);
+"""),
 ]
 
 POSTGRES: list[tuple[int, str]] = [
@@ -107,6 +142,41 @@ CREATE TABLE credential_cooldowns (
     until DOUBLE PRECISION NOT NULL,
     PRIMARY KEY (credential_id, scope)
 );
+"""),
+    (5, """
+CREATE TABLE ledger (
+    id TEXT PRIMARY KEY,
+    key_name TEXT NOT NULL,
+    model TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL,
+    settled_at DOUBLE PRECISION,
+    estimated_usd DOUBLE PRECISION NOT NULL DEFAULT 0,
+    cost_usd DOUBLE PRECISION NOT NULL DEFAULT 0,
+    video_seconds DOUBLE PRECISION NOT NULL DEFAULT 0,
+    images INTEGER NOT NULL DEFAULT 0,
+    input_tokens BIGINT NOT NULL DEFAULT 0,
+    output_tokens BIGINT NOT NULL DEFAULT 0,
+    video_tokens BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX ledger_by_key ON ledger (key_name, created_at);
+CREATE INDEX ledger_by_time ON ledger (created_at);
+CREATE TABLE webhooks (
+    id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    url TEXT NOT NULL,
+    body TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at DOUBLE PRECISION NOT NULL,
+    next_at DOUBLE PRECISION NOT NULL,
+    owner TEXT,
+    lease_until DOUBLE PRECISION,
+    last_error TEXT
+);
+CREATE INDEX webhooks_due ON webhooks (state, next_at);
+CREATE UNIQUE INDEX webhooks_once ON webhooks (job_id, event);
 """),
 ]
 

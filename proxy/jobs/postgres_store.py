@@ -16,6 +16,7 @@ from typing import Any
 
 from proxy.config import ConfigError
 from proxy.jobs import migrations
+from proxy.jobs.postgres_money import PostgresMoney
 from proxy.jobs.store import (SIGNATURE_ROWS, UNFINISHED, CapacityReached, Job, changed_columns, job_to_row,
                               row_to_job, store_unavailable)
 
@@ -63,8 +64,11 @@ def _unavailable_as_503(cls):
     return cls
 
 
+_unavailable_as_503(PostgresMoney)  # the ledger and webhook methods too
+
+
 @_unavailable_as_503
-class PostgresJobStore:
+class PostgresJobStore(PostgresMoney):
     def __init__(self, url: str, *, max_signatures: int = SIGNATURE_ROWS):
         self.url = url
         self.max_signatures = max_signatures

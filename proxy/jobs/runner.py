@@ -14,6 +14,7 @@ from dataclasses import asdict
 from proxy.errors import ApiError
 from proxy.hookspecs import Completion, RequestContext, Submitted, UpstreamCall
 from proxy.jobs.leases import new_owner, owner_is_dead
+from proxy.money.ledger import MAYBE_BILLED
 from proxy.jobs.store import CapacityReached, Job, JobStore, new_job_id, recorded_request
 from proxy.media import MediaStream
 from proxy.media_store import MediaStore, StoredMedia
@@ -91,6 +92,8 @@ class JobRunner:
         self._starting: set[asyncio.Future] = set()
         self._fetch_locks: dict[str, asyncio.Lock] = {}
         self._submitting: set[str] = set()  # recorded, Google's answer awaited: no poll task yet
+        self.ledger = None    # proxy.money.ledger.Ledger: reserves, settles and releases each job's cost
+        self.webhooks = None  # proxy.webhooks.Webhooks: queues video.completed / video.failed
 
     @property
     def lease(self) -> float:
@@ -98,24 +101,34 @@ class JobRunner:
 
     # -- starting and resuming --
     async def start(self, route: Route, call: UpstreamCall, context: RequestContext, summary: dict,
-                    idempotency_key: str | None = None) -> Job:
+                    idempotency_key: str | None = None, charge=None) -> Job:
         """Record the job (``submitting``, with its request), submit it, then poll it to the end in the
         background. The whole is one step a client disconnect cannot cut in half: once Google accepts the
         operation it is paid for, so it must reach the store even if the caller is gone. The per-key cap and
         the idempotency key are checked in the same store transaction as the insert (every instance sees it).
         With an idempotency key already used, the earlier job is returned and nothing is submitted."""
-        return await self.shielded(self._record_and_submit(route, call, context, summary, idempotency_key))
+        return await self.shielded(self._record_and_submit(route, call, context, summary, idempotency_key, charge))
+
+    def cap_of(self, charge) -> int:
+        """The key's own max_jobs, else max_jobs_per_key."""
+        own = charge.account.max_jobs if charge is not None else None
+        return own or self.settings.max_jobs_per_key
 
     async def _record_and_submit(self, route: Route, call: UpstreamCall, context: RequestContext, summary: dict,
-                                 idempotency_key: str | None) -> Job:
+                                 idempotency_key: str | None, charge=None) -> Job:
         job = Job(id=new_job_id(), client_key_id=context.client_key_id or "", model=route.model, route=asdict(route),
                   status="submitting", summary=summary, notes=call.notes, idempotency_key=idempotency_key,
                   request=recorded_request(call.body), owner=self.owner, lease_until=time.time() + self.lease)
+        if charge is not None and self.ledger is not None:
+            # The budget is checked and the estimate reserved before anything is sent.
+            await self.ledger.reserve(job.id, charge)
         try:
-            recorded = await self.store.create(job, cap=self.settings.max_jobs_per_key)
+            recorded = await self.store.create(job, cap=self.cap_of(charge))
         except CapacityReached as exc:
+            await self._release(job)
             raise _too_many(exc.cap) from None
         if recorded.id != job.id:
+            await self._release(job)
             return recorded  # the same Idempotency-Key, sent to another instance or before a restart
         context.job_id = job.id
         self._submitting.add(job.id)
@@ -131,8 +144,9 @@ class JobRunner:
             if exc.code in MAYBE_STARTED:
                 await self._fail(job, ApiError(exc.status, f"{exc.message} {SUBMIT_INTERRUPTED}",
                                                code="submit_interrupted"))
-            else:  # Google answered with a refusal: nothing started, nothing to keep
+            else:  # Google answered with a refusal: nothing started, nothing to keep, nothing billed
                 await self.store.delete(job.id)
+                await self._release(job)
             raise
         except Exception:
             log.exception("job %s: submit failed unexpectedly", job.id)
@@ -145,7 +159,7 @@ class JobRunner:
         return job
 
     async def attach_or_start(self, route: Route, call: UpstreamCall, context: RequestContext, summary: dict,
-                              fingerprint: str) -> Job:
+                              fingerprint: str, charge=None) -> Job:
         """The client's unfinished job made from an identical request, else a new one: a client that retries
         (the openai SDK does, after a timeout) attaches to the running video instead of paying for another.
         Shielded with the fingerprint locked, so racing retries start at most one job."""
@@ -158,8 +172,9 @@ class JobRunner:
                     log.info("job %s: an identical request attached to it", running.id)
                     context.job_id = running.id
                     return running
-                await self.check_capacity(client)
-                return await self.start(route, call, context, {**summary, "request_sha256": fingerprint})
+                await self.check_capacity(client, self.cap_of(charge))
+                return await self.start(route, call, context, {**summary, "request_sha256": fingerprint},
+                                        charge=charge)
 
         return await self.shielded(attach_or_start())
 
@@ -294,7 +309,10 @@ class JobRunner:
                                         "media": [{"sha256": s.sha256, "size": s.size, "mime_type": s.mime_type}
                                                   for s in streams]})
         log.info("job %s completed: %d media file(s)", job.id, len(streams))
+        if self.ledger is not None:
+            await self.ledger.settle_answer(job.id, route, completion.message, completion.usage, job.summary)
         await self._notify(job)
+        await self._event(job)
         return completion
 
     async def _lost(self, job: Job) -> bool:
@@ -306,7 +324,25 @@ class JobRunner:
         await self.store.update(job, status="failed", completed_at=time.time(),
                                 error={"status": exc.status, "code": exc.code, "message": exc.message})
         log.info("job %s failed: %s %s", job.id, exc.status, exc.code)
+        if self.ledger is not None:
+            if exc.code in MAYBE_BILLED:
+                await self.ledger.keep_estimate(job.id)
+            else:
+                await self.ledger.release(job.id)  # refused, filtered, failed, cancelled: Google bills no video
         await self._notify(job)
+        await self._event(job)
+
+    async def _release(self, job: Job) -> None:
+        if self.ledger is not None:
+            await self.ledger.release(job.id)
+
+    async def _event(self, job: Job) -> None:
+        """Queue the job's webhook (video.completed / video.failed) when it has a callback_url."""
+        if self.webhooks is not None and job.summary.get("callback_url"):
+            try:
+                await self.webhooks.enqueue(job)
+            except Exception:  # noqa: BLE001 - the job's outcome is kept whatever happens to its webhook
+                log.exception("job %s: queueing its webhook failed", job.id)
 
     # -- watching --
     def listen(self, job_id: str, listener: Listener) -> Callable[[], None]:
@@ -336,9 +372,9 @@ class JobRunner:
             if not lock.locked() and not lock._waiters:  # noqa: SLF001 - drop idle locks
                 self._idempotency_locks.pop((client_key_id, key), None)
 
-    async def check_capacity(self, client_key_id: str) -> None:
+    async def check_capacity(self, client_key_id: str, cap: int | None = None) -> None:
         """An early refusal before any work; start() checks again atomically with the insert."""
-        cap = self.settings.max_jobs_per_key
+        cap = cap or self.settings.max_jobs_per_key
         if await self.store.count_unfinished(client_key_id) >= cap:
             raise _too_many(cap)
 
@@ -371,6 +407,8 @@ class JobRunner:
         """Forget a job: stop it (upstream too) and drop its media unless another job shares the bytes."""
         await self._stop(job)
         await self.store.delete(job.id)
+        if not job.finished:
+            await self._release(job)  # stopped before Google made the video
         in_use = await self.store.media_in_use(time.time())
         for media in (job.result or {}).get("media", []):
             stored = self.media.find(media["sha256"], media["mime_type"])

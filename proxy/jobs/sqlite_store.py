@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from proxy.jobs import migrations
+from proxy.jobs.sqlite_money import SqliteMoney
 from proxy.jobs.store import (SIGNATURE_ROWS, UNFINISHED, CapacityReached, Job, changed_columns, job_to_row, row_to_job,
                               store_unavailable)
 
@@ -25,7 +26,7 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
-class SqliteJobStore:
+class SqliteJobStore(SqliteMoney):
     """Async facade over SQLite; every call runs on one dedicated thread (one writer per process)."""
 
     def __init__(self, path: Path, *, max_signatures: int = SIGNATURE_ROWS):

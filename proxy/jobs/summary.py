@@ -15,4 +15,5 @@ def job_summary(request: ChatCompletionRequest, route: Route, source: str) -> di
         return config.get(name, route.defaults.get(name))
 
     return {"prompt": request.prompt_text()[:PROMPT_CHARS], "seconds": setting("duration_seconds"),
-            "aspect_ratio": setting("aspect_ratio"), "resolution": setting("resolution"), "source": source}
+            "aspect_ratio": setting("aspect_ratio"), "resolution": setting("resolution"), "source": source,
+            "audio": setting("generate_audio")}

@@ -24,6 +24,8 @@ from aiohttp import web
 from proxy import keys
 from proxy.errors import ApiError, client_safe, invalid
 from proxy.handlers.common import make_context, read_json, resolve_route
+from proxy.money.ledger import Charge, account_of, authorize_model, new_entry_id
+from proxy.native.billing import native_actual, native_estimate
 from proxy.jobs.references import resolve_job_references
 from proxy.ids import file_id_of_download, parse_file_id
 from proxy.jobs.store import Job
@@ -88,6 +90,7 @@ def _route(request: web.Request, model: str):
     request["model"] = model
     route = resolve_route(request.app, model)
     request["route"] = route.pattern or route.model
+    authorize_model(request, route)
     return route
 
 
@@ -140,23 +143,42 @@ async def _generate(request: web.Request, model: str, stream: bool) -> web.Strea
     if route.modality == "video":
         raise invalid(f"{model} is a video model: call models/{model}:predictLongRunning (generate_videos).")
     upstream = request.app[keys.UPSTREAMS].get(route.upstream)
-    if not stream:
-        return web.json_response(await upstream.generate_content(route.target, body))
-    events = upstream.stream_generate_content(route.target, body)
-    # Wait for the first event before answering 200, so an upstream error keeps its status.
-    first = await anext(events, None)
+    ledger, entry = request.app[keys.LEDGER], new_entry_id()
+    await ledger.reserve(entry, Charge(account_of(request), route.model, lambda: native_estimate(route, body)),
+                         durable=False)
+    seen: list[dict] = []
+    try:
+        if not stream:
+            reply = await upstream.generate_content(route.target, body)
+            await ledger.settle(entry, native_actual(route, body, [reply]))
+            return web.json_response(reply)
+        events = upstream.stream_generate_content(route.target, body)
+        # Wait for the first event before answering 200, so an upstream error keeps its status.
+        first = await anext(events, None)
+    except BaseException:
+        await ledger.release(entry)
+        raise
     sse = await SseWriter.open(request)
     request["status"] = 200
     try:
         if first is not None:
+            seen.append(first)
             await sse.send(first)
         async for event in events:
+            seen.append(event if isinstance(event, dict) and "usageMetadata" in event else
+                        {"candidates": event.get("candidates")} if isinstance(event, dict) else {})
             await sse.send(event)
     except ApiError as exc:
         request["status"] = exc.status
         client_safe(request, exc)
         await sse.send({"error": {"code": exc.status, "message": exc.message,
                                   "status": RPC.get(exc.status, (2, "UNKNOWN"))[1]}})
+    finally:
+        usage = native_actual(route, body, seen)
+        if usage.input_tokens or usage.output_tokens or usage.images:
+            await ledger.settle(entry, usage)
+        else:
+            await ledger.release(entry)
     return sse.response
 
 
@@ -227,8 +249,10 @@ async def start_video_job(request: web.Request, model: str, body, source: str) -
     call = pipeline.translate(route, chat, context)
     if not call.long_running:
         raise invalid(f"The model '{model}' does not generate videos.", "model")
-    await runner.check_capacity(context.client_key_id or "")
-    return await runner.start(route, call, context, summary=job_summary(chat, route, source))
+    charge = app[keys.LEDGER].charge(request, route, chat)
+    await runner.check_capacity(context.client_key_id or "", runner.cap_of(charge))
+    summary = {**job_summary(chat, route, source), **await app[keys.WEBHOOKS].summary_for(request, chat)}
+    return await runner.start(route, call, context, summary=summary, charge=charge)
 
 
 def _operation_name(job: Job) -> str:

@@ -52,6 +52,10 @@ class Download:
     chunks: AsyncIterator[bytes]
 
 
+def _ignore(_status: str) -> None:
+    return None
+
+
 class Upstream:
     """Base of the backends. Subclasses build URLs and bodies; this class sends them."""
 
@@ -63,6 +67,9 @@ class Upstream:
         self.base_url = base_url.rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=min(timeout, 15))
         self._origin = origin_of(self.base_url)
+        # Told of every upstream answer: observe(status) with the HTTP status, "timeout" or "unreachable"
+        # (the metrics wiring sets it).
+        self.observe = _ignore
 
     # -- what the plugins call (a backend overrides those it supports) --
     async def generate_content(self, model: str, body: dict) -> dict:
@@ -201,10 +208,13 @@ class Upstream:
                 resp = await self.session.request(method, target, json=payload, headers=headers,
                                                   timeout=timeout, allow_redirects=False)
             except asyncio.TimeoutError:
+                self.observe("timeout")
                 raise upstream_timeout(self.name, shown_path(target)) from None
             except aiohttp.ClientError as exc:
+                self.observe("unreachable")
                 raise upstream_unreachable(self.name, exc) from None
             status = resp.status
+            self.observe(str(status))
             if status < 300:
                 self.pool.report_success(credential)
                 return resp, credential, target

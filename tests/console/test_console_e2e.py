@@ -147,10 +147,19 @@ def test_the_job_is_in_the_gallery_after_a_reload_and_can_be_deleted(server, mak
     assert _api(server, "GET", f"/v1/videos/{job}")[0] == 404
 
 
-def test_usage_says_when_the_proxy_has_no_usage_endpoint(server, make_console):
+def test_usage_reads_this_proxys_ledger(server, make_console):
+    # A text request, recorded in the ledger; the console's date fields (YYYY-MM-DD) ask GET /v1/usage for it.
+    with urllib.request.urlopen(urllib.request.Request(
+            f"{server.base_url}/v1/chat/completions", method="POST", headers={"Content-Type": "application/json"},
+            data=json.dumps({"model": "gemini-3.5-flash", "messages": [{"role": "user", "content": "hi"}]}).encode())
+    ) as resp:
+        assert resp.status == 200
     console = make_console(server)
     page = console.open("#/usage")
-    assert page.locator("#usage-unavailable").inner_text() == "Usage not available on this proxy."
+    per_model = page.get_by_role("region", name="Spend per model")
+    per_model.wait_for()
+    assert "gemini-3.5-flash" in per_model.inner_text()
+    assert page.locator("#usage-unavailable").count() == 0
 
 
 # The exact answer shape of GET /v1/usage (the money branch); this sample is served by the test's route

@@ -28,7 +28,7 @@ def test_environment_names(tmp_path):
         "GEMINI_BASE_URL": "http://127.0.0.1:9999",
         "GENPROXY_AUTH_DIR": str(tmp_path / "auth"),
     })
-    assert s.api_keys == ["client-a", "client-b"]
+    assert [k.key for k in s.api_keys] == ["client-a", "client-b"]
     assert s.gemini_api_keys == ["up-1", "up-2"]
     assert s.gemini_base_url == "http://127.0.0.1:9999"
     assert s.auth_dir == tmp_path / "auth"
@@ -38,13 +38,13 @@ def test_file_values_and_environment_wins(tmp_path):
     path = write(tmp_path, "api_keys: [file-key]\ngemini_api_keys: file-up-1, file-up-2\n"
                            "gemini_base_url: http://file.example\nmax_body_bytes: 2048\nauth_dir: ~/tokens\n")
     s = load_settings(path, environ={})
-    assert s.api_keys == ["file-key"]
+    assert [k.key for k in s.api_keys] == ["file-key"]
     assert s.gemini_api_keys == ["file-up-1", "file-up-2"]
     assert s.max_body_bytes == 2048
     assert s.auth_dir == Path("~/tokens").expanduser()
     s = load_settings(path, environ={"GENPROXY_API_KEYS": "env-key", "GEMINI_BASE_URL": "http://env.example",
                                      "GEMINI_API_KEY": "env-up", "GENPROXY_AUTH_DIR": str(tmp_path)})
-    assert s.api_keys == ["env-key"]
+    assert [k.key for k in s.api_keys] == ["env-key"]
     assert s.gemini_api_keys == ["env-up"]
     assert s.gemini_base_url == "http://env.example"
     assert s.auth_dir == tmp_path
@@ -84,7 +84,7 @@ def test_empty_file_is_fine(tmp_path):
 
 def test_real_environment_is_read(monkeypatch):
     monkeypatch.setenv("GENPROXY_API_KEYS", "from-os-environ")
-    assert load_settings(None).api_keys == ["from-os-environ"]
+    assert [k.key for k in load_settings(None).api_keys] == ["from-os-environ"]
 
 
 def test_the_shipped_routes_file_is_used_outside_a_checkout(tmp_path, monkeypatch):

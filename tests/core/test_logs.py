@@ -103,6 +103,6 @@ async def test_genproxy_serve_writes_its_access_log_in_batches_still_one_redacte
         await proc.wait()
     lines = [line for line in err.splitlines() if "genproxy.access" in line]
     assert len(lines) == 2, err
-    shape = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO genproxy\.access: [0-9a-f]{20} GET \S+ model=\S+ route=\S+ status=\d{3} [\d.]+ms"
+    shape = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO genproxy\.access: [0-9a-f]{20} GET \S+ key=\S+ model=\S+ route=\S+ status=\d{3} [\d.]+ms"
     assert all(re.fullmatch(shape, line) for line in lines), lines
     assert secret not in err and "/v1beta/models/[redacted]" in lines[1]

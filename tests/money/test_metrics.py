@@ -1,0 +1,94 @@
+"""GET /metrics: parses with prometheus_client's own parser; right with --workers 2; metrics_token."""
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+
+import aiohttp
+import pytest
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support import AUTH, CLIENT_KEY, REPO, UPSTREAM_KEY, chat
+
+
+def samples(text: str) -> dict:
+    """(name, frozenset(labels)) -> value, through prometheus_client's parser (it raises on bad text)."""
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            out[(sample.name, frozenset(sample.labels.items()))] = sample.value
+    return out
+
+
+def total(found: dict, name: str, **labels) -> float:
+    want = set(labels.items())
+    return sum(v for (n, ls), v in found.items() if n == name and want <= set(ls))
+
+
+async def test_metrics_count_requests_upstream_calls_jobs_and_cost(make_proxy, emulator):
+    proxy = await make_proxy(api_keys=[{"key": CLIENT_KEY, "name": "team-a"}])
+    assert (await proxy.post("/v1/chat/completions", json=chat("gemini-3.5-flash", "hi"), headers=AUTH)).status == 200
+    bad = await proxy.post("/v1/chat/completions", json=chat("no-such-model-xyz", "hi"), headers=AUTH)
+    assert bad.status == 404
+    video = await (await proxy.post("/v1/videos", json={"prompt": "A cat", "seconds": "4"}, headers=AUTH)).json()
+    for _ in range(100):
+        if (await (await proxy.get(f"/v1/videos/{video['id']}", headers=AUTH)).json())["status"] == "completed":
+            break
+        await asyncio.sleep(0.05)
+    resp = await proxy.get("/metrics")
+    assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/plain")
+    text = await resp.text()
+    found = samples(text)
+    assert total(found, "genproxy_requests_total", route="gemini-3.5-flash", model="gemini-3.5-flash",
+                 status="200") == 1
+    assert total(found, "genproxy_requests_total", model="-", status="404") == 1
+    assert "no-such-model-xyz" not in text and CLIENT_KEY not in text
+    assert total(found, "genproxy_request_duration_seconds_count", route="gemini-3.5-flash") == 1
+    assert total(found, "genproxy_upstream_requests_total", backend="gemini", status="200") >= 3
+    assert total(found, "genproxy_jobs", state="completed") == 1
+    assert total(found, "genproxy_video_seconds_total", key="team-a") == 4
+    assert total(found, "genproxy_cost_usd_total", key="team-a", model="veo-3.1-generate-preview") == \
+        pytest.approx(1.6)
+    assert total(found, "genproxy_credentials", backend="gemini") == 1
+    assert ("genproxy_credentials_cooling_down", frozenset({("backend", "gemini")})) in found
+
+
+async def test_a_metrics_token_protects_the_endpoint(make_proxy, emulator):
+    proxy = await make_proxy(metrics_token="scrape-secret-123")
+    assert (await proxy.get("/metrics")).status == 401
+    assert (await proxy.get("/metrics", headers=AUTH)).status == 401
+    resp = await proxy.get("/metrics", headers={"Authorization": "Bearer scrape-secret-123"})
+    assert resp.status == 200 and samples(await resp.text())
+
+
+@pytest.mark.slow
+async def test_metrics_sum_every_worker_under_workers_2(tmp_path, emulator):
+    config = tmp_path / "genproxy.yaml"
+    config.write_text(yaml.safe_dump({
+        "api_keys": [CLIENT_KEY], "gemini_api_keys": [UPSTREAM_KEY], "gemini_base_url": emulator.base_url,
+        "auth_dir": str(tmp_path / "auth"), "data_dir": str(tmp_path / "data"), "discovery_at_startup": False}))
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "proxy", "serve", "--workers", "2", "--port", "0", "--config", str(config),
+        "--routes", str(REPO / "routes.yaml"), cwd=REPO, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL)
+    try:
+        line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
+        match = re.search(r"listening on (http://\S+) with 2 workers \(pids (\d+), (\d+)\)", line)
+        assert match, line
+        base = match[1]
+        for _ in range(20):  # a new connection each: the kernel spreads them over both workers
+            async with aiohttp.ClientSession(headers=AUTH) as http, \
+                    http.post(f"{base}/v1/chat/completions", json=chat("gemini-3.5-flash", "hi")) as resp:
+                assert resp.status == 200
+        for _ in range(4):  # whichever worker answers the scrape counts all 20
+            async with aiohttp.ClientSession() as http, http.get(f"{base}/metrics") as resp:
+                text = await resp.text()
+            found = samples(text)
+            assert total(found, "genproxy_requests_total", route="gemini-3.5-flash", status="200") == 20, text
+            assert total(found, "genproxy_upstream_requests_total", backend="gemini") == 20, text
+    finally:
+        proc.terminate()
+        await asyncio.wait_for(proc.wait(), 150)
+    assert not any((tmp_path / "data").glob("metrics-*")), "the supervisor removes its metrics folder"
