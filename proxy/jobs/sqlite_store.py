@@ -26,6 +26,10 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
+#: how long opening waits for another process that is creating or migrating the same file
+OPEN_RETRY_SECONDS = 10.0
+
+
 class SqliteJobStore(SqliteMoney):
     """Async facade over SQLite; every call runs on one dedicated thread (one writer per process)."""
 
@@ -68,10 +72,21 @@ class SqliteJobStore(SqliteMoney):
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         db.row_factory = sqlite3.Row
         db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
         self._db = db
-        self._transaction(self._migrate)
+        # Several processes opening a new file at once (serve --workers): switching it to WAL and the first
+        # migration need the lock, and SQLite answers "database is locked" at once for the journal-mode switch
+        # instead of waiting busy_timeout. Wait for the other process a little, then go on.
+        deadline = time.monotonic() + OPEN_RETRY_SECONDS
+        while True:
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                self._transaction(self._migrate)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     @staticmethod
     def _migrate(db: sqlite3.Connection) -> None:

@@ -38,7 +38,7 @@ async def test_two_workers_share_one_port_one_store_and_stop_together(tmp_path, 
     try:
         line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
         match = re.search(r"listening on (http://\S+) with 2 workers \(pids (\d+), (\d+)\)", line)
-        assert match, line
+        assert match, (line, log_path.read_text()[-3000:])
         base, pids = match[1], [int(match[2]), int(match[3])]
         for _ in range(40):  # new connections: the kernel spreads them over both workers
             async with aiohttp.ClientSession() as http, http.get(f"{base}/healthz") as resp:
