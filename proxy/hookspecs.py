@@ -354,6 +354,16 @@ def job_error(job: JobInfo) -> ApiError:
     return error_of(job)
 
 
+def google_error_response(request: "web.Request", exc: ApiError,
+                          status_names: dict[int, str] | None = None) -> "web.Response":
+    """An ApiError as Google's google.rpc.Status answer (for plugin endpoints in Google's shape), with every
+    live credential and upstream URL blanked from its message as on genproxy's own paths."""
+    from proxy.errors import client_safe
+    from proxy.native.gemini import google_error
+
+    return google_error(client_safe(request, exc), status_names)
+
+
 async def write_json_body(request: "web.Request", body: Any, status: int = 200) -> "web.StreamResponse":
     """Answer JSON (which may hold MediaStreams, written as base64 piece by piece)."""
     from proxy.handlers.common import write_json

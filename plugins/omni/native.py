@@ -21,12 +21,12 @@ from functools import wraps
 
 from aiohttp import web
 
-from proxy.hookspecs import (ApiError, ChatCompletionRequest, JobInfo, cancel_job, find_job, invalid, job_media,
-                             read_json_body, start_video_job, wait_job, write_json_body)
+from proxy.hookspecs import (ApiError, ChatCompletionRequest, JobInfo, cancel_job, find_job, google_error_response,
+                             invalid, job_media, read_json_body, start_video_job, wait_job, write_json_body)
 
-STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-                409: "ABORTED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 502: "UNAVAILABLE", 503: "UNAVAILABLE",
-                504: "DEADLINE_EXCEEDED"}
+# Where the Interactions API names a status otherwise than genproxy's other Google paths: a 409 here is an
+# interaction cancelled at Google (ABORTED), not a precondition.
+STATUS_NAMES = {409: "ABORTED"}
 RPC_CODES = {400: 3, 404: 5, 409: 10, 429: 8, 500: 13, 502: 13, 503: 14, 504: 4}
 # CreateModelInteraction fields genproxy passes on (the rest would be silently lost, so they are refused).
 KNOWN_FIELDS = {"model", "input", "background", "previous_interaction_id", "response_modalities", "response_format",
@@ -37,14 +37,6 @@ PARAMS = {"video_config.duration_seconds": "response_format.duration",
           "video_config.aspect_ratio": "response_format.aspect_ratio",
           "video_config.resolution": "response_format.resolution", "video_config.seed": "generation_config.seed",
           "video_config.previous_video": "previous_interaction_id", "messages": "input"}
-
-
-def _error(exc: ApiError) -> web.Response:
-    body = {"error": {"code": exc.status, "message": exc.message, "status": STATUS_NAMES.get(exc.status, "UNKNOWN")}}
-    if exc.param:
-        body["error"]["details"] = [{"@type": "type.googleapis.com/google.rpc.BadRequest",
-                                     "fieldViolations": [{"field": exc.param, "description": exc.message}]}]
-    return web.json_response(body, status=exc.status, headers=dict(exc.headers or {}))
 
 
 def google_errors(handler):
@@ -58,7 +50,7 @@ def google_errors(handler):
                 exc.param = PARAMS[exc.param]
             elif exc.param and exc.param.startswith("messages["):
                 exc.param = "input"
-            return _error(exc)
+            return google_error_response(request, exc, STATUS_NAMES)
 
     return wrapped
 

@@ -55,8 +55,10 @@ VIDEO_METHODS = ["predictLongRunning"]
 
 # ------------------------------------------------------------------ errors
 
-def google_error(exc: ApiError) -> web.Response:
+def google_error(exc: ApiError, status_names: dict[int, str] | None = None) -> web.Response:
+    """An ApiError as google.rpc.Status JSON; ``status_names`` overrides the status name of some HTTP codes."""
     code, status = RPC.get(exc.status, (2, "UNKNOWN"))
+    status = (status_names or {}).get(exc.status, status)
     headers = {k: v for k, v in (exc.headers or {}).items()}
     body = {"error": {"code": exc.status, "message": exc.message, "status": status}}
     if exc.param:
