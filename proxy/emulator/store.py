@@ -73,6 +73,29 @@ def interaction_from_json(data: dict[str, Any]):
     return Interaction(**fields, faults=faults, video=video)
 
 
+def _write_atomically(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _load_recent(folder: Path, parse, what: str) -> list:
+    """Every readable record of ``folder`` made in the last two days; older files are deleted."""
+    found = []
+    oldest = time.time() - RETENTION_SECONDS
+    for path in sorted(folder.glob("*.json")):
+        try:
+            item = parse(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("emulator: skipping unreadable %s file %s (%s)", what, path.name, exc)
+            continue
+        if item.created < oldest:
+            path.unlink(missing_ok=True)
+            continue
+        found.append(item)
+    return found
+
+
 class OperationStore:
     """One JSON file per operation under ``{data_dir}/operations``, one per interaction under
     ``{data_dir}/interactions``."""
@@ -84,49 +107,19 @@ class OperationStore:
         self.interactions_dir.mkdir(parents=True, exist_ok=True)
 
     def save_interaction(self, item) -> None:
-        path = self.interactions_dir / f"{item.id}.json"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(interaction_to_json(item)), encoding="utf-8")
-        os.replace(tmp, path)
+        _write_atomically(self.interactions_dir / f"{item.id}.json", interaction_to_json(item))
 
     def delete_interaction(self, interaction_id: str) -> None:
         (self.interactions_dir / f"{interaction_id}.json").unlink(missing_ok=True)
 
     def load_interactions(self) -> list:
-        found = []
-        oldest = time.time() - RETENTION_SECONDS
-        for path in sorted(self.interactions_dir.glob("*.json")):
-            try:
-                item = interaction_from_json(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                log.warning("emulator: skipping unreadable interaction file %s (%s)", path.name, exc)
-                continue
-            if item.created < oldest:
-                path.unlink(missing_ok=True)
-                continue
-            found.append(item)
-        return found
+        return _load_recent(self.interactions_dir, interaction_from_json, "interaction")
 
     def save(self, op: Operation) -> None:
-        path = self.dir / _file_name(op.name)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(to_json(op)), encoding="utf-8")
-        os.replace(tmp, path)
+        _write_atomically(self.dir / _file_name(op.name), to_json(op))
 
     def load(self) -> list[Operation]:
-        ops = []
-        oldest = time.time() - RETENTION_SECONDS
-        for path in sorted(self.dir.glob("*.json")):
-            try:
-                op = from_json(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                log.warning("emulator: skipping unreadable operation file %s (%s)", path.name, exc)
-                continue
-            if op.created < oldest:
-                path.unlink(missing_ok=True)
-                continue
-            ops.append(op)
-        return ops
+        return _load_recent(self.dir, from_json, "operation")
 
     def clear(self) -> None:
         for path in [*self.dir.glob("*.json"), *self.interactions_dir.glob("*.json")]:
