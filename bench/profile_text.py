@@ -12,6 +12,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402
 
+GIL = ["--gil"] if "--gil" in sys.argv else []
+sys.argv = [a for a in sys.argv if a != "--gil"]
 seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 5
 out = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(tempfile.gettempdir()) / "genproxy-profile.txt"
 pyspy = bench.BENCH / ".venv-tools" / "bin" / "py-spy"
@@ -24,8 +26,8 @@ try:
             "requests": 10**6, "seconds": seconds + 1, "warmup": 200}
     loader = threading.Thread(target=lambda: print(bench.load(spec)))
     loader.start()
-    subprocess.run([str(pyspy), "record", "-p", str(proxy.proc.pid), "-d", str(int(seconds)), "-r", "200",
-                    "-f", "raw", "-o", str(out)], check=True, capture_output=True)
+    subprocess.run([str(pyspy), "record", "-p", str(proxy.proc.pid), "-d", str(int(seconds)), "-r", "1000",
+                    *GIL, "-f", "raw", "-o", str(out)], check=True, capture_output=True)
     loader.join()
 finally:
     bench.stop_all()

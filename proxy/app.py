@@ -41,6 +41,7 @@ from proxy.plugins import build_plugin_manager, declared_modalities
 from proxy.redact import install_query_redaction
 from proxy.routes import RouteTable
 from proxy.jobs.lookup import job_finder
+from proxy.upstreams.http1 import Http1Client
 from proxy.upstreams.registry import build_upstreams, watch_credentials
 
 
@@ -53,9 +54,14 @@ async def _http_session(app: web.Application):
     async with aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=False,
                                      json_serialize=dumps_text) as session:
         app[keys.HTTP_SESSION] = session
-        app[keys.UPSTREAMS] = build_upstreams(settings, session)
+        json_client = Http1Client() if settings.upstream_client == "http1" else None
+        app[keys.UPSTREAMS] = build_upstreams(settings, session, json_client)
         watch_upstreams(app, app[keys.METRICS])
-        yield
+        try:
+            yield
+        finally:
+            if json_client is not None:
+                await json_client.close()
 
 
 async def _jobs(app: web.Application):

@@ -14,7 +14,8 @@ from proxy.credentials import AUTH_FAILURE_COOLDOWN, Credential, CredentialPool,
 from proxy.credentials.base import STALE_TOKEN_COOLDOWN
 from proxy.errors import ApiError
 from proxy.redact import scrub
-from proxy.jsonstream import loads
+from proxy.upstreams.http1 import Http1Client
+from proxy.jsonstream import dumps, loads
 from proxy.upstreams.errors import (
     KEY_REFUSED_REASONS,
     google_error,
@@ -70,6 +71,9 @@ class Upstream:
         # Told of every upstream answer: observe(status) with the HTTP status, "timeout" or "unreachable"
         # (the metrics wiring sets it).
         self.observe = _ignore
+        # The whole-answer JSON calls go through this when set (build_upstreams sets it unless
+        # ``upstream_client: aiohttp``); else through the aiohttp session, as everything else does.
+        self.json_client: Http1Client | None = None
 
     # -- what the plugins call (a backend overrides those it supports) --
     async def generate_content(self, model: str, body: dict) -> dict:
@@ -145,7 +149,8 @@ class Upstream:
         belong to the project that created them). ``url`` and ``body`` may be functions of
         the credential (a project id in the path or body).
         """
-        resp, credential, target = await self._open(method, url, body, credential_id, self.timeout, headers)
+        resp, credential, target = await self._open(method, url, body, credential_id, self.timeout, headers,
+                                                     whole=True)
         try:
             raw = await resp.read()
         except asyncio.TimeoutError:
@@ -160,14 +165,16 @@ class Upstream:
             raise malformed_reply(self.name, shown_path(target)) from None
 
     async def _open(self, method: str, url: str | UrlFor, body: dict | BodyFor | None, credential_id: str | None,
-                    timeout: aiohttp.ClientTimeout, extra: dict[str, str] | None = None
+                    timeout: aiohttp.ClientTimeout, extra: dict[str, str] | None = None, whole: bool = False
                     ) -> tuple[aiohttp.ClientResponse, Credential, str]:
         """Send until one credential gets a 2xx; returns the open response (the caller releases it).
 
         429 cools the credential down (Google's RetryInfo, else backoff), 401/403 and a refused
         API key take it out longer; the request then goes to the next credential. When none is
         left, the client gets the last upstream error (429 with Retry-After if all are cooling).
+        With ``whole``, the answer is read to its end before this returns (the JSON calls).
         """
+        client = self.json_client if whole else None
         tried: set[str] = set()
         last_error: ApiError | None = None
         quota_error: ApiError | None = None
@@ -205,8 +212,12 @@ class Upstream:
                                     f"{urlsplit(target).hostname}: not a configured Google host.",
                                code="untrusted_upstream_host")
             try:
-                resp = await self.session.request(method, target, json=payload, headers=headers,
-                                                  timeout=timeout, allow_redirects=False)
+                if client is not None:
+                    resp = await client.request(method, target, None if payload is None else dumps(payload),
+                                                headers, timeout.total, timeout.sock_connect)
+                else:
+                    resp = await self.session.request(method, target, json=payload, headers=headers,
+                                                      timeout=timeout, allow_redirects=False)
             except asyncio.TimeoutError:
                 self.observe("timeout")
                 raise upstream_timeout(self.name, shown_path(target)) from None

@@ -16,6 +16,7 @@ from proxy.redact import scrub
 from proxy.upstreams.base import Upstream
 from proxy.upstreams.codeassist import CodeAssistUpstream
 from proxy.upstreams.gemini import GeminiUpstream
+from proxy.upstreams.http1 import Http1Client
 from proxy.upstreams.vertex import VertexUpstream, vertex_project_of
 
 
@@ -78,15 +79,20 @@ class UpstreamRegistry:
             await self.store.watch(interval)
 
 
-def build_upstreams(settings: Settings, session: aiohttp.ClientSession) -> UpstreamRegistry:
+def build_upstreams(settings: Settings, session: aiohttp.ClientSession,
+                    json_client: Http1Client | None = None) -> UpstreamRegistry:
+    """The three Google backends; their JSON calls go through ``json_client`` when given (else aiohttp)."""
     store = CredentialStore(settings, session).load()
     timeout = settings.upstream_timeout
-    return UpstreamRegistry({
+    registry = UpstreamRegistry({
         "gemini": GeminiUpstream(session, store.pools["gemini"], settings.gemini_base_url, timeout),
         "vertex": VertexUpstream(session, store.pools["vertex"], settings.vertex_base_url, timeout,
                                  location=settings.vertex_location, project=settings.vertex_project),
         "codeassist": CodeAssistUpstream(session, store.pools["codeassist"], settings.codeassist_base_url, timeout),
     }, store)
+    for _, upstream in registry.items():
+        upstream.json_client = json_client
+    return registry
 
 
 # cleanup_ctx: poll the auth dir while the app runs (after the entry that builds the upstreams).
