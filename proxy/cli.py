@@ -20,7 +20,7 @@ from proxy.config import ConfigError, Settings, client_key_strings, load_setting
 from proxy.plugins import PluginError, build_plugin_manager, declared_modalities, describe_plugins
 from proxy.redact import RedactSecrets
 from proxy.routes import RoutesError, RouteTable
-from proxy.server import ConnectionGuard, GuardedAppRunner, raise_fd_limit
+from proxy.server import ConnectionGuard, GuardedAppRunner, raise_fd_limit, settle_heap
 
 log = logging.getLogger("genproxy")
 
@@ -256,6 +256,7 @@ async def _serve(args: argparse.Namespace) -> int:
         # A deeper accept queue than the default 128: bursts of connections wait instead of being dropped.
         site = web.TCPSite(runner, args.host, args.port, backlog=1024, reuse_port=args.reuse_port or None)
         await site.start()
+        settle_heap()
         port = _bound_port(site, args.port)
         print(f"genproxy listening on http://{args.host}:{port} with routes from {settings.routes_file} "
               f"({len(app[keys.ROUTE_TABLE].specs)} routes), gemini upstream: {upstream}", flush=True)

@@ -15,11 +15,22 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import zlib
 from dataclasses import dataclass
 from typing import Any
 
 from proxy.errors import ApiError
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; the standard parser does the same, slower
+    orjson = None
+
+# orjson reads an integer of 20 or more digits as a float (no error); Python's parser keeps it exact, so such a
+# body goes to it and to check_value's digit limit. 19 digits in a row is rare in anything else (base64 has them
+# about once in 10^15 characters).
+LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 # Content-Encoding values a request body may carry, and the zlib window for each.
 DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
@@ -64,7 +75,19 @@ def decompress(raw: bytes, encoding: str, max_bytes: int) -> bytes:
 
 
 def loads(raw: bytes, limits: JsonLimits) -> Any:
-    """Parse a request body; every problem is a 400 that says what is wrong."""
+    """Parse a request body; every problem is a 400 that says what is wrong.
+
+    orjson first (~4x faster than json.loads with a parse_constant hook, which was ~5 % of a text request's CPU);
+    whatever it refuses (invalid UTF-8, NaN, lone surrogates, a BOM, deep nesting) goes through Python's parser,
+    whose messages say where the problem is, so the answer is the same either way."""
+    if orjson is not None and LONG_DIGITS.search(raw) is None:
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass  # the standard parser below says what is wrong
+        else:
+            check_value(value, limits)
+            return value
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -25,6 +25,7 @@ client's problem, not the server's.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import resource
@@ -276,3 +277,15 @@ class GuardedAppRunner(web.AppRunner):
         return GuardedServer(plain.request_handler, request_factory=plain.request_factory,
                              handler_cancellation=plain.handler_cancellation, loop=plain._loop,
                              guard=self.guard, **plain._kwargs)
+
+
+def settle_heap() -> None:
+    """After start-up: move what start-up made (routes, plugins, pydantic's schemas, the price table) out of the
+    garbage collector's way, and collect the young generation 14x less often.
+
+    A request's objects die by reference counting; the cyclic collector only re-scans survivors, and at the default
+    threshold (700 allocations) it ran several times per request. Measured at c=64 on the text path
+    (bench/README.md, "The text path"): ~20 µs less CPU per request (-10 %), the same as switching it off."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
