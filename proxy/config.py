@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import os
 from collections.abc import Mapping
@@ -44,9 +45,9 @@ class ClientKey(BaseModel):
     models: list[str] | None = Field(None, description="Globs of the models this key may use (default: all)")
     callback_url: str | None = Field(None, description="Default webhook URL of this key's videos")
 
-    @property
+    @functools.cached_property
     def label(self) -> str:
-        """The key's name, or a short hash of it (never the key)."""
+        """The key's name, or a short hash of it (never the key); read on every request, so kept."""
         return self.name or "key-" + hashlib.sha256(self.key.encode()).hexdigest()[:8]
 
 

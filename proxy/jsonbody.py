@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -27,10 +26,13 @@ try:
 except ImportError:  # pragma: no cover - orjson is a dependency; the standard parser does the same, slower
     orjson = None
 
-# orjson reads an integer of 20 or more digits as a float (no error); Python's parser keeps it exact, so such a
-# body goes to it and to check_value's digit limit. 19 digits in a row is rare in anything else (base64 has them
-# about once in 10^15 characters).
-LONG_DIGITS = re.compile(rb"[0-9]{19}")
+# orjson reads an integer past 64 bits as a float (no error); Python's parser keeps it exact. A body where orjson
+# gave a float this large (rare: it may have been such an integer) is parsed again by Python's parser.
+FLOAT_FROM_LONG_INTEGER = 2.0 ** 63
+
+
+class _LongIntegerSuspect(Exception):
+    pass
 
 # Content-Encoding values a request body may carry, and the zlib window for each.
 DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
@@ -80,14 +82,13 @@ def loads(raw: bytes, limits: JsonLimits) -> Any:
     orjson first (~4x faster than json.loads with a parse_constant hook, which was ~5 % of a text request's CPU);
     whatever it refuses (invalid UTF-8, NaN, lone surrogates, a BOM, deep nesting) goes through Python's parser,
     whose messages say where the problem is, so the answer is the same either way."""
-    if orjson is not None and LONG_DIGITS.search(raw) is None:
+    if orjson is not None:
         try:
             value = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass  # the standard parser below says what is wrong
-        else:
-            check_value(value, limits)
+            check_value(value, limits, orjson_floats=True)
             return value
+        except (orjson.JSONDecodeError, _LongIntegerSuspect):
+            pass  # the standard parser below says what is wrong, or keeps the integer exact
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -132,11 +133,12 @@ def _path(parts: tuple) -> str:
     return out
 
 
-def check_value(value: Any, limits: JsonLimits) -> None:
+def check_value(value: Any, limits: JsonLimits, orjson_floats: bool = False) -> None:
     """Depth, integer length, finite floats and valid text of a parsed value, in one pass without recursion.
 
     Only containers carry their path; scalars are checked in place, so a 32 MB array of numbers takes well
-    under a second. The first problem is a 400 naming its field."""
+    under a second. The first problem is a 400 naming its field. With ``orjson_floats`` (the value came from
+    orjson) a float past 2**63 raises _LongIntegerSuspect: it may have been an integer orjson could not keep."""
     bound = 10 ** limits.max_int_digits
     max_depth = limits.max_depth
     stack: list[tuple[Any, int, tuple]] = [([value], -1, ())]  # the top level, checked as a one-item list
@@ -163,6 +165,8 @@ def check_value(value: Any, limits: JsonLimits) -> None:
                 if not -bound < child < bound:
                     raise _too_long(limits, _path(_child(where, key, depth)) or None)
             elif kind is float:
+                if orjson_floats and not -FLOAT_FROM_LONG_INTEGER < child < FLOAT_FROM_LONG_INTEGER:
+                    raise _LongIntegerSuspect
                 if not math.isfinite(child):
                     param = _path(_child(where, key, depth)) or None
                     raise ApiError(400, f"A number in the request{f' ({param})' if param else ''} is out of range.",

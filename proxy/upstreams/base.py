@@ -68,6 +68,7 @@ class Upstream:
         self.base_url = base_url.rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=min(timeout, 15))
         self._origin = origin_of(self.base_url)
+        self._trusted: dict[str, bool] = {}  # url -> may it carry credentials (a memo: parsing costs per request)
         # Told of every upstream answer: observe(status) with the HTTP status, "timeout" or "unreachable"
         # (the metrics wiring sets it).
         self.observe = _ignore
@@ -125,7 +126,14 @@ class Upstream:
     def trusted(self, url: str) -> bool:
         """Credentials go only to the configured base URL's exact origin (scheme, host and port) and to
         Google's API hosts over https on port 443: not to the same host on another port, nor over http."""
-        origin = origin_of(url)
+        known = self._trusted.get(url)
+        if known is None:
+            known = self._trusted[url] = self._trusted_origin(origin_of(url))
+            if len(self._trusted) > 4096:  # operation URLs are many: keep the memo bounded
+                self._trusted.clear()
+        return known
+
+    def _trusted_origin(self, origin: tuple[str, str, int] | None) -> bool:
         if origin is None:
             return False
         if origin == self._origin:

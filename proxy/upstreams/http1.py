@@ -92,6 +92,13 @@ def _split(url: str) -> _Target:
     return _Target((scheme, host, port), host_header, target)
 
 
+def _content_encoding(raw_headers: list[tuple[bytes, bytes]]) -> str:
+    for name, value in raw_headers:
+        if len(name) == 16 and name.lower() == b"content-encoding":
+            return value.decode("latin-1").strip().lower()
+    return ""
+
+
 class _Connection(asyncio.Protocol):
     """One TCP (or TLS) connection: sends a request, parses its answer, then waits idle in the pool."""
 
@@ -230,7 +237,7 @@ class Http1Client:
                     conn.close()
                 break
         reply = FullReply(status, raw_headers, data)
-        encoding = reply.headers.get("Content-Encoding", "").lower() if data else ""
+        encoding = _content_encoding(raw_headers) if data else ""
         if encoding in ("gzip", "deflate"):
             try:
                 reply.body = zlib.decompress(data, 47)  # 47: a gzip or zlib header, detected
