@@ -32,6 +32,7 @@ import httptools
 from multidict import CIMultiDict, CIMultiDictProxy
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 DEFAULT_PORTS = {"https": 443, "http": 80}
 USER_AGENT = "genproxy"
 # Characters that may stand in a request target as they are; anything else is percent-encoded (as yarl does for
@@ -121,7 +122,7 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc) -> None:
         self.closed = True
         if self._drain is not None and not self._drain.done():
-            self._drain.set_exception(UpstreamConnectionError("connection closed while sending"))
+            self._drain.set_result(None)  # the sender goes on to its waiter, which fails just below
         if self.waiter is not None and not self.waiter.done():
             if self._until_eof:  # an answer without length or chunks ends when the connection does
                 self._complete(keep_alive=False)
@@ -260,6 +261,8 @@ class Http1Client:
                  f"User-Agent: {USER_AGENT}\r\nAccept-Encoding: gzip, deflate\r\n"]
         if length is not None:
             lines.append(f"Content-Type: application/json\r\nContent-Length: {length}\r\n")
+        elif method in BODY_METHODS:
+            lines.append("Content-Length: 0\r\n")  # Google's front ends answer 411 to a POST without a length
         for name, value in headers.items():
             if "\r" in value or "\n" in value or "\r" in name or "\n" in name or ":" in name:
                 # A header from a credential file with a line break would smuggle headers of its own.

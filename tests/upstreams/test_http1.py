@@ -64,6 +64,8 @@ async def test_connections_are_kept_alive_and_reused():
         head = server.requests[0].split(b"\r\n\r\n")[0]
         assert head.startswith(b"POST /v1beta/models/m:generateContent HTTP/1.1\r\n")
         assert b"\r\nx-goog-api-key: k" in head and b"\r\nContent-Length: 2" in head
+        await client.request("POST", server.url + "/v1beta/operations/x:cancel", None, {}, 5, 5)
+        assert b"\r\nContent-Length: 0\r\n" in server.requests[-1]  # a POST always says its length
         await client.close()
 
 
@@ -145,3 +147,13 @@ async def test_a_refused_connection_is_a_connection_error():
     client = Http1Client()
     with pytest.raises(UpstreamConnectionError, match="cannot connect"):
         await client.request("GET", f"http://127.0.0.1:{port}/", None, {}, 2, 1)
+
+
+async def test_a_body_of_megabytes_is_sent_whole_with_flow_control():
+    async with RawServer(lambda n, c, h: ok()) as server:
+        client = Http1Client()
+        body = b'{"inlineData":"' + b"A" * 12_000_000 + b'"}'
+        reply = await client.request("POST", server.url + "/v1beta/models/m:generateContent", body, {}, 30, 5)
+        assert reply.status == 200
+        assert server.requests[0].endswith(body)
+        await client.close()
