@@ -19,12 +19,17 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import aiohttp
 
 from proxy.errors import ApiError, invalid
 from proxy.netcheck import check_public_url
+
+if TYPE_CHECKING:
+    from proxy.jobs.store import Job
 
 log = logging.getLogger("genproxy.webhooks")
 
@@ -56,16 +61,25 @@ class Webhooks:
         self.owner = owner
         self.delivered = 0
         self.on_attempt = None             # (event, outcome) -> None: metrics
+        # name -> Job -> (event, body): other deliveries' shapes (proxy/openrouter registers "openrouter")
+        self.shapes: dict[str, Callable[[Job], tuple[str, dict]]] = {}
 
-    async def summary_for(self, request, body, explicit: str | None = None) -> dict:
-        """{"callback_url": url} for a job's summary (the request's, else the key's default), checked now."""
+    async def summary_for(self, request, body, explicit: str | None = None, shape: str | None = None) -> dict:
+        """{"callback_url": url} for a job's summary (the request's, else the key's default), checked now.
+
+        ``shape`` names a body shape registered in ``shapes`` (OpenRouter's callback_url); its deliveries are
+        signed when webhook_secret is set and sent unsigned otherwise (OpenRouter's API asks for no secret)."""
         param = "callback_url" if explicit else "video_config.callback_url"
         url = explicit or _callback_in(body)
         if url is None:
             entry = request.get("client_key")
-            url, param = (entry.callback_url if entry is not None else None), "callback_url"
+            url, param, shape = (entry.callback_url if entry is not None else None), "callback_url", None
         if not url:
             return {}
+        if shape is not None:
+            if not self.settings.allow_private_callback_urls:
+                await check_public_url(url, param, "allow_private_callback_urls")
+            return {"callback_url": url, "callback_shape": shape}
         if not self.settings.webhook_secret:
             raise ApiError(400, "This proxy has no webhook_secret configured, so it cannot sign webhooks; ask its "
                                 "operator to set one, or poll the video instead.", param=param,
@@ -77,12 +91,16 @@ class Webhooks:
         return {"callback_url": url}
 
     async def enqueue(self, job) -> bool:
-        event = EVENTS.get(job.status)
-        if event is None:
+        if job.status not in EVENTS:
             return False
         now = time.time()
-        body = {"type": event, "timestamp": datetime.fromtimestamp(now, timezone.utc).isoformat(),
-                "data": self._video_object(job)}
+        shape = self.shapes.get(job.summary.get("callback_shape") or "")
+        if shape is not None:
+            event, body = shape(job)
+        else:
+            event = EVENTS[job.status]
+            body = {"type": event, "timestamp": datetime.fromtimestamp(now, timezone.utc).isoformat(),
+                    "data": self._video_object(job)}
         return await self.store.webhook_add({
             "id": "msg_" + secrets.token_hex(12), "job_id": job.id, "event": event,
             "url": job.summary["callback_url"], "body": json.dumps(body, separators=(",", ":")),
@@ -99,9 +117,9 @@ class Webhooks:
         timestamp = int(time.time())
         body = hook["body"].encode()
         headers = {"content-type": "application/json", "webhook-id": hook["id"],
-                   "webhook-timestamp": str(timestamp),
-                   "webhook-signature": sign(self.settings.webhook_secret, hook["id"], timestamp, body),
-                   "user-agent": "genproxy-webhooks"}
+                   "webhook-timestamp": str(timestamp), "user-agent": "genproxy-webhooks"}
+        if self.settings.webhook_secret:  # always, but for an OpenRouter callback_url while none is set
+            headers["webhook-signature"] = sign(self.settings.webhook_secret, hook["id"], timestamp, body)
         error = None
         try:
             if not self.settings.allow_private_callback_urls:

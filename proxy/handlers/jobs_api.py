@@ -19,7 +19,7 @@ from proxy.money.ledger import authorize_model
 async def start_job(request: web.Request, body: ChatCompletionRequest, source: str,
                     idempotency_key: str | None = None, remixed_from: str | None = None,
                     summary_extra: dict | None = None, fallback: ChatCompletionRequest | None = None,
-                    callback_url: str | None = None) -> Job:
+                    callback_url: str | None = None, callback_shape: str | None = None) -> Job:
     """Route, translate (limits), check the key's cap, then submit and record: nothing is sent before all pass.
     ``fallback``: the request to translate instead when ``body``'s video_config is refused (defaults the
     caller added that this model does not take)."""
@@ -49,7 +49,7 @@ async def start_job(request: web.Request, body: ChatCompletionRequest, source: s
     charge = app[keys.LEDGER].charge(request, route, body)
     await runner.check_capacity(client, runner.cap_of(charge))
     summary = {**job_summary(body, route, source), **(summary_extra or {}),
-               **await app[keys.WEBHOOKS].summary_for(request, body, callback_url)}
+               **await app[keys.WEBHOOKS].summary_for(request, body, callback_url, callback_shape)}
     if remixed_from:
         summary["remixed_from"] = remixed_from
     return await runner.start(route, call, context, summary=summary, idempotency_key=idempotency_key, charge=charge)

@@ -156,7 +156,8 @@ def idempotency_key_of(request: web.Request) -> str | None:
 
 
 async def create_idempotent(request: web.Request, make_body, fingerprint: str, source: str,
-                            summary_extra: dict | None = None, fallback=None, callback_url: str | None = None) -> Job:
+                            summary_extra: dict | None = None, fallback=None, callback_url: str | None = None,
+                            callback_shape: str | None = None) -> Job:
     """Start a video job, or, for a repeated Idempotency-Key with the same request, the job it started.
 
     ``make_body`` builds the chat-shaped request (called only when a job is started); ``fallback`` builds
@@ -184,7 +185,8 @@ async def create_idempotent(request: web.Request, make_body, fingerprint: str, s
             body = await make_body() if asyncio.iscoroutinefunction(make_body) else make_body()
             return await start_job(request, body, source, idempotency_key=idempotency_key,
                                    summary_extra={"request_sha256": fingerprint, **(summary_extra or {})},
-                                   fallback=fallback() if fallback else None, callback_url=callback_url)
+                                   fallback=fallback() if fallback else None, callback_url=callback_url,
+                                   callback_shape=callback_shape)
 
     try:
         return await runner.shielded(create_once())

@@ -14,15 +14,14 @@ A job made here is a genproxy job like any other: GET /v1/videos/{id} and chat r
 """
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import logging
 import re
 import time
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,7 +43,6 @@ IGNORED = ("provider", "session_id", "trace", "user")
 #: For upscaling models only ("not supported by video generation models", the SDK's docstring).
 UPSCALE_ONLY = ("creativity", "upscale_factor")
 FRAME_TYPES = ("first_frame", "last_frame")
-CALLBACK_TIMEOUT = 10.0
 
 
 class OpenRouterVideoCreate(BaseModel):
@@ -155,7 +153,8 @@ def _check(create: OpenRouterVideoCreate) -> None:
 
 
 def _check_callback(url: str) -> None:
-    """OpenRouter wants an HTTPS callback; plain http is allowed to a loopback address (local development)."""
+    """OpenRouter wants an HTTPS callback; plain http is allowed to a loopback address (local development),
+    which, like any private address, the webhook queue then refuses unless allow_private_callback_urls."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     try:
@@ -296,16 +295,18 @@ async def create_video(request: web.Request) -> web.Response:
     _check(create)
     fingerprint = request_fingerprint({k: v for k, v in create.model_dump(mode="json").items() if k not in IGNORED})
     summary = {"remixed_from": create.previous_job_id} if create.previous_job_id else {}
+    if create.callback_url:
+        summary["callback_origin"] = _origin(request)  # the callback's unsigned_urls point back here
 
     async def make_body() -> ChatCompletionRequest:
         return await _chat_body(request, create)
 
     try:
-        job = await create_idempotent(request, make_body, fingerprint, "openrouter.videos", summary_extra=summary)
+        job = await create_idempotent(request, make_body, fingerprint, "openrouter.videos", summary_extra=summary,
+                                      callback_url=create.callback_url,
+                                      callback_shape=CALLBACK_SHAPE if create.callback_url else None)
     except ApiError as exc:
         raise _renamed(exc) from None
-    if create.callback_url and not job.finished:
-        _deliver_on_finish(request.app, job.id, create.callback_url, _origin(request))
     return web.json_response(video_job(job, _origin(request)), status=202)
 
 
@@ -343,40 +344,26 @@ async def video_content(request: web.Request) -> web.StreamResponse:
                                                  "Content-Disposition": f'inline; filename="{job.id}-{index}.mp4"'})
 
 
-# -- callback_url: best effort, from this instance
+# -- callback_url: on genproxy's durable webhook queue (proxy/webhooks.py: stored, retried, any instance)
 
-_DELIVERIES = web.AppKey("openrouter_callback_tasks", set)
+CALLBACK_SHAPE = "openrouter"
 
 
-def _deliver_on_finish(app: web.Application, job_id: str, url: str, origin: str) -> None:
-    """POST the finished job (as GET /api/v1/videos/{id} shows it) to ``url`` once it ends. Best effort: the
-    watch lives in this process, so a job that a restarted or other instance finishes sends no callback;
-    polling always works."""
-    runner = app[keys.JOB_RUNNER]
-    tasks = app[_DELIVERIES]
+def callback_event(job: Job) -> tuple[str, dict]:
+    """OpenRouter's webhook envelope for a finished job (its cookbook, "Get Video Results with Webhooks":
+    ``{"type": "video.generation.<status>", "created_at": <ISO 8601>, "data": <the job as GET shows it>}``)."""
+    data = video_job(job, job.summary.get("callback_origin") or "")
+    event = f"video.generation.{data['status']}"
+    created = datetime.fromtimestamp(time.time(), timezone.utc).isoformat()
+    return event, {"type": event, "created_at": created, "data": data}
 
-    async def deliver(job: Job) -> None:
-        session: aiohttp.ClientSession = app[keys.HTTP_SESSION]
-        try:
-            async with session.post(url, json=video_job(job, origin),
-                                    timeout=aiohttp.ClientTimeout(total=CALLBACK_TIMEOUT)) as response:
-                log.info("job %s: callback answered %s", job.id, response.status)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            log.warning("job %s: callback failed: %s", job.id, exc.__class__.__name__)
 
-    async def listener(job: Job) -> None:
-        if not job.finished:
-            return
-        stop()
-        task = asyncio.create_task(deliver(job), name=f"callback-{job_id}")
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-
-    stop = runner.listen(job_id, listener)
+async def _register_callback_shape(app: web.Application) -> None:
+    app[keys.WEBHOOKS].shapes[CALLBACK_SHAPE] = callback_event
 
 
 def add_routes(app: web.Application) -> None:
-    app[_DELIVERIES] = set()
+    app.on_startup.append(_register_callback_shape)  # after the cleanup contexts that make the webhooks
     app.router.add_post(PATH, create_video)
     # /models before /{job_id}, which it would otherwise match
     from proxy.openrouter.video_models import list_video_models

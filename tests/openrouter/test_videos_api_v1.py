@@ -3,12 +3,15 @@ validation, statuses, per-key isolation, idempotency, durability, callbacks, and
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import time
 
 import pytest
 from aiohttp import web
 
 from proxy import keys
+from proxy.webhooks import sign
 from tests.support import AUTH, CLIENT_KEY
 from tests.upstreams.conftest import token_file
 from tests.video.helpers import PNG_1PX, submits
@@ -231,21 +234,60 @@ async def test_a_job_survives_a_restart(make_proxy, emulator):
     assert resp.status == 200 and resp.headers["Content-Type"] == "video/mp4"
 
 
-async def test_callback_url_receives_the_finished_job(proxy, aiohttp_server):
-    received: list[dict] = []
+async def test_callback_url_receives_openrouters_envelope_durably_and_signed(make_proxy, aiohttp_server):
+    """A callback_url delivery rides genproxy's webhook queue: stored with the job, retried when the receiver
+    fails, signed (Standard Webhooks) when webhook_secret is set, in OpenRouter's envelope."""
+    received: list[tuple[dict, dict]] = []
     arrived = asyncio.Event()
+    answers = [500]  # the receiver fails once: the delivery must come again
 
     async def hook(request: web.Request) -> web.Response:
-        received.append(await request.json())
+        received.append((dict(request.headers), await request.json()))
+        if answers:
+            return web.Response(status=answers.pop())
         arrived.set()
         return web.json_response({})
 
     app = web.Application()
     app.router.add_post("/hook", hook)
     server = await aiohttp_server(app)
+    secret = "whsec_" + base64.b64encode(b"0123456789abcdef0123").decode()
+    proxy = await make_proxy(api_keys=[CLIENT_KEY], allow_private_callback_urls=True, webhook_secret=secret,
+                             webhook_retry_delays=[0.2], webhook_poll_interval=0.1)
     status, answer = await create(proxy, {"model": "google/veo-3.1", "prompt": "tell me",
                                           "callback_url": str(server.make_url("/hook"))})
     assert status == 202, answer
-    await asyncio.wait_for(arrived.wait(), 10)
-    assert received[0]["id"] == answer["id"] and received[0]["status"] == "completed"
-    assert received[0]["unsigned_urls"]
+    await asyncio.wait_for(arrived.wait(), 15)
+    assert len(received) == 2  # the failed try, then the retry
+    headers, event = received[-1]
+    assert event["type"] == "video.generation.completed" and event["created_at"]
+    assert event["data"]["id"] == answer["id"] and event["data"]["status"] == "completed"
+    assert event["data"]["unsigned_urls"][0].startswith(str(proxy.make_url("/api/v1/videos/")))
+    body = json.dumps(event, separators=(",", ":")).encode()
+    timestamp = int(headers["webhook-timestamp"])
+    assert headers["webhook-signature"] == sign(secret, headers["webhook-id"], timestamp, body)
+
+
+async def test_callback_url_without_a_secret_is_sent_unsigned_and_private_hosts_need_the_setting(
+        make_proxy, aiohttp_server):
+    received: list[dict] = []
+    arrived = asyncio.Event()
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append(dict(request.headers))
+        arrived.set()
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    server = await aiohttp_server(app)
+    url = str(server.make_url("/hook"))
+    closed = await make_proxy(api_keys=[CLIENT_KEY])
+    status, answer = await create(closed, {"model": "google/veo-3.1", "prompt": "tell me", "callback_url": url})
+    assert status == 400 and answer["error"]["message"] and "allow_private_callback_urls" in answer["error"]["message"]
+
+    proxy = await make_proxy(api_keys=[CLIENT_KEY], allow_private_callback_urls=True, webhook_poll_interval=0.1)
+    status, answer = await create(proxy, {"model": "google/veo-3.1", "prompt": "tell me", "callback_url": url})
+    assert status == 202, answer
+    await asyncio.wait_for(arrived.wait(), 15)
+    assert "webhook-signature" not in {k.lower() for k in received[0]}
