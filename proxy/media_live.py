@@ -24,11 +24,15 @@ from collections.abc import AsyncIterator
 from proxy.errors import ApiError
 from proxy.jsonstream import MediaChanged
 from proxy.media import MediaStream
-from proxy.media_store import READ_CHUNK, WRITE_BATCH, MediaStore, MediaTooLarge, StoredMedia, _unlink
+from proxy.media_store import MediaStore, MediaTooLarge, StoredMedia, _unlink
 
 # Bytes already spooled that stay in memory for the readers that keep up with the download; a reader further
 # behind reads them back from the spool file. 1 MiB: 20 downloads hold ~20 MB more at most.
 WINDOW = 1024 * 1024
+# Bytes handed to the writer thread at a time (each hand-off wakes a thread), and the most an answer reads
+# at a time (a multiple of 3: whole base64 groups).
+LIVE_BATCH = 256 * 1024
+LIVE_READ = 3 * 128 * 1024
 
 
 class LiveBroken(MediaChanged):
@@ -65,6 +69,8 @@ class _Attempt:
                 if stop >= end:
                     break
             offset = stop
+        if not parts:
+            return b""
         return parts[0].tobytes() if len(parts) == 1 else b"".join(parts)
 
     def trim(self) -> None:
@@ -175,7 +181,7 @@ class LiveMedia:
                         attempt.chunks.append(chunk)
                         batch.append(chunk)
                         batched += len(chunk)
-                        if batched < WRITE_BATCH:
+                        if batched < LIVE_BATCH:
                             continue
                         if pending is not None:
                             await pending
@@ -278,7 +284,7 @@ class LiveMedia:
                     raise LiveBroken(f"the video downloaded again differs from the {pos} bytes already sent")
                 if attempt.verified and pos < attempt.visible:
                     end = size if attempt.visible == size else pos + (attempt.visible - pos) // 3 * 3
-                    end = min(end, pos + READ_CHUNK)
+                    end = min(end, pos + LIVE_READ)
                     if end == size:
                         await asyncio.shield(self._released)  # LiveBroken when the job was not recorded
                     if end > pos:
@@ -297,18 +303,24 @@ class LiveMedia:
             attempt.close_if_unread()
 
     async def _read(self, attempt: _Attempt, pos: int, end: int) -> bytes:
-        if pos >= attempt.start:
-            return attempt.slice(pos, end)
-        # Behind the window (or read after the download ended): that part is in the spool file.
-        self.file_reads += 1
-        stop = min(end, attempt.start)
-        if attempt.fd is not None:
-            data = await asyncio.to_thread(os.pread, attempt.fd, stop - pos, pos)
-        else:
-            data = await asyncio.to_thread(_pread_path, attempt.path, stop - pos, pos)
-        if len(data) != stop - pos:
-            raise LiveBroken(f"the spool file read {len(data)} of {stop - pos} bytes")
-        return data
+        """Bytes [pos, end): from memory, and from the spool file for the part behind the window (the window
+        may move on while the file is read: each part is taken from where it is then)."""
+        parts, cur = [], pos
+        while cur < end:
+            if cur >= attempt.start:
+                part = attempt.slice(cur, end)
+            else:
+                self.file_reads += 1
+                stop = min(end, attempt.start)
+                if attempt.fd is not None:
+                    part = await asyncio.to_thread(os.pread, attempt.fd, stop - cur, cur)
+                else:
+                    part = await asyncio.to_thread(_pread_path, attempt.path, stop - cur, cur)
+            if not part:
+                raise LiveBroken(f"bytes {cur}-{end} of the video are neither in memory nor in its spool file")
+            parts.append(part)
+            cur += len(part)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 async def start_live_download(context, *, uri: str, mime_type: str, credential_id: str | None, label: str,
