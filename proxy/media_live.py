@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator
 from proxy.errors import ApiError
 from proxy.jsonstream import MediaChanged
 from proxy.media import MediaStream
-from proxy.media_store import MediaStore, MediaTooLarge, StoredMedia, _unlink
+from proxy.media_store import MediaStore, MediaTooLarge, StoredMedia, _unlink, keep_as
 
 # Bytes already spooled that stay in memory for the readers that keep up with the download; a reader further
 # behind reads them back from the spool file. 1 MiB: 20 downloads hold ~20 MB more at most.
@@ -214,7 +214,7 @@ class LiveMedia:
             if not attempt.verified:
                 await self._verify(attempt)
             final = self.store.path_for(digest.hexdigest(), self.mime_type)
-            await asyncio.to_thread(os.replace, tmp, final)
+            await asyncio.to_thread(keep_as, tmp, final)
         except BaseException:
             await asyncio.to_thread(_unlink, tmp)
             raise
