@@ -2,6 +2,8 @@
 goes well, breaks off once, or keeps breaking off."""
 from __future__ import annotations
 
+import json
+
 import aiohttp
 import pytest
 
@@ -70,3 +72,24 @@ async def test_a_download_that_keeps_breaking_off_cuts_the_answer_and_a_retry_do
     assert item["job_id"] == job["id"]
     assert len(submits(big)) == 1
     assert await stored_content(proxy, job["id"]) == decode_video(item)
+
+
+async def test_a_streamed_answer_carries_the_whole_large_video(proxy, big):
+    resp = await proxy.post(URL, json={**video_request("A big cat, streamed"), "stream": True}, headers=AUTH)
+    assert resp.status == 200
+    text = await resp.text()
+    events = [line[6:] for line in text.split("\n") if line.startswith("data: ")]
+    assert events[-1] == "[DONE]"
+    [item] = [json.loads(e)["choices"][0]["delta"]["videos"][0] for e in events[:-1]
+              if json.loads(e)["choices"] and json.loads(e)["choices"][0]["delta"].get("videos")]
+    data = decode_video(item)
+    assert len(data) == item["bytes"] >= BIG
+    assert await stored_content(proxy, item["job_id"]) == data
+
+
+async def test_a_streamed_answer_is_cut_off_when_the_download_keeps_breaking(proxy, big):
+    body = {**video_request("A cat, streamed [emulate:cut-download=3]"), "stream": True}
+    resp = await proxy.post(URL, json=body, headers=AUTH)
+    assert resp.status == 200
+    with pytest.raises(aiohttp.ClientPayloadError):
+        await resp.read()  # no [DONE]: the stream ends abruptly, not with a video cut short
