@@ -102,7 +102,7 @@ class LiveMedia:
         loop = asyncio.get_running_loop()
         self._attempt = _Attempt(0)
         self._changed = loop.create_future()
-        self._started = loop.create_future()   # the first attempt's Content-Length is known
+        self._started = loop.create_future()   # the first batch can be read: the answer may start
         self._released = loop.create_future()  # the job is recorded: the answers may end
         self._sent = 0  # the most bytes any answer has been given
         self._reference: _Attempt | None = None  # a broken try holding those bytes
@@ -155,6 +155,8 @@ class LiveMedia:
         except BaseException:
             self._break("the download stopped")
             raise
+        finally:
+            self._drop_reference()  # nothing left to compare with
         raise AssertionError("unreachable")
 
     async def _spool(self, number: int, download) -> StoredMedia:
@@ -166,11 +168,11 @@ class LiveMedia:
         self._notify()
         await asyncio.to_thread(self.store.folder.mkdir, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.store.folder, prefix=".partial-")
-        attempt.fd = os.open(tmp, os.O_RDONLY)
         digest, loop = hashlib.sha256(), asyncio.get_running_loop()
         pending: asyncio.Future | None = None
         try:
             with os.fdopen(fd, "wb") as handle:
+                attempt.fd = os.open(tmp, os.O_RDONLY)  # the readers' own (it outlives a rename or unlink)
                 batch: list[bytes] = []
                 batched = submitted = 0
                 try:
