@@ -4,7 +4,8 @@ Starts the emulator (20 MB videos, 1 s operations) and genproxy, then alternates
 completions through genproxy (numbered prompts: N jobs, N downloads; the client only reads the answer) and
 N concurrent raw downloads of the same file from the same emulator. Prints per round the time through
 genproxy minus the 1 s operation, when the last answer's first byte came, genproxy's user and system CPU,
-the raw time, and the ratio; then the medians. For A/B runs of two checkouts: copy this file and
+the emulator's and the load generator's CPU (the same 2 cores serve all three), the raw time, and the ratio;
+then the medians. For A/B runs of two checkouts: copy this file and
 bench.py/load.py into the other checkout's bench/ and run it there with the same interpreter.
 """
 import asyncio
@@ -41,20 +42,24 @@ def main() -> None:
         _, _, uri = asyncio.run(bench._source_sha(emu.base, bench.VEO_BODY))  # noqa: SLF001 - same package
         for i in range(rounds):
             u0, s0 = user_sys(proxy)
+            e0 = sum(user_sys(emu))
             timed = bench.load({"mode": "video", "url": f"{proxy.base}/v1/chat/completions",
                                 "body": bench.VIDEO_REQUEST, "concurrency": n, "timeout": 300, "verify": False,
                                 "headers": {"Authorization": f"Bearer {bench.CLIENT_KEY}"}})
             u1, s1 = user_sys(proxy)
+            e1 = sum(user_sys(emu))
             raw = bench.load({"mode": "download", "url": uri, "headers": {"x-goog-api-key": bench.UPSTREAM_KEY},
                               "concurrency": n, "timeout": 300})
+            e2 = sum(user_sys(emu))
             through = timed["elapsed"] - bench.VIDEO_OPERATION_S
             first = max(r.get("first_byte_s") or 0 for r in timed["results"]) - bench.VIDEO_OPERATION_S
             throughs.append(through)
             raws.append(raw["elapsed"])
             ratios.append(through / raw["elapsed"])
             print(f"round {i + 1}: through {through:.2f} s (last first byte {first:.2f} s; genproxy CPU user "
-                  f"{u1 - u0:.2f} s, system {s1 - s0:.2f} s), raw {raw['elapsed']:.2f} s, {ratios[-1]:.1f}x",
-                  flush=True)
+                  f"{u1 - u0:.2f} s, system {s1 - s0:.2f} s; emulator {e1 - e0:.2f} s, client "
+                  f"{timed['cpu_s']:.2f} s), raw {raw['elapsed']:.2f} s (emulator {e2 - e1:.2f} s, client "
+                  f"{raw['cpu_s']:.2f} s), {ratios[-1]:.1f}x", flush=True)
     finally:
         bench.stop_all()
     print(f"medians: through {statistics.median(throughs):.2f} s, raw {statistics.median(raws):.2f} s, "

@@ -117,6 +117,9 @@ class RequestContext:
     signatures: ThoughtSignatures | None = None
     # Jobs of this request's client key (submit may use it: translate does no I/O). None outside a request.
     find_job: JobLookup | None = None
+    # Set by the job runner, which waits for them: save_generated_video may return a download still arriving
+    # (proxy.media_live.LiveMedia, with size, mime_type and stream() as StoredMedia), answered as it comes.
+    live_downloads: bool = False
 
 
 @dataclass

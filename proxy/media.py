@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass
@@ -15,6 +16,8 @@ class MediaStream:
     sha256: str | None = None
     # True: written as bare base64 (Google's "data" fields) instead of a data: URI.
     bare: bool = False
+    # A download still arriving (proxy.media_live.LiveMedia): its sha256 is known once it is spooled whole.
+    live: Any = None
 
     def data_uri_prefix(self) -> str:
         return "" if self.bare else f"data:{self.mime_type};base64,"

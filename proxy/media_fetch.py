@@ -8,20 +8,26 @@ import base64
 from collections.abc import AsyncIterator
 
 from proxy.errors import ApiError
+from proxy.media_live import LiveMedia, start_live_download
 from proxy.media_store import MediaTooLarge, StoredMedia
 
 DOWNLOAD_ATTEMPTS = 3
 
 
 async def save_generated_video(context, *, base64_data: str | None, uri: str | None, mime_type: str,
-                               credential_id: str | None, label: str) -> StoredMedia:
+                               credential_id: str | None, label: str) -> StoredMedia | LiveMedia:
     """Store the video (``context``: the step's RequestContext). A download cut short is tried again up to
     DOWNLOAD_ATTEMPTS times, so a broken transfer is a 502 naming ``label`` (the job or interaction to fetch
-    later), never a truncated success."""
+    later), never a truncated success. With ``context.live_downloads`` (the job runner, which waits for it),
+    a download with a Content-Length is a LiveMedia as soon as it starts (proxy/media_live.py): the answer is
+    written while the video arrives."""
     limit = context.settings.max_download_bytes
     try:
         if base64_data is not None:
             return await context.media.save(_decode_chunks(base64_data), mime_type, limit)
+        if getattr(context, "live_downloads", False):
+            return await start_live_download(context, uri=uri, mime_type=mime_type, credential_id=credential_id,
+                                             label=label, attempts=DOWNLOAD_ATTEMPTS)
         for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
             try:
                 async with context.upstream.download(uri, credential_id, limit) as download:

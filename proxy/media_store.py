@@ -85,7 +85,7 @@ class MediaStore:
                     if pending is not None:
                         await asyncio.shield(pending)  # never close the file under a running write
             final = self.path_for(digest.hexdigest(), mime_type)
-            await asyncio.to_thread(os.replace, tmp, final)
+            await asyncio.to_thread(keep_as, tmp, final)
         except BaseException:
             await asyncio.to_thread(_unlink, tmp)
             raise
@@ -116,6 +116,16 @@ def _hash_and_write(digest, handle, chunks: list[bytes]) -> None:
     for chunk in chunks:
         digest.update(chunk)
     handle.writelines(chunks)
+
+
+def keep_as(tmp: str, final: Path) -> None:
+    """Move a spooled file to its content address; when that file is already there (the same bytes), drop
+    the new copy instead: renaming over an existing file makes ext4 write the new one out at once
+    (auto_da_alloc): ~20 MB of writeback started per 20 MB video stored again."""
+    if final.exists():
+        os.unlink(tmp)
+    else:
+        os.replace(tmp, final)
 
 
 def _unlink(path: str) -> None:

@@ -27,7 +27,9 @@ marker                 effect
                        generateContent: the candidate ends with ``finishReason: SAFETY`` and no
                        content.
 ``cut-download``       the MP4 download declares the full Content-Length but the connection is
-                       closed after half of the bytes.
+                       closed after half of the bytes. ``cut-download=N``: only the first N
+                       downloads of each file are cut, later ones are whole (a transfer that
+                       breaks, then works).
 ``malformed``          submit / generateContent answers 200 with the invalid JSON
                        ``{"name": `` (streaming: one SSE event with that payload).
 ``blocked``            generateContent: ``promptFeedback.blockReason: "SAFETY"`` and no
@@ -65,7 +67,7 @@ KNOWN_FAULTS: dict[str, bool | None] = {
     "slow-poll": False,
     "operation-error": None,
     "safety": None,
-    "cut-download": None,
+    "cut-download": False,
     "malformed": None,
     "blocked": None,
     "no-image": None,

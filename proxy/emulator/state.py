@@ -77,6 +77,8 @@ class EmulatorState:
     #: Gemini Omni interactions by id (proxy.emulator.interactions.Interaction)
     interactions: dict[str, Any] = field(default_factory=dict)
     quota_once_seen: set[str] = field(default_factory=set)
+    #: downloads of each file id so far (``cut-download=N`` cuts the first N)
+    downloads: dict[str, int] = field(default_factory=dict)
     issued_tokens: set[str] = field(default_factory=set)
     token_refreshes: int = 0
     #: base64 of padded videos for Vertex answers, one per (sample, padding)
@@ -126,6 +128,7 @@ class EmulatorState:
         self.files.clear()
         self.interactions.clear()
         self.quota_once_seen.clear()
+        self.downloads.clear()
         self.issued_tokens.clear()
         self.token_refreshes = 0
 

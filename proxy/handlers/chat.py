@@ -1,6 +1,8 @@
 """POST /v1/chat/completions: one request through the pipeline; long-running work becomes a job."""
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from proxy import keys
@@ -10,6 +12,7 @@ from proxy.hookspecs import Completion
 from proxy.jobs.references import resolve_job_references
 from proxy.jobs.runner import final, request_fingerprint
 from proxy.jobs.summary import job_summary
+from proxy.jsonstream import MediaChanged
 from proxy.models import ChatCompletionRequest, parse_request
 from proxy.money.billing import metered, settle_completions
 from proxy.money.ledger import authorize_model, new_entry_id
@@ -17,6 +20,8 @@ from proxy.pipeline import Pipeline
 from proxy.replies import ChatCompletion, as_deltas, collect, prepend, stream_deltas, stream_reply
 from proxy.sse import SseWriter
 
+
+log = logging.getLogger("genproxy.media")
 
 # Left out of the fingerprint of a video request: how the answer is delivered, not what is generated.
 DELIVERY_FIELDS = ("stream", "stream_options")
@@ -133,6 +138,11 @@ async def _stream_job(request: web.Request, shape: ChatCompletion, runner, job, 
     except ApiError as exc:
         request["status"] = exc.status
         await sse.send(client_safe(request, exc).body())
+    except MediaChanged as exc:  # the video broke off mid-event (proxy/media_live.py): cut the connection
+        log.error("answer cut short: %s", exc)
+        if request.transport is not None:
+            request.transport.abort()
+        return sse.response
     finally:
         stop_listening()
     await sse.done()

@@ -51,6 +51,8 @@ def _restore_media(value, streams: list[MediaStream]):
 
 # Google keeps generated files 2 days (/work/shared/docs/wire-formats.md, Veo download: "Files live for 2 days").
 GOOGLE_KEEPS_FILES = 2 * 24 * 3600.0
+# How far back an identical request looks for its job whose download failed (JobRunner._download_again).
+RECENT_JOBS = 20
 # The submit may have reached Google even though no answer came back: keep the job as a trace.
 MAYBE_STARTED = {"upstream_timeout", "upstream_unreachable", "upstream_bad_reply"}
 SUBMIT_INTERRUPTED = ("The proxy stopped while submitting this job, so its operation was never recorded. Google may "
@@ -92,6 +94,7 @@ class JobRunner:
         self._starting: set[asyncio.Future] = set()
         self._fetch_locks: dict[str, asyncio.Lock] = {}
         self._submitting: set[str] = set()  # recorded, Google's answer awaited: no poll task yet
+        self._early: dict[str, asyncio.Future] = {}  # a job's answer while its videos still arrive
         self.ledger = None    # proxy.money.ledger.Ledger: reserves, settles and releases each job's cost
         self.webhooks = None  # proxy.webhooks.Webhooks: queues video.completed / video.failed
 
@@ -167,7 +170,8 @@ class JobRunner:
 
         async def attach_or_start() -> Job:
             async with self.idempotency_lock(client, "request:" + fingerprint):
-                running = await self.store.unfinished_with_fingerprint(client, fingerprint)
+                running = await self.store.unfinished_with_fingerprint(client, fingerprint) \
+                    or await self._download_again(client, fingerprint)
                 if running is not None:
                     log.info("job %s: an identical request attached to it", running.id)
                     context.job_id = running.id
@@ -177,6 +181,22 @@ class JobRunner:
                                         charge=charge)
 
         return await self.shielded(attach_or_start())
+
+    async def _download_again(self, client_key_id: str, fingerprint: str) -> Job | None:
+        """The client's newest job from an identical request, when its video was made but every download of
+        it broke off (download_incomplete): it is downloaded again instead of paid for again. An answer
+        streamed while the video arrived (proxy/media_live.py) is cut off when that happens, and clients
+        such as the openai SDK retry a cut-off answer with the same request."""
+        jobs, _ = await self.store.page(client_key_id, after=None, limit=RECENT_JOBS, order="desc")
+        job = next((j for j in jobs if j.summary.get("request_sha256") == fingerprint), None)
+        if job is None or job.status != "failed" or (job.error or {}).get("code") != "download_incomplete" \
+                or not job.operation or time.time() > (job.completed_at or job.created_at) + GOOGLE_KEEPS_FILES:
+            return None
+        job = await self.store.update(job, status="in_progress", error=None, completed_at=None, owner=self.owner,
+                                      lease_until=time.time() + self.lease)
+        log.info("job %s: an identical request downloads its video again", job.id)
+        await self._adopt(job)
+        return job
 
     async def shielded(self, work: Awaitable[T]) -> T:
         """Run ``work`` to its end even if the caller is cancelled (its client left); shutdown waits for it."""
@@ -265,14 +285,27 @@ class JobRunner:
                 log.exception("renewing job leases failed; retrying")
 
     def _spawn(self, job: Job, route: Route, call: UpstreamCall, submitted: Submitted, context: RequestContext) -> None:
+        # The runner waits for downloads still arriving (proxy/media_live.py) before it records the job, and
+        # hands the answer to the clients waiting for it (wait) as soon as the plugin has built it.
+        context.live_downloads = True
         task = asyncio.create_task(self._drive(job, route, call, submitted, context), name=f"job-{job.id}")
         self._tasks[job.id] = task
-        task.add_done_callback(lambda _t, job_id=job.id: self._tasks.pop(job_id, None))
+        self._early[job.id] = asyncio.get_running_loop().create_future()
+        task.add_done_callback(lambda _t, job_id=job.id: (self._tasks.pop(job_id, None), self._early.pop(job_id, None)))
         # A failed job's exception is kept in the store; do not let asyncio log it as never retrieved.
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
     async def _drive(self, job: Job, route: Route, call: UpstreamCall, submitted: Submitted,
                      context: RequestContext) -> Completion:
+        live: list[MediaStream] = []
+        try:
+            return await self._run(job, route, call, submitted, context, live)
+        finally:
+            for stream in live:  # no-op once released; else the answers reading them are cut off
+                stream.live.release(f"job {job.id} was not recorded as completed")
+
+    async def _run(self, job: Job, route: Route, call: UpstreamCall, submitted: Submitted,
+                   context: RequestContext, live: list[MediaStream]) -> Completion:
         async def progress(status: str, percent: int | None) -> None:
             changes = {"status": "in_progress" if status != "queued" else job.status}
             if percent is not None:
@@ -287,6 +320,18 @@ class JobRunner:
                 log.warning("job %s: done, but another instance holds it now; leaving the result to it", job.id)
                 return await self._follow(job, self.settings.job_timeout)
             reply = await self.pipeline.respond(route, result, call, context)
+            completion = reply[0] if isinstance(reply, list) else reply
+            streams: list[MediaStream] = []
+            message = _strip_media(completion.message, streams)
+            live += [s for s in streams if s.live is not None]
+            if live:
+                # The answer is written to the clients waiting for it while the videos arrive; it ends once
+                # they are stored and the job recorded (release below).
+                early = self._early.get(job.id)
+                if early is not None and not early.done():
+                    early.set_result(completion)
+                for stream in live:
+                    stream.sha256 = (await stream.live.outcome()).sha256
         except ApiError as exc:
             if not await self._lost(job):
                 await self._fail(job, exc)
@@ -298,9 +343,6 @@ class JobRunner:
             error = ApiError(500, f"The job failed inside the proxy ({exc.__class__.__name__}).", code="internal_error")
             await self._fail(job, error)
             raise error from None
-        completion = reply[0] if isinstance(reply, list) else reply
-        streams: list[MediaStream] = []
-        message = _strip_media(completion.message, streams)
         now = time.time()
         await self.store.update(job, status="completed", progress=100, completed_at=now,
                                 expires_at=now + self.settings.media_ttl,
@@ -311,6 +353,8 @@ class JobRunner:
         log.info("job %s completed: %d media file(s)", job.id, len(streams))
         if self.ledger is not None:
             await self.ledger.settle_answer(job.id, route, completion.message, completion.usage, job.summary)
+        for stream in live:
+            stream.live.release()
         await self._notify(job)
         await self._event(job)
         return completion
@@ -417,15 +461,20 @@ class JobRunner:
                     stored.path.unlink()
 
     async def wait(self, job: Job, timeout: float) -> Completion:
-        """The job's answer; a 504 naming the job if it is not done in time (the job goes on)."""
+        """The job's answer; a 504 naming the job if it is not done in time (the job goes on). While its videos
+        are still downloading, the answer reads them as they arrive (and is cut off if they break off)."""
         task = self._tasks.get(job.id)
         if task is not None:
-            try:
-                return await asyncio.wait_for(asyncio.shield(task), timeout)
-            except asyncio.TimeoutError:
-                raise ApiError(504, f"The video is still being generated after {timeout:.0f} s; the job goes on. "
-                                    f"Job id: {job.id}. Fetch it later with GET /v1/videos/{job.id} and "
-                                    f"GET /v1/videos/{job.id}/content.", code="generation_timeout") from None
+            early = self._early.get(job.id)
+            done, _ = await asyncio.wait([task] if early is None else [task, early], timeout=timeout,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if task in done:
+                return task.result()
+            if early in done:
+                return early.result()
+            raise ApiError(504, f"The video is still being generated after {timeout:.0f} s; the job goes on. "
+                                f"Job id: {job.id}. Fetch it later with GET /v1/videos/{job.id} and "
+                                f"GET /v1/videos/{job.id}/content.", code="generation_timeout")
         return await self._follow(job, timeout)
 
     async def _follow(self, job: Job, timeout: float) -> Completion:
