@@ -13,11 +13,13 @@ from dataclasses import asdict
 
 from proxy.errors import ApiError
 from proxy.hookspecs import Completion, RequestContext, Submitted, UpstreamCall
-from proxy.jobs.leases import new_owner, owner_is_dead
+from proxy.jobs.job_media import GOOGLE_KEEPS_FILES, JobMedia, strip_media
+from proxy.jobs.lease_keeping import SUBMIT_INTERRUPTED, LeaseKeeping
+from proxy.jobs.leases import new_owner
 from proxy.money.ledger import MAYBE_BILLED
 from proxy.jobs.store import CapacityReached, Job, JobStore, new_job_id, recorded_request
 from proxy.media import MediaStream
-from proxy.media_store import MediaStore, StoredMedia
+from proxy.media_store import MediaStore
 from proxy.pipeline import Pipeline
 from proxy.routes import Route
 
@@ -27,36 +29,10 @@ Listener = Callable[[Job], Awaitable[None]]
 T = TypeVar("T")
 
 
-def _strip_media(value, found: list[MediaStream]):
-    """The message with each MediaStream replaced by {"$media": i}, so it can be stored as JSON."""
-    if isinstance(value, MediaStream):
-        found.append(value)
-        return {"$media": len(found) - 1}
-    if isinstance(value, dict):
-        return {k: _strip_media(v, found) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_strip_media(v, found) for v in value]
-    return value
-
-
-def _restore_media(value, streams: list[MediaStream]):
-    if isinstance(value, dict):
-        if set(value) == {"$media"}:
-            return streams[value["$media"]]
-        return {k: _restore_media(v, streams) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_restore_media(v, streams) for v in value]
-    return value
-
-
-# Google keeps generated files 2 days (/work/shared/docs/wire-formats.md, Veo download: "Files live for 2 days").
-GOOGLE_KEEPS_FILES = 2 * 24 * 3600.0
 # How far back an identical request looks for its job whose download failed (JobRunner._download_again).
 RECENT_JOBS = 20
 # The submit may have reached Google even though no answer came back: keep the job as a trace.
 MAYBE_STARTED = {"upstream_timeout", "upstream_unreachable", "upstream_bad_reply"}
-SUBMIT_INTERRUPTED = ("The proxy stopped while submitting this job, so its operation was never recorded. Google may "
-                      "have started it (and may charge for it); generate the video again if you still need it.")
 
 
 def job_error(job: Job) -> ApiError:
@@ -79,7 +55,10 @@ def request_fingerprint(value) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-class JobRunner:
+class JobRunner(LeaseKeeping, JobMedia):
+    """Starts jobs (recorded before they are submitted), drives each to its end in a background task, and
+    answers the clients waiting for them. Leases: proxy/jobs/lease_keeping.py; media: proxy/jobs/job_media.py."""
+
     def __init__(self, store: JobStore, pipeline: Pipeline, media: MediaStore, settings,
                  make_context: Callable[[Route, str | None], RequestContext], owner: str | None = None):
         self.store = store
@@ -206,83 +185,6 @@ class JobRunner:
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
         return await asyncio.shield(task)
 
-    async def resume(self) -> int:
-        """Take over the jobs no live instance holds: those a previous run of this machine left, and those
-        whose lease ran out (their instance died). Called at start-up and then every third of a lease."""
-        now = time.time()
-        for owner in await self.store.lease_owners():
-            if owner_is_dead(owner, self.owner):
-                log.info("jobs of %s: that process is gone, taking them over now", owner)
-                await self.store.release_leases(owner)
-        resumed = 0
-        for job in await self._claim_all(now):
-            resumed += await self._adopt(job)
-        if resumed:
-            log.info("took over %d unfinished job(s)", resumed)
-        return resumed
-
-    async def _adopt(self, job: Job) -> bool:
-        """Poll a job this instance now holds; True when it is polled (False: ended or already polled)."""
-        if job.id in self._tasks or job.id in self._submitting:
-            return False  # ours already (our lease lapsed during a stall, nobody took it)
-        if job.status == "submitting":
-            # Its instance died between recording the job and hearing Google's answer.
-            await self._fail(job, ApiError(502, SUBMIT_INTERRUPTED, code="submit_interrupted"))
-            return False
-        if not job.operation:
-            await self._fail(job, ApiError(502, "The proxy stopped before the upstream accepted this job.",
-                                           code="submit_interrupted"))
-            return False
-        route = Route(**job.route)
-        try:
-            context = self._make_context(route, job.client_key_id)
-        except ApiError as exc:
-            await self._fail(job, exc)
-            return False
-        context.job_id = job.id
-        call = UpstreamCall(body={}, notes=job.notes)
-        self._spawn(job, route, call, Submitted(operation=job.operation, credential_id=job.credential_id), context)
-        return True
-
-    async def _claim_all(self, now: float, batch: int = 100) -> list[Job]:
-        """Every job free to take, in batches (a dead instance may leave thousands)."""
-        claimed: list[Job] = []
-        while True:
-            got = await self.store.claim_expired(self.owner, now + self.lease, now, limit=batch)
-            claimed += got
-            if len(got) < batch:
-                return claimed
-
-    async def keep_leases(self) -> None:
-        """Renew this instance's leases, stop polling jobs another instance took, take over orphans."""
-        held = await self.store.renew_leases(self.owner, time.time() + self.lease)
-        for job_id, task in list(self._tasks.items()):
-            if job_id in held or task.done():
-                continue
-            fresh = await self.store.get(job_id)
-            if fresh is None or (not fresh.finished and fresh.owner != self.owner):
-                log.warning("job %s: lease lost (this instance stalled past it); another instance polls it", job_id)
-                task.cancel()
-        # Held but polled by nobody here: its task died while the store was unreachable (it could not even
-        # record the failure). Poll it again.
-        for job_id in held - self._tasks.keys() - self._submitting:
-            job = await self.store.get(job_id)
-            if job is not None and not job.finished and job.owner == self.owner and await self._adopt(job):
-                log.info("job %s: polling again (its task ended without recording an outcome)", job_id)
-        await self.resume()
-
-    async def run_leases(self) -> None:
-        """keep_leases every third of a lease, until cancelled; a failure is logged and retried."""
-        while True:
-            await asyncio.sleep(self.lease / 3)
-            try:
-                await self.keep_leases()
-            except asyncio.CancelledError:
-                raise
-            except ApiError as exc:  # the store is unreachable: one line, not a traceback every few seconds
-                log.warning("renewing job leases failed (%s); retrying", exc.message)
-            except Exception:
-                log.exception("renewing job leases failed; retrying")
 
     def _spawn(self, job: Job, route: Route, call: UpstreamCall, submitted: Submitted, context: RequestContext) -> None:
         # The runner waits for downloads still arriving (proxy/media_live.py) before it records the job, and
@@ -322,7 +224,7 @@ class JobRunner:
             reply = await self.pipeline.respond(route, result, call, context)
             completion = reply[0] if isinstance(reply, list) else reply
             streams: list[MediaStream] = []
-            message = _strip_media(completion.message, streams)
+            message = strip_media(completion.message, streams)
             live += [s for s in streams if s.live is not None]
             if live:
                 # The answer is written to the clients waiting for it while the videos arrive; it ends once
@@ -501,55 +403,6 @@ class JobRunner:
             with contextlib.suppress(asyncio.TimeoutError, Exception):
                 await asyncio.wait_for(asyncio.shield(task), timeout)
 
-    async def stored_media(self, job: Job) -> list[StoredMedia]:
-        """The files of a finished job, in order; 404 once they have expired. A file this instance does not
-        have (another instance made it, and media_dir is not shared) is fetched again from Google's file
-        URI while Google keeps it; after that, 410."""
-        if job.expires_at and job.expires_at <= time.time():
-            raise ApiError(404, f"The result of job {job.id} has expired.", code="job_expired")
-        found = []
-        for index, media in enumerate((job.result or {}).get("media", [])):
-            stored = self.media.find(media["sha256"], media["mime_type"])
-            if stored is None:
-                lock = self._fetch_locks.setdefault(media["sha256"], asyncio.Lock())
-                async with lock:  # one download for concurrent requests of the same file
-                    stored = self.media.find(media["sha256"], media["mime_type"]) or \
-                        await self.shielded(self._fetch_again(job, index, media))
-                self._fetch_locks.pop(media["sha256"], None)
-            found.append(stored)
-        return found
-
-    async def _fetch_again(self, job: Job, index: int, media: dict) -> StoredMedia:
-        videos = ((job.result or {}).get("message") or {}).get("videos") or []
-        uri = next((v.get("file_uri") for v in videos if isinstance(v, dict)
-                    and (v.get("video_url") or {}).get("url") == {"$media": index}), None)
-        made = job.completed_at or job.created_at
-        gone = ApiError(410, f"The video of job {job.id} is not kept by this genproxy instance (another made it; "
-                             "share media_dir between instances to avoid this) and Google no longer keeps it "
-                             "(its files live 2 days).", code="video_gone")
-        if uri is None or time.time() > made + GOOGLE_KEEPS_FILES:
-            raise gone
-        route = Route(**job.route)
-        context = self._make_context(route, job.client_key_id)
-        limit = self.settings.max_download_bytes
-        try:
-            async with context.upstream.download(uri, job.credential_id, limit) as download:
-                stored = await self.media.save(download.chunks, media["mime_type"], limit)
-        except ApiError as exc:
-            if exc.status in (403, 404, 410):
-                raise gone from None
-            raise
-        if stored.sha256 != media["sha256"]:
-            log.warning("job %s: the file fetched again from Google differs from the one first stored", job.id)
-        log.info("job %s: fetched video %d again from Google (%d bytes)", job.id, index, stored.size)
-        return stored
-
-    async def completion_of(self, job: Job) -> Completion:
-        """Rebuild a finished job's answer from the store; 404 once its media has expired."""
-        streams = [stored.stream() for stored in await self.stored_media(job)]
-        result = job.result or {}
-        return Completion(message=_restore_media(result.get("message", {}), streams),
-                          finish_reason=result.get("finish_reason", "stop"), usage=result.get("usage"))
 
     async def close(self) -> None:
         if self._starting:
@@ -567,23 +420,6 @@ class JobRunner:
         except Exception:
             log.exception("releasing job leases failed; other instances take the jobs when the leases expire")
 
-    # -- expiry --
-    async def remove_expired_media(self) -> list[str]:
-        """Delete media files no unexpired job points to; returns what it removed."""
-        in_use = await self.store.media_in_use(time.time())
-        removed = []
-        for job in await self.store.expired(time.time()):
-            for media in (job.result or {}).get("media", []):
-                if media["sha256"] in in_use:
-                    continue
-                stored = self.media.find(media["sha256"], media["mime_type"])
-                if stored is not None:
-                    with contextlib.suppress(FileNotFoundError):
-                        stored.path.unlink()
-                    removed.append(stored.path.name)
-        if removed:
-            log.info("removed %d expired media file(s): %s", len(removed), ", ".join(removed))
-        return removed
 
 
 def _too_many(cap: int) -> ApiError:

@@ -1,0 +1,115 @@
+"""The JobRunner's side of a finished job's media: its files (fetched again from Google when this instance does
+not have them), its answer rebuilt from the store, and the removal of expired files.
+
+A mixin of JobRunner (proxy/jobs/runner.py), which provides ``store``, ``media``, ``settings``,
+``_make_context``, ``_fetch_locks`` and ``shielded``.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from proxy.errors import ApiError
+from proxy.hookspecs import Completion
+from proxy.jobs.store import Job
+from proxy.media import MediaStream
+from proxy.media_store import StoredMedia
+from proxy.routes import Route
+
+log = logging.getLogger("genproxy.jobs")
+
+# Google keeps generated files 2 days (/work/shared/docs/wire-formats.md, Veo download: "Files live for 2 days").
+GOOGLE_KEEPS_FILES = 2 * 24 * 3600.0
+
+
+def strip_media(value, found: list[MediaStream]):
+    """The message with each MediaStream replaced by {"$media": i}, so it can be stored as JSON."""
+    if isinstance(value, MediaStream):
+        found.append(value)
+        return {"$media": len(found) - 1}
+    if isinstance(value, dict):
+        return {k: strip_media(v, found) for k, v in value.items()}
+    if isinstance(value, list):
+        return [strip_media(v, found) for v in value]
+    return value
+
+
+def restore_media(value, streams: list[MediaStream]):
+    if isinstance(value, dict):
+        if set(value) == {"$media"}:
+            return streams[value["$media"]]
+        return {k: restore_media(v, streams) for k, v in value.items()}
+    if isinstance(value, list):
+        return [restore_media(v, streams) for v in value]
+    return value
+
+
+class JobMedia:
+    async def stored_media(self, job: Job) -> list[StoredMedia]:
+        """The files of a finished job, in order; 404 once they have expired. A file this instance does not
+        have (another instance made it, and media_dir is not shared) is fetched again from Google's file
+        URI while Google keeps it; after that, 410."""
+        if job.expires_at and job.expires_at <= time.time():
+            raise ApiError(404, f"The result of job {job.id} has expired.", code="job_expired")
+        found = []
+        for index, media in enumerate((job.result or {}).get("media", [])):
+            stored = self.media.find(media["sha256"], media["mime_type"])
+            if stored is None:
+                lock = self._fetch_locks.setdefault(media["sha256"], asyncio.Lock())
+                async with lock:  # one download for concurrent requests of the same file
+                    stored = self.media.find(media["sha256"], media["mime_type"]) or \
+                        await self.shielded(self._fetch_again(job, index, media))
+                self._fetch_locks.pop(media["sha256"], None)
+            found.append(stored)
+        return found
+
+    async def _fetch_again(self, job: Job, index: int, media: dict) -> StoredMedia:
+        videos = ((job.result or {}).get("message") or {}).get("videos") or []
+        uri = next((v.get("file_uri") for v in videos if isinstance(v, dict)
+                    and (v.get("video_url") or {}).get("url") == {"$media": index}), None)
+        made = job.completed_at or job.created_at
+        gone = ApiError(410, f"The video of job {job.id} is not kept by this genproxy instance (another made it; "
+                             "share media_dir between instances to avoid this) and Google no longer keeps it "
+                             "(its files live 2 days).", code="video_gone")
+        if uri is None or time.time() > made + GOOGLE_KEEPS_FILES:
+            raise gone
+        route = Route(**job.route)
+        context = self._make_context(route, job.client_key_id)
+        limit = self.settings.max_download_bytes
+        try:
+            async with context.upstream.download(uri, job.credential_id, limit) as download:
+                stored = await self.media.save(download.chunks, media["mime_type"], limit)
+        except ApiError as exc:
+            if exc.status in (403, 404, 410):
+                raise gone from None
+            raise
+        if stored.sha256 != media["sha256"]:
+            log.warning("job %s: the file fetched again from Google differs from the one first stored", job.id)
+        log.info("job %s: fetched video %d again from Google (%d bytes)", job.id, index, stored.size)
+        return stored
+
+    async def completion_of(self, job: Job) -> Completion:
+        """Rebuild a finished job's answer from the store; 404 once its media has expired."""
+        streams = [stored.stream() for stored in await self.stored_media(job)]
+        result = job.result or {}
+        return Completion(message=restore_media(result.get("message", {}), streams),
+                          finish_reason=result.get("finish_reason", "stop"), usage=result.get("usage"))
+
+    async def remove_expired_media(self) -> list[str]:
+        """Delete media files no unexpired job points to; returns what it removed."""
+        in_use = await self.store.media_in_use(time.time())
+        removed = []
+        for job in await self.store.expired(time.time()):
+            for media in (job.result or {}).get("media", []):
+                if media["sha256"] in in_use:
+                    continue
+                stored = self.media.find(media["sha256"], media["mime_type"])
+                if stored is not None:
+                    with contextlib.suppress(FileNotFoundError):
+                        stored.path.unlink()
+                    removed.append(stored.path.name)
+        if removed:
+            log.info("removed %d expired media file(s): %s", len(removed), ", ".join(removed))
+        return removed
