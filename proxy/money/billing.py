@@ -16,7 +16,8 @@ def image_size_of(route, body) -> str:
 async def settle_completions(ledger, entry_id: str, route, body, completions: list[Completion]) -> None:
     images = [image for c in completions for image in (c.message.get("images") or [])]
     usage = next((c.usage for c in completions if c.usage), None)
-    await ledger.settle_answer(entry_id, route, {"images": images}, usage, {}, image_size_of(route, body))
+    await ledger.settle_answer(entry_id, route, {"images": images}, usage, {},
+                               image_size_of(route, body) if images else None)
 
 
 async def metered(ledger, entry_id: str, route, body, deltas: AsyncIterator[Delta]) -> AsyncIterator[Delta]:

@@ -185,15 +185,29 @@ class _Connection(asyncio.Protocol):
             self.waiter.set_exception(exc)
         self.close()
 
-    async def send(self, head: bytes, body: bytes):
+    async def send(self, head: bytes, body: bytes, deadline: float | None):
+        """Write the request; the answer, or asyncio.TimeoutError at ``deadline`` (loop time). One timer handle
+        instead of an asyncio.timeout block: ~2.5 % of a text request's CPU went to the latter."""
         loop = asyncio.get_running_loop()
-        self.waiter = loop.create_future()
+        waiter = self.waiter = loop.create_future()
         self.got_bytes = False
         self._until_eof = False
-        self.transport.writelines((head, body) if body else (head,))
-        if self._drain is not None:
-            await self._drain
-        return await self.waiter
+        timer = loop.call_at(deadline, self._time_out) if deadline is not None else None
+        try:
+            self.transport.writelines((head, body) if body else (head,))
+            if self._drain is not None:
+                await self._drain
+            return await waiter
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def _time_out(self) -> None:
+        if self._drain is not None and not self._drain.done():
+            self._drain.set_result(None)  # the sender goes on to its waiter, which fails just below
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(asyncio.TimeoutError())
+        self.close()
 
     def close(self) -> None:
         self.closed = True
@@ -217,26 +231,26 @@ class Http1Client:
         """Send one request and read its whole answer within ``total`` seconds (asyncio.TimeoutError past it)."""
         target = self._target(url)
         head = self._head(method, target, headers, len(body) if body is not None else None)
-        async with asyncio.timeout(total):
-            for attempt in (1, 2):
-                conn, reused = await self._connection(target.origin, connect)
-                try:
-                    status, raw_headers, data, keep_alive = await conn.send(head, body or b"")
-                except UpstreamConnectionError:
-                    conn.close()
-                    # A reused connection the server had closed while it sat idle: nothing of the request was
-                    # answered. Only an idempotent request may go again (a POST might have been acted on).
-                    if attempt == 1 and reused and not conn.got_bytes and method in IDEMPOTENT:
-                        continue
-                    raise
-                except BaseException:  # cancelled or timed out mid-request: the connection's state is unknown
-                    conn.close()
-                    raise
-                if keep_alive and not self._closed:
-                    self._release(target.origin, conn)
-                else:
-                    conn.close()
-                break
+        deadline = asyncio.get_running_loop().time() + total if total is not None else None
+        for attempt in (1, 2):
+            conn, reused = await self._connection(target.origin, connect, deadline)
+            try:
+                status, raw_headers, data, keep_alive = await conn.send(head, body or b"", deadline)
+            except UpstreamConnectionError:
+                conn.close()
+                # A reused connection the server had closed while it sat idle: nothing of the request was
+                # answered. Only an idempotent request may go again (a POST might have been acted on).
+                if attempt == 1 and reused and not conn.got_bytes and method in IDEMPOTENT:
+                    continue
+                raise
+            except BaseException:  # cancelled or timed out mid-request: the connection's state is unknown
+                conn.close()
+                raise
+            if keep_alive and not self._closed:
+                self._release(target.origin, conn)
+            else:
+                conn.close()
+            break
         reply = FullReply(status, raw_headers, data)
         encoding = _content_encoding(raw_headers) if data else ""
         if encoding in ("gzip", "deflate"):
@@ -271,7 +285,8 @@ class Http1Client:
         lines.append("\r\n")
         return "".join(lines).encode("latin-1", "strict")
 
-    async def _connection(self, origin: tuple[str, str, int], connect: float | None) -> tuple[_Connection, bool]:
+    async def _connection(self, origin: tuple[str, str, int], connect: float | None,
+                          deadline: float | None) -> tuple[_Connection, bool]:
         idle = self._idle.get(origin)
         now = time.monotonic()
         while idle:
@@ -282,8 +297,11 @@ class Http1Client:
         scheme, host, port = origin
         loop = asyncio.get_running_loop()
         tls = self._tls() if scheme == "https" else None
+        limit = loop.time() + connect if connect is not None else None
+        if deadline is not None:
+            limit = deadline if limit is None else min(limit, deadline)
         try:
-            async with asyncio.timeout(connect):
+            async with asyncio.timeout_at(limit):
                 _, conn = await loop.create_connection(_Connection, host, port, ssl=tls,
                                                        server_hostname=host if tls else None)
         except OSError as exc:
