@@ -218,12 +218,12 @@ class _Connection(asyncio.Protocol):
 class Http1Client:
     """Keep-alive connection pools per origin; ``request`` returns the whole answer as a FullReply."""
 
-    def __init__(self, keepalive: float = 15.0, max_idle_per_origin: int = 256):
+    def __init__(self, keepalive: float = 15.0, max_idle_per_origin: int = 256, tls: ssl.SSLContext | None = None):
         self.keepalive = keepalive
         self.max_idle_per_origin = max_idle_per_origin
         self._idle: dict[tuple[str, str, int], collections.deque[_Connection]] = {}
         self._targets: dict[str, _Target] = {}
-        self._ssl: ssl.SSLContext | None = None
+        self._ssl = tls  # None: the system's trust store, made when first needed
         self._closed = False
 
     async def request(self, method: str, url: str, body: bytes | None, headers: dict[str, str],

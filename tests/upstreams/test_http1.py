@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import ssl
 
 import pytest
+import trustme
 
 from proxy.upstreams.http1 import Http1Client, UpstreamConnectionError
 
@@ -12,14 +14,16 @@ from proxy.upstreams.http1 import Http1Client, UpstreamConnectionError
 class RawServer:
     """Answers each request with what ``answer(n, conn_no, head)`` returns (bytes; None closes the connection)."""
 
-    def __init__(self, answer):
+    def __init__(self, answer, tls: ssl.SSLContext | None = None):
         self.answer = answer
+        self.tls = tls
         self.connections = 0
         self.requests: list[bytes] = []
 
     async def __aenter__(self):
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
+        port = self.server.sockets[0].getsockname()[1]
+        self.url = f"https://localhost:{port}" if self.tls else f"http://127.0.0.1:{port}"
         return self
 
     async def __aexit__(self, *exc):
@@ -157,3 +161,27 @@ async def test_a_body_of_megabytes_is_sent_whole_with_flow_control():
         assert reply.status == 200
         assert server.requests[0].endswith(body)
         await client.close()
+
+
+async def test_tls_with_the_servers_name_checked_and_connections_kept():
+    """Google is reached over TLS: the certificate must chain to a trusted CA and name the host."""
+    ca = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(server_tls)
+    trusting = ssl.create_default_context()
+    ca.configure_trust(trusting)
+    async with RawServer(lambda n, c, h: ok(), tls=server_tls) as server:
+        client = Http1Client(tls=trusting)
+        for _ in range(3):
+            reply = await client.request("POST", server.url + "/v1beta/models/m:generateContent", b"{}", {}, 5, 5)
+            assert reply.status == 200 and reply.body == b'{"ok":true}'
+        assert server.connections == 1
+        assert b"\r\nHost: localhost:" in server.requests[0]
+        await client.close()
+
+        system_trust = Http1Client()  # the system's CAs do not know this test CA
+        with pytest.raises(UpstreamConnectionError, match="cannot connect: SSLCertVerificationError"):
+            await system_trust.request("GET", server.url + "/", None, {}, 5, 5)
+        wrong_name = Http1Client(tls=trusting)  # the certificate names localhost, not 127.0.0.1
+        with pytest.raises(UpstreamConnectionError, match="cannot connect: SSLCertVerificationError"):
+            await wrong_name.request("GET", server.url.replace("localhost", "127.0.0.1") + "/", None, {}, 5, 5)
