@@ -46,6 +46,10 @@ class UpstreamConnectionError(aiohttp.ClientConnectionError):
     handle aiohttp's errors handle these the same way)."""
 
 
+class _NotSent(UpstreamConnectionError):
+    """The pooled connection was already closing: nothing was written, so any request may go again."""
+
+
 @dataclass
 class FullReply:
     """A whole HTTP answer, with the few parts of aiohttp's ClientResponse the upstreams use."""
@@ -192,6 +196,9 @@ class _Connection(asyncio.Protocol):
         waiter = self.waiter = loop.create_future()
         self.got_bytes = False
         self._until_eof = False
+        if self.transport.is_closing():  # the server's FIN came in, connection_lost is yet to run
+            self.waiter = None
+            raise _NotSent("the pooled connection was closing")
         timer = loop.call_at(deadline, self._time_out) if deadline is not None else None
         try:
             self.transport.writelines((head, body) if body else (head,))
@@ -236,11 +243,13 @@ class Http1Client:
             conn, reused = await self._connection(target.origin, connect, deadline)
             try:
                 status, raw_headers, data, keep_alive = await conn.send(head, body or b"", deadline)
-            except UpstreamConnectionError:
+            except UpstreamConnectionError as exc:
                 conn.close()
                 # A reused connection the server had closed while it sat idle: nothing of the request was
-                # answered. Only an idempotent request may go again (a POST might have been acted on).
-                if attempt == 1 and reused and not conn.got_bytes and method in IDEMPOTENT:
+                # answered. Only an idempotent request may go again (a POST might have been acted on), but
+                # any may when nothing of it was written.
+                if attempt == 1 and reused and (isinstance(exc, _NotSent)
+                                                or (not conn.got_bytes and method in IDEMPOTENT)):
                     continue
                 raise
             except BaseException:  # cancelled or timed out mid-request: the connection's state is unknown
@@ -291,7 +300,7 @@ class Http1Client:
         now = time.monotonic()
         while idle:
             conn = idle.pop()
-            if not conn.closed and now - conn.idle_since < self.keepalive:
+            if not conn.closed and not conn.transport.is_closing() and now - conn.idle_since < self.keepalive:
                 return conn, True
             conn.close()
         scheme, host, port = origin

@@ -185,3 +185,15 @@ async def test_tls_with_the_servers_name_checked_and_connections_kept():
         wrong_name = Http1Client(tls=trusting)  # the certificate names localhost, not 127.0.0.1
         with pytest.raises(UpstreamConnectionError, match="cannot connect: SSLCertVerificationError"):
             await wrong_name.request("GET", server.url.replace("localhost", "127.0.0.1") + "/", None, {}, 5, 5)
+
+
+async def test_a_pooled_connection_that_is_closing_is_not_used_even_for_a_post():
+    async with RawServer(lambda n, c, h: ok()) as server:
+        client = Http1Client()
+        await client.request("POST", server.url + "/a", b"{}", {}, 5, 5)
+        (idle,) = [conn for pool in client._idle.values() for conn in pool]
+        idle.transport.close()  # closing now; connection_lost has not run yet (the race with a server's FIN)
+        reply = await client.request("POST", server.url + "/b", b"{}", {}, 5, 5)
+        assert reply.status == 200 and server.connections == 2
+        assert [r.split(b" ")[1] for r in server.requests] == [b"/a", b"/b"]  # each POST sent once
+        await client.close()
