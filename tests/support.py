@@ -1,8 +1,13 @@
 """Constants and small helpers the tests share."""
 from __future__ import annotations
 
+import asyncio
+import re
+import sys
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 CLIENT_KEY = "test-client-key-0001"
@@ -24,3 +29,26 @@ def assert_openai_error(body: dict, code: str | None = None, param: str | None =
     if param is not None:
         assert error["param"] == param, error
     return error
+
+
+WORKERS_LINE = re.compile(r"listening on (http://\S+) with 2 workers \(pids (\d+), (\d+)\)")
+
+
+async def serve_two_workers(tmp_path: Path, upstream_url: str, stderr, **config: Any):
+    """`genproxy serve --workers 2` on a free port with a config against ``upstream_url`` (plus ``config``);
+    returns the process, the first line it printed, and that line's WORKERS_LINE match (None: it did not
+    start). The caller stops the process."""
+    path = tmp_path / "genproxy.yaml"
+    path.write_text(yaml.safe_dump({
+        "api_keys": [CLIENT_KEY], "gemini_api_keys": [UPSTREAM_KEY], "gemini_base_url": upstream_url,
+        "auth_dir": str(tmp_path / "auth"), "data_dir": str(tmp_path / "data"), **config}))
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "proxy", "serve", "--workers", "2", "--port", "0", "--config", str(path),
+        "--routes", str(REPO / "routes.yaml"), cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=stderr)
+    try:
+        line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
+    except BaseException:
+        proc.kill()
+        await proc.wait()
+        raise
+    return proc, line, WORKERS_LINE.search(line)

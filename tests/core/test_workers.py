@@ -3,15 +3,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import signal
-import sys
 
 import aiohttp
 import pytest
-import yaml
 
-from tests.support import AUTH, CLIENT_KEY, REPO, UPSTREAM_KEY
+from tests.support import AUTH, serve_two_workers
 
 
 def alive(pid: int) -> bool:
@@ -24,20 +21,11 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.slow
 async def test_two_workers_share_one_port_one_store_and_stop_together(tmp_path, emulator):
-    config = tmp_path / "genproxy.yaml"
-    config.write_text(yaml.safe_dump({
-        "api_keys": [CLIENT_KEY], "gemini_api_keys": [UPSTREAM_KEY], "gemini_base_url": emulator.base_url,
-        "auth_dir": str(tmp_path / "auth"), "data_dir": str(tmp_path / "data"),
-        "poll_initial_delay": 0.1, "poll_max_delay": 0.3,
-    }))
     log_path = tmp_path / "stderr.log"
     with open(log_path, "wb") as log_file:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "proxy", "serve", "--workers", "2", "--port", "0", "--config", str(config),
-            "--routes", str(REPO / "routes.yaml"), cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=log_file)
+        proc, line, match = await serve_two_workers(tmp_path, emulator.base_url, log_file,
+                                                    poll_initial_delay=0.1, poll_max_delay=0.3)
     try:
-        line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
-        match = re.search(r"listening on (http://\S+) with 2 workers \(pids (\d+), (\d+)\)", line)
         assert match, (line, log_path.read_text()[-3000:])
         base, pids = match[1], [int(match[2]), int(match[3])]
         for _ in range(40):  # new connections: the kernel spreads them over both workers
@@ -73,17 +61,9 @@ async def test_two_workers_share_one_port_one_store_and_stop_together(tmp_path, 
 
 @pytest.mark.slow
 async def test_a_dead_worker_is_replaced(tmp_path, emulator):
-    config = tmp_path / "genproxy.yaml"
-    config.write_text(yaml.safe_dump({
-        "api_keys": [CLIENT_KEY], "gemini_api_keys": [UPSTREAM_KEY], "gemini_base_url": emulator.base_url,
-        "auth_dir": str(tmp_path / "auth"), "data_dir": str(tmp_path / "data"), "discovery_at_startup": False}))
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "proxy", "serve", "--workers", "2", "--port", "0", "--config", str(config),
-        "--routes", str(REPO / "routes.yaml"), cwd=REPO, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE)
+    proc, line, match = await serve_two_workers(tmp_path, emulator.base_url, asyncio.subprocess.PIPE,
+                                                discovery_at_startup=False)
     try:
-        line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
-        match = re.search(r"listening on (http://\S+) with 2 workers \(pids (\d+), (\d+)\)", line)
         assert match, (line, (await proc.stderr.read()).decode()[-3000:])
         base = match[1]
         os.kill(int(match[2]), signal.SIGKILL)

@@ -2,15 +2,12 @@
 from __future__ import annotations
 
 import asyncio
-import re
-import sys
 
 import aiohttp
 import pytest
-import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support import AUTH, CLIENT_KEY, REPO, UPSTREAM_KEY, chat
+from tests.support import AUTH, CLIENT_KEY, chat, serve_two_workers
 
 
 def samples(text: str) -> dict:
@@ -65,17 +62,9 @@ async def test_a_metrics_token_protects_the_endpoint(make_proxy, emulator):
 
 @pytest.mark.slow
 async def test_metrics_sum_every_worker_under_workers_2(tmp_path, emulator):
-    config = tmp_path / "genproxy.yaml"
-    config.write_text(yaml.safe_dump({
-        "api_keys": [CLIENT_KEY], "gemini_api_keys": [UPSTREAM_KEY], "gemini_base_url": emulator.base_url,
-        "auth_dir": str(tmp_path / "auth"), "data_dir": str(tmp_path / "data"), "discovery_at_startup": False}))
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "proxy", "serve", "--workers", "2", "--port", "0", "--config", str(config),
-        "--routes", str(REPO / "routes.yaml"), cwd=REPO, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL)
+    proc, line, match = await serve_two_workers(tmp_path, emulator.base_url, asyncio.subprocess.DEVNULL,
+                                                discovery_at_startup=False)
     try:
-        line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
-        match = re.search(r"listening on (http://\S+) with 2 workers \(pids (\d+), (\d+)\)", line)
         assert match, line
         base = match[1]
         for _ in range(20):  # a new connection each: the kernel spreads them over both workers
