@@ -25,7 +25,7 @@ async def save_generated_video(context, *, base64_data: str | None, uri: str | N
     try:
         if base64_data is not None:
             return await context.media.save(_decode_chunks(base64_data), mime_type, limit)
-        if getattr(context, "live_downloads", False):
+        if context.live_downloads:
             return await start_live_download(context, uri=uri, mime_type=mime_type, credential_id=credential_id,
                                              label=label, attempts=DOWNLOAD_ATTEMPTS)
         for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):

@@ -14,7 +14,7 @@ from proxy.credentials import AUTH_FAILURE_COOLDOWN, Credential, CredentialPool,
 from proxy.credentials.base import STALE_TOKEN_COOLDOWN
 from proxy.errors import ApiError
 from proxy.redact import scrub
-from proxy.upstreams.http1 import Http1Client
+from proxy.upstreams.http1 import Http1Client, origin_of
 from proxy.jsonstream import dumps, loads
 from proxy.upstreams.errors import (
     KEY_REFUSED_REASONS,
@@ -354,22 +354,6 @@ async def _chunks(resp: aiohttp.ClientResponse, name: str) -> AsyncIterator[byte
         raise upstream_timeout(name, "download") from None
     except aiohttp.ClientPayloadError:
         raise ApiError(502, f"The {name} upstream cut the download off before the end.", code="download_incomplete") from None
-
-
-DEFAULT_PORTS = {"https": 443, "http": 80}
-
-
-def origin_of(url: str) -> tuple[str, str, int] | None:
-    """(scheme, host, port) with the scheme's default port filled in; None for anything not http(s)."""
-    try:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        port = parts.port
-    except ValueError:  # a port that is not a number or out of range
-        return None
-    if scheme not in DEFAULT_PORTS or not parts.hostname:
-        return None
-    return scheme, parts.hostname.lower().rstrip("."), port if port is not None else DEFAULT_PORTS[scheme]
 
 
 def url_path(url: str) -> str:

@@ -80,21 +80,34 @@ class _Target:
     request_target: str
 
 
-def _split(url: str) -> _Target:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
+def origin_of(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) with the scheme's default port filled in; None for anything not http(s)
+    (the pool's key here; Upstream.trusted compares it with the configured base URL's)."""
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        port = parts.port
+    except ValueError:  # a port that is not a number or out of range
+        return None
     if scheme not in DEFAULT_PORTS or not parts.hostname:
-        raise UpstreamConnectionError(f"not an http(s) URL: {scheme or '?'}://…")
+        return None
+    return scheme, parts.hostname.lower().rstrip("."), port if port is not None else DEFAULT_PORTS[scheme]
+
+
+def _split(url: str) -> _Target:
+    origin = origin_of(url)
+    if origin is None:
+        raise UpstreamConnectionError(f"not an http(s) URL with a host and a valid port: {url.split(':', 1)[0]}://…")
     if any(c in url for c in "\r\n\t ") or any(ord(c) < 32 or ord(c) == 127 for c in url):
         raise UpstreamConnectionError("the URL holds whitespace or control characters")
-    port = parts.port or DEFAULT_PORTS[scheme]
-    host = parts.hostname
+    parts = urlsplit(url)
+    scheme, host, port = origin
     netloc = f"[{host}]" if ":" in host else host
     host_header = netloc if port == DEFAULT_PORTS[scheme] else f"{netloc}:{port}"
     target = quote(parts.path or "/", safe=PATH_SAFE)
     if parts.query:
         target += "?" + quote(parts.query, safe=QUERY_SAFE)
-    return _Target((scheme, host, port), host_header, target)
+    return _Target(origin, host_header, target)
 
 
 def _content_encoding(raw_headers: list[tuple[bytes, bytes]]) -> str:
