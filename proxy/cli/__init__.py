@@ -1,0 +1,1 @@
+"""The genproxy command line: serve and the admin commands, and a client of a running genproxy."""

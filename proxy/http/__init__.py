@@ -1,0 +1,1 @@
+"""The HTTP edge: the server, middleware, errors, request bodies and models, SSE and replies."""

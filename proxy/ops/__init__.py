@@ -1,0 +1,1 @@
+"""Running genproxy: background tasks, worker processes, metrics, log batching and redaction."""
