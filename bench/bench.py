@@ -194,7 +194,7 @@ def load(spec: dict, timeout: float = 300) -> dict:
 
 def emulator(logdir: Path, name: str, delay: float, pad: int = 0) -> Server:
     port = free_port()
-    cmd = [PY, "-m", "proxy.cli", "emulator", "--port", str(port), "--delay", str(delay),
+    cmd = [PY, "-m", "proxy", "emulator", "--port", str(port), "--delay", str(delay),
            "--pad-video", str(pad), "--log-level", "WARNING"]
     server = Server(name, cmd, f"http://127.0.0.1:{port}/emulator/health", logdir=logdir).start()
     server.base = f"http://127.0.0.1:{port}"
@@ -207,7 +207,7 @@ def genproxy(logdir: Path, name: str, upstream: str, args: tuple[str, ...] = (),
     settings = {"data_dir": str(logdir / f"{name}-data"), "routes_file": str(REPO / "routes.yaml"), **config}
     cfg.write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in settings.items()))
     env = {"GEMINI_BASE_URL": upstream, "GEMINI_API_KEY": UPSTREAM_KEY, "GENPROXY_API_KEYS": CLIENT_KEY}
-    cmd = [PY, "-m", "proxy.cli", "serve", "--port", str(port), "--config", str(cfg), *args]
+    cmd = [PY, "-m", "proxy", "serve", "--port", str(port), "--config", str(cfg), *args]
     server = Server(name, cmd, f"http://127.0.0.1:{port}/healthz", env=env, logdir=logdir).start()
     server.base = f"http://127.0.0.1:{port}"
     return server

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import aiohttp  # noqa: E402
 
 import bench  # noqa: E402
-from proxy.jsonstream import dumps, dumps_text, loads  # noqa: E402
+from proxy.http.jsonstream import dumps, dumps_text, loads  # noqa: E402
 from proxy.upstreams.http1 import Http1Client  # noqa: E402
 
 CONCURRENCY = 64

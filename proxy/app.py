@@ -10,11 +10,11 @@ import aiohttp
 from aiohttp import web
 
 from proxy import keys
-from proxy.background import background_task, every
+from proxy.ops.background import background_task, every
 from proxy.config import Settings
 from proxy.discovery import Doctor
 from proxy.discovery.service import DoctorService, doctor_report
-from proxy.errors import ApiError, error_middleware
+from proxy.http.errors import ApiError, error_middleware
 from proxy.handlers.admin import add_routes as add_admin_routes
 from proxy.handlers.chat import chat_completions
 from proxy.handlers.console import add_routes as add_console_routes
@@ -25,21 +25,21 @@ from proxy.handlers.models import get_model, healthz, list_models
 from proxy.handlers.jobs_admin import list_jobs
 from proxy.handlers.usage import usage
 from proxy.handlers.videos import video_object
-from proxy.metrics import watch_upstreams, wire_metrics
+from proxy.ops.metrics import watch_upstreams, wire_metrics
 from proxy.money.ledger import Ledger
-from proxy.webhooks import Webhooks
+from proxy.jobs.webhooks import Webhooks
 from proxy.hookspecs import RequestContext
 from proxy.jobs import JobRunner, open_store
-from proxy.jsonstream import dumps_text
+from proxy.http.jsonstream import dumps_text
 from proxy.jobs.cooldowns import share_cooldowns
-from proxy.media_store import MediaStore
-from proxy.middleware import add_request_id_header, auth_middleware, request_log_middleware
-from proxy.openapi import add_openapi_route
-from proxy.pipeline import Pipeline, PollPolicy
-from proxy.previews import Previews
-from proxy.plugins import build_plugin_manager, declared_modalities
-from proxy.redact import install_query_redaction
-from proxy.routes import RouteTable
+from proxy.media.store import MediaStore
+from proxy.http.middleware import add_request_id_header, auth_middleware, request_log_middleware
+from proxy.http.openapi import add_openapi_route
+from proxy.routing.pipeline import Pipeline, PollPolicy
+from proxy.media.previews import Previews
+from proxy.routing.plugins import build_plugin_manager, declared_modalities
+from proxy.ops.redact import install_query_redaction
+from proxy.routing.routes import RouteTable
 from proxy.jobs.lookup import job_finder
 from proxy.upstreams.http1 import Http1Client
 from proxy.upstreams.registry import build_upstreams, watch_credentials
@@ -120,7 +120,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
 
     app = web.Application(middlewares=[request_log_middleware, openrouter_errors, error_middleware, auth_middleware],
                           client_max_size=settings.max_body_bytes,
-                          # Bodies are decompressed by proxy.jsonbody, bounded, with errors in OpenAI's shape
+                          # Bodies are decompressed by proxy.http.jsonbody, bounded, with errors in OpenAI's shape
                           # (aiohttp's own decoder answers a mismatched body with a text/plain 500).
                           handler_args={"auto_decompress": False})
     app[keys.SETTINGS] = settings

@@ -19,17 +19,17 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 # Re-exported so that a plugin imports this module only.
-from proxy.errors import ApiError, invalid  # noqa: F401
-from proxy.media import MediaStream  # noqa: F401
-from proxy.datauri import parse_data_uri  # noqa: F401
-from proxy.media_fetch import save_generated_video  # noqa: F401
-from proxy.media_store import MediaTooLarge, StoredMedia  # noqa: F401
-from proxy.models import ChatCompletionRequest, parse_request, validation_error, whole_seconds  # noqa: F401
+from proxy.http.errors import ApiError, invalid  # noqa: F401
+from proxy.media.stream import MediaStream  # noqa: F401
+from proxy.media.datauri import parse_data_uri  # noqa: F401
+from proxy.media.fetch import save_generated_video  # noqa: F401
+from proxy.media.store import MediaTooLarge, StoredMedia  # noqa: F401
+from proxy.http.models import ChatCompletionRequest, parse_request, validation_error, whole_seconds  # noqa: F401
 
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from proxy.routes import Route
+    from proxy.routing.routes import Route
     from proxy.upstreams.base import Upstream
 
 PROJECT = "genproxy"
@@ -109,7 +109,7 @@ class RequestContext:
     stream: bool = False
     client_key_id: str | None = None
     settings: Any = None
-    # Where a step keeps large media on disk (proxy.media_store.MediaStore).
+    # Where a step keeps large media on disk (proxy.media.store.MediaStore).
     media: Any = None
     # The genproxy job of a long-running request, set by the core once submit has started it.
     job_id: str | None = None
@@ -118,7 +118,7 @@ class RequestContext:
     # Jobs of this request's client key (submit may use it: translate does no I/O). None outside a request.
     find_job: JobLookup | None = None
     # Set by the job runner, which waits for them: save_generated_video may return a download still arriving
-    # (proxy.media_live.LiveMedia, with size, mime_type and stream() as StoredMedia), answered as it comes.
+    # (proxy.media.live.LiveMedia, with size, mime_type and stream() as StoredMedia), answered as it comes.
     live_downloads: bool = False
 
 
@@ -361,7 +361,7 @@ def google_error_response(request: "web.Request", exc: ApiError,
                           status_names: dict[int, str] | None = None) -> "web.Response":
     """An ApiError as Google's google.rpc.Status answer (for plugin endpoints in Google's shape), with every
     live credential and upstream URL blanked from its message as on genproxy's own paths."""
-    from proxy.errors import client_safe
+    from proxy.http.errors import client_safe
     from proxy.native.gemini import google_error
 
     return google_error(client_safe(request, exc), status_names)

@@ -11,13 +11,13 @@ if TYPE_CHECKING:
     from proxy.config import Settings
     from proxy.discovery.service import DoctorService
     from proxy.ledger import Ledger
-    from proxy.metrics import Metrics
-    from proxy.webhooks import Webhooks
+    from proxy.ops.metrics import Metrics
+    from proxy.jobs.webhooks import Webhooks
     from proxy.jobs import JobRunner, JobStore
-    from proxy.media_store import MediaStore
-    from proxy.pipeline import Pipeline
-    from proxy.previews import Previews
-    from proxy.routes import RouteTable
+    from proxy.media.store import MediaStore
+    from proxy.routing.pipeline import Pipeline
+    from proxy.media.previews import Previews
+    from proxy.routing.routes import RouteTable
     from proxy.upstreams.registry import UpstreamRegistry
 
 SETTINGS: web.AppKey["Settings"] = web.AppKey("settings")

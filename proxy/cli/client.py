@@ -25,8 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from proxy import usage_cli
-from proxy.mp4info import mp4_info
+from proxy.cli import usage as usage_cli
+from proxy.media.mp4info import mp4_info
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8317"
 DEFAULT_API_KEY = "ccs-internal-managed"

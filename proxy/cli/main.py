@@ -17,10 +17,10 @@ from aiohttp import web
 
 from proxy import keys
 from proxy.config import ConfigError, Settings, client_key_strings, load_settings
-from proxy.plugins import PluginError, build_plugin_manager, declared_modalities, describe_plugins
-from proxy.redact import RedactSecrets
-from proxy.routes import RoutesError, RouteTable
-from proxy.server import ConnectionGuard, GuardedAppRunner, raise_fd_limit, settle_heap
+from proxy.routing.plugins import PluginError, build_plugin_manager, declared_modalities, describe_plugins
+from proxy.ops.redact import RedactSecrets
+from proxy.routing.routes import RoutesError, RouteTable
+from proxy.http.server import ConnectionGuard, GuardedAppRunner, raise_fd_limit, settle_heap
 
 log = logging.getLogger("genproxy")
 
@@ -90,14 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
                                              "Shows id, kind, upstreams, email, project, expiry; never a secret.")
     credentials.add_argument("--config", type=Path, help="YAML settings file (environment variables win over it)")
     credentials.add_argument("--json", action="store_true", help="print JSON")
-    from proxy import client_cli  # genproxy video|image|jobs: a client of a running genproxy
+    from proxy.cli import client as client_cli  # genproxy video|image|jobs: a client of a running genproxy
     client_cli.add_parsers(sub)
     return parser
 
 
 def _setup_logging(level: str, settings: Settings | None = None, live_secrets=None, worker: int | None = None) -> None:
     """``live_secrets`` returns the secrets known only while running (OAuth tokens, refreshed ones too)."""
-    from proxy.logbuffer import BatchedStreamHandler, CachedTimeFormatter
+    from proxy.ops.logbuffer import BatchedStreamHandler, CachedTimeFormatter
 
     who = f" [worker {worker}]" if worker is not None else ""
     handler = BatchedStreamHandler(sys.stderr)
@@ -236,7 +236,7 @@ async def _serve(args: argparse.Namespace) -> int:
         return 2
     upstream = f"emulator at {emulator_url}" if emulator_url else settings.gemini_base_url
     if args.workers > 1:
-        from proxy.workers import supervise
+        from proxy.ops.workers import supervise
 
         try:
             return await supervise(args, settings, emulator_url, upstream)
@@ -354,7 +354,7 @@ def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command in ("video", "image", "jobs", "usage"):
-            from proxy import client_cli
+            from proxy.cli import client as client_cli
             return client_cli.run(args)
         if args.command == "serve":
             return _run(_serve(args))

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 
 MAX_BACKOFF = 300.0
 AUTH_FAILURE_COOLDOWN = 1800.0

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import aiohttp
 
-from proxy.background import every
+from proxy.ops.background import every
 from proxy.config import ConfigError, Settings
 from proxy.credentials.base import Credential, CredentialPool, api_key_credential
 from proxy.credentials.oauth import ServiceAccountCredential, TokenEndpoint, TokenFileCredential

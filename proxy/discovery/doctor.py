@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 from proxy.discovery.findings import (EXPIRED, NO_CREDENTIALS, NO_METHOD, NO_VERTEX, NOT_OFFERED, OK, REFUSED,
                                       SERVED, UNCHECKED, UNREACHABLE, CredentialFinding, DoctorReport, RouteFinding)
-from proxy.errors import ApiError
-from proxy.routes import Route, RouteTable
+from proxy.http.errors import ApiError
+from proxy.routing.routes import Route, RouteTable
 
 log = logging.getLogger("genproxy.doctor")
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from proxy import keys
-from proxy.background import every
+from proxy.ops.background import every
 from proxy.discovery.doctor import Doctor
 from proxy.discovery.findings import DoctorReport
 

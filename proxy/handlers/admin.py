@@ -9,8 +9,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from proxy import keys
-from proxy.errors import ApiError
-from proxy.routes import RouteTable
+from proxy.http.errors import ApiError
+from proxy.routing.routes import RouteTable
 
 
 def is_admin(request: web.Request) -> bool:

@@ -6,19 +6,19 @@ import logging
 from aiohttp import web
 
 from proxy import keys
-from proxy.errors import ApiError, client_safe
+from proxy.http.errors import ApiError, client_safe
 from proxy.handlers.common import make_context, read_json, resolve_route, write_json
 from proxy.hookspecs import Completion
 from proxy.jobs.references import resolve_job_references
 from proxy.jobs.runner import final, request_fingerprint
 from proxy.jobs.summary import job_summary
-from proxy.jsonstream import MediaChanged
-from proxy.models import ChatCompletionRequest, parse_request
+from proxy.http.jsonstream import MediaChanged
+from proxy.http.models import ChatCompletionRequest, parse_request
 from proxy.money.billing import metered, settle_completions
 from proxy.money.ledger import authorize_model, new_entry_id
-from proxy.pipeline import Pipeline
-from proxy.replies import ChatCompletion, as_deltas, collect, prepend, stream_deltas, stream_reply
-from proxy.sse import SseWriter
+from proxy.routing.pipeline import Pipeline
+from proxy.http.replies import ChatCompletion, as_deltas, collect, prepend, stream_deltas, stream_reply
+from proxy.http.sse import SseWriter
 
 
 log = logging.getLogger("genproxy.media")
@@ -138,7 +138,7 @@ async def _stream_job(request: web.Request, shape: ChatCompletion, runner, job, 
     except ApiError as exc:
         request["status"] = exc.status
         await sse.send(client_safe(request, exc).body())
-    except MediaChanged as exc:  # the video broke off mid-event (proxy/media_live.py): cut the connection
+    except MediaChanged as exc:  # the video broke off mid-event (proxy/media/live.py): cut the connection
         log.error("answer cut short: %s", exc)
         if request.transport is not None:
             request.transport.abort()

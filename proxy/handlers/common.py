@@ -7,12 +7,12 @@ import logging
 from aiohttp import web
 
 from proxy import keys
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 from proxy.hookspecs import RequestContext, ThoughtSignatures
-from proxy.jsonbody import JsonLimits, check_encoding, content_encoding, decompress, loads
+from proxy.http.jsonbody import JsonLimits, check_encoding, content_encoding, decompress, loads
 from proxy.jobs.lookup import job_finder
-from proxy.jsonstream import MediaChanged, json_body
-from proxy.routes import Route
+from proxy.http.jsonstream import MediaChanged, json_body
+from proxy.routing.routes import Route
 
 log = logging.getLogger("genproxy.media")
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 
 CONSOLE_DIR = Path(__file__).resolve().parents[1] / "console"
 # Everything the page loads comes from this proxy; generated media arrive as blob: and data: URLs.

@@ -6,8 +6,8 @@ from aiohttp import web
 
 from proxy import keys
 from proxy.config import all_client_keys
-from proxy.errors import ApiError, invalid
-from proxy.middleware import OPEN_PROXY_NAME, key_id
+from proxy.http.errors import ApiError, invalid
+from proxy.http.middleware import OPEN_PROXY_NAME, key_id
 
 
 def _names(settings) -> dict[str, str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from proxy import keys
-from proxy.errors import ApiError
-from proxy.routes import OPENROUTER_PREFIX, RetiredSpec, RouteSpec, RouteTable
+from proxy.http.errors import ApiError
+from proxy.routing.routes import OPENROUTER_PREFIX, RetiredSpec, RouteSpec, RouteTable
 
 
 def _route_object(spec: RouteSpec, name: str | None = None) -> dict:

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from aiohttp import web
 
 from proxy import keys
-from proxy.errors import ApiError, invalid
+from proxy.http.errors import ApiError, invalid
 from proxy.jobs.store import GROUPS
 from proxy.money.ledger import account_of, period_start
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import BodyPartReader, web
 
-from proxy.errors import ApiError, invalid
+from proxy.http.errors import ApiError, invalid
 
 MAX_PROMPT_BYTES = 32 * 1024
 MAX_REFERENCE_BYTES = 20 * 1024 * 1024

@@ -8,15 +8,15 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from proxy import keys
-from proxy.errors import ApiError, invalid
+from proxy.http.errors import ApiError, invalid
 from proxy.handlers.common import read_json, resolve_route
 from proxy.handlers.jobs_api import start_job
 from proxy.handlers.video_form import MAX_PROMPT_BYTES, read_video_form
 from proxy.jobs.lookup import job_info
 from proxy.jobs.runner import final, job_error, request_fingerprint
 from proxy.jobs.store import Job
-from proxy.models import ChatCompletionRequest, parse_request
-from proxy.previews import Previews
+from proxy.http.models import ChatCompletionRequest, parse_request
+from proxy.media.previews import Previews
 
 POLL_AFTER_MS = "2000"
 SIZES = {"640x360": ("16:9", "360p"), "360x640": ("9:16", "360p"),

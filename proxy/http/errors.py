@@ -60,7 +60,7 @@ def client_safe(request: web.Request, error: "ApiError") -> "ApiError":
     text = upstreams.scrub(error.message) if upstreams is not None else error.message
     if settings is not None:
         from proxy.config import client_key_strings
-        from proxy.redact import scrub
+        from proxy.ops.redact import scrub
 
         text = scrub(text, [*client_key_strings(settings), *settings.gemini_api_keys])
     error.message = text
@@ -82,7 +82,7 @@ def _from_http_exception(exc: web.HTTPException) -> ApiError:
     return ApiError(exc.status, exc.reason or "HTTP error", code="http_error")
 
 
-RESPONSE_STARTED = "genproxy.response_started"  # set by proxy.middleware when a response is prepared
+RESPONSE_STARTED = "genproxy.response_started"  # set by proxy.http.middleware when a response is prepared
 
 
 @web.middleware

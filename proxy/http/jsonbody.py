@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 
 try:
     import orjson

@@ -10,7 +10,7 @@ import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from proxy.media import MediaStream
+from proxy.media.stream import MediaStream
 
 try:  # orjson: ~3-5x faster than json for the bodies of every request and answer (issue 15's levers)
     import orjson

@@ -12,9 +12,9 @@ from aiohttp import web
 
 from proxy import keys
 from proxy.config import ClientKey, all_client_keys
-from proxy.errors import ApiError
-from proxy.jsonbody import refuse_encoded_non_json
-from proxy.logbuffer import sole_batched_handler
+from proxy.http.errors import ApiError
+from proxy.http.jsonbody import refuse_encoded_non_json
+from proxy.ops.logbuffer import sole_batched_handler
 
 log = logging.getLogger("genproxy.access")
 

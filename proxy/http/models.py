@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 
 
 class ChatMessage(BaseModel):

@@ -6,7 +6,7 @@ import ipaddress
 
 import yarl
 
-from proxy.errors import invalid
+from proxy.http.errors import invalid
 
 
 async def check_public_url(url: str, param: str, setting: str) -> None:

@@ -16,7 +16,7 @@ from proxy.money.openapi_paths import money_paths
 from proxy.handlers.videos import VideoCreate
 from proxy.hookspecs import openapi_schema
 from proxy.openrouter.openapi import openrouter_openapi
-from proxy.models import ChatCompletionRequest
+from proxy.http.models import ChatCompletionRequest
 from proxy.native.veo_body import VeoRequest
 
 ERROR_SCHEMA = {

@@ -5,7 +5,7 @@ import time
 from collections.abc import AsyncIterator
 
 from proxy.hookspecs import Completion, Delta, Reply
-from proxy.sse import SseWriter
+from proxy.http.sse import SseWriter
 
 
 SYSTEM_FINGERPRINT = "fp_genproxy"

@@ -6,7 +6,7 @@ import contextlib
 
 from aiohttp import web
 
-from proxy.jsonstream import iter_json
+from proxy.http.jsonstream import iter_json
 
 
 class SseWriter:

@@ -11,12 +11,12 @@ import contextlib
 import logging
 import time
 
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 from proxy.hookspecs import Completion
 from proxy.jobs.store import Job
-from proxy.media import MediaStream
-from proxy.media_store import StoredMedia
-from proxy.routes import Route
+from proxy.media.stream import MediaStream
+from proxy.media.store import StoredMedia
+from proxy.routing.routes import Route
 
 log = logging.getLogger("genproxy.jobs")
 

@@ -9,11 +9,11 @@ import asyncio
 import logging
 import time
 
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 from proxy.hookspecs import Submitted, UpstreamCall
 from proxy.jobs.leases import owner_is_dead
 from proxy.jobs.store import Job
-from proxy.routes import Route
+from proxy.routing.routes import Route
 
 log = logging.getLogger("genproxy.jobs")
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import base64
 
-from proxy.errors import ApiError, invalid
-from proxy.ids import is_job_id
-from proxy.models import ChatCompletionRequest
+from proxy.http.errors import ApiError, invalid
+from proxy.http.ids import is_job_id
+from proxy.http.models import ChatCompletionRequest
 
 
 

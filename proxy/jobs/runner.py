@@ -11,17 +11,17 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 from dataclasses import asdict
 
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 from proxy.hookspecs import Completion, RequestContext, Submitted, UpstreamCall
 from proxy.jobs.job_media import GOOGLE_KEEPS_FILES, JobMedia, strip_media
 from proxy.jobs.lease_keeping import SUBMIT_INTERRUPTED, LeaseKeeping
 from proxy.jobs.leases import new_owner
 from proxy.money.ledger import MAYBE_BILLED
 from proxy.jobs.store import CapacityReached, Job, JobStore, new_job_id, recorded_request
-from proxy.media import MediaStream
-from proxy.media_store import MediaStore
-from proxy.pipeline import Pipeline
-from proxy.routes import Route
+from proxy.media.stream import MediaStream
+from proxy.media.store import MediaStore
+from proxy.routing.pipeline import Pipeline
+from proxy.routing.routes import Route
 
 log = logging.getLogger("genproxy.jobs")
 
@@ -75,7 +75,7 @@ class JobRunner(LeaseKeeping, JobMedia):
         self._submitting: set[str] = set()  # recorded, Google's answer awaited: no poll task yet
         self._early: dict[str, asyncio.Future] = {}  # a job's answer while its videos still arrive
         self.ledger = None    # proxy.money.ledger.Ledger: reserves, settles and releases each job's cost
-        self.webhooks = None  # proxy.webhooks.Webhooks: queues video.completed / video.failed
+        self.webhooks = None  # proxy.jobs.webhooks.Webhooks: queues video.completed / video.failed
 
     @property
     def lease(self) -> float:
@@ -164,7 +164,7 @@ class JobRunner(LeaseKeeping, JobMedia):
     async def _download_again(self, client_key_id: str, fingerprint: str) -> Job | None:
         """The client's newest job from an identical request, when its video was made but every download of
         it broke off (download_incomplete): it is downloaded again instead of paid for again. An answer
-        streamed while the video arrived (proxy/media_live.py) is cut off when that happens, and clients
+        streamed while the video arrived (proxy/media/live.py) is cut off when that happens, and clients
         such as the openai SDK retry a cut-off answer with the same request."""
         jobs, _ = await self.store.page(client_key_id, after=None, limit=RECENT_JOBS, order="desc")
         job = next((j for j in jobs if j.summary.get("request_sha256") == fingerprint), None)
@@ -187,7 +187,7 @@ class JobRunner(LeaseKeeping, JobMedia):
 
 
     def _spawn(self, job: Job, route: Route, call: UpstreamCall, submitted: Submitted, context: RequestContext) -> None:
-        # The runner waits for downloads still arriving (proxy/media_live.py) before it records the job, and
+        # The runner waits for downloads still arriving (proxy/media/live.py) before it records the job, and
         # hands the answer to the clients waiting for it (wait) as soon as the plugin has built it.
         context.live_downloads = True
         task = asyncio.create_task(self._drive(job, route, call, submitted, context), name=f"job-{job.id}")

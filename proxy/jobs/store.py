@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 
 # "submitting": recorded before the submit call, so a crash during it leaves a trace (issue 14 item 3).
 UNFINISHED = ("submitting", "queued", "in_progress")

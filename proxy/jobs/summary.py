@@ -1,8 +1,8 @@
 """What a job remembers of the request that made it: what the Videos API shows (no images, no secrets)."""
 from __future__ import annotations
 
-from proxy.models import ChatCompletionRequest
-from proxy.routes import Route
+from proxy.http.models import ChatCompletionRequest
+from proxy.routing.routes import Route
 
 PROMPT_CHARS = 2000
 

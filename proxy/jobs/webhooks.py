@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
-from proxy.errors import ApiError, invalid
-from proxy.netcheck import check_public_url
+from proxy.http.errors import ApiError, invalid
+from proxy.http.netcheck import check_public_url
 
 if TYPE_CHECKING:
     from proxy.jobs.store import Job

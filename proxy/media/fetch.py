@@ -7,9 +7,9 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncIterator
 
-from proxy.errors import ApiError
-from proxy.media_live import LiveMedia, start_live_download
-from proxy.media_store import MediaTooLarge, StoredMedia
+from proxy.http.errors import ApiError
+from proxy.media.live import LiveMedia, start_live_download
+from proxy.media.store import MediaTooLarge, StoredMedia
 
 DOWNLOAD_ATTEMPTS = 3
 
@@ -19,7 +19,7 @@ async def save_generated_video(context, *, base64_data: str | None, uri: str | N
     """Store the video (``context``: the step's RequestContext). A download cut short is tried again up to
     DOWNLOAD_ATTEMPTS times, so a broken transfer is a 502 naming ``label`` (the job or interaction to fetch
     later), never a truncated success. With ``context.live_downloads`` (the job runner, which waits for it),
-    a download with a Content-Length is a LiveMedia as soon as it starts (proxy/media_live.py): the answer is
+    a download with a Content-Length is a LiveMedia as soon as it starts (proxy/media/live.py): the answer is
     written while the video arrives."""
     limit = context.settings.max_download_bytes
     try:

@@ -21,10 +21,10 @@ import tempfile
 from collections import deque
 from collections.abc import AsyncIterator
 
-from proxy.errors import ApiError
-from proxy.jsonstream import MediaChanged
-from proxy.media import MediaStream
-from proxy.media_store import MediaStore, MediaTooLarge, StoredMedia, _unlink, keep_as
+from proxy.http.errors import ApiError
+from proxy.http.jsonstream import MediaChanged
+from proxy.media.stream import MediaStream
+from proxy.media.store import MediaStore, MediaTooLarge, StoredMedia, _unlink, keep_as
 
 # Bytes already spooled that stay in memory for the readers that keep up with the download; a reader further
 # behind reads them back from the spool file. 1 MiB: 20 downloads hold ~20 MB more at most.

@@ -15,7 +15,7 @@ from pathlib import Path
 import av
 from PIL import Image
 
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 
 PREVIEW_WORKERS = 2
 SPRITE_FRAMES = 10          # frames in a spritesheet, evenly spaced over the video

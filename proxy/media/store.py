@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from proxy.media import MediaStream
+from proxy.media.stream import MediaStream
 
 CHUNK = 256 * 1024
 WRITE_BATCH = 256 * 1024

@@ -16,7 +16,7 @@ class MediaStream:
     sha256: str | None = None
     # True: written as bare base64 (Google's "data" fields) instead of a data: URI.
     bare: bool = False
-    # A download still arriving (proxy.media_live.LiveMedia): its sha256 is known once it is spooled whole.
+    # A download still arriving (proxy.media.live.LiveMedia): its sha256 is known once it is spooled whole.
     live: Any = None
 
     def data_uri_prefix(self) -> str:

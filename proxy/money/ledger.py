@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 from proxy.jobs.store import USAGE_SUMS, BudgetExceeded
 from proxy.money.pricing import Usage, actual, estimate
 

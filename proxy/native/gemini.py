@@ -22,17 +22,17 @@ from functools import wraps
 from aiohttp import web
 
 from proxy import keys
-from proxy.errors import ApiError, client_safe, invalid
+from proxy.http.errors import ApiError, client_safe, invalid
 from proxy.handlers.common import make_context, read_json, resolve_route
 from proxy.money.ledger import Charge, account_of, authorize_model, new_entry_id
 from proxy.native.billing import native_actual, native_estimate
 from proxy.jobs.references import resolve_job_references
-from proxy.ids import file_id_of_download, parse_file_id
+from proxy.http.ids import file_id_of_download, parse_file_id
 from proxy.jobs.store import Job
 from proxy.jobs.summary import job_summary
-from proxy.models import ChatCompletionRequest
+from proxy.http.models import ChatCompletionRequest
 from proxy.native.veo_body import VeoImage, parse_veo_request
-from proxy.sse import SseWriter
+from proxy.http.sse import SseWriter
 
 log = logging.getLogger("genproxy.native")
 
@@ -325,7 +325,7 @@ async def download_file(request: web.Request) -> web.StreamResponse:
     tail = request.match_info["tail"]
     # The SDK takes the file id from an https:// URI; from an http:// one it sends the whole URI as the
     # name (files/http://host/v1beta/files/<id>:download): take the last files/<id> either way.
-    # Parsed in linear time (proxy.ids): the path is the client's choice.
+    # Parsed in linear time (proxy.http.ids): the path is the client's choice.
     file_id = file_id_of_download(tail)
     if file_id is None:
         raise ApiError(404, "No such file; download with files/<id>:download.", code="file_not_found")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
-from proxy.errors import ApiError, invalid
+from proxy.http.errors import ApiError, invalid
 
 
 class _Strict(BaseModel):

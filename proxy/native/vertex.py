@@ -28,10 +28,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from proxy import keys
-from proxy.errors import ApiError, invalid
+from proxy.http.errors import ApiError, invalid
 from proxy.handlers.common import read_json, write_json
 from proxy.jobs.store import Job
-from proxy.media import MediaStream
+from proxy.media.stream import MediaStream
 from proxy.native.gemini import google_errors, operation_error, own_job, start_video_job
 
 RESPONSE_TYPE = "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse"

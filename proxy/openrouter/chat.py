@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from proxy.errors import invalid
+from proxy.http.errors import invalid
 from proxy.handlers.chat import run_chat
 from proxy.handlers.common import read_json
-from proxy.replies import ChatCompletion
+from proxy.http.replies import ChatCompletion
 
 #: Accepted and ignored: what OpenRouter routes, traces or bills by.
 IGNORED_FIELDS = ("provider", "transforms", "plugins", "route", "models", "session_id", "trace", "debug")

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from proxy import keys
 from proxy.handlers.videos import SIZES
-from proxy.routes import RouteSpec, RouteTable
+from proxy.routing.routes import RouteSpec, RouteTable
 
 
 def _resolution(name: str) -> str:

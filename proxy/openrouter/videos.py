@@ -26,13 +26,13 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from proxy import keys
-from proxy.errors import ApiError, invalid
+from proxy.http.errors import ApiError, invalid
 from proxy.handlers.common import read_json, resolve_route
 from proxy.handlers.videos import SIZES, create_idempotent
 from proxy.jobs.lookup import job_info
 from proxy.jobs.runner import job_error, request_fingerprint
 from proxy.jobs.store import Job
-from proxy.models import ChatCompletionRequest, parse_request
+from proxy.http.models import ChatCompletionRequest, parse_request
 
 log = logging.getLogger("genproxy.openrouter")
 
@@ -344,7 +344,7 @@ async def video_content(request: web.Request) -> web.StreamResponse:
                                                  "Content-Disposition": f'inline; filename="{job.id}-{index}.mp4"'})
 
 
-# -- callback_url: on genproxy's durable webhook queue (proxy/webhooks.py: stored, retried, any instance)
+# -- callback_url: on genproxy's durable webhook queue (proxy/jobs/webhooks.py: stored, retried, any instance)
 
 CALLBACK_SHAPE = "openrouter"
 

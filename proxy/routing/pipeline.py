@@ -10,10 +10,10 @@ from typing import Any
 
 import pluggy
 
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 from proxy.hookspecs import PollStatus, Reply, RequestContext, Submitted, UpstreamCall
-from proxy.models import ChatCompletionRequest
-from proxy.routes import Route
+from proxy.http.models import ChatCompletionRequest
+from proxy.routing.routes import Route
 
 log = logging.getLogger("genproxy.pipeline")
 

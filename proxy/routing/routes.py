@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from proxy.background import every
+from proxy.ops.background import every
 from proxy.money.pricing import PriceSpec
 
 log = logging.getLogger("genproxy.routes")

@@ -12,10 +12,10 @@ import aiohttp
 
 from proxy.credentials import AUTH_FAILURE_COOLDOWN, Credential, CredentialPool, CredentialUnavailable
 from proxy.credentials.base import STALE_TOKEN_COOLDOWN
-from proxy.errors import ApiError
-from proxy.redact import scrub
+from proxy.http.errors import ApiError
+from proxy.ops.redact import scrub
 from proxy.upstreams.http1 import Http1Client, origin_of
-from proxy.jsonstream import dumps, loads
+from proxy.http.jsonstream import dumps, loads
 from proxy.upstreams.errors import (
     KEY_REFUSED_REASONS,
     google_error,

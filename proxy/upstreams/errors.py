@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 
 _STATUS_MAP = {400: 400, 403: 403, 404: 404, 409: 409, 413: 413, 429: 429}
 #: ErrorInfo reasons with which Google refuses an API key (HTTP 400): a credential problem, not the client's

@@ -7,12 +7,12 @@ from dataclasses import replace
 import aiohttp
 
 from proxy import keys
-from proxy.background import background_task
+from proxy.ops.background import background_task
 from proxy.config import Settings
 from proxy.credentials import CredentialStore
-from proxy.errors import ApiError
-from proxy.routes import Route
-from proxy.redact import scrub
+from proxy.http.errors import ApiError
+from proxy.routing.routes import Route
+from proxy.ops.redact import scrub
 from proxy.upstreams.base import Upstream
 from proxy.upstreams.codeassist import CodeAssistUpstream
 from proxy.upstreams.gemini import GeminiUpstream

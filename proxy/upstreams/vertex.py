@@ -12,8 +12,8 @@ from urllib.parse import quote
 import aiohttp
 
 from proxy.credentials import Credential, CredentialPool
-from proxy.errors import ApiError
-from proxy.ids import vertex_model_path
+from proxy.http.errors import ApiError
+from proxy.http.ids import vertex_model_path
 from proxy.upstreams.base import Operation, Upstream
 from proxy.upstreams.gemini import _operation_name
 

@@ -15,7 +15,7 @@ from tests.support import CLIENT_KEY
 from tests.video.helpers import PNG_1PX, submits
 
 _script = Path(sys.executable).parent / "genproxy"
-GENPROXY = (str(_script),) if _script.exists() else ("python", "-m", "proxy.cli")
+GENPROXY = (str(_script),) if _script.exists() else ("python", "-m", "proxy")
 
 
 def conn(proxy) -> list[str]:

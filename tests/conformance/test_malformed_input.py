@@ -214,7 +214,7 @@ async def test_a_body_of_millions_of_numbers_is_checked_quickly_off_the_loop(pro
 
 def test_long_integers_within_the_limit_stay_exact():
     # orjson (the fast parser) would read 20+ digits as a float; such bodies go through Python's parser.
-    from proxy.jsonbody import JsonLimits, loads
+    from proxy.http.jsonbody import JsonLimits, loads
     number = 1234567890123456789012345
     assert loads(b'{"seed": %d, "n": [1, 2.5, "x"]}' % number, JsonLimits()) == {"seed": number, "n": [1, 2.5, "x"]}
     assert type(loads(b'{"seed": 12345678901234567890}', JsonLimits())["seed"]) is int

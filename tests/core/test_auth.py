@@ -76,7 +76,7 @@ async def test_no_configured_keys_means_open_on_loopback(make_proxy, echo_routes
 def test_keys_are_compared_in_constant_time(monkeypatch):
     import hmac
 
-    from proxy import middleware
+    from proxy.http import middleware
 
     calls = []
     real = hmac.compare_digest

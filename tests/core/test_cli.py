@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from proxy import cli
+from proxy.cli import main as cli
 from tests.support import REPO
 
 GENPROXY = str(Path(sys.executable).with_name("genproxy"))

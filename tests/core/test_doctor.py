@@ -24,7 +24,7 @@ def doctor_for(registry, proxy_app_or_table):
 
 
 def load_table(settings):
-    from proxy.routes import RouteTable
+    from proxy.routing.routes import RouteTable
     return RouteTable.load(settings.routes_file, {"text", "image", "video", "omni"})
 
 

@@ -59,7 +59,7 @@ async def test_upstream_key_is_never_logged(echo_proxy, caplog, emulator):
 
 
 def test_redact_filter_blanks_secrets_in_messages_and_tracebacks():
-    from proxy.redact import REDACTED, RedactSecrets
+    from proxy.ops.redact import REDACTED, RedactSecrets
 
     record = logging.LogRecord("x", logging.ERROR, __file__, 1, "calling %s?key=%s", ("url", UPSTREAM_KEY), None)
     try:

@@ -8,9 +8,9 @@ import os
 
 import pytest
 
-from proxy import jsonstream
-from proxy.media import MediaStream
-from proxy.media_store import MediaStore
+from proxy.http import jsonstream
+from proxy.media.stream import MediaStream
+from proxy.media.store import MediaStore
 
 
 async def _answer(obj) -> bytes:

@@ -1,4 +1,4 @@
-"""proxy/media_live.py on its own: an answer that falls behind the download still gets every byte, in order."""
+"""proxy/media/live.py on its own: an answer that falls behind the download still gets every byte, in order."""
 from __future__ import annotations
 
 import asyncio
@@ -7,8 +7,8 @@ import os
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from proxy.media_live import WINDOW, LiveMedia
-from proxy.media_store import MediaStore
+from proxy.media.live import WINDOW, LiveMedia
+from proxy.media.store import MediaStore
 
 
 @dataclass

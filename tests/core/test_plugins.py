@@ -10,7 +10,7 @@ import pytest
 
 from proxy.app import create_app
 from proxy.hookspecs import hookimpl
-from proxy.plugins import PluginError, build_plugin_manager, declared_modalities
+from proxy.routing.plugins import PluginError, build_plugin_manager, declared_modalities
 from tests.core import echo
 from tests.support import AUTH, REPO, chat
 

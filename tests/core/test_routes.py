@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from proxy.routes import RoutesError, RouteTable, parse_routes
+from proxy.routing.routes import RoutesError, RouteTable, parse_routes
 from tests.core.conftest import rewrite
 from tests.core.echo import SLOW_SECONDS
 from tests.support import AUTH, REPO, chat

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from proxy.ids import file_id_of_download, parse_file_id, vertex_model_path
+from proxy.http.ids import file_id_of_download, parse_file_id, vertex_model_path
 from tests.support import AUTH, CLIENT_KEY
 
 GOOGLE_AUTH = {"x-goog-api-key": CLIENT_KEY}

@@ -68,7 +68,7 @@ async def test_a_429_on_one_instance_cools_the_key_on_the_others(make_proxy, emu
 
 
 async def test_a_dead_instances_job_is_taken_over_once_its_lease_expires(make_proxy, emulator, jobs_db):
-    from proxy.middleware import key_id
+    from proxy.http.middleware import key_id
     from tests.support import CLIENT_KEY
     from tests.video.helpers import polls
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from proxy.routes import RoutesError, RouteTable, parse_routes
+from proxy.routing.routes import RoutesError, RouteTable, parse_routes
 from tests.support import AUTH, REPO, chat
 
 MODALITIES = {"text", "image", "video", "omni"}

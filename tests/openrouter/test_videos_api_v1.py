@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 
 from proxy import keys
-from proxy.webhooks import sign
+from proxy.jobs.webhooks import sign
 from tests.support import AUTH, CLIENT_KEY
 from tests.upstreams.conftest import token_file
 from tests.video.helpers import PNG_1PX, submits

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aioresponses import aioresponses
 
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 from proxy.upstreams.vertex import VertexUpstream, vertex_base_url
 from proxy.credentials import CredentialPool
 from tests.support import UPSTREAM_KEY

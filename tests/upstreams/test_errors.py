@@ -7,7 +7,7 @@ import pytest
 from aioresponses import aioresponses
 
 from proxy.credentials import CredentialPool, api_key_credential
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 from proxy.upstreams.gemini import GeminiUpstream
 
 URL = "https://generativelanguage.googleapis.com/v1beta/models/gemini-3-flash-preview:generateContent"

@@ -5,7 +5,7 @@ import pytest
 from aioresponses import aioresponses
 
 from proxy.credentials import CredentialPool, api_key_credential
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 from proxy.upstreams.gemini import GeminiUpstream
 from tests.support import AUTH, chat
 from tests.upstreams.conftest import header, sent

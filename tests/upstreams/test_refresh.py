@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from proxy.credentials.oauth import parse_time
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 from tests.upstreams.conftest import header, sent, token_file
 
 TEXT = {"contents": [{"role": "user", "parts": [{"text": "hello"}]}]}

@@ -7,9 +7,11 @@ import logging
 import pytest
 from aioresponses import aioresponses
 
-from proxy import cli, keys
+from proxy import keys
+
+from proxy.cli import main as cli
 from proxy.credentials import CredentialPool, api_key_credential
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 from proxy.upstreams.gemini import GeminiUpstream
 from tests.support import AUTH, CLIENT_KEY, chat
 from tests.upstreams.conftest import token_file

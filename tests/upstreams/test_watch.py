@@ -7,7 +7,7 @@ import json
 import pytest
 
 from proxy import keys
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 from tests.upstreams.conftest import header, sent, token_file
 
 TEXT = {"contents": [{"role": "user", "parts": [{"text": "hello"}]}]}

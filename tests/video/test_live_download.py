@@ -1,4 +1,4 @@
-"""Answers written while the video still downloads (proxy/media_live.py): what a client sees when the download
+"""Answers written while the video still downloads (proxy/media/live.py): what a client sees when the download
 goes well, breaks off once, or keeps breaking off."""
 from __future__ import annotations
 
