@@ -8,12 +8,17 @@ BIN := $(VENV)/bin
 AUTH_DIR ?= $(or $(GENPROXY_AUTH_DIR),$(HOME)/.ccs/cliproxy/auth)
 SERVE_ARGS ?=
 
-.PHONY: serve test bench install clean
+.PHONY: serve test lint bench install clean
 
+# What `make serve` needs: the runtime dependencies only.
 $(BIN)/.installed: setup.cfg pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e . 2>&1 | { grep -v -e '^WARNING: Location' || true; }
+	touch $@
+
+# What `make test` and `make lint` add: the test and lint extras.
+$(BIN)/.installed-test: $(BIN)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,lint]' 2>&1 | { grep -v -e '^WARNING: Location' || true; }
 	touch $@
 
 install: $(BIN)/.installed
@@ -27,10 +32,15 @@ serve: $(BIN)/.installed
 		exec $(BIN)/genproxy serve --emulator $(SERVE_ARGS); \
 	fi
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(BIN)/.installed
+# ruff (pyflakes, bugbear, import order, pyupgrade; pyproject.toml) and mypy on proxy/ and plugins/.
+lint: $(BIN)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: $(BIN)/.installed-test
 	bench/run
 
 clean:

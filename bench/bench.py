@@ -56,7 +56,7 @@ def http(method: str, url: str, body: dict | None = None, headers: dict | None =
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method,
                                  headers={"Content-Type": "application/json", **(headers or {})})
-    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
         return resp.status, resp.read()
 
 
@@ -97,8 +97,8 @@ class Server:
     proc: subprocess.Popen | None = None
     startup_s: float | None = None
 
-    def start(self, timeout: float = 60) -> "Server":
-        logfile = open(self.logdir / f"{self.name}.log", "wb")  # noqa: SIM115 - closed with the process
+    def start(self, timeout: float = 60) -> Server:
+        logfile = open(self.logdir / f"{self.name}.log", "wb")
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(self.cmd, cwd=REPO, env={**os.environ, **self.env}, stdout=logfile,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)

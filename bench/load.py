@@ -66,7 +66,7 @@ async def _closed_loop(spec: dict, one) -> dict:
                 issued += 1
                 try:
                     results.append(await one(client))
-                except Exception as exc:  # noqa: BLE001 - counted and reported
+                except Exception as exc:
                     errors.append(f"{type(exc).__name__}: {exc}"[:200])
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -208,7 +208,7 @@ async def jobs(spec: dict) -> dict:
                 if not message.get("videos"):
                     raise RuntimeError("no video in the answer")
             finished.append(time.perf_counter() - t0)
-        except Exception as exc:  # noqa: BLE001 - counted and reported
+        except Exception as exc:
             errors.append(f"{type(exc).__name__}: {exc}"[:200])
 
     async with session(0, spec.get("timeout", 120)) as client:

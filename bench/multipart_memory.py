@@ -103,7 +103,7 @@ def send(port: int, head: bytes, filler: bytes, total: int, announce: bool) -> t
         pass  # the server answered and closed: the rest of the body was never read
     try:
         status = sock.recv(65536).split(b"\r\n", 1)[0].decode()
-    except (ConnectionResetError, socket.timeout):
+    except (TimeoutError, ConnectionResetError):
         status = "(connection closed without an answer)"
     sock.close()
     return status, sent

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench  # noqa: E402
+import bench
 
 GIL = ["--gil"] if "--gil" in sys.argv else []
 sys.argv = [a for a in sys.argv if a != "--gil"]

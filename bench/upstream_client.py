@@ -17,11 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import aiohttp  # noqa: E402
+import aiohttp
 
-import bench  # noqa: E402
-from proxy.http.jsonstream import dumps, dumps_text, loads  # noqa: E402
-from proxy.upstreams.http1 import Http1Client  # noqa: E402
+import bench
+from proxy.http.jsonstream import dumps, dumps_text, loads
+from proxy.upstreams.http1 import Http1Client
 
 CONCURRENCY = 64
 

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench  # noqa: E402
+import bench
 
 
 def user_sys(server: bench.Server) -> tuple[float, float]:
@@ -39,7 +39,7 @@ def main() -> None:
         emu = bench.emulator(logdir, "emulator", delay=bench.VIDEO_OPERATION_S, pad=20_000_000)
         proxy = bench.genproxy(logdir, "genproxy", emu.base, poll_initial_delay=0.05, poll_max_delay=0.1,
                                max_jobs_per_key=max(16, n))
-        _, _, uri = asyncio.run(bench._source_sha(emu.base, bench.VEO_BODY))  # noqa: SLF001 - same package
+        _, _, uri = asyncio.run(bench._source_sha(emu.base, bench.VEO_BODY))
         for i in range(rounds):
             u0, s0 = user_sys(proxy)
             e0 = sum(user_sys(emu))

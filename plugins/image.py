@@ -21,10 +21,18 @@ import time
 
 from aiohttp import web
 
-from proxy.hookspecs import (ApiError, ChatCompletionRequest, UpstreamCall, complete, hookimpl, invalid, parse_request,
-                             read_json_body, write_json_body)
-
 from plugins import gemini_chat, image_limits
+from proxy.hookspecs import (
+    ApiError,
+    ChatCompletionRequest,
+    UpstreamCall,
+    complete,
+    hookimpl,
+    invalid,
+    parse_request,
+    read_json_body,
+    write_json_body,
+)
 
 MODALITY = "image"
 DEFAULT_MODEL = "gemini-3-pro-image"

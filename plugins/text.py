@@ -5,9 +5,8 @@ plugins/gemini_chat.py, shared with the image plugin.
 """
 from __future__ import annotations
 
-from proxy.hookspecs import UpstreamCall, hookimpl, invalid
-
 from plugins import gemini_chat
+from proxy.hookspecs import UpstreamCall, hookimpl, invalid
 
 MODALITY = "text"
 

@@ -10,11 +10,22 @@ from __future__ import annotations
 import time
 from dataclasses import asdict
 
-from proxy.hookspecs import (ChatCompletionRequest, Completion, JobInfo, PollStatus, RequestContext, Submitted,
-                             UpstreamCall, hookimpl, invalid, openapi_schema, save_generated_video)
 from plugins.veo import limits as veo_limits
 from plugins.veo.request import VideoConfig, VideoJob, build_body
 from plugins.veo.result import poll_status, samples_of
+from proxy.hookspecs import (
+    ChatCompletionRequest,
+    Completion,
+    JobInfo,
+    PollStatus,
+    RequestContext,
+    Submitted,
+    UpstreamCall,
+    hookimpl,
+    invalid,
+    openapi_schema,
+    save_generated_video,
+)
 
 MODALITY = "video"
 

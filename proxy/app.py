@@ -10,40 +10,39 @@ import aiohttp
 from aiohttp import web
 
 from proxy import keys
-from proxy.ops.background import background_task, every
 from proxy.config import Settings
 from proxy.discovery import Doctor
 from proxy.discovery.service import DoctorService, doctor_report
-from proxy.http.errors import ApiError, error_middleware
 from proxy.handlers.admin import add_routes as add_admin_routes
 from proxy.handlers.chat import chat_completions
 from proxy.handlers.console import add_routes as add_console_routes
-from proxy.handlers.videos import add_routes as add_video_routes
-from proxy.native import add_native_routes
-from proxy.openrouter import add_openrouter_routes, openrouter_errors
-from proxy.handlers.models import get_model, healthz, list_models
 from proxy.handlers.jobs_admin import list_jobs
+from proxy.handlers.models import get_model, healthz, list_models
 from proxy.handlers.usage import usage
+from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.handlers.videos import video_object
-from proxy.ops.metrics import watch_upstreams, wire_metrics
-from proxy.money.ledger import Ledger
-from proxy.jobs.webhooks import Webhooks
 from proxy.hookspecs import RequestContext
-from proxy.jobs import JobRunner, open_store
+from proxy.http.errors import ApiError, error_middleware
 from proxy.http.jsonstream import dumps_text
-from proxy.jobs.cooldowns import share_cooldowns
-from proxy.media.store import MediaStore
 from proxy.http.middleware import add_request_id_header, auth_middleware, request_log_middleware
 from proxy.http.openapi import add_openapi_route
-from proxy.routing.pipeline import Pipeline, PollPolicy
-from proxy.media.previews import Previews
-from proxy.routing.plugins import build_plugin_manager, declared_modalities
-from proxy.ops.redact import install_query_redaction
-from proxy.routing.routes import RouteTable
+from proxy.jobs import JobRunner, open_store
+from proxy.jobs.cooldowns import share_cooldowns
 from proxy.jobs.lookup import job_finder
+from proxy.jobs.webhooks import Webhooks
+from proxy.media.previews import Previews
+from proxy.media.store import MediaStore
+from proxy.money.ledger import Ledger
+from proxy.native import add_native_routes
+from proxy.openrouter import add_openrouter_routes, openrouter_errors
+from proxy.ops.background import background_task, every
+from proxy.ops.metrics import watch_upstreams, wire_metrics
+from proxy.ops.redact import install_query_redaction
+from proxy.routing.pipeline import Pipeline, PollPolicy
+from proxy.routing.plugins import build_plugin_manager, declared_modalities
+from proxy.routing.routes import RouteTable
 from proxy.upstreams.http1 import Http1Client
 from proxy.upstreams.registry import build_upstreams, watch_credentials
-
 
 log = logging.getLogger("genproxy.app")
 

@@ -142,7 +142,7 @@ class Settings(BaseModel):
                                       "kind of client or connection problem (malformed requests, refused connections)")
 
     @model_validator(mode="after")
-    def _shipped_routes(self):  # noqa: D401
+    def _shipped_routes(self):
         # `genproxy serve` run outside a checkout still finds the routes.yaml shipped beside the package.
         if "routes_file" not in self.model_fields_set and not self.routes_file.exists() and SHIPPED_ROUTES.exists():
             self.routes_file = SHIPPED_ROUTES

@@ -20,11 +20,11 @@ import pluggy
 
 # Re-exported so that a plugin imports this module only.
 from proxy.http.errors import ApiError, invalid  # noqa: F401
-from proxy.media.stream import MediaStream  # noqa: F401
+from proxy.http.models import ChatCompletionRequest, parse_request, validation_error, whole_seconds  # noqa: F401
 from proxy.media.datauri import parse_data_uri  # noqa: F401
 from proxy.media.fetch import save_generated_video  # noqa: F401
 from proxy.media.store import MediaTooLarge, StoredMedia  # noqa: F401
-from proxy.http.models import ChatCompletionRequest, parse_request, validation_error, whole_seconds  # noqa: F401
+from proxy.media.stream import MediaStream
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -59,7 +59,7 @@ class ThoughtSignatures:
             return
         try:
             await self.store.remember_signatures(self.client_key_id, items, self.ttl)
-        except Exception as exc:  # noqa: BLE001 - the answer matters more than the memory
+        except Exception as exc:
             _log.warning("could not remember %d thought signature(s): %s", len(items), exc)
 
     async def recall(self, ids: list[str]) -> dict[str, str]:
@@ -68,7 +68,7 @@ class ThoughtSignatures:
             return {}
         try:
             return await self.store.recall_signatures(self.client_key_id, ids)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             _log.warning("could not recall thought signatures: %s", exc)
             return {}
 
@@ -105,7 +105,7 @@ class RequestContext:
     """What a step may use besides its inputs: the upstream of the route and request facts."""
 
     request_id: str
-    upstream: "Upstream"
+    upstream: Upstream
     stream: bool = False
     client_key_id: str | None = None
     settings: Any = None
@@ -183,7 +183,7 @@ def genproxy_modalities() -> list[str]:
 
 
 @hookspec(firstresult=True)
-def genproxy_translate(route: "Route", request: "ChatCompletionRequest", context: RequestContext) -> UpstreamCall | None:
+def genproxy_translate(route: Route, request: ChatCompletionRequest, context: RequestContext) -> UpstreamCall | None:
     """Called first for every request. Pure: no I/O.
 
     Validate the client request against the route's model limits (raise ApiError
@@ -193,7 +193,7 @@ def genproxy_translate(route: "Route", request: "ChatCompletionRequest", context
 
 
 @hookspec(firstresult=True)
-def genproxy_submit(route: "Route", call: UpstreamCall, context: RequestContext) -> Awaitable[Submitted] | None:
+def genproxy_submit(route: Route, call: UpstreamCall, context: RequestContext) -> Awaitable[Submitted] | None:
     """Called with translate's result. Return an awaitable that sends it upstream.
 
     For work that finishes in one call (text, images) the Submitted holds the
@@ -204,7 +204,7 @@ def genproxy_submit(route: "Route", call: UpstreamCall, context: RequestContext)
 
 
 @hookspec(firstresult=True)
-def genproxy_poll(route: "Route", operation: str, credential_id: str | None, context: RequestContext) -> Awaitable[PollStatus] | None:
+def genproxy_poll(route: Route, operation: str, credential_id: str | None, context: RequestContext) -> Awaitable[PollStatus] | None:
     """Called by the core's polling loop for each check of a long-running operation.
 
     Return an awaitable of one PollStatus (do not loop or sleep: backoff,
@@ -213,7 +213,7 @@ def genproxy_poll(route: "Route", operation: str, credential_id: str | None, con
 
 
 @hookspec(firstresult=True)
-def genproxy_respond(route: "Route", result: Any, call: UpstreamCall, context: RequestContext) -> Awaitable[Reply] | None:
+def genproxy_respond(route: Route, result: Any, call: UpstreamCall, context: RequestContext) -> Awaitable[Reply] | None:
     """Called with the final upstream result (from submit, or from the last poll).
 
     Return an awaitable of a Completion, or of an async iterator of Delta for a
@@ -223,7 +223,7 @@ def genproxy_respond(route: "Route", result: Any, call: UpstreamCall, context: R
 
 
 @hookspec(firstresult=True)
-def genproxy_upstream_method(route: "Route") -> str | None:
+def genproxy_upstream_method(route: Route) -> str | None:
     """Called by `genproxy doctor`. Return the Gemini API method a route of yours needs (as Google's
     model list names it in ``supportedGenerationMethods``: ``generateContent``, ``predictLongRunning``…),
     or None when the route is not yours. Routes no plugin answers for are checked for generateContent.
@@ -240,7 +240,7 @@ def genproxy_video_modalities() -> list[str]:
 
 
 @hookspec(firstresult=True)
-def genproxy_cancel(route: "Route", operation: str, credential_id: str | None,
+def genproxy_cancel(route: Route, operation: str, credential_id: str | None,
                     context: RequestContext) -> Awaitable[None] | None:
     """Called when a client deletes or cancels a job that is still running (polling has stopped).
 
@@ -251,7 +251,7 @@ def genproxy_cancel(route: "Route", operation: str, credential_id: str | None,
 
 
 @hookspec(firstresult=True)
-def genproxy_remix(route: "Route", job: JobInfo, prompt: str) -> "ChatCompletionRequest | None":
+def genproxy_remix(route: Route, job: JobInfo, prompt: str) -> ChatCompletionRequest | None:
     """Called for POST /v1/videos/{id}/remix with the completed job (of the route that made it) and the
     new prompt. Pure: no I/O. Return the chat request that makes the remix (an edit, an extension; its
     ``model`` may name another route), raise ApiError when this job cannot be remixed, or return None
@@ -260,7 +260,7 @@ def genproxy_remix(route: "Route", job: JobInfo, prompt: str) -> "ChatCompletion
 
 
 @hookspec(firstresult=True)
-def genproxy_model_limits(route: "Route") -> dict | None:
+def genproxy_model_limits(route: Route) -> dict | None:
     """Called for GET /v1/models/{id} (the console reads it to offer only valid options). Pure: no I/O.
 
     Return what the route's model accepts as plain JSON values (``type`` first: "video", "image", "omni"
@@ -300,21 +300,21 @@ def openapi_schema(model) -> tuple[dict, dict]:
 
 
 # -- for the HTTP endpoints a plugin adds with genproxy_web_routes --
-async def read_json_body(request: "web.Request") -> Any:
+async def read_json_body(request: web.Request) -> Any:
     """The request's JSON body; a clear 400 when it is missing or not JSON."""
     from proxy.handlers.common import read_json
 
     return await read_json(request)
 
 
-async def complete(request: "web.Request", body: "ChatCompletionRequest", modality: str) -> list[Completion]:
+async def complete(request: web.Request, body: ChatCompletionRequest, modality: str) -> list[Completion]:
     """Route a chat-shaped request and run it through the steps; 400 unless its route has this modality."""
     from proxy.handlers.chat import complete_chat
 
     return await complete_chat(request, body, modality)
 
 
-async def start_video_job(request: "web.Request", body: "ChatCompletionRequest", source: str) -> JobInfo:
+async def start_video_job(request: web.Request, body: ChatCompletionRequest, source: str) -> JobInfo:
     """Route a chat-shaped video request, translate it (limits), check the key's cap, submit and record it
     as a job of the caller's key, as POST /v1/videos does; 400 unless its route makes videos."""
     from proxy.handlers.jobs_api import start_video_job as start
@@ -322,28 +322,28 @@ async def start_video_job(request: "web.Request", body: "ChatCompletionRequest",
     return await start(request, body, source)
 
 
-async def find_job(request: "web.Request", job_id: str) -> JobInfo | None:
+async def find_job(request: web.Request, job_id: str) -> JobInfo | None:
     """The job of the caller's key with this id, or None (unknown, or another key's)."""
     from proxy.handlers.jobs_api import find_job as find
 
     return await find(request, job_id)
 
 
-async def wait_job(request: "web.Request", job_id: str, timeout: float) -> JobInfo:
+async def wait_job(request: web.Request, job_id: str, timeout: float) -> JobInfo:
     """Wait up to ``timeout`` seconds for a job of the caller's key to finish; the job as it then is."""
     from proxy.handlers.jobs_api import wait_job as wait
 
     return await wait(request, job_id, timeout)
 
 
-async def job_media(request: "web.Request", job: JobInfo) -> list[MediaStream]:
+async def job_media(request: web.Request, job: JobInfo) -> list[MediaStream]:
     """The media files of a completed job, in order, streamed from disk; 404 job_expired once expired."""
     from proxy.handlers.jobs_api import job_media as media
 
     return await media(request, job)
 
 
-async def cancel_job(request: "web.Request", job: JobInfo) -> None:
+async def cancel_job(request: web.Request, job: JobInfo) -> None:
     """Stop a running job (upstream too, through genproxy_cancel) and mark it failed with code cancelled."""
     from proxy.handlers.jobs_api import cancel_job as cancel
 
@@ -357,8 +357,8 @@ def job_error(job: JobInfo) -> ApiError:
     return error_of(job)
 
 
-def google_error_response(request: "web.Request", exc: ApiError,
-                          status_names: dict[int, str] | None = None) -> "web.Response":
+def google_error_response(request: web.Request, exc: ApiError,
+                          status_names: dict[int, str] | None = None) -> web.Response:
     """An ApiError as Google's google.rpc.Status answer (for plugin endpoints in Google's shape), with every
     live credential and upstream URL blanked from its message as on genproxy's own paths."""
     from proxy.http.errors import client_safe
@@ -367,7 +367,7 @@ def google_error_response(request: "web.Request", exc: ApiError,
     return google_error(client_safe(request, exc), status_names)
 
 
-async def write_json_body(request: "web.Request", body: Any, status: int = 200) -> "web.StreamResponse":
+async def write_json_body(request: web.Request, body: Any, status: int = 200) -> web.StreamResponse:
     """Answer JSON (which may hold MediaStreams, written as base64 piece by piece)."""
     from proxy.handlers.common import write_json
 

@@ -12,7 +12,6 @@ import pytest
 from proxy.app import create_app
 from proxy.config import Settings, load_settings
 from proxy.emulator import EmulatorSettings, RunningEmulator, start_emulator
-
 from tests.postgres import PostgresServer, find_binaries
 from tests.support import CLIENT_KEY, REPO, UPSTREAM_KEY
 

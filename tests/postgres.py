@@ -58,7 +58,7 @@ class PostgresServer:
             str(self.bindir / "postgres"), "-D", str(data), "-p", str(self.port), "-k", str(self.folder),
             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=300",
             "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
-            stdout=subprocess.DEVNULL, stderr=open(self.folder / "server.log", "wb"))  # noqa: SIM115
+            stdout=subprocess.DEVNULL, stderr=open(self.folder / "server.log", "wb"))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import base64
 import binascii
+import ipaddress
 import json
 import re
 from typing import Any
@@ -12,9 +12,8 @@ from typing import Any
 import aiohttp
 import yarl
 
-from proxy.hookspecs import RequestContext, invalid
-
 from plugins.gemini_chat import signatures
+from proxy.hookspecs import RequestContext, invalid
 
 MAX_INLINE_BYTES = 20 * 1024 * 1024  # Gemini's limit for a whole request with inline data
 REMOTE_TIMEOUT = 20.0
@@ -226,7 +225,7 @@ async def fetch_remote_parts(body: dict, context: RequestContext) -> None:
                     if len(data) > MAX_INLINE_BYTES:
                         raise invalid(f"'{param}' is over the {MAX_INLINE_BYTES} byte limit.", param,
                                       code="file_too_large")
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise invalid(f"Fetching '{param}' failed: {exc.__class__.__name__}.", param,
                           code="image_fetch_failed") from None
         return {"inlineData": {"mimeType": mime, "data": base64.b64encode(bytes(data)).decode("ascii")}}

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-
 from plugins.gemini_chat.messages import translate_messages
 from proxy.hookspecs import invalid
 

@@ -5,10 +5,8 @@ import json
 import secrets
 from collections.abc import AsyncIterator
 
-
-from proxy.hookspecs import ApiError, Completion, Delta, ThoughtSignatures
-
 from plugins.gemini_chat import signatures
+from proxy.hookspecs import ApiError, Completion, Delta, ThoughtSignatures
 
 FINISH_REASONS = {
     "STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "content_filter", "RECITATION": "content_filter",

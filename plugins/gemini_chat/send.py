@@ -1,7 +1,6 @@
 """Sending a translated request through the route's upstream."""
 from __future__ import annotations
 
-
 from plugins.gemini_chat import signatures
 from plugins.gemini_chat.messages import fetch_remote_parts
 from proxy.hookspecs import RequestContext, Submitted

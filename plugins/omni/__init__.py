@@ -11,11 +11,22 @@ from __future__ import annotations
 
 import time
 
-from proxy.hookspecs import (ApiError, ChatCompletionRequest, Completion, JobInfo, PollStatus, RequestContext,
-                             Submitted, UpstreamCall, hookimpl, invalid, save_generated_video)
 from plugins.omni import limits as omni_limits
 from plugins.omni.request import build_body
 from plugins.omni.result import poll_status, usage_of, video_of
+from proxy.hookspecs import (
+    ApiError,
+    ChatCompletionRequest,
+    Completion,
+    JobInfo,
+    PollStatus,
+    RequestContext,
+    Submitted,
+    UpstreamCall,
+    hookimpl,
+    invalid,
+    save_generated_video,
+)
 
 MODALITY = "omni"
 

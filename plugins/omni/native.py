@@ -16,13 +16,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import wraps
 
 from aiohttp import web
 
-from proxy.hookspecs import (ApiError, ChatCompletionRequest, JobInfo, cancel_job, find_job, google_error_response,
-                             invalid, job_media, read_json_body, start_video_job, wait_job, write_json_body)
+from proxy.hookspecs import (
+    ApiError,
+    ChatCompletionRequest,
+    JobInfo,
+    cancel_job,
+    find_job,
+    google_error_response,
+    invalid,
+    job_media,
+    read_json_body,
+    start_video_job,
+    wait_job,
+    write_json_body,
+)
 
 # Where the Interactions API names a status otherwise than genproxy's other Google paths: a 409 here is an
 # interaction cancelled at Google (ABORTED), not a precondition.
@@ -153,7 +165,7 @@ def interaction_to_chat(body) -> tuple[ChatCompletionRequest, bool]:
 def _iso(seconds: float | None) -> str | None:
     if not seconds:
         return None
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _status(job: JobInfo) -> str:

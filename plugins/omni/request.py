@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from proxy.hookspecs import ChatCompletionRequest, invalid, parse_data_uri, validation_error, whole_seconds
 from plugins.omni import limits as omni_limits
+from proxy.hookspecs import ChatCompletionRequest, invalid, parse_data_uri, validation_error, whole_seconds
 
 JOB_ID = re.compile(r"video_[0-9a-f]{24}")
 MAX_INLINE_BYTES = 20 * 1024 * 1024

@@ -128,7 +128,7 @@ def describe(limits: VeoLimits, *, model: str, vertex: bool) -> dict:
                     check(limits, model=model, duration=duration, resolution=resolution, aspect_ratio=ratio, videos=1,
                           has_image=False, has_last_frame=False, references=0, has_video=False, vertex=vertex)
                     combinations.append(combo)
-                except Exception as exc:  # noqa: BLE001 - an ApiError: the refusal the API would answer
+                except Exception as exc:
                     refused.append({**combo, "message": getattr(exc, "message", str(exc))})
     reference_durations = []
     if limits.reference_images:
@@ -137,7 +137,7 @@ def describe(limits: VeoLimits, *, model: str, vertex: bool) -> dict:
                 check(limits, model=model, duration=duration, resolution=None, aspect_ratio=None, videos=1,
                       has_image=False, has_last_frame=False, references=1, has_video=False, vertex=vertex)
                 reference_durations.append(duration)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
     return {"type": "video", "durations": list(limits.durations), "resolutions": list(limits.resolutions),
             "aspect_ratios": list(ASPECT_RATIOS), "combinations": combinations, "refused": refused,

@@ -6,9 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from proxy.hookspecs import ChatCompletionRequest, invalid, validation_error, whole_seconds
 from plugins.veo import limits as veo_limits
 from plugins.veo.images import image_url_of, veo_image
+from proxy.hookspecs import ChatCompletionRequest, invalid, validation_error, whole_seconds
 
 PERSON_GENERATION = ("allow_all", "allow_adult", "dont_allow")
 # Veo takes at most 1,024 tokens of text ("Text input: 1,024 tokens", https://ai.google.dev/gemini-api/docs/video,

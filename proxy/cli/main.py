@@ -17,10 +17,10 @@ from aiohttp import web
 
 from proxy import keys
 from proxy.config import ConfigError, Settings, client_key_strings, load_settings
-from proxy.routing.plugins import PluginError, build_plugin_manager, declared_modalities, describe_plugins
-from proxy.ops.redact import RedactSecrets
-from proxy.routing.routes import RoutesError, RouteTable
 from proxy.http.server import ConnectionGuard, GuardedAppRunner, raise_fd_limit, settle_heap
+from proxy.ops.redact import RedactSecrets
+from proxy.routing.plugins import PluginError, build_plugin_manager, declared_modalities, describe_plugins
+from proxy.routing.routes import RoutesError, RouteTable
 
 log = logging.getLogger("genproxy")
 
@@ -105,7 +105,7 @@ def _setup_logging(level: str, settings: Settings | None = None, live_secrets=No
     logging.basicConfig(level=getattr(logging, level), handlers=[handler])
     # Our format names no source file, thread or process: do not look them up for every record
     # (the caller lookup walks the stack; together ~4 % of the text path's CPU).
-    logging._srcfile = None  # noqa: SLF001 - the documented switch (logging/__init__.py)
+    logging._srcfile = None
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     if settings is not None:
         secrets = client_key_strings(settings) + list(settings.gemini_api_keys)

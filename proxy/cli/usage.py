@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import argparse
 import json
-
 import urllib.parse
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TextIO
 
 COLUMNS = ("requests", "cost_usd", "video_seconds", "images", "input_tokens", "output_tokens", "video_tokens")
@@ -28,14 +27,14 @@ def _moment(text: str | None) -> str | None:
     if text.replace(".", "", 1).isdigit():
         return text
     try:
-        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         raise SystemExit(f"genproxy usage: '{text}' is not YYYY-MM-DD or Unix seconds") from None
     return str(int(day.timestamp()))
 
 
 def _day(stamp: int) -> str:
-    return datetime.fromtimestamp(stamp, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def run(args: argparse.Namespace, client, stdout: TextIO, stderr: TextIO) -> int:

@@ -18,7 +18,7 @@ import logging
 import os
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -60,7 +60,7 @@ class TokenEndpoint:
                                          headers={"Accept": "application/json"}) as resp:
                 raw = await resp.read()
                 status = resp.status
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise CredentialUnavailable(f"Refreshing the OAuth token of {credential_id} timed out.",
                                         permanent=False) from None
         except aiohttp.ClientError as exc:
@@ -97,7 +97,7 @@ def parse_time(value) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def format_time(value: datetime) -> str:
@@ -131,11 +131,11 @@ class RefreshingCredential(Credential):
             return True
         if self._expiry is None:
             return False  # unknown expiry: use it until the upstream refuses it
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         return self._expiry - now <= REFRESH_MARGIN
 
     def invalidate(self) -> None:
-        self._expiry = datetime.fromtimestamp(0, timezone.utc)
+        self._expiry = datetime.fromtimestamp(0, UTC)
 
     async def ensure_fresh(self) -> str:
         if self.needs_refresh():
@@ -156,7 +156,7 @@ class RefreshingCredential(Credential):
             lifetime = float(reply.get("expires_in", 3600))
         except (TypeError, ValueError):
             lifetime = 3600.0
-        self._expiry = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=lifetime)
+        self._expiry = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lifetime)
         self.refreshes += 1
         log.info("refreshed the OAuth token of %s (valid until %s)", self.id, self._expiry.isoformat())
         await self._after_refresh(reply)
@@ -206,7 +206,7 @@ class TokenFileCredential(RefreshingCredential):
         pairs = [p for p in pairs if p[0]]
         if not pairs:
             return
-        access, expiry = max(pairs, key=lambda p: p[1] or datetime.min.replace(tzinfo=timezone.utc))
+        access, expiry = max(pairs, key=lambda p: p[1] or datetime.min.replace(tzinfo=UTC))
         newer = self._expiry is None or expiry is None or expiry >= self._expiry
         if newer or not self.access_token:
             self.access_token, self._expiry = access, expiry

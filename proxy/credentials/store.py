@@ -23,10 +23,10 @@ from pathlib import Path
 
 import aiohttp
 
-from proxy.ops.background import every
 from proxy.config import ConfigError, Settings
 from proxy.credentials.base import Credential, CredentialPool, api_key_credential
 from proxy.credentials.oauth import ServiceAccountCredential, TokenEndpoint, TokenFileCredential
+from proxy.ops.background import every
 
 log = logging.getLogger("genproxy.credentials")
 
@@ -161,7 +161,7 @@ class CredentialStore:
             self.rebuild_pools()
         return changed
 
-    def load(self) -> "CredentialStore":
+    def load(self) -> CredentialStore:
         self.scan()
         self.rebuild_pools()
         return self

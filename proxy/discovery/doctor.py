@@ -12,8 +12,21 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from proxy.discovery.findings import (EXPIRED, NO_CREDENTIALS, NO_METHOD, NO_VERTEX, NOT_OFFERED, OK, REFUSED,
-                                      SERVED, UNCHECKED, UNREACHABLE, CredentialFinding, DoctorReport, RouteFinding)
+from proxy.discovery.findings import (
+    EXPIRED,
+    NO_CREDENTIALS,
+    NO_METHOD,
+    NO_VERTEX,
+    NOT_OFFERED,
+    OK,
+    REFUSED,
+    SERVED,
+    UNCHECKED,
+    UNREACHABLE,
+    CredentialFinding,
+    DoctorReport,
+    RouteFinding,
+)
 from proxy.http.errors import ApiError
 from proxy.routing.routes import Route, RouteTable
 

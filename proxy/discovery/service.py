@@ -9,9 +9,9 @@ from collections.abc import Callable
 from aiohttp import web
 
 from proxy import keys
-from proxy.ops.background import every
 from proxy.discovery.doctor import Doctor
 from proxy.discovery.findings import DoctorReport
+from proxy.ops.background import every
 
 log = logging.getLogger("genproxy.doctor")
 

@@ -115,7 +115,7 @@ class RunningEmulator:
     async def close(self) -> None:
         await self.runner.cleanup()
 
-    async def __aenter__(self) -> "RunningEmulator":
+    async def __aenter__(self) -> RunningEmulator:
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -131,7 +131,7 @@ async def start_emulator(
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    sockets = site._server.sockets if site._server else []  # noqa: SLF001 - aiohttp has no public getter
+    sockets = site._server.sockets if site._server else []
     actual_port = sockets[0].getsockname()[1] if sockets else port
     url_host = f"[{host}]" if ":" in host else host
     return RunningEmulator(app=app, runner=runner, base_url=f"http://{url_host}:{actual_port}")

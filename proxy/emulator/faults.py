@@ -52,8 +52,8 @@ marker                 effect
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 #: Marker names and whether they take a ``=N`` value (None: no value, True: required,
 #: False: optional).
@@ -116,7 +116,7 @@ class Faults:
     values: dict[str, float | None] = field(default_factory=dict)
 
     @classmethod
-    def from_texts(cls, texts: Iterable[str], always: Iterable[str] = ()) -> "Faults":
+    def from_texts(cls, texts: Iterable[str], always: Iterable[str] = ()) -> Faults:
         values: dict[str, float | None] = {}
         for item in always:
             name, value = parse_marker(item)

@@ -15,9 +15,9 @@ from .content import get, make_reply, parse_request, response_body, stream_bodie
 from .errors import GoogleError, invalid_argument, model_not_found
 from .faults import MALFORMED_BODY, Faults, submit_error
 from .models import ModelInfo, gemini_api_model
+from .signatures import check_history, new_signature, signs_function_calls
 from .state import EMULATOR_STATE
 from .streaming import write_stream
-from .signatures import check_history, new_signature, signs_function_calls
 from .veo import predict_long_running
 
 INTERACTIONS_ONLY = "This model only supports Interactions API."

@@ -36,7 +36,7 @@ import base64
 import secrets
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -45,8 +45,8 @@ from .auth import api_key, bearer_token, require_gemini_auth
 from .errors import GoogleError, invalid_argument, not_found
 from .faults import MALFORMED_BODY, Faults, submit_error
 from .media import padded_size, sample_path, video_base64
-from .operations import FILTERED_REASON, OPERATION_ERROR, apply_poll_faults, base_url, new_id
 from .omni_models import INLINE_LIMIT_BYTES, VIDEO_TOKENS_PER_SECOND, validate
+from .operations import FILTERED_REASON, OPERATION_ERROR, apply_poll_faults, base_url, new_id
 from .state import EMULATOR_STATE, EmulatorState, VideoFile
 
 SCOPE_MESSAGE = "Request had insufficient authentication scopes."
@@ -95,7 +95,7 @@ class Interaction:
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def require_api_key(request: web.Request, state: EmulatorState) -> None:

@@ -13,9 +13,9 @@ import base64
 import hashlib
 import struct
 import zlib
+from collections.abc import AsyncIterator
 from functools import lru_cache
 from pathlib import Path
-from typing import AsyncIterator
 
 SAMPLES_DIR = Path(__file__).parent / "samples"
 CHUNK = 64 * 1024

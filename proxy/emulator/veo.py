@@ -9,7 +9,7 @@ from aiohttp import web
 from .auth import require_gemini_auth
 from .errors import invalid_argument, model_not_found, not_found
 from .faults import MALFORMED_BODY, Faults, submit_error
-from .operations import OPERATION_ERROR, FILTERED_REASON, apply_poll_faults, base_url, create_operation, filtered
+from .operations import FILTERED_REASON, OPERATION_ERROR, apply_poll_faults, base_url, create_operation, filtered
 from .state import EMULATOR_STATE, Operation
 from .veo_models import VEO_MODELS, validate
 

@@ -17,13 +17,13 @@ from aiohttp import web
 from .auth import require_vertex
 from .errors import GoogleError, invalid_argument, not_found
 from .faults import MALFORMED_BODY, submit_error
+from .gemini import answer_content, count_tokens
 from .media import video_base64
+from .models import vertex_model
 from .operations import FILTERED_REASON, OPERATION_ERROR, apply_poll_faults, create_operation, filtered
 from .state import EMULATOR_STATE, EmulatorState, Operation
 from .veo import prompt_of, veo_faults
 from .veo_models import VERTEX_VEO_MODELS, validate
-from .gemini import answer_content, count_tokens
-from .models import vertex_model
 
 CONTENT_ACTIONS = ("generateContent", "streamGenerateContent", "countTokens")
 VEO_ACTIONS = ("predictLongRunning", "fetchPredictOperation")

@@ -6,20 +6,19 @@ import logging
 from aiohttp import web
 
 from proxy import keys
-from proxy.http.errors import ApiError, client_safe
 from proxy.handlers.common import make_context, read_json, resolve_route, write_json
 from proxy.hookspecs import Completion
+from proxy.http.errors import ApiError, client_safe
+from proxy.http.jsonstream import MediaChanged
+from proxy.http.models import ChatCompletionRequest, parse_request
+from proxy.http.replies import ChatCompletion, as_deltas, collect, prepend, stream_deltas, stream_reply
+from proxy.http.sse import SseWriter
 from proxy.jobs.references import resolve_job_references
 from proxy.jobs.runner import final, request_fingerprint
 from proxy.jobs.summary import job_summary
-from proxy.http.jsonstream import MediaChanged
-from proxy.http.models import ChatCompletionRequest, parse_request
 from proxy.money.billing import metered, settle_completions
 from proxy.money.ledger import authorize_model, new_entry_id
 from proxy.routing.pipeline import Pipeline
-from proxy.http.replies import ChatCompletion, as_deltas, collect, prepend, stream_deltas, stream_reply
-from proxy.http.sse import SseWriter
-
 
 log = logging.getLogger("genproxy.media")
 

@@ -7,11 +7,11 @@ import logging
 from aiohttp import web
 
 from proxy import keys
-from proxy.http.errors import ApiError
 from proxy.hookspecs import RequestContext, ThoughtSignatures
+from proxy.http.errors import ApiError
 from proxy.http.jsonbody import JsonLimits, check_encoding, content_encoding, decompress, loads
-from proxy.jobs.lookup import job_finder
 from proxy.http.jsonstream import MediaChanged, json_body
+from proxy.jobs.lookup import job_finder
 from proxy.routing.routes import Route
 
 log = logging.getLogger("genproxy.media")

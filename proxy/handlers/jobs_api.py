@@ -4,15 +4,15 @@ from __future__ import annotations
 from aiohttp import web
 
 from proxy import keys
-from proxy.http.errors import ApiError, invalid
 from proxy.handlers.common import make_context, resolve_route
 from proxy.hookspecs import JobInfo
+from proxy.http.errors import ApiError, invalid
+from proxy.http.models import ChatCompletionRequest
 from proxy.jobs.lookup import job_info
 from proxy.jobs.references import resolve_job_references
 from proxy.jobs.store import Job
 from proxy.jobs.summary import job_summary
 from proxy.media.stream import MediaStream
-from proxy.http.models import ChatCompletionRequest
 from proxy.money.ledger import authorize_model
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -22,7 +22,7 @@ def _time(query, name: str, default: float) -> float:
         return default
     try:
         if len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
-            day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=timezone.utc).timestamp()
+            day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
             return day + (86400 if name == "end" else 0)
         value = float(raw)
     except ValueError:

@@ -8,14 +8,14 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from proxy import keys
-from proxy.http.errors import ApiError, invalid
 from proxy.handlers.common import read_json, resolve_route
 from proxy.handlers.jobs_api import start_job
 from proxy.handlers.video_form import MAX_PROMPT_BYTES, read_video_form
+from proxy.http.errors import ApiError, invalid
+from proxy.http.models import ChatCompletionRequest, parse_request
 from proxy.jobs.lookup import job_info
 from proxy.jobs.runner import final, job_error, request_fingerprint
 from proxy.jobs.store import Job
-from proxy.http.models import ChatCompletionRequest, parse_request
 from proxy.media.previews import Previews
 
 POLL_AFTER_MS = "2000"

@@ -50,7 +50,7 @@ class ApiError(Exception):
         return response
 
 
-def client_safe(request: web.Request, error: "ApiError") -> "ApiError":
+def client_safe(request: web.Request, error: ApiError) -> ApiError:
     """The error with every live credential and upstream base URL blanked from its message: the last line
     of defence before a client sees text that may have come from an upstream."""
     from proxy import keys

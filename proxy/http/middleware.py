@@ -4,8 +4,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import os
 import logging
+import os
 import time
 
 from aiohttp import web

@@ -12,12 +12,12 @@ from importlib import metadata
 from aiohttp import web
 
 from proxy import keys
-from proxy.money.openapi_paths import money_paths
 from proxy.handlers.videos import VideoCreate
 from proxy.hookspecs import openapi_schema
-from proxy.openrouter.openapi import openrouter_openapi
 from proxy.http.models import ChatCompletionRequest
+from proxy.money.openapi_paths import money_paths
 from proxy.native.veo_body import VeoRequest
+from proxy.openrouter.openapi import openrouter_openapi
 
 ERROR_SCHEMA = {
     "type": "object", "required": ["error"],

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from proxy.hookspecs import Completion, Delta, Reply
 from proxy.http.sse import SseWriter
 
-
 SYSTEM_FINGERPRINT = "fp_genproxy"
 
 

@@ -110,7 +110,7 @@ class GuardedRequestHandler(RequestHandler):
 
     __slots__ = ("_guard", "_quiet", "_refused", "_opened_at", "_last_read", "_watchdog")
 
-    def __init__(self, manager: "GuardedServer", **kwargs: Any):
+    def __init__(self, manager: GuardedServer, **kwargs: Any):
         super().__init__(manager, **kwargs)
         self._guard = manager.guard
         self._quiet = False
@@ -215,7 +215,7 @@ class ConnectionGuard:
         self.accept_log = RateLimitedLog(log, error_log_interval, logging.ERROR)
 
     @classmethod
-    def from_settings(cls, settings) -> "ConnectionGuard":
+    def from_settings(cls, settings) -> ConnectionGuard:
         budget = connection_budget(settings.max_connections)
         if budget < settings.max_connections:
             log.warning("max_connections %d lowered to %d to fit the file descriptor limit (%d)",

@@ -15,7 +15,7 @@ class SseWriter:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, request: web.Request) -> "SseWriter":
+    async def open(cls, request: web.Request) -> SseWriter:
         response = web.StreamResponse(headers={
             "Content-Type": "text/event-stream; charset=utf-8",
             "Cache-Control": "no-cache",

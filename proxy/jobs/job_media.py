@@ -11,11 +11,11 @@ import contextlib
 import logging
 import time
 
-from proxy.http.errors import ApiError
 from proxy.hookspecs import Completion
+from proxy.http.errors import ApiError
 from proxy.jobs.store import Job
-from proxy.media.stream import MediaStream
 from proxy.media.store import StoredMedia
+from proxy.media.stream import MediaStream
 from proxy.routing.routes import Route
 
 log = logging.getLogger("genproxy.jobs")

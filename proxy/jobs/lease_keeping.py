@@ -9,8 +9,8 @@ import asyncio
 import logging
 import time
 
-from proxy.http.errors import ApiError
 from proxy.hookspecs import Submitted, UpstreamCall
+from proxy.http.errors import ApiError
 from proxy.jobs.leases import owner_is_dead
 from proxy.jobs.store import Job
 from proxy.routing.routes import Route

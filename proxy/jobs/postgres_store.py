@@ -17,8 +17,16 @@ from typing import Any
 from proxy.config import ConfigError
 from proxy.jobs import migrations
 from proxy.jobs.postgres_money import PostgresMoney
-from proxy.jobs.store import (SIGNATURE_ROWS, UNFINISHED, CapacityReached, Job, changed_columns, job_to_row,
-                              row_to_job, store_unavailable)
+from proxy.jobs.store import (
+    SIGNATURE_ROWS,
+    UNFINISHED,
+    CapacityReached,
+    Job,
+    changed_columns,
+    job_to_row,
+    row_to_job,
+    store_unavailable,
+)
 
 try:
     import asyncpg

@@ -14,7 +14,6 @@ from proxy.http.ids import is_job_id
 from proxy.http.models import ChatCompletionRequest
 
 
-
 async def resolve_job_references(request: ChatCompletionRequest, runner, client_key_id: str) -> None:
     """Replace job ids in video_url parts and video_config.video with the upstream file URI of that job
     (``runner``: the JobRunner, for its store and stored media)."""

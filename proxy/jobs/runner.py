@@ -8,18 +8,18 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
 from dataclasses import asdict
+from typing import TypeVar
 
-from proxy.http.errors import ApiError
 from proxy.hookspecs import Completion, RequestContext, Submitted, UpstreamCall
+from proxy.http.errors import ApiError
 from proxy.jobs.job_media import GOOGLE_KEEPS_FILES, JobMedia, strip_media
 from proxy.jobs.lease_keeping import SUBMIT_INTERRUPTED, LeaseKeeping
 from proxy.jobs.leases import new_owner
-from proxy.money.ledger import MAYBE_BILLED
 from proxy.jobs.store import CapacityReached, Job, JobStore, new_job_id, recorded_request
-from proxy.media.stream import MediaStream
 from proxy.media.store import MediaStore
+from proxy.media.stream import MediaStream
+from proxy.money.ledger import MAYBE_BILLED
 from proxy.routing.pipeline import Pipeline
 from proxy.routing.routes import Route
 
@@ -287,7 +287,7 @@ class JobRunner(LeaseKeeping, JobMedia):
         if self.webhooks is not None and job.summary.get("callback_url"):
             try:
                 await self.webhooks.enqueue(job)
-            except Exception:  # noqa: BLE001 - the job's outcome is kept whatever happens to its webhook
+            except Exception:
                 log.exception("job %s: queueing its webhook failed", job.id)
 
     # -- watching --
@@ -315,7 +315,7 @@ class JobRunner(LeaseKeeping, JobMedia):
             async with lock:
                 yield
         finally:
-            if not lock.locked() and not lock._waiters:  # noqa: SLF001 - drop idle locks
+            if not lock.locked() and not lock._waiters:
                 self._idempotency_locks.pop((client_key_id, key), None)
 
     async def check_capacity(self, client_key_id: str, cap: int | None = None) -> None:

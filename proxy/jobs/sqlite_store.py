@@ -15,8 +15,16 @@ from typing import Any
 
 from proxy.jobs import migrations
 from proxy.jobs.sqlite_money import SqliteMoney
-from proxy.jobs.store import (SIGNATURE_ROWS, UNFINISHED, CapacityReached, Job, changed_columns, job_to_row, row_to_job,
-                              store_unavailable)
+from proxy.jobs.store import (
+    SIGNATURE_ROWS,
+    UNFINISHED,
+    CapacityReached,
+    Job,
+    changed_columns,
+    job_to_row,
+    row_to_job,
+    store_unavailable,
+)
 
 _UNFINISHED_SQL = "(" + ", ".join(f"'{s}'" for s in UNFINISHED) + ")"
 BUSY_TIMEOUT_MS = 30_000

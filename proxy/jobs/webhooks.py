@@ -20,7 +20,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -99,7 +99,7 @@ class Webhooks:
             event, body = shape(job)
         else:
             event = EVENTS[job.status]
-            body = {"type": event, "timestamp": datetime.fromtimestamp(now, timezone.utc).isoformat(),
+            body = {"type": event, "timestamp": datetime.fromtimestamp(now, UTC).isoformat(),
                     "data": self._video_object(job)}
         return await self.store.webhook_add({
             "id": "msg_" + secrets.token_hex(12), "job_id": job.id, "event": event,
@@ -132,7 +132,7 @@ class Webhooks:
                     error = f"HTTP {resp.status}"
         except ApiError as exc:
             error = exc.message
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             error = exc.__class__.__name__
         attempts = hook["attempts"] + 1
         if error is None:
@@ -176,6 +176,6 @@ class Webhooks:
                 raise
             except ApiError as exc:  # the store is unreachable for now: the deliveries wait in it
                 log.warning("delivering webhooks failed (%s); retrying", exc.message)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("delivering webhooks failed; retrying")
             await asyncio.sleep(self.settings.webhook_poll_interval)

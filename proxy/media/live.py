@@ -23,8 +23,8 @@ from collections.abc import AsyncIterator
 
 from proxy.http.errors import ApiError
 from proxy.http.jsonstream import MediaChanged
-from proxy.media.stream import MediaStream
 from proxy.media.store import MediaStore, MediaTooLarge, StoredMedia, _unlink, keep_as
+from proxy.media.stream import MediaStream
 
 # Bytes already spooled that stay in memory for the readers that keep up with the download; a reader further
 # behind reads them back from the spool file. 1 MiB: 20 downloads hold ~20 MB more at most.
@@ -335,7 +335,7 @@ async def start_live_download(context, *, uri: str, mime_type: str, credential_i
                                              attempts, label))
     live.task.add_done_callback(lambda t: t.cancelled() or t.exception())
     try:
-        await asyncio.wait([live.task, live._started], return_when=asyncio.FIRST_COMPLETED)  # noqa: SLF001
+        await asyncio.wait([live.task, live._started], return_when=asyncio.FIRST_COMPLETED)
     except BaseException:
         live.release("cancelled")
         raise

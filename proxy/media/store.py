@@ -37,7 +37,7 @@ class StoredMedia:
 
 
 async def read_chunks(path: Path, size: int = CHUNK) -> AsyncIterator[bytes]:
-    with open(path, "rb") as handle:  # noqa: ASYNC230 - reads go through a thread below
+    with open(path, "rb") as handle:
         while chunk := await asyncio.to_thread(handle.read, size):
             yield chunk
 

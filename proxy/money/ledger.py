@@ -15,7 +15,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from proxy.http.errors import ApiError
 from proxy.jobs.store import USAGE_SUMS, BudgetExceeded
@@ -75,7 +75,7 @@ def period_start(period: str, now: float) -> float:
     """Start of the budget period holding ``now`` (UTC): the day, the calendar month, or the beginning."""
     if period == "total":
         return 0.0
-    moment = datetime.fromtimestamp(now, timezone.utc)
+    moment = datetime.fromtimestamp(now, UTC)
     start = moment.replace(hour=0, minute=0, second=0, microsecond=0)
     if period == "month":
         start = start.replace(day=1)
@@ -129,7 +129,7 @@ class Ledger:
                 raise
             except ApiError as exc:  # the store is unreachable for now: the entries wait in memory
                 log.warning("ledger: writing %d entries failed (%s); retrying", len(self._pending), exc.message)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("ledger: writing %d entries failed; retrying", len(self._pending))
 
     @property
@@ -173,7 +173,7 @@ class Ledger:
         """Google may have billed, and no answer says what: charge the estimate."""
         try:
             await self.store.ledger_settle_estimate(entry_id)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("ledger: could not settle entry %s at its estimate", entry_id)
 
     async def release_stale(self) -> int:
@@ -197,7 +197,7 @@ class Ledger:
     async def _close(self, entry_id: str, state: str, values: dict) -> None:
         try:
             await self.store.ledger_settle(entry_id, state, values)
-        except Exception:  # noqa: BLE001 - the answer matters more than the books; say so loudly
+        except Exception:
             log.exception("ledger: could not mark entry %s %s", entry_id, state)
 
     async def spent(self, account: Account) -> float:

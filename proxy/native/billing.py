@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import json
 
-from proxy.money.pricing import (CHARS_PER_TOKEN, DEFAULT_IMAGE_SIZE, ESTIMATED_OUTPUT_TOKENS, Usage, _pick,
-                                 price_of, token_cost)
+from proxy.money.pricing import (
+    CHARS_PER_TOKEN,
+    DEFAULT_IMAGE_SIZE,
+    ESTIMATED_OUTPUT_TOKENS,
+    Usage,
+    _pick,
+    price_of,
+    token_cost,
+)
 
 
 def native_estimate(route, body: dict) -> Usage:

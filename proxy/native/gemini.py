@@ -22,17 +22,17 @@ from functools import wraps
 from aiohttp import web
 
 from proxy import keys
-from proxy.http.errors import ApiError, client_safe, invalid
 from proxy.handlers.common import make_context, read_json, resolve_route
-from proxy.money.ledger import Charge, account_of, authorize_model, new_entry_id
-from proxy.native.billing import native_actual, native_estimate
-from proxy.jobs.references import resolve_job_references
+from proxy.http.errors import ApiError, client_safe, invalid
 from proxy.http.ids import file_id_of_download, parse_file_id
+from proxy.http.models import ChatCompletionRequest
+from proxy.http.sse import SseWriter
+from proxy.jobs.references import resolve_job_references
 from proxy.jobs.store import Job
 from proxy.jobs.summary import job_summary
-from proxy.http.models import ChatCompletionRequest
+from proxy.money.ledger import Charge, account_of, authorize_model, new_entry_id
+from proxy.native.billing import native_actual, native_estimate
 from proxy.native.veo_body import VeoImage, parse_veo_request
-from proxy.http.sse import SseWriter
 
 log = logging.getLogger("genproxy.native")
 

@@ -24,12 +24,11 @@ the base64 written piece by piece from the media store; a failed one has ``error
 """
 from __future__ import annotations
 
-
 from aiohttp import web
 
 from proxy import keys
-from proxy.http.errors import ApiError, invalid
 from proxy.handlers.common import read_json, write_json
+from proxy.http.errors import ApiError, invalid
 from proxy.jobs.store import Job
 from proxy.media.stream import MediaStream
 from proxy.native.gemini import google_errors, operation_error, own_job, start_video_job

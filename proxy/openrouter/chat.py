@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from proxy.http.errors import invalid
 from proxy.handlers.chat import run_chat
 from proxy.handlers.common import read_json
+from proxy.http.errors import invalid
 from proxy.http.replies import ChatCompletion
 
 #: Accepted and ignored: what OpenRouter routes, traces or bills by.

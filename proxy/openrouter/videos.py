@@ -18,7 +18,7 @@ import ipaddress
 import logging
 import re
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,13 +26,13 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from proxy import keys
-from proxy.http.errors import ApiError, invalid
 from proxy.handlers.common import read_json, resolve_route
 from proxy.handlers.videos import SIZES, create_idempotent
+from proxy.http.errors import ApiError, invalid
+from proxy.http.models import ChatCompletionRequest, parse_request
 from proxy.jobs.lookup import job_info
 from proxy.jobs.runner import job_error, request_fingerprint
 from proxy.jobs.store import Job
-from proxy.http.models import ChatCompletionRequest, parse_request
 
 log = logging.getLogger("genproxy.openrouter")
 
@@ -354,7 +354,7 @@ def callback_event(job: Job) -> tuple[str, dict]:
     ``{"type": "video.generation.<status>", "created_at": <ISO 8601>, "data": <the job as GET shows it>}``)."""
     data = video_job(job, job.summary.get("callback_origin") or "")
     event = f"video.generation.{data['status']}"
-    created = datetime.fromtimestamp(time.time(), timezone.utc).isoformat()
+    created = datetime.fromtimestamp(time.time(), UTC).isoformat()
     return event, {"type": event, "created_at": created, "data": data}
 
 

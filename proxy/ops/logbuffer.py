@@ -25,7 +25,7 @@ class CachedTimeFormatter(logging.Formatter):
         self._second = -1
         self._text = ""
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         return self._time(record.created, record.msecs)
 
     def _time(self, created: float, msecs: float) -> str:
@@ -38,7 +38,7 @@ class CachedTimeFormatter(logging.Formatter):
     def line(self, levelname: str, name: str, message: str) -> str:
         """What format() makes of a record with this level, logger name and message, without the record."""
         created = time.time()
-        return self._style._fmt % {"asctime": self._time(created, (created - int(created)) * 1000),  # noqa: SLF001
+        return self._style._fmt % {"asctime": self._time(created, (created - int(created)) * 1000),
                                    "levelname": levelname, "name": name, "message": message}
 
 

@@ -64,7 +64,7 @@ class Supervisor:
         self.workers[index] = proc
         try:
             line = await asyncio.wait_for(proc.stdout.readline(), READY_TIMEOUT)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             line = b""
         if b"listening on" not in line:
             raise RuntimeError(f"worker {index} (pid {proc.pid}) did not start"
@@ -105,7 +105,7 @@ class Supervisor:
         for index, proc in self.workers.items():
             try:
                 await asyncio.wait_for(proc.wait(), STOP_TIMEOUT)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 log.error("worker %d (pid %d) did not stop in %.0f s; killing it", index, proc.pid, STOP_TIMEOUT)
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()

@@ -10,8 +10,8 @@ from typing import Any
 
 import pluggy
 
-from proxy.http.errors import ApiError
 from proxy.hookspecs import PollStatus, Reply, RequestContext, Submitted, UpstreamCall
+from proxy.http.errors import ApiError
 from proxy.http.models import ChatCompletionRequest
 from proxy.routing.routes import Route
 

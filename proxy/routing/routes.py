@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from proxy.ops.background import every
 from proxy.money.pricing import PriceSpec
+from proxy.ops.background import every
 
 log = logging.getLogger("genproxy.routes")
 
@@ -109,7 +109,7 @@ class ParsedRoutes:
 
 def parse_routes(text: str, source: str, modalities: set[str]) -> ParsedRoutes:
     try:
-        raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        raw = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark else ""
@@ -242,7 +242,7 @@ class RouteTable:
         self._mtime = self._stat()
 
     @classmethod
-    def load(cls, path: Path, modalities: set[str]) -> "RouteTable":
+    def load(cls, path: Path, modalities: set[str]) -> RouteTable:
         return cls(parse_routes(_read(path), str(path), modalities), path, modalities)
 
     def _install(self, parsed: ParsedRoutes) -> None:

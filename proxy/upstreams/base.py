@@ -1,7 +1,6 @@
 """What every Google backend shares: sending with a credential from the pool, failover, downloads."""
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -13,9 +12,8 @@ import aiohttp
 from proxy.credentials import AUTH_FAILURE_COOLDOWN, Credential, CredentialPool, CredentialUnavailable
 from proxy.credentials.base import STALE_TOKEN_COOLDOWN
 from proxy.http.errors import ApiError
-from proxy.ops.redact import scrub
-from proxy.upstreams.http1 import Http1Client, origin_of
 from proxy.http.jsonstream import dumps, loads
+from proxy.ops.redact import scrub
 from proxy.upstreams.errors import (
     KEY_REFUSED_REASONS,
     google_error,
@@ -24,6 +22,7 @@ from proxy.upstreams.errors import (
     upstream_timeout,
     upstream_unreachable,
 )
+from proxy.upstreams.http1 import Http1Client, origin_of
 
 log = logging.getLogger("genproxy.upstream")
 
@@ -161,7 +160,7 @@ class Upstream:
                                                      whole=True)
         try:
             raw = await resp.read()
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise upstream_timeout(self.name, shown_path(target)) from None
         except aiohttp.ClientError as exc:
             raise upstream_unreachable(self.name, exc) from None
@@ -226,7 +225,7 @@ class Upstream:
                 else:
                     resp = await self.session.request(method, target, json=payload, headers=headers,
                                                       timeout=timeout, allow_redirects=False)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 self.observe("timeout")
                 raise upstream_timeout(self.name, shown_path(target)) from None
             except aiohttp.ClientError as exc:
@@ -239,7 +238,7 @@ class Upstream:
                 return resp, credential, target
             try:
                 raw = await resp.read()
-            except (asyncio.TimeoutError, aiohttp.ClientError):
+            except (TimeoutError, aiohttp.ClientError):
                 raw = b""
             finally:
                 resp.release()
@@ -293,7 +292,7 @@ class Upstream:
                     raise malformed_reply(self.name, "stream event") from None
                 event = self._scrub_reply(event)
                 yield unwrap(event) if unwrap else event
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise upstream_timeout(self.name, shown_path(target)) from None
         except aiohttp.ClientPayloadError:
             raise ApiError(502, f"The {self.name} upstream closed the stream early.", code="upstream_stream_broken") from None
@@ -322,7 +321,7 @@ class Upstream:
             timeout = aiohttp.ClientTimeout(total=None, sock_connect=15, sock_read=self.timeout.total)
             try:
                 resp = await self.session.get(url, headers=headers, timeout=timeout, allow_redirects=False)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise upstream_timeout(self.name, "download") from None
             except aiohttp.ClientError as exc:
                 raise upstream_unreachable(self.name, exc) from None
@@ -350,7 +349,7 @@ async def _chunks(resp: aiohttp.ClientResponse, name: str) -> AsyncIterator[byte
         # the media store batches them for its writer thread).
         async for chunk in resp.content.iter_any():
             yield chunk
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise upstream_timeout(name, "download") from None
     except aiohttp.ClientPayloadError:
         raise ApiError(502, f"The {name} upstream cut the download off before the end.", code="download_incomplete") from None

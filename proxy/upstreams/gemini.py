@@ -7,7 +7,6 @@ from urllib.parse import quote
 from proxy.credentials import Credential
 from proxy.upstreams.base import Operation, Upstream
 
-
 #: a bound on pagination, in case a server keeps handing out page tokens
 MAX_MODEL_PAGES = 50
 

@@ -226,7 +226,7 @@ class _Connection(asyncio.Protocol):
         if self._drain is not None and not self._drain.done():
             self._drain.set_result(None)  # the sender goes on to its waiter, which fails just below
         if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_exception(asyncio.TimeoutError())
+            self.waiter.set_exception(TimeoutError())
         self.close()
 
     def close(self) -> None:

@@ -1,18 +1,17 @@
 """Build the upstream backends of one app from the settings."""
 from __future__ import annotations
 
-
 from dataclasses import replace
 
 import aiohttp
 
 from proxy import keys
-from proxy.ops.background import background_task
 from proxy.config import Settings
 from proxy.credentials import CredentialStore
 from proxy.http.errors import ApiError
-from proxy.routing.routes import Route
+from proxy.ops.background import background_task
 from proxy.ops.redact import scrub
+from proxy.routing.routes import Route
 from proxy.upstreams.base import Upstream
 from proxy.upstreams.codeassist import CodeAssistUpstream
 from proxy.upstreams.gemini import GeminiUpstream

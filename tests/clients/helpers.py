@@ -41,7 +41,7 @@ async def run(*argv: str, env: dict | None = None, timeout: float = 60) -> tuple
                                                 stderr=asyncio.subprocess.PIPE)
     try:
         out, err = await asyncio.wait_for(proc.communicate(), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         proc.kill()
         await proc.wait()
         raise

@@ -6,8 +6,8 @@ import base64
 
 import pytest
 from google import genai
-from google.oauth2.credentials import Credentials
 from google.genai import errors, types
+from google.oauth2.credentials import Credentials
 
 from tests.clients.helpers import is_mp4, mp4_duration, png_size
 from tests.support import CLIENT_KEY, UPSTREAM_KEY

@@ -13,7 +13,6 @@ from aiohttp import web
 from proxy.app import create_app
 from proxy.config import load_settings
 from proxy.emulator import EmulatorSettings, start_emulator
-
 from tests.support import CLIENT_KEY, REPO, UPSTREAM_KEY
 
 
@@ -25,7 +24,7 @@ class LiveProxy:
         self._thread = threading.Thread(target=self.loop.run_forever, name="live-proxy", daemon=True)
         self.port = 0
 
-    def __enter__(self) -> "LiveProxy":
+    def __enter__(self) -> LiveProxy:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(30)
         return self
@@ -48,13 +47,13 @@ class LiveProxy:
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001
+        self.port = site._server.sockets[0].getsockname()[1]
 
     async def _stop(self) -> None:
         await self.runner.cleanup()
         await self.emulator.close()
 
-    def connection(self) -> "Client":
+    def connection(self) -> Client:
         return Client(self.port)
 
 

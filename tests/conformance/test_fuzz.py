@@ -13,7 +13,8 @@ import json
 import urllib.parse
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conformance.live import LiveProxy
 from tests.conformance.schema_strategy import from_schema

@@ -9,8 +9,8 @@ import os
 import pytest
 
 from proxy.http import jsonstream
-from proxy.media.stream import MediaStream
 from proxy.media.store import MediaStore
+from proxy.media.stream import MediaStream
 
 
 async def _answer(obj) -> bytes:

@@ -25,7 +25,7 @@ def _read_all(sock: socket.socket) -> bytes:
     try:
         while chunk := sock.recv(65536):
             chunks.append(chunk)
-    except (ConnectionResetError, socket.timeout):
+    except (TimeoutError, ConnectionResetError):
         pass
     return b"".join(chunks)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from proxy.media.mp4info import mp4_info
 from proxy.emulator.media import sample_path
+from proxy.media.mp4info import mp4_info
 from tests.hardening.fake_google import FakeGoogle
 from tests.support import AUTH, CLIENT_KEY
 

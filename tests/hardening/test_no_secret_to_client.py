@@ -1,8 +1,6 @@
 """Issue 14.6: an upstream that echoes the credential it was sent (and its own URL) shows neither to a client."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from tests.hardening.fake_google import FakeGoogle

@@ -79,7 +79,7 @@ async def test_a_dead_instances_job_is_taken_over_once_its_lease_expires(make_pr
     job = await store.get(video_id)
     # Its instance vanishes (another machine: nothing tells us it died), its lease still runs 0.6 s.
     runner = first.app[keys.JOB_RUNNER]
-    runner._tasks.pop(video_id).cancel()  # noqa: SLF001 - simulate the dead instance's poll stopping
+    runner._tasks.pop(video_id).cancel()
     await store.update(job, owner="another-machine|pid:[1]|7|100|dead")
     second = await make_proxy(jobs_db=jobs_db, job_lease_seconds=0.6)
     polled = len(polls(emulator))
@@ -135,7 +135,7 @@ async def test_a_job_whose_poll_task_died_unrecorded_is_polled_again(make_proxy,
     resp = await proxy.post("/v1/videos", json={"prompt": "A resilient cat [emulate:delay=1]"}, headers=AUTH)
     video_id = (await resp.json())["id"]
     # The task ends without a word in the store (as when the store was unreachable at that moment).
-    proxy.app[keys.JOB_RUNNER]._tasks[video_id].cancel()  # noqa: SLF001
+    proxy.app[keys.JOB_RUNNER]._tasks[video_id].cancel()
     assert (await wait_done(proxy, video_id))["status"] == "completed"
 
 

@@ -57,8 +57,8 @@ async def test_without_client_keys_the_caller_is_an_admin(make_proxy):
 
 
 def test_a_route_price_overrides_the_table_and_bad_prices_stop_start_up(tmp_path):
-    from proxy.money.pricing import estimate
     from proxy.http.models import ChatCompletionRequest
+    from proxy.money.pricing import estimate
     from proxy.routing.routes import RoutesError, RouteTable
 
     path = tmp_path / "routes.yaml"

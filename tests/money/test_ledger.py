@@ -6,7 +6,6 @@ import logging
 
 import pytest
 
-from proxy import keys
 from tests.jobs.test_videos_api import wait_done
 from tests.support import AUTH, CLIENT_KEY, assert_openai_error, chat
 from tests.video.helpers import submits
@@ -208,7 +207,7 @@ async def test_an_admin_sees_every_keys_jobs_metadata_but_not_their_videos(team,
 async def test_usage_takes_days_as_the_console_sends_them(team, emulator):
     assert (await team.post("/v1/chat/completions", json=chat("gemini-3.5-flash", "hi"), headers=ALICE)).status == 200
     import datetime
-    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    today = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
     body = await usage(team, ALICE, start=today, end=today, group_by="day")
     assert body["end"] - body["start"] == 86400 and body["data"][0]["day"] == today
     bad = await team.get("/v1/usage", params={"start": "yesterday"}, headers=ALICE)

@@ -7,7 +7,8 @@ import time
 import pytest
 
 from proxy.jobs.store import BudgetExceeded
-from tests.jobs.test_store import open_stores  # noqa: F401 - the fixture
+
+pytest_plugins = ["tests.jobs.test_store"]  # its open_stores fixture
 
 
 def entry(i: int, usd: float, key: str = "alice", at: float | None = None) -> dict:

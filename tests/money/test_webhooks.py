@@ -12,7 +12,6 @@ import pytest
 from aiohttp import web
 
 from proxy import keys
-
 from tests.jobs.test_videos_api import wait_done
 from tests.support import AUTH, CLIENT_KEY, assert_openai_error, chat
 from tests.video.helpers import submits

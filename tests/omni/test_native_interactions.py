@@ -6,6 +6,7 @@ import base64
 
 import pytest
 from google import genai
+
 # The interactions client raises its own errors (not exported elsewhere in google-genai 3.6).
 from google.genai._interactions_errors import APIStatusError
 

@@ -1,7 +1,6 @@
 """The 'image' plugin end to end: chat completions with modalities/image_config, and /v1/images/generations."""
 from __future__ import annotations
 
-
 from tests.plugins.helpers import last_body, png_size, post, upstream_calls
 from tests.support import assert_openai_error, chat
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ def token_file(folder: Path, name: str = "gemini-user@example.com-proj-a.json", 
                email: str = "user@example.com", type: str = "gemini", **extra: Any) -> Path:
     """Write a CCS-shaped token file (wire-formats section 6) and return its path."""
     folder.mkdir(parents=True, exist_ok=True)
-    expiry = (datetime.now(timezone.utc) + timedelta(seconds=expires_in)).isoformat().replace("+00:00", "Z")
+    expiry = (datetime.now(UTC) + timedelta(seconds=expires_in)).isoformat().replace("+00:00", "Z")
     data = {"type": type, "email": email, "project_id": project_id,
             "token": {"access_token": access_token, "token_type": "Bearer", "refresh_token": refresh_token,
                       "expiry": expiry, "token_uri": "https://oauth2.googleapis.com/token",

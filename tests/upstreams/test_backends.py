@@ -1,13 +1,12 @@
 """Each backend's URLs, auth headers and bodies, as the emulator (or a faked Google host) receives them."""
 from __future__ import annotations
 
-
 import pytest
 from aioresponses import aioresponses
 
+from proxy.credentials import CredentialPool
 from proxy.http.errors import ApiError
 from proxy.upstreams.vertex import VertexUpstream, vertex_base_url
-from proxy.credentials import CredentialPool
 from tests.support import UPSTREAM_KEY
 from tests.upstreams.conftest import header, sent, token_file
 

@@ -1,8 +1,6 @@
 """Google errors as OpenAI-shaped errors that keep Google's message and status."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from aioresponses import aioresponses
 
@@ -46,7 +44,7 @@ async def test_google_error_mapping(session, status, google_status, message, exp
 
 async def test_timeout_is_504(session):
     with aioresponses() as mocked:
-        mocked.post(URL, exception=asyncio.TimeoutError())
+        mocked.post(URL, exception=TimeoutError())
         with pytest.raises(ApiError) as err:
             await upstream(session).generate_content("gemini-3-flash-preview", BODY)
     assert err.value.status == 504 and err.value.code == "upstream_timeout"

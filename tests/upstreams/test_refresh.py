@@ -5,7 +5,7 @@ import asyncio
 import base64
 import json
 import stat
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -41,7 +41,7 @@ async def test_hundred_concurrent_calls_on_an_expired_token_refresh_once(build, 
     assert after["refresh_token"] == after["token"]["refresh_token"] == "1//refresh-token-A"
     expiry = parse_time(after["token"]["expiry"])
     assert expiry == parse_time(after["expiry"])
-    assert expiry > datetime.now(timezone.utc) + timedelta(minutes=55)
+    assert expiry > datetime.now(UTC) + timedelta(minutes=55)
     for key in ("type", "email", "project_id", "note", "custom"):
         assert after[key] == before[key]
     for key in ("token_type", "token_uri", "client_id", "client_secret", "scopes"):

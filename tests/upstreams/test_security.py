@@ -8,7 +8,6 @@ import pytest
 from aioresponses import aioresponses
 
 from proxy import keys
-
 from proxy.cli import main as cli
 from proxy.credentials import CredentialPool, api_key_credential
 from proxy.http.errors import ApiError
