@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from proxy.ledger import Ledger
     from proxy.media.previews import Previews
     from proxy.media.store import MediaStore
+    from proxy.ops.inflight import InFlight
     from proxy.ops.metrics import Metrics
     from proxy.routing.pipeline import Pipeline
     from proxy.routing.routes import RouteTable
@@ -36,3 +37,4 @@ METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 OBSERVE_REQUEST: web.AppKey[object] = web.AppKey("observe_request")
 WEBHOOKS: web.AppKey[Webhooks] = web.AppKey("webhooks")
 PREVIEWS: web.AppKey[Previews] = web.AppKey("previews")
+INFLIGHT: web.AppKey[InFlight] = web.AppKey("inflight")
