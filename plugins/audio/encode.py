@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import struct
 from fractions import Fraction
+from typing import Any
 
 import av
 import av.filter
@@ -141,8 +142,9 @@ class AudioEncoder:
         self._header_sent = False
         _mime, container, codec = FORMATS[fmt]
         self._sink = _Sink()
-        self._output = None
-        if container is not None:
+        self._output: Any = None
+        self._stream: Any = None
+        if container is not None and codec is not None:
             self._output = av.open(self._sink, mode="w", format=container)
             self._stream = self._output.add_stream(codec, rate=OPENAI_RATE, layout="mono")
             if fmt == "mp3":

@@ -143,6 +143,8 @@ async def test_blocked_text_is_an_error_not_an_empty_file(proxy):
 async def test_speech_is_in_the_ledger(proxy):
     await proxy.post("/v1/audio/speech", headers=AUTH, json={
         "model": "gemini-3.8-flash-tts", "input": TEXT, "voice": "alloy", "response_format": "pcm"})
-    usage = await (await proxy.get("/v1/usage", headers=AUTH)).json()
-    text = json.dumps(usage)
-    assert "gemini-3.8-flash-tts" in text
+    usage = await (await proxy.get("/v1/usage", params={"group_by": "model"}, headers=AUTH)).json()
+    row = next(r for r in usage["data"] if r["model"] == "gemini-3.8-flash-tts")
+    # Audio tokens at $9 per million (proxy/money/price_table.py [T]), text at $0.50.
+    assert row["output_tokens"] == pytest.approx(SECONDS * 25, abs=2)
+    assert row["cost_usd"] == pytest.approx(row["output_tokens"] * 9e-6 + row["input_tokens"] * 0.5e-6)
