@@ -145,3 +145,22 @@ def _speech_usage(usage: dict | None) -> dict:
     usage = usage or {}
     prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
     return {"input_tokens": prompt, "output_tokens": completion, "total_tokens": prompt + completion}
+
+
+def openapi() -> tuple[dict, dict]:
+    """This endpoint's OpenAPI paths and schemas (proxy/http/openapi.py adds them to the document)."""
+    from proxy.hookspecs import openapi_schema
+
+    schema, defs = openapi_schema(SpeechRequest)
+    audio = {"type": "string", "format": "binary"}
+    path = {"post": {
+        "operationId": "createSpeech", "summary": "Text to speech (OpenAI's speech API) on a Gemini TTS model",
+        "security": [{"bearer": []}],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/SpeechRequest"}}}},
+        "responses": {"200": {"description": "the audio, written as Google speaks it; SSE events with "
+                                             "stream_format sse",
+                              "content": {**{mime: {"schema": audio} for mime in CONTENT_TYPES.values()},
+                                          "text/event-stream": {"schema": {"type": "string"}}}},
+                      "default": {"$ref": "#/components/responses/Error"}}}}
+    return {"/v1/audio/speech": path}, {"SpeechRequest": schema, **defs}
