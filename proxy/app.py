@@ -27,9 +27,10 @@ from proxy.http.errors import CLIENT_SCRUBBER, ApiError, error_middleware
 from proxy.http.jsonstream import dumps_text
 from proxy.http.middleware import add_request_id_header, auth_middleware, request_log_middleware
 from proxy.http.openapi import add_openapi_route
-from proxy.jobs import JobRunner, open_store
+from proxy.jobs.backends import open_store
 from proxy.jobs.cooldowns import share_cooldowns
 from proxy.jobs.lookup import job_finder
+from proxy.jobs.runner import JobRunner
 from proxy.jobs.webhooks import Webhooks
 from proxy.media.previews import Previews
 from proxy.media.store import MediaStore
@@ -76,16 +77,16 @@ async def _jobs(app: web.Application):
 
     runner = JobRunner(store, app[keys.PIPELINE], app[keys.MEDIA_STORE], settings, context_for)
     app[keys.JOB_STORE], app[keys.JOB_RUNNER] = store, runner
-    runner.ledger = app[keys.LEDGER] = Ledger(store, app[keys.PIPELINE].video_modalities)
-    runner.webhooks = app[keys.WEBHOOKS] = Webhooks(store, settings, lambda: app[keys.HTTP_SESSION], video_object,
-                                                    runner.owner)
+    ledger = runner.ledger = app[keys.LEDGER] = Ledger(store, app[keys.PIPELINE].video_modalities)
+    webhooks = runner.webhooks = app[keys.WEBHOOKS] = Webhooks(store, settings, lambda: app[keys.HTTP_SESSION],
+                                                               video_object, runner.owner)
     metrics = app[keys.METRICS]
-    runner.webhooks.on_attempt = lambda event, outcome: metrics.webhooks.labels(event, outcome).inc()
+    webhooks.on_attempt = lambda event, outcome: metrics.webhooks.labels(event, outcome).inc()
     try:
         await runner.resume()
         tasks = [asyncio.create_task(runner.run_leases(), name="job-leases"),
-                 asyncio.create_task(runner.webhooks.run(), name="webhooks"),
-                 asyncio.create_task(runner.ledger.run(), name="ledger")]
+                 asyncio.create_task(webhooks.run(), name="webhooks"),
+                 asyncio.create_task(ledger.run(), name="ledger")]
         yield
         for task in tasks:
             task.cancel()
@@ -93,7 +94,7 @@ async def _jobs(app: web.Application):
                 await task
         await runner.close()
         with contextlib.suppress(Exception):
-            await runner.ledger.flush()
+            await ledger.flush()
     finally:
         await store.close()
 
