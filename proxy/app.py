@@ -10,7 +10,7 @@ import aiohttp
 from aiohttp import web
 
 from proxy import keys
-from proxy.config import Settings
+from proxy.config import Settings, client_key_strings
 from proxy.discovery import Doctor
 from proxy.discovery.service import DoctorService, doctor_report
 from proxy.handlers.admin import add_routes as add_admin_routes
@@ -18,12 +18,13 @@ from proxy.handlers.chat import chat_completions
 from proxy.handlers.console import add_routes as add_console_routes
 from proxy.handlers.jobs_admin import list_jobs
 from proxy.handlers.models import get_model, healthz, list_models
+from proxy.handlers.plugin_services import CorePluginServices
 from proxy.handlers.usage import usage
 from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.handlers.videos import video_object
-from proxy.hookspecs import RequestContext
+from proxy.hookspecs import PLUGIN_SERVICES, RequestContext
 from proxy.http.browser_guard import browser_guard_middleware
-from proxy.http.errors import ApiError, error_middleware
+from proxy.http.errors import CLIENT_SCRUBBER, ApiError, error_middleware
 from proxy.http.jsonstream import dumps_text
 from proxy.http.middleware import add_request_id_header, auth_middleware, request_log_middleware
 from proxy.http.openapi import add_openapi_route
@@ -38,7 +39,7 @@ from proxy.native import add_native_routes
 from proxy.openrouter import add_openrouter_routes, openrouter_errors
 from proxy.ops.background import background_task, every
 from proxy.ops.metrics import watch_upstreams, wire_metrics
-from proxy.ops.redact import install_query_redaction
+from proxy.ops.redact import install_query_redaction, scrub
 from proxy.routing.pipeline import Pipeline, PollPolicy
 from proxy.routing.plugins import build_plugin_manager, declared_modalities
 from proxy.routing.routes import RouteTable
@@ -112,6 +113,15 @@ async def _remove_expired_media(app: web.Application) -> None:
     await every(app[keys.SETTINGS].cleanup_interval, clean, "removing expired media and stale reservations")
 
 
+def _scrub_for_client(app: web.Application, text: str) -> str:
+    """``text`` without the upstreams' credentials and base URLs, the client keys and the Gemini API keys."""
+    upstreams = app.get(keys.UPSTREAMS)  # None before start-up has built them
+    if upstreams is not None:
+        text = upstreams.scrub(text)
+    settings = app[keys.SETTINGS]
+    return scrub(text, [*client_key_strings(settings), *settings.gemini_api_keys])
+
+
 def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.Application:
     """Build the proxy. ``plugins`` are registered after the entry-point plugins (tests, embedding)."""
     install_query_redaction()  # aiohttp's access log writes ?key=... otherwise
@@ -125,7 +135,9 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
                           # (aiohttp's own decoder answers a mismatched body with a text/plain 500).
                           handler_args={"auto_decompress": False})
     app[keys.SETTINGS] = settings
+    app[CLIENT_SCRUBBER] = lambda text: _scrub_for_client(app, text)
     app[keys.PLUGIN_MANAGER] = pm
+    app[PLUGIN_SERVICES] = CorePluginServices()
     app[keys.ROUTE_TABLE] = table
     app[keys.MEDIA_STORE] = MediaStore(settings.media_dir or settings.data_dir / "media")
     app[keys.PREVIEWS] = Previews()

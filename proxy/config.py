@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 GOOGLE_GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
@@ -254,3 +255,7 @@ def all_client_keys(settings) -> list[tuple[ClientKey, bool]]:
 def client_key_strings(settings) -> list[str]:
     """The client keys themselves (secrets: to scrub from logs and answers)."""
     return [entry.key for entry, _ in all_client_keys(settings)]
+
+
+#: The settings the app was built with (an app key, set by create_app).
+SETTINGS: web.AppKey[Settings] = web.AppKey("settings")

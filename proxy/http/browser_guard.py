@@ -25,7 +25,7 @@ from functools import lru_cache
 from aiohttp import web
 from yarl import URL
 
-from proxy import keys
+from proxy.config import SETTINGS
 from proxy.http.errors import ApiError
 
 #: API paths (everything that spends, or reads jobs, usage, keys or metrics)
@@ -115,7 +115,7 @@ async def browser_guard_middleware(request: web.Request, handler):
     path = request.path
     if path in OPEN_PATHS:
         return await handler(request)
-    settings = request.app[keys.SETTINGS]
+    settings = request.app[SETTINGS]
     name = split_host(request.headers.get("Host", ""))
     if name is not None and not host_allowed(name, configured_hosts(settings)):
         raise ApiError(400, f"This proxy does not answer to the host name '{name[:100]}'. Use localhost, an IP "

@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import TypeVar
 
+from aiohttp import web
+
 from proxy.hookspecs import Completion, RequestContext, Submitted, UpstreamCall
 from proxy.http.errors import ApiError
 from proxy.jobs.job_media import GOOGLE_KEEPS_FILES, JobMedia, strip_media
@@ -19,7 +21,6 @@ from proxy.jobs.leases import new_owner
 from proxy.jobs.store import CapacityReached, Job, JobStore, new_job_id, recorded_request
 from proxy.media.store import MediaStore
 from proxy.media.stream import MediaStream
-from proxy.money.ledger import MAYBE_BILLED
 from proxy.routing.pipeline import Pipeline
 from proxy.routing.routes import Route
 
@@ -33,6 +34,8 @@ T = TypeVar("T")
 RECENT_JOBS = 20
 # The submit may have reached Google even though no answer came back: keep the job as a trace.
 MAYBE_STARTED = {"upstream_timeout", "upstream_unreachable", "upstream_bad_reply"}
+# Failures after which Google may still have billed: the ledger keeps the estimate charged.
+MAYBE_BILLED = {"submit_interrupted"}
 
 
 def job_error(job: Job) -> ApiError:
@@ -425,3 +428,7 @@ class JobRunner(LeaseKeeping, JobMedia):
 def _too_many(cap: int) -> ApiError:
     return ApiError(429, f"This key already has {cap} videos in progress (the limit); wait for one to finish.",
                     code="too_many_jobs", headers={"Retry-After": "10"})
+
+
+#: The runner that polls long-running jobs to the end (an app key, set by create_app).
+JOB_RUNNER: web.AppKey[JobRunner] = web.AppKey("job_runner")

@@ -2,7 +2,7 @@
 
 Backends: proxy/jobs/sqlite_store.py (embedded default, one file under data_dir) and
 proxy/jobs/postgres_store.py (``jobs_db: postgresql://...``, several instances on several machines).
-open_store(settings) picks one. Their schemas are created and migrated at start-up (proxy/jobs/migrations.py).
+proxy.jobs.backends.open_store(settings) picks one. Their schemas are created and migrated at start-up (proxy/jobs/migrations.py).
 """
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import json
 import secrets
 import time
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+
+from aiohttp import web
 
 from proxy.http.errors import ApiError
 
@@ -171,19 +172,6 @@ class JobStore(Protocol):
         """(credential_id, scope) -> until, for the cooldowns still running."""
 
 
-def open_store(settings) -> JobStore:
-    """The store ``settings.jobs_db`` names: a postgresql:// URL, or a SQLite file (default data_dir/jobs.sqlite3)."""
-    target = settings.jobs_db
-    if isinstance(target, str) and target.startswith(("postgresql://", "postgres://")):
-        from proxy.jobs.postgres_store import PostgresJobStore
-
-        return PostgresJobStore(target, max_signatures=getattr(settings, "max_thought_signatures", SIGNATURE_ROWS))
-    from proxy.jobs.sqlite_store import SqliteJobStore
-
-    return SqliteJobStore(Path(target) if target else settings.data_dir / "jobs.sqlite3",
-                          max_signatures=getattr(settings, "max_thought_signatures", SIGNATURE_ROWS))
-
-
 # -- the ledger and webhook rows (proxy/jobs/sqlite_money.py, postgres_money.py) --
 LEDGER_COLUMNS = ("id", "key_name", "model", "state", "created_at", "settled_at", "estimated_usd", "cost_usd",
                   "video_seconds", "images", "input_tokens", "output_tokens", "video_tokens")
@@ -251,3 +239,7 @@ class MoneyStore(Protocol):
 
     async def job_counts(self) -> dict[str, int]:
         """status -> number of jobs (for /metrics)."""
+
+
+#: The durable job store (SQLite or PostgreSQL) (an app key, set by create_app).
+JOB_STORE: web.AppKey[JobStore] = web.AppKey("job_store")

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import aiohttp
+from aiohttp import web
 
 from proxy.http.errors import ApiError, invalid
 from proxy.http.netcheck import check_public_url
@@ -179,3 +180,7 @@ class Webhooks:
             except Exception:
                 log.exception("delivering webhooks failed; retrying")
             await asyncio.sleep(self.settings.webhook_poll_interval)
+
+
+#: The webhook deliveries of finished jobs (an app key, set by create_app).
+WEBHOOKS: web.AppKey[Webhooks] = web.AppKey("webhooks")
