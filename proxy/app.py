@@ -23,6 +23,7 @@ from proxy.handlers.usage import usage
 from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.handlers.videos import video_object
 from proxy.hookspecs import PLUGIN_SERVICES, RequestContext
+from proxy.http.browser_guard import browser_guard_middleware
 from proxy.http.errors import CLIENT_SCRUBBER, ApiError, error_middleware
 from proxy.http.jsonstream import dumps_text
 from proxy.http.middleware import add_request_id_header, auth_middleware, request_log_middleware
@@ -128,7 +129,8 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     pm = build_plugin_manager(plugins)
     table = RouteTable.load(settings.routes_file, set(declared_modalities(pm)))
 
-    app = web.Application(middlewares=[request_log_middleware, openrouter_errors, error_middleware, auth_middleware],
+    app = web.Application(middlewares=[request_log_middleware, openrouter_errors, error_middleware, browser_guard_middleware,
+                                       auth_middleware],
                           client_max_size=settings.max_body_bytes,
                           # Bodies are decompressed by proxy.http.jsonbody, bounded, with errors in OpenAI's shape
                           # (aiohttp's own decoder answers a mismatched body with a text/plain 500).
