@@ -16,6 +16,8 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
+from aiohttp import web
+
 
 @dataclass
 class CallState:
@@ -62,3 +64,6 @@ class InFlight:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+
+INFLIGHT: web.AppKey[InFlight] = web.AppKey("inflight", InFlight)
