@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from proxy.cli import audio as audio_cli
 from proxy.cli import usage as usage_cli
 from proxy.media.mp4info import mp4_info
 
@@ -34,7 +35,7 @@ DEFAULT_VIDEO_MODEL = "veo-3.1-generate-preview"
 DEFAULT_IMAGE_MODEL = "gemini-3-pro-image-preview"
 DEFAULT_POLL_MS = 2000
 UNFINISHED = ("queued", "in_progress")
-COMMANDS = ("video", "image", "jobs", "usage")
+COMMANDS = ("video", "image", "jobs", "usage", "speak", "music")
 
 
 class ClientError(Exception):
@@ -97,6 +98,7 @@ def add_parsers(sub) -> None:
     delete.add_argument("job_id")
     _connection_args(delete)
     usage_cli.add_parser(sub, _connection_args)
+    audio_cli.add_parsers(sub, _connection_args)
 
 
 # ------------------------------------------------------------------ HTTP
@@ -358,7 +360,8 @@ def run(args: argparse.Namespace, environ: dict | None = None, stdout: TextIO | 
     environ = os.environ if environ is None else environ
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     client = _client(args, environ)
-    command = {"video": _video, "image": _image, "jobs": _jobs, "usage": usage_cli.run}[args.command]
+    command = {"video": _video, "image": _image, "jobs": _jobs, "usage": usage_cli.run, "speak": audio_cli.speak,
+               "music": audio_cli.music}[args.command]
     try:
         return command(args, client, stdout, stderr)
     except ClientError as exc:
