@@ -24,9 +24,9 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from proxy.app import create_app  # noqa: E402
-from proxy.config import load_settings  # noqa: E402
-from proxy.emulator import start_emulator  # noqa: E402
+from proxy.app import create_app
+from proxy.config import load_settings
+from proxy.emulator import start_emulator
 
 KEY = "bench-upstream-key"
 MODEL = "gemini-3.8-flash-tts"
