@@ -20,6 +20,7 @@ from proxy.handlers.jobs_admin import list_jobs
 from proxy.handlers.models import get_model, healthz, list_models
 from proxy.handlers.plugin_services import CorePluginServices
 from proxy.handlers.usage import usage
+from proxy.handlers.video_edits import add_routes as add_video_edit_routes
 from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.handlers.videos import video_object
 from proxy.hookspecs import PLUGIN_SERVICES, RequestContext
@@ -162,6 +163,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app.router.add_get("/v1/doctor", doctor_report)
     app.router.add_get("/v1/usage", usage)
     app.router.add_get("/v1/jobs", list_jobs)
+    add_video_edit_routes(app)
     add_video_routes(app)
     add_admin_routes(app)
     add_console_routes(app)  # the web console at /
