@@ -24,13 +24,15 @@ from proxy.handlers.video_edits import add_routes as add_video_edit_routes
 from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.handlers.videos import video_object
 from proxy.hookspecs import PLUGIN_SERVICES, RequestContext
+from proxy.http.browser_guard import browser_guard_middleware
 from proxy.http.errors import CLIENT_SCRUBBER, ApiError, error_middleware
 from proxy.http.jsonstream import dumps_text
 from proxy.http.middleware import add_request_id_header, auth_middleware, request_log_middleware
 from proxy.http.openapi import add_openapi_route
-from proxy.jobs import JobRunner, open_store
+from proxy.jobs.backends import open_store
 from proxy.jobs.cooldowns import share_cooldowns
 from proxy.jobs.lookup import job_finder
+from proxy.jobs.runner import JobRunner
 from proxy.jobs.webhooks import Webhooks
 from proxy.media.previews import Previews
 from proxy.media.store import MediaStore
@@ -77,16 +79,16 @@ async def _jobs(app: web.Application):
 
     runner = JobRunner(store, app[keys.PIPELINE], app[keys.MEDIA_STORE], settings, context_for)
     app[keys.JOB_STORE], app[keys.JOB_RUNNER] = store, runner
-    runner.ledger = app[keys.LEDGER] = Ledger(store, app[keys.PIPELINE].video_modalities)
-    runner.webhooks = app[keys.WEBHOOKS] = Webhooks(store, settings, lambda: app[keys.HTTP_SESSION], video_object,
-                                                    runner.owner)
+    ledger = runner.ledger = app[keys.LEDGER] = Ledger(store, app[keys.PIPELINE].video_modalities)
+    webhooks = runner.webhooks = app[keys.WEBHOOKS] = Webhooks(store, settings, lambda: app[keys.HTTP_SESSION],
+                                                               video_object, runner.owner)
     metrics = app[keys.METRICS]
-    runner.webhooks.on_attempt = lambda event, outcome: metrics.webhooks.labels(event, outcome).inc()
+    webhooks.on_attempt = lambda event, outcome: metrics.webhooks.labels(event, outcome).inc()
     try:
         await runner.resume()
         tasks = [asyncio.create_task(runner.run_leases(), name="job-leases"),
-                 asyncio.create_task(runner.webhooks.run(), name="webhooks"),
-                 asyncio.create_task(runner.ledger.run(), name="ledger")]
+                 asyncio.create_task(webhooks.run(), name="webhooks"),
+                 asyncio.create_task(ledger.run(), name="ledger")]
         yield
         for task in tasks:
             task.cancel()
@@ -94,7 +96,7 @@ async def _jobs(app: web.Application):
                 await task
         await runner.close()
         with contextlib.suppress(Exception):
-            await runner.ledger.flush()
+            await ledger.flush()
     finally:
         await store.close()
 
@@ -128,7 +130,8 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     pm = build_plugin_manager(plugins)
     table = RouteTable.load(settings.routes_file, set(declared_modalities(pm)))
 
-    app = web.Application(middlewares=[request_log_middleware, openrouter_errors, error_middleware, auth_middleware],
+    app = web.Application(middlewares=[request_log_middleware, openrouter_errors, error_middleware, browser_guard_middleware,
+                                       auth_middleware],
                           client_max_size=settings.max_body_bytes,
                           # Bodies are decompressed by proxy.http.jsonbody, bounded, with errors in OpenAI's shape
                           # (aiohttp's own decoder answers a mismatched body with a text/plain 500).
