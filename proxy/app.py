@@ -38,6 +38,9 @@ from proxy.media.previews import Previews
 from proxy.media.store import MediaStore
 from proxy.money.ledger import Ledger
 from proxy.native import add_native_routes
+from proxy.native.dialect import by_dialect
+from proxy.native.gemini import get_model as native_get_model
+from proxy.native.gemini import list_models as native_list_models
 from proxy.openrouter import add_openrouter_routes, openrouter_errors
 from proxy.ops.background import background_task, every
 from proxy.ops.metrics import watch_upstreams, wire_metrics
@@ -161,7 +164,8 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     wire_metrics(app)
     app.router.add_get("/healthz", healthz)
     add_openapi_route(app)
-    app.router.add_get("/v1/models", list_models)
+    # OpenAI's model list, and the Gemini API's for google-genai 3.x (which talks v1 by default).
+    app.router.add_get("/v1/models", by_dialect(list_models, native_list_models))
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_get("/v1/doctor", doctor_report)
     app.router.add_get("/v1/usage", usage)
@@ -177,5 +181,5 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
             app.router.add_route(method, path, handler)
     # After the native /v1/models/{model}/operations/... paths, which it must not shadow; ids may hold a
     # slash (vertex/veo-...).
-    app.router.add_get("/v1/models/{model:[^{}]{1,256}}", get_model)
+    app.router.add_get("/v1/models/{model:[^{}]{1,256}}", by_dialect(get_model, native_get_model))
     return app
