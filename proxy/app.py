@@ -21,6 +21,7 @@ from proxy.handlers.models import get_model, healthz, list_models
 from proxy.handlers.plugin_services import CorePluginServices
 from proxy.handlers.speech import create_speech
 from proxy.handlers.usage import usage
+from proxy.handlers.video_edits import add_routes as add_video_edit_routes
 from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.handlers.videos import video_object
 from proxy.hookspecs import PLUGIN_SERVICES, RequestContext
@@ -38,6 +39,9 @@ from proxy.media.previews import Previews
 from proxy.media.store import MediaStore
 from proxy.money.ledger import Ledger
 from proxy.native import add_native_routes
+from proxy.native.dialect import by_dialect
+from proxy.native.gemini import get_model as native_get_model
+from proxy.native.gemini import list_models as native_list_models
 from proxy.openrouter import add_openrouter_routes, openrouter_errors
 from proxy.ops.background import background_task, every
 from proxy.ops.inflight import InFlight
@@ -164,12 +168,14 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     wire_metrics(app)
     app.router.add_get("/healthz", healthz)
     add_openapi_route(app)
-    app.router.add_get("/v1/models", list_models)
+    # OpenAI's model list, and the Gemini API's for google-genai 3.x (which talks v1 by default).
+    app.router.add_get("/v1/models", by_dialect(list_models, native_list_models))
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_post("/v1/audio/speech", create_speech)
     app.router.add_get("/v1/doctor", doctor_report)
     app.router.add_get("/v1/usage", usage)
     app.router.add_get("/v1/jobs", list_jobs)
+    add_video_edit_routes(app)
     add_video_routes(app)
     add_admin_routes(app)
     add_console_routes(app)  # the web console at /
@@ -180,5 +186,5 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
             app.router.add_route(method, path, handler)
     # After the native /v1/models/{model}/operations/... paths, which it must not shadow; ids may hold a
     # slash (vertex/veo-...).
-    app.router.add_get("/v1/models/{model:[^{}]{1,256}}", get_model)
+    app.router.add_get("/v1/models/{model:[^{}]{1,256}}", by_dialect(get_model, native_get_model))
     return app
