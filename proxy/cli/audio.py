@@ -61,9 +61,9 @@ def speak(args: argparse.Namespace, client, stdout: TextIO, stderr: TextIO) -> i
     return 0
 
 
-def music(args: argparse.Namespace, client, stdout: TextIO, stderr: TextIO) -> int:
-    from proxy.cli.client import ClientError, Progress
-
+def music(args: argparse.Namespace, client, stdout: TextIO, stderr: TextIO, *, progress_bar, error) -> int:
+    """``progress_bar`` and ``error``: proxy.cli.client's Progress and ClientError (passed in: that module
+    imports this one)."""
     config = {k: v for k, v in (("duration_seconds", args.duration), ("instrumental", args.instrumental or None))
               if v is not None}
     body = {"model": args.model, "modalities": ["audio", "text"], "stream": True,
@@ -77,11 +77,11 @@ def music(args: argparse.Namespace, client, stdout: TextIO, stderr: TextIO) -> i
                 continue
             event = json.loads(line[6:])
             if "error" in event:
-                raise ClientError(event["error"].get("message", "the song failed"))
+                raise error(event["error"].get("message", "the song failed"))
             facts = event.get("genproxy") or {}
             if facts.get("job_id"):
                 job_id = facts["job_id"]
-                progress = progress or Progress(stderr, job_id)
+                progress = progress or progress_bar(stderr, job_id)
                 progress.show(facts.get("status") or "queued", facts.get("progress") or 0)
             for choice in event.get("choices") or []:
                 if (choice.get("delta") or {}).get("audio"):
@@ -90,7 +90,7 @@ def music(args: argparse.Namespace, client, stdout: TextIO, stderr: TextIO) -> i
         progress.show("completed", 100)
         progress.end()
     if message is None:
-        raise ClientError("the answer had no audio")
+        raise error("the answer had no audio")
     audio = message["audio"]
     extension = "wav" if audio.get("mime_type") == "audio/wav" else "mp3"
     output = args.output or Path(f"{job_id or 'song'}.{extension}")

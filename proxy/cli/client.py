@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import json
 import mimetypes
 import os
@@ -361,7 +362,7 @@ def run(args: argparse.Namespace, environ: dict | None = None, stdout: TextIO | 
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     client = _client(args, environ)
     command = {"video": _video, "image": _image, "jobs": _jobs, "usage": usage_cli.run, "speak": audio_cli.speak,
-               "music": audio_cli.music}[args.command]
+               "music": functools.partial(audio_cli.music, progress_bar=Progress, error=ClientError)}[args.command]
     try:
         return command(args, client, stdout, stderr)
     except ClientError as exc:
