@@ -19,7 +19,9 @@ from proxy.handlers.console import add_routes as add_console_routes
 from proxy.handlers.jobs_admin import list_jobs
 from proxy.handlers.models import get_model, healthz, list_models
 from proxy.handlers.plugin_services import CorePluginServices
+from proxy.handlers.speech import create_speech
 from proxy.handlers.usage import usage
+from proxy.handlers.video_edits import add_routes as add_video_edit_routes
 from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.handlers.videos import video_object
 from proxy.hookspecs import PLUGIN_SERVICES, RequestContext
@@ -37,8 +39,12 @@ from proxy.media.previews import Previews
 from proxy.media.store import MediaStore
 from proxy.money.ledger import Ledger
 from proxy.native import add_native_routes
+from proxy.native.dialect import by_dialect
+from proxy.native.gemini import get_model as native_get_model
+from proxy.native.gemini import list_models as native_list_models
 from proxy.openrouter import add_openrouter_routes, openrouter_errors
 from proxy.ops.background import background_task, every
+from proxy.ops.inflight import InFlight
 from proxy.ops.metrics import watch_upstreams, wire_metrics
 from proxy.ops.redact import install_query_redaction, scrub
 from proxy.routing.pipeline import Pipeline, PollPolicy
@@ -74,7 +80,7 @@ async def _jobs(app: web.Application):
     def context_for(route, client_key_id):
         return RequestContext(request_id="job-resume", upstream=app[keys.UPSTREAMS].get(route.upstream),
                               client_key_id=client_key_id, settings=settings, media=app[keys.MEDIA_STORE],
-                              find_job=job_finder(store, client_key_id or ""))
+                              find_job=job_finder(store, client_key_id or ""), inflight=app[keys.INFLIGHT])
 
     runner = JobRunner(store, app[keys.PIPELINE], app[keys.MEDIA_STORE], settings, context_for)
     app[keys.JOB_STORE], app[keys.JOB_RUNNER] = store, runner
@@ -142,6 +148,8 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app[keys.ROUTE_TABLE] = table
     app[keys.MEDIA_STORE] = MediaStore(settings.media_dir or settings.data_dir / "media")
     app[keys.PREVIEWS] = Previews()
+    app[keys.INFLIGHT] = InFlight()
+    app.on_cleanup.append(lambda app: app[keys.INFLIGHT].close())
     app[keys.PIPELINE] = Pipeline(pm, PollPolicy(initial_delay=settings.poll_initial_delay,
                                                  max_delay=settings.poll_max_delay,
                                                  deadline=settings.job_timeout, retries=settings.poll_retries))
@@ -160,11 +168,14 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     wire_metrics(app)
     app.router.add_get("/healthz", healthz)
     add_openapi_route(app)
-    app.router.add_get("/v1/models", list_models)
+    # OpenAI's model list, and the Gemini API's for google-genai 3.x (which talks v1 by default).
+    app.router.add_get("/v1/models", by_dialect(list_models, native_list_models))
     app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_post("/v1/audio/speech", create_speech)
     app.router.add_get("/v1/doctor", doctor_report)
     app.router.add_get("/v1/usage", usage)
     app.router.add_get("/v1/jobs", list_jobs)
+    add_video_edit_routes(app)
     add_video_routes(app)
     add_admin_routes(app)
     add_console_routes(app)  # the web console at /
@@ -175,5 +186,5 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
             app.router.add_route(method, path, handler)
     # After the native /v1/models/{model}/operations/... paths, which it must not shadow; ids may hold a
     # slash (vertex/veo-...).
-    app.router.add_get("/v1/models/{model:[^{}]{1,256}}", get_model)
+    app.router.add_get("/v1/models/{model:[^{}]{1,256}}", by_dialect(get_model, native_get_model))
     return app

@@ -109,6 +109,8 @@ class JobMedia:
         """Rebuild a finished job's answer from the store; 404 once its media has expired."""
         streams = [stored.stream() for stored in await self.stored_media(job)]
         result = job.result or {}
+        for stream, media in zip(streams, result.get("media", [])):
+            stream.bare = bool(media.get("bare"))  # written as bare base64 (OpenAI's audio.data), not a data URI
         return Completion(message=restore_media(result.get("message", {}), streams),
                           finish_reason=result.get("finish_reason", "stop"), usage=result.get("usage"))
 

@@ -264,8 +264,8 @@ class JobRunner(LeaseKeeping, JobMedia):
                                 expires_at=now + self.settings.media_ttl,
                                 result={"message": message, "finish_reason": completion.finish_reason,
                                         "usage": completion.usage,
-                                        "media": [{"sha256": s.sha256, "size": s.size, "mime_type": s.mime_type}
-                                                  for s in streams]})
+                                        "media": [{"sha256": s.sha256, "size": s.size, "mime_type": s.mime_type,
+                                                   **({"bare": True} if s.bare else {})} for s in streams]})
         log.info("job %s completed: %d media file(s)", job.id, len(streams))
         if self.ledger is not None:
             await self.ledger.settle_answer(job.id, route, completion.message, completion.usage, job.summary)
