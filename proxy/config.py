@@ -82,6 +82,12 @@ class Settings(BaseModel):
                               "current folder, the one shipped with genproxy is used")
     public_base_url: str | None = Field(None, description="How clients reach this proxy (behind a reverse proxy); "
                                         "default: the address of each request")
+    allowed_hosts: list[str] = Field(default_factory=list, description="Host names (the Host header) this proxy "
+                                     "answers besides localhost, IP addresses and public_base_url's host; "
+                                     "'.example.com' allows its subdomains, '*' any (refuses DNS rebinding)")
+    allowed_origins: list[str] = Field(default_factory=list, description="Web origins (https://app.example.com) "
+                                       "whose browser pages may call /v1 besides the proxy's own (the console); "
+                                       "other cross-site browser requests are refused")
     routes_reload_interval: float = Field(1.0, gt=0)
     data_dir: Path = Path("~/.local/share/genproxy")
     jobs_db: Path | str | None = Field(None, description="The job store: a postgresql://user:password@host/db URL "
@@ -137,7 +143,7 @@ class Settings(BaseModel):
                                               "link-local addresses")
     webhook_retry_delays: list[float] = Field(
         # Standard Webhooks' suggested schedule (standardwebhooks.com, "retry schedule"), then every 10 h.
-        default_factory=lambda: [5, 300, 1800, 7200, 18000, 36000], description="Seconds before each retry of a "
+        default_factory=lambda: list[float]([5, 300, 1800, 7200, 18000, 36000]), description="Seconds before each retry of a "
         "failed webhook delivery (the last repeats)")
     webhook_max_age: float = Field(24 * 3600.0, gt=0, description="Seconds a webhook is retried before it is dropped")
     webhook_timeout: float = Field(15.0, gt=0, description="Seconds a receiver has to answer a delivery")
@@ -152,7 +158,7 @@ class Settings(BaseModel):
             self.routes_file = SHIPPED_ROUTES
         return self
 
-    @field_validator("gemini_api_keys", mode="before")
+    @field_validator("gemini_api_keys", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod
     def _csv(cls, value):
         return _split_csv(value)

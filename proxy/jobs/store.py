@@ -115,9 +115,79 @@ class CapacityReached(Exception):
         self.cap = cap
 
 
+# -- the ledger and webhook rows (proxy/jobs/sqlite_money.py, postgres_money.py) --
+LEDGER_COLUMNS = ("id", "key_name", "model", "state", "created_at", "settled_at", "estimated_usd", "cost_usd",
+                  "video_seconds", "images", "input_tokens", "output_tokens", "video_tokens")
+USAGE_SUMS = ("cost_usd", "video_seconds", "images", "input_tokens", "output_tokens", "video_tokens")
+GROUPS = ("key", "model", "day")
+WEBHOOK_COLUMNS = ("id", "job_id", "event", "url", "body", "state", "attempts", "created_at", "next_at")
+
+
+class BudgetExceeded(Exception):
+    """The reservation would take the key past its limit; ``spent`` is what the period holds already."""
+
+    def __init__(self, spent: float):
+        super().__init__(spent)
+        self.spent = spent
+
+
+class MoneyStore(Protocol):
+    """The ledger (one row per billable request: reserved, then settled or released) and webhook deliveries."""
+
+    async def ledger_reserve(self, entry: dict, limit: float | None, since: float) -> float:
+        """Insert ``entry`` (LEDGER_COLUMNS, state reserved) unless its id is there already; when ``limit`` is
+        set, first check atomically (across instances) that the key's spending since ``since`` plus
+        ``entry['estimated_usd']`` stays within it, else raise BudgetExceeded. Returns the spending before."""
+
+    async def ledger_insert_many(self, rows: list[dict]) -> None:
+        """Write finished entries (every LEDGER_COLUMNS value given) in one go; ids already there are skipped."""
+
+    async def ledger_settle(self, entry_id: str, state: str, usage: dict) -> bool:
+        """Close a reserved entry as ``settled`` (usage: USAGE_SUMS) or ``released`` (nothing billed); False
+        when it is not reserved (closed already, or unknown)."""
+
+    async def ledger_settle_estimate(self, entry_id: str) -> bool:
+        """Close a reserved entry as settled at its estimate (Google may have billed; the answer is unknown)."""
+
+    async def ledger_release_stale(self, before: float) -> int:
+        """Release reservations made before ``before`` that nothing will close (a request whose process died,
+        a job never recorded or already finished); returns how many."""
+
+    async def ledger_spent(self, key_name: str, since: float) -> float:
+        """Settled costs plus reserved estimates of a key since ``since``."""
+
+    async def ledger_usage(self, start: float, end: float, key_name: str | None, group_by: list[str]) -> list[dict]:
+        """Rows {<each of group_by (GROUPS)>: value, requests, USAGE_SUMS...} of the entries not released
+        in [start, end); the key's group is named "key"."""
+
+    async def ledger_costs(self) -> list[dict]:
+        """{key_name, model, cost_usd, video_seconds} over every settled entry (for /metrics)."""
+
+    async def webhook_add(self, hook: dict) -> bool:
+        """Queue a delivery (WEBHOOK_COLUMNS); one per (job_id, event): False when it exists."""
+
+    async def webhook_claim(self, owner: str, until: float, now: float, limit: int = 20) -> list[dict]:
+        """Take due pending deliveries; each goes to one caller until ``until``."""
+
+    async def webhook_update(self, hook_id: str, **changes: Any) -> None: ...
+
+    async def webhooks_of(self, job_id: str) -> list[dict]: ...
+
+    async def recent_jobs(self, client_key_id: str | None, before: float | None, limit: int) -> list[Job]:
+        """Jobs newest first (of one client key, or of all), created before ``before``."""
+
+    async def jobs_without_webhook(self, since: float) -> list[Job]:
+        """Jobs finished since ``since`` with a callback_url but no queued webhook (their instance died
+        between the two writes)."""
+
+    async def job_counts(self) -> dict[str, int]:
+        """status -> number of jobs (for /metrics)."""
+
+
 @runtime_checkable
-class JobStore(Protocol):
-    """Everything genproxy keeps across requests and instances. All times are Unix seconds."""
+class JobStore(MoneyStore, Protocol):
+    """Everything genproxy keeps across requests and instances (the jobs here, the money in MoneyStore).
+    All times are Unix seconds."""
 
     async def open(self) -> None:
         """Connect, create the schema and apply the migrations not yet applied."""
@@ -186,75 +256,6 @@ class JobStore(Protocol):
 
     async def cooldowns(self, now: float) -> dict[tuple[str, str], float]:
         """(credential_id, scope) -> until, for the cooldowns still running."""
-
-
-# -- the ledger and webhook rows (proxy/jobs/sqlite_money.py, postgres_money.py) --
-LEDGER_COLUMNS = ("id", "key_name", "model", "state", "created_at", "settled_at", "estimated_usd", "cost_usd",
-                  "video_seconds", "images", "input_tokens", "output_tokens", "video_tokens")
-USAGE_SUMS = ("cost_usd", "video_seconds", "images", "input_tokens", "output_tokens", "video_tokens")
-GROUPS = ("key", "model", "day")
-WEBHOOK_COLUMNS = ("id", "job_id", "event", "url", "body", "state", "attempts", "created_at", "next_at")
-
-
-class BudgetExceeded(Exception):
-    """The reservation would take the key past its limit; ``spent`` is what the period holds already."""
-
-    def __init__(self, spent: float):
-        super().__init__(spent)
-        self.spent = spent
-
-
-class MoneyStore(Protocol):
-    """The ledger (one row per billable request: reserved, then settled or released) and webhook deliveries."""
-
-    async def ledger_reserve(self, entry: dict, limit: float | None, since: float) -> float:
-        """Insert ``entry`` (LEDGER_COLUMNS, state reserved) unless its id is there already; when ``limit`` is
-        set, first check atomically (across instances) that the key's spending since ``since`` plus
-        ``entry['estimated_usd']`` stays within it, else raise BudgetExceeded. Returns the spending before."""
-
-    async def ledger_insert_many(self, rows: list[dict]) -> None:
-        """Write finished entries (every LEDGER_COLUMNS value given) in one go; ids already there are skipped."""
-
-    async def ledger_settle(self, entry_id: str, state: str, usage: dict) -> bool:
-        """Close a reserved entry as ``settled`` (usage: USAGE_SUMS) or ``released`` (nothing billed); False
-        when it is not reserved (closed already, or unknown)."""
-
-    async def ledger_settle_estimate(self, entry_id: str) -> bool:
-        """Close a reserved entry as settled at its estimate (Google may have billed; the answer is unknown)."""
-
-    async def ledger_release_stale(self, before: float) -> int:
-        """Release reservations made before ``before`` that nothing will close (a request whose process died,
-        a job never recorded or already finished); returns how many."""
-
-    async def ledger_spent(self, key_name: str, since: float) -> float:
-        """Settled costs plus reserved estimates of a key since ``since``."""
-
-    async def ledger_usage(self, start: float, end: float, key_name: str | None, group_by: list[str]) -> list[dict]:
-        """Rows {<each of group_by (GROUPS)>: value, requests, USAGE_SUMS...} of the entries not released
-        in [start, end); the key's group is named "key"."""
-
-    async def ledger_costs(self) -> list[dict]:
-        """{key_name, model, cost_usd, video_seconds} over every settled entry (for /metrics)."""
-
-    async def webhook_add(self, hook: dict) -> bool:
-        """Queue a delivery (WEBHOOK_COLUMNS); one per (job_id, event): False when it exists."""
-
-    async def webhook_claim(self, owner: str, until: float, now: float, limit: int = 20) -> list[dict]:
-        """Take due pending deliveries; each goes to one caller until ``until``."""
-
-    async def webhook_update(self, hook_id: str, **changes: Any) -> None: ...
-
-    async def webhooks_of(self, job_id: str) -> list[dict]: ...
-
-    async def recent_jobs(self, client_key_id: str | None, before: float | None, limit: int) -> list[Job]:
-        """Jobs newest first (of one client key, or of all), created before ``before``."""
-
-    async def jobs_without_webhook(self, since: float) -> list[Job]:
-        """Jobs finished since ``since`` with a callback_url but no queued webhook (their instance died
-        between the two writes)."""
-
-    async def job_counts(self) -> dict[str, int]:
-        """status -> number of jobs (for /metrics)."""
 
 
 #: The durable job store (SQLite or PostgreSQL) (an app key, set by create_app).
