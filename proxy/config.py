@@ -140,7 +140,7 @@ class Settings(BaseModel):
                                               "link-local addresses")
     webhook_retry_delays: list[float] = Field(
         # Standard Webhooks' suggested schedule (standardwebhooks.com, "retry schedule"), then every 10 h.
-        default_factory=lambda: [5, 300, 1800, 7200, 18000, 36000], description="Seconds before each retry of a "
+        default_factory=lambda: list[float]([5, 300, 1800, 7200, 18000, 36000]), description="Seconds before each retry of a "
         "failed webhook delivery (the last repeats)")
     webhook_max_age: float = Field(24 * 3600.0, gt=0, description="Seconds a webhook is retried before it is dropped")
     webhook_timeout: float = Field(15.0, gt=0, description="Seconds a receiver has to answer a delivery")
