@@ -111,6 +111,12 @@ class Settings(BaseModel):
     poll_initial_delay: float = Field(5.0, ge=0)
     poll_max_delay: float = Field(10.0, gt=0)
     poll_retries: int = Field(5, ge=0)
+    poll_learned: bool = Field(True, description="Poll each video job on a plan drawn from how long its model, "
+                               "resolution and length took before (the job store's history; Google's published "
+                               "11 s to 6 min until then): rarely early, every poll_min_interval seconds where most "
+                               "end, no more polls than poll_initial_delay/poll_max_delay would make. Off: those "
+                               "fixed delays")
+    poll_min_interval: float = Field(1.0, gt=0, description="Fewest seconds between two polls of one operation")
     keepalive_interval: float = Field(10.0, gt=0)
     max_download_bytes: int = Field(512 * 1024 * 1024, gt=0)
     allow_private_image_urls: bool = Field(False, description="Let clients name image URLs on loopback, private "
