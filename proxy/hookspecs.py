@@ -182,6 +182,7 @@ def genproxy_modalities() -> list[str]:
 
     A route in routes.yaml whose modality no plugin declares fails start-up.
     """
+    raise NotImplementedError  # a spec: pluggy calls the plugins' implementations, never this body
 
 
 @hookspec(firstresult=True)
@@ -239,6 +240,7 @@ def genproxy_video_modalities() -> list[str]:
     Their models are accepted by POST /v1/videos (other modalities are refused with model_not_video)
     and their jobs by POST /v1/videos/{id}/remix.
     """
+    raise NotImplementedError  # a spec: pluggy calls the plugins' implementations, never this body
 
 
 @hookspec(firstresult=True)
