@@ -118,6 +118,9 @@ class Settings(BaseModel):
     job_timeout: float = Field(3600.0, gt=0, description="Seconds a background job may poll before it fails")
     media_ttl: float = Field(2 * 24 * 3600.0, gt=0, description="Seconds a generated video is kept (Google keeps 2 days)")
     cleanup_interval: float = Field(3600.0, gt=0)
+    job_retention: float = Field(90 * 24 * 3600.0, ge=0, description="Seconds a finished job's row is kept after "
+                                 "it ends (0: forever), so the job store stops growing; the ledger (usage, "
+                                 "budgets, /metrics costs) keeps every billed request whatever this is")
     max_jobs_per_key: int = Field(16, ge=1, description="Unfinished video jobs one client key may have at once")
     default_video_model: str = "veo-3.1-generate-preview"
     max_connections: int = Field(4096, ge=1, description="Open client connections; lowered at start-up to fit "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import json
 import mimetypes
 import os
@@ -26,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from proxy.cli import audio as audio_cli
 from proxy.cli import usage as usage_cli
 from proxy.media.mp4info import mp4_info
 
@@ -35,7 +37,7 @@ DEFAULT_VIDEO_MODEL = "veo-3.1-generate-preview"
 DEFAULT_IMAGE_MODEL = "gemini-3-pro-image-preview"
 DEFAULT_POLL_MS = 2000
 UNFINISHED = ("queued", "in_progress")
-COMMANDS = ("video", "image", "jobs", "usage")
+COMMANDS = ("video", "image", "jobs", "usage", "speak", "music")
 
 
 class ClientError(Exception):
@@ -98,6 +100,7 @@ def add_parsers(sub) -> None:
     delete.add_argument("job_id")
     _connection_args(delete)
     usage_cli.add_parser(sub, _connection_args)
+    audio_cli.add_parsers(sub, _connection_args)
 
 
 # ------------------------------------------------------------------ HTTP
@@ -358,7 +361,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None, stdo
     """Run `genproxy video|image|jobs` with parsed arguments; returns the exit code."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     client = _client(args, os.environ if environ is None else environ)
-    command = {"video": _video, "image": _image, "jobs": _jobs, "usage": usage_cli.run}[args.command]
+    command = {"video": _video, "image": _image, "jobs": _jobs, "usage": usage_cli.run, "speak": audio_cli.speak,
+               "music": functools.partial(audio_cli.music, progress_bar=Progress, error=ClientError)}[args.command]
     try:
         return command(args, client, stdout, stderr)
     except ClientError as exc:

@@ -364,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command in ("video", "image", "jobs", "usage"):
+        if args.command in ("video", "image", "jobs", "usage", "speak", "music"):
             from proxy.cli import client as client_cli
             return client_cli.run(args)
         if args.command == "serve":
