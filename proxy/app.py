@@ -18,6 +18,7 @@ from proxy.handlers.chat import chat_completions
 from proxy.handlers.console import add_routes as add_console_routes
 from proxy.handlers.jobs_admin import list_jobs
 from proxy.handlers.models import get_model, healthz, list_models
+from proxy.handlers.responses import add_routes as add_responses_routes
 from proxy.handlers.usage import usage
 from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.handlers.videos import video_object
@@ -150,6 +151,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app.router.add_get("/v1/doctor", doctor_report)
     app.router.add_get("/v1/usage", usage)
     app.router.add_get("/v1/jobs", list_jobs)
+    add_responses_routes(app)  # the OpenAI Responses API (Codex, the AI SDK's openai provider)
     add_video_routes(app)
     add_admin_routes(app)
     add_console_routes(app)  # the web console at /

@@ -91,6 +91,16 @@ CREATE TABLE webhooks (
 CREATE INDEX webhooks_due ON webhooks (state, next_at);
 CREATE UNIQUE INDEX webhooks_once ON webhooks (job_id, event);
 """),
+    (6, """
+CREATE TABLE kept_objects (
+    client_key_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (client_key_id, id)
+);
+CREATE INDEX kept_objects_by_expiry ON kept_objects (expires_at);
+"""),
 ]
 
 POSTGRES: list[tuple[int, str]] = [
@@ -177,6 +187,16 @@ CREATE TABLE webhooks (
 );
 CREATE INDEX webhooks_due ON webhooks (state, next_at);
 CREATE UNIQUE INDEX webhooks_once ON webhooks (job_id, event);
+"""),
+    (6, """
+CREATE TABLE kept_objects (
+    client_key_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    expires_at DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (client_key_id, id)
+);
+CREATE INDEX kept_objects_by_expiry ON kept_objects (expires_at);
 """),
 ]
 
