@@ -77,7 +77,7 @@ async def forward(request: web.Request) -> web.StreamResponse:
     request["route"] = "passthrough"
     query = [(k, v) for k, v in request.query.items() if k != "key"]
     url = aiohttp.client.URL(settings.passthrough_upstream.rstrip("/") + request.path).with_query(query)
-    body = await request.read() if request.can_read_body else None
+    body = await request.read()  # aiohttp keeps the bytes a handler already read
     session: aiohttp.ClientSession = request.app[keys.PASSTHROUGH_SESSION]
     try:
         upstream = await session.request(request.method, url, headers=_headers(request, settings.passthrough_api_key),
