@@ -42,7 +42,8 @@ def make_context(request: web.Request, route: Route, stream: bool) -> RequestCon
     return RequestContext(request_id=request["request_id"], upstream=app[keys.UPSTREAMS].get(route.upstream),
                           stream=stream, client_key_id=client_key_id, settings=settings,
                           media=app[keys.MEDIA_STORE], signatures=signatures,
-                          find_job=job_finder(app[keys.JOB_STORE], client_key_id or ""))
+                          find_job=job_finder(app[keys.JOB_STORE], client_key_id or ""),
+                          inflight=app[keys.INFLIGHT])
 
 
 async def read_json(request: web.Request):

@@ -11,13 +11,14 @@ from importlib import metadata
 
 from aiohttp import web
 
-from proxy import keys
+from proxy.handlers.speech import openapi as speech_openapi
 from proxy.handlers.videos import VideoCreate
 from proxy.hookspecs import openapi_schema
 from proxy.http.models import ChatCompletionRequest
 from proxy.money.openapi_paths import money_paths
 from proxy.native.veo_body import VeoRequest
 from proxy.openrouter.openapi import openrouter_openapi
+from proxy.routing.plugins import PLUGIN_MANAGER
 
 ERROR_SCHEMA = {
     "type": "object", "required": ["error"],
@@ -179,11 +180,14 @@ def build_document(app: web.Application) -> dict:
     schemas.update(Error=ERROR_SCHEMA, GoogleError=GOOGLE_ERROR_SCHEMA, GenerateContentRequest=GENERATE_CONTENT_SCHEMA,
                    FetchPredictOperation=FETCH_OPERATION_SCHEMA)
     paths = {**_core_paths(), **money_paths()}
+    speech_paths, speech_schemas = speech_openapi()
+    paths.update(speech_paths)
+    schemas.update(speech_schemas)
     openrouter = openrouter_openapi(openapi_schema)  # the /api/v1 mirror and OpenRouter's video API
     paths.update(openrouter.get("paths") or {})
     schemas.update(openrouter.get("schemas") or {})
     chat = schemas["ChatCompletionRequest"]
-    for contribution in app[keys.PLUGIN_MANAGER].hook.genproxy_openapi():
+    for contribution in app[PLUGIN_MANAGER].hook.genproxy_openapi():
         if not contribution:
             continue
         schemas.update(contribution.get("schemas") or {})

@@ -16,11 +16,12 @@ import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
-from proxy import keys
-from proxy.config import all_client_keys
+from proxy.config import SETTINGS, all_client_keys
 from proxy.http.errors import ApiError
 
 log = logging.getLogger("genproxy.passthrough")
+#: the session to passthrough_upstream (set only when it is configured)
+PASSTHROUGH_SESSION: web.AppKey[aiohttp.ClientSession] = web.AppKey("passthrough_session", aiohttp.ClientSession)
 
 #: genproxy answers these itself unless the thing asked for is not here.
 FORWARDED_CODES = {"model_not_found", "response_not_found"}
@@ -30,20 +31,20 @@ CLIENT_CREDENTIALS = {"authorization", "x-api-key", "x-goog-api-key"}
 
 
 async def passthrough_session(app: web.Application):
-    settings = app[keys.SETTINGS]
+    settings = app[SETTINGS]
     if not settings.passthrough_upstream:
         yield
         return
     # auto_decompress off: the bytes (and their Content-Encoding) go to the client as the gateway sent them.
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=settings.upstream_timeout)
     async with aiohttp.ClientSession(auto_decompress=False, trust_env=False, timeout=timeout) as session:
-        app[keys.PASSTHROUGH_SESSION] = session
+        app[PASSTHROUGH_SESSION] = session
         yield
 
 
 @web.middleware
 async def passthrough_middleware(request: web.Request, handler):
-    if not request.app[keys.SETTINGS].passthrough_upstream:
+    if not request.app[SETTINGS].passthrough_upstream:
         return await handler(request)
     try:
         return await handler(request)
@@ -70,7 +71,7 @@ def _headers(request: web.Request, key: str | None) -> CIMultiDict:
 
 
 async def forward(request: web.Request) -> web.StreamResponse:
-    settings = request.app[keys.SETTINGS]
+    settings = request.app[SETTINGS]
     if all_client_keys(settings) and request.get("client_key") is None:
         raise ApiError(401, "Missing or incorrect API key. Send 'Authorization: Bearer <key>' with one of this "
                             "proxy's keys.", code="invalid_api_key")
@@ -78,7 +79,7 @@ async def forward(request: web.Request) -> web.StreamResponse:
     query = [(k, v) for k, v in request.query.items() if k != "key"]
     url = aiohttp.client.URL(settings.passthrough_upstream.rstrip("/") + request.path).with_query(query)
     body = await request.read()  # aiohttp keeps the bytes a handler already read
-    session: aiohttp.ClientSession = request.app[keys.PASSTHROUGH_SESSION]
+    session: aiohttp.ClientSession = request.app[PASSTHROUGH_SESSION]
     try:
         upstream = await session.request(request.method, url, headers=_headers(request, settings.passthrough_api_key),
                                          data=body, allow_redirects=False)
