@@ -76,8 +76,9 @@ async def forward(request: web.Request) -> web.StreamResponse:
         raise ApiError(401, "Missing or incorrect API key. Send 'Authorization: Bearer <key>' with one of this "
                             "proxy's keys.", code="invalid_api_key")
     request["route"] = "passthrough"
+    base = settings.passthrough_upstream or ""  # set: this runs only then
     query = [(k, v) for k, v in request.query.items() if k != "key"]
-    url = aiohttp.client.URL(settings.passthrough_upstream.rstrip("/") + request.path).with_query(query)
+    url = aiohttp.client.URL(base.rstrip("/") + request.path).with_query(query)
     body = await request.read()  # aiohttp keeps the bytes a handler already read
     session: aiohttp.ClientSession = request.app[PASSTHROUGH_SESSION]
     try:

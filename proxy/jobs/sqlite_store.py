@@ -291,7 +291,7 @@ class SqliteJobStore(SqliteMoney):
         if not ids:
             return {}
         marks = ", ".join("?" for _ in ids)
-        rows = await self._run(lambda: self._db.execute(
+        rows = await self._run(lambda: self.db.execute(
             f"SELECT id, body FROM kept_objects WHERE client_key_id = ? AND id IN ({marks}) AND expires_at > ?",
             (client_key_id, *ids, time.time())).fetchall())
         return {r["id"]: r["body"] for r in rows}

@@ -86,7 +86,7 @@ def _tool_result_text(content: Any) -> str:
 
 def to_messages(body: MessagesRequest) -> list[dict]:
     """Chat messages: the system prompt first (with any role: system message folded in), then the turns."""
-    system = [_system_text(body.system)] if body.system else []
+    system: list[str] = [_system_text(body.system)] if body.system else []
     out: list[dict] = []
     for i, message in enumerate(body.messages):
         param = f"messages[{i}].content"
@@ -95,18 +95,18 @@ def to_messages(body: MessagesRequest) -> list[dict]:
             system.append(_system_text(blocks))
             continue
         if message.role == "assistant":
-            text, calls = [], []
+            texts, calls = [], []
             for j, block in enumerate(blocks):
                 kind = block.get("type")
                 if kind == "text":
-                    text.append(str(block.get("text", "")))
+                    texts.append(str(block.get("text", "")))
                 elif kind in ("tool_use", "server_tool_use"):
                     calls.append({"id": block.get("id"), "type": "function",
                                   "function": {"name": block.get("name"), "arguments": json.dumps(block.get("input") or {})}})
                 elif kind not in ("thinking", "redacted_thinking"):
                     raise invalid(f"'{param}[{j}].type' '{kind}' is not supported in an assistant turn.",
                                   f"{param}[{j}].type")
-            assistant: dict = {"role": "assistant", "content": "".join(text)}
+            assistant: dict = {"role": "assistant", "content": "".join(texts)}
             if calls:
                 assistant["tool_calls"] = calls
             out.append(assistant)

@@ -28,7 +28,7 @@ def _image_model(request: web.Request, body: ResponsesRequest, tool: dict) -> st
     for name in (body.model, tool.get("model")):
         route = table.resolve(name) if isinstance(name, str) else None
         if route is not None and route.modality == "image":
-            return name
+            return str(name)
     return DEFAULT_IMAGE_MODEL
 
 
