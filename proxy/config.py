@@ -118,6 +118,9 @@ class Settings(BaseModel):
     job_timeout: float = Field(3600.0, gt=0, description="Seconds a background job may poll before it fails")
     media_ttl: float = Field(2 * 24 * 3600.0, gt=0, description="Seconds a generated video is kept (Google keeps 2 days)")
     cleanup_interval: float = Field(3600.0, gt=0)
+    job_retention: float = Field(90 * 24 * 3600.0, ge=0, description="Seconds a finished job's row is kept after "
+                                 "it ends (0: forever), so the job store stops growing; the ledger (usage, "
+                                 "budgets, /metrics costs) keeps every billed request whatever this is")
     max_jobs_per_key: int = Field(16, ge=1, description="Unfinished video jobs one client key may have at once")
     default_video_model: str = "veo-3.1-generate-preview"
     max_connections: int = Field(4096, ge=1, description="Open client connections; lowered at start-up to fit "
@@ -148,7 +151,7 @@ class Settings(BaseModel):
                                               "link-local addresses")
     webhook_retry_delays: list[float] = Field(
         # Standard Webhooks' suggested schedule (standardwebhooks.com, "retry schedule"), then every 10 h.
-        default_factory=lambda: [5, 300, 1800, 7200, 18000, 36000], description="Seconds before each retry of a "
+        default_factory=lambda: list[float]([5, 300, 1800, 7200, 18000, 36000]), description="Seconds before each retry of a "
         "failed webhook delivery (the last repeats)")
     webhook_max_age: float = Field(24 * 3600.0, gt=0, description="Seconds a webhook is retried before it is dropped")
     webhook_timeout: float = Field(15.0, gt=0, description="Seconds a receiver has to answer a delivery")

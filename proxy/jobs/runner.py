@@ -369,8 +369,9 @@ class JobRunner(LeaseKeeping, JobMedia):
         await self.store.delete(job.id)
         if not job.finished:
             await self._release(job)  # stopped before Google made the video
-        in_use = await self.store.media_in_use(time.time())
-        for media in (job.result or {}).get("media", []):
+        files = (job.result or {}).get("media", [])
+        in_use = await self.store.media_in_use(time.time(), [m["sha256"] for m in files])
+        for media in files:
             stored = self.media.find(media["sha256"], media["mime_type"])
             if stored is not None and media["sha256"] not in in_use:
                 with contextlib.suppress(FileNotFoundError):
