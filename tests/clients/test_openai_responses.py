@@ -180,3 +180,22 @@ async def test_errors_are_openai_shaped(proxy):
     assert reply.status == 401
     reply = await proxy.post("/v1/responses", json={"model": "veo-3.1-generate-preview", "input": "x"}, headers=AUTH)
     assert reply.status == 400 and (await reply.json())["error"]["code"] == "model_not_supported"
+
+
+async def test_stored_responses_on_both_job_store_backends(make_proxy, jobs_db):
+    """kept_objects on SQLite and PostgreSQL: keep, recall, delete; another key sees nothing."""
+    proxy = await make_proxy(jobs_db=jobs_db, api_keys=[CLIENT_KEY, "other-key-0002"])
+    async with openai.AsyncOpenAI(base_url=str(proxy.make_url("/v1")), api_key=CLIENT_KEY, max_retries=0) as sdk:
+        first = await sdk.responses.create(model=TEXT, input="keep me")
+        follow = await sdk.responses.create(model=TEXT, input="next", previous_response_id=first.id)
+        assert (await sdk.responses.retrieve(follow.id)).previous_response_id == first.id
+        items = await proxy.get(f"/v1/responses/{follow.id}/input_items?order=asc", headers=AUTH)
+        assert [i.get("role") for i in (await items.json())["data"]] == ["user", "assistant", "user"]
+    async with openai.AsyncOpenAI(base_url=str(proxy.make_url("/v1")), api_key="other-key-0002",
+                                  max_retries=0) as other:
+        with pytest.raises(openai.NotFoundError):
+            await other.responses.retrieve(first.id)
+    async with openai.AsyncOpenAI(base_url=str(proxy.make_url("/v1")), api_key=CLIENT_KEY, max_retries=0) as sdk:
+        await sdk.responses.delete(first.id)
+        with pytest.raises(openai.NotFoundError):
+            await sdk.responses.retrieve(first.id)
