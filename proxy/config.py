@@ -136,6 +136,14 @@ class Settings(BaseModel):
                                          "history without it")
     max_thought_signatures: int = Field(50_000, ge=1, description="Thought signatures kept at most (all keys); "
                                         "past it the oldest are forgotten")
+    response_ttl: float = Field(30 * 24 * 3600.0, gt=0, description="Seconds a stored Responses API response "
+                                "(store: true) and its output items are kept for GET /v1/responses/{id}, "
+                                "previous_response_id and item_reference (OpenAI keeps them 30 days)")
+    passthrough_upstream: str | None = Field(None, description="An OpenAI- or Anthropic-compatible gateway "
+                                             "(CLIProxyAPI, LiteLLM) that gets, verbatim and streamed, every request "
+                                             "genproxy does not serve itself (by path or by model)")
+    passthrough_api_key: str | None = Field(None, description="The key genproxy sends to passthrough_upstream "
+                                            "(the client's own key is never forwarded)")
     metrics_token: str | None = Field(None, description="When set, GET /metrics needs 'Authorization: Bearer <it>'")
     webhook_secret: str | None = Field(None, description="whsec_<base64>: signs webhook deliveries (Standard "
                                        "Webhooks); needed for callback_url")
@@ -209,6 +217,8 @@ ENVIRONMENT = {
     "GEMINI_BASE_URL": "gemini_base_url",
     "GENPROXY_AUTH_DIR": "auth_dir",
     "GENPROXY_JOBS_DB": "jobs_db",
+    "GENPROXY_PASSTHROUGH_UPSTREAM": "passthrough_upstream",
+    "GENPROXY_PASSTHROUGH_API_KEY": "passthrough_api_key",
     # Application Default Credentials' own variable: a service-account key or gcloud's authorized_user file.
     "GOOGLE_APPLICATION_CREDENTIALS": "vertex_service_account_file",
 }

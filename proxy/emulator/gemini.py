@@ -66,7 +66,9 @@ async def count_tokens(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         raise invalid_argument("Invalid JSON payload received. Expected an object.")
     inner = get(body, "generateContentRequest") or body
-    texts = [p["text"] for c in (get(inner, "contents") or []) if isinstance(c, dict)
+    # A whole generateContentRequest counts its system instruction too (ai.google.dev/api/tokens).
+    contents = [*(get(inner, "contents") or []), get(inner, "systemInstruction") or {}]
+    texts = [p["text"] for c in contents if isinstance(c, dict)
              for p in (get(c, "parts") or []) if isinstance(p, dict) and isinstance(p.get("text"), str)]
     return web.json_response({"totalTokens": sum(tokens(t) for t in texts)})
 
