@@ -17,6 +17,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from proxy.config import SETTINGS, all_client_keys
+from proxy.http.browser_guard import cross_site
 from proxy.http.errors import ApiError
 
 log = logging.getLogger("genproxy.passthrough")
@@ -75,6 +76,10 @@ async def forward(request: web.Request) -> web.StreamResponse:
     if all_client_keys(settings) and request.get("client_key") is None:
         raise ApiError(401, "Missing or incorrect API key. Send 'Authorization: Bearer <key>' with one of this "
                             "proxy's keys.", code="invalid_api_key")
+    if cross_site(request, settings):  # whatever the path: a page on another origin must not spend through us
+        raise ApiError(403, "Cross-site browser requests are refused: a page on another origin may not use this "
+                       "proxy (add its origin to the allowed_origins setting to trust it).",
+                       code="cross_site_request", type="permission_denied")
     request["route"] = "passthrough"
     base = settings.passthrough_upstream or ""  # set: this runs only then
     query = [(k, v) for k, v in request.query.items() if k != "key"]

@@ -127,3 +127,19 @@ async def test_a_gateway_that_is_down_is_a_502(make_proxy, unused_tcp_port_facto
     reply = await proxy.post("/v1/chat/completions", headers=AUTH,
                              json={"model": "gpt-5", "messages": [{"role": "user", "content": "hi"}]})
     assert reply.status == 502 and (await reply.json())["error"]["code"] == "passthrough_unreachable"
+
+
+async def test_cross_site_browser_requests_are_not_forwarded(make_proxy, gateway):
+    """An open local proxy (no keys): a page on another origin must not reach the gateway through it."""
+    proxy = await make_proxy(api_keys=[], passthrough_upstream=str(gateway.server.make_url("/")).rstrip("/"))
+    for path in ("/v1/chat/completions", "/some/other/path", "/api/provider/claude/v1/messages"):
+        reply = await proxy.post(path, data="{}", headers={"Origin": "https://evil.example",
+                                                           "Content-Type": "text/plain"})
+        assert reply.status == 403, path
+    assert gateway.requests == []
+
+
+async def test_a_response_the_gateway_made_is_fetched_from_it(proxy, gateway):
+    reply = await proxy.get("/v1/responses/resp_made_by_the_gateway", headers=AUTH)
+    assert reply.status == 418 and (await reply.json()) == {"path": "/v1/responses/resp_made_by_the_gateway"}
+    assert gateway.requests[-1]["method"] == "GET"
