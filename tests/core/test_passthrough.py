@@ -143,3 +143,15 @@ async def test_a_response_the_gateway_made_is_fetched_from_it(proxy, gateway):
     reply = await proxy.get("/v1/responses/resp_made_by_the_gateway", headers=AUTH)
     assert reply.status == 418 and (await reply.json()) == {"path": "/v1/responses/resp_made_by_the_gateway"}
     assert gateway.requests[-1]["method"] == "GET"
+
+
+async def test_keys_with_a_budget_or_model_list_stay_on_genproxy(make_proxy, gateway):
+    """The gateway's spending is not in genproxy's ledger: limited keys may not reach it."""
+    url = str(gateway.server.make_url("/")).rstrip("/")
+    proxy = await make_proxy(passthrough_upstream=url, api_keys=[
+        {"key": "limited-budget-0001", "budget_usd": 5}, {"key": "limited-models-0001", "models": ["gemini-*"]}])
+    for key in ("limited-budget-0001", "limited-models-0001"):
+        reply = await proxy.post("/v1/chat/completions", headers={"Authorization": f"Bearer {key}"},
+                                 json={"model": "gpt-5", "messages": [{"role": "user", "content": "hi"}]})
+        assert reply.status == 403 and (await reply.json())["error"]["code"] == "passthrough_not_allowed"
+    assert gateway.requests == []
