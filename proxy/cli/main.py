@@ -25,7 +25,8 @@ from proxy.routing.routes import RoutesError, RouteTable
 log = logging.getLogger("genproxy")
 
 DEFAULT_PORT = 8317
-EMULATOR_KEY = "emulator-key"
+# An auth key, as Google issues them since September 2026 (the `AQ.` prefix; google-2026-12.md section 3).
+EMULATOR_KEY = "AQ.emulator-key"
 
 
 def _add_config_args(parser: argparse.ArgumentParser) -> None:
