@@ -90,7 +90,7 @@ def parse_request(body: Any, model: str, *, allow_images: bool = True) -> Conten
         if get(content, "role", "user") == "user" and turn:
             prompt = " ".join(turn)
     config = get(body, "generationConfig") or {}
-    check_thinking_config(config)
+    check_thinking_config(config, model)
     modalities = get(config, "responseModalities") or []
     for i, modality in enumerate(modalities):
         if modality not in MODALITIES:
