@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 AUTH_DIR ?= $(or $(GENPROXY_AUTH_DIR),$(HOME)/.ccs/cliproxy/auth)
 SERVE_ARGS ?=
 
-.PHONY: serve test lint bench install clean
+.PHONY: serve test lint docs bench install clean
 
 # What `make serve` needs: the runtime dependencies only.
 $(BIN)/.installed: setup.cfg pyproject.toml
@@ -40,8 +40,16 @@ lint: $(BIN)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# The documentation site (mkdocs-material) into site/; --strict fails on a broken link or page.
+$(BIN)/.installed-docs: $(BIN)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[docs]' 2>&1 | { grep -v -e '^WARNING: Location' || true; }
+	touch $@
+
+docs: $(BIN)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
 bench: $(BIN)/.installed-test
 	bench/run
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache site

@@ -10,7 +10,7 @@ import aiohttp
 from aiohttp import web
 
 from proxy import keys
-from proxy.config import Settings
+from proxy.config import Settings, client_key_strings
 from proxy.discovery import Doctor
 from proxy.discovery.service import DoctorService, doctor_report
 from proxy.handlers.admin import add_routes as add_admin_routes
@@ -18,17 +18,20 @@ from proxy.handlers.chat import chat_completions
 from proxy.handlers.console import add_routes as add_console_routes
 from proxy.handlers.jobs_admin import list_jobs
 from proxy.handlers.models import get_model, healthz, list_models
+from proxy.handlers.plugin_services import CorePluginServices
 from proxy.handlers.usage import usage
 from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.handlers.videos import video_object
-from proxy.hookspecs import RequestContext
-from proxy.http.errors import ApiError, error_middleware
+from proxy.hookspecs import PLUGIN_SERVICES, RequestContext
+from proxy.http.browser_guard import browser_guard_middleware
+from proxy.http.errors import CLIENT_SCRUBBER, ApiError, error_middleware
 from proxy.http.jsonstream import dumps_text
 from proxy.http.middleware import add_request_id_header, auth_middleware, request_log_middleware
 from proxy.http.openapi import add_openapi_route
-from proxy.jobs import JobRunner, open_store
+from proxy.jobs.backends import open_store
 from proxy.jobs.cooldowns import share_cooldowns
 from proxy.jobs.lookup import job_finder
+from proxy.jobs.runner import JobRunner
 from proxy.jobs.webhooks import Webhooks
 from proxy.media.previews import Previews
 from proxy.media.store import MediaStore
@@ -37,7 +40,7 @@ from proxy.native import add_native_routes
 from proxy.openrouter import add_openrouter_routes, openrouter_errors
 from proxy.ops.background import background_task, every
 from proxy.ops.metrics import watch_upstreams, wire_metrics
-from proxy.ops.redact import install_query_redaction
+from proxy.ops.redact import install_query_redaction, scrub
 from proxy.routing.pipeline import Pipeline, PollPolicy
 from proxy.routing.plugins import build_plugin_manager, declared_modalities
 from proxy.routing.routes import RouteTable
@@ -75,16 +78,16 @@ async def _jobs(app: web.Application):
 
     runner = JobRunner(store, app[keys.PIPELINE], app[keys.MEDIA_STORE], settings, context_for)
     app[keys.JOB_STORE], app[keys.JOB_RUNNER] = store, runner
-    runner.ledger = app[keys.LEDGER] = Ledger(store, app[keys.PIPELINE].video_modalities)
-    runner.webhooks = app[keys.WEBHOOKS] = Webhooks(store, settings, lambda: app[keys.HTTP_SESSION], video_object,
-                                                    runner.owner)
+    ledger = runner.ledger = app[keys.LEDGER] = Ledger(store, app[keys.PIPELINE].video_modalities)
+    webhooks = runner.webhooks = app[keys.WEBHOOKS] = Webhooks(store, settings, lambda: app[keys.HTTP_SESSION],
+                                                               video_object, runner.owner)
     metrics = app[keys.METRICS]
-    runner.webhooks.on_attempt = lambda event, outcome: metrics.webhooks.labels(event, outcome).inc()
+    webhooks.on_attempt = lambda event, outcome: metrics.webhooks.labels(event, outcome).inc()
     try:
         await runner.resume()
         tasks = [asyncio.create_task(runner.run_leases(), name="job-leases"),
-                 asyncio.create_task(runner.webhooks.run(), name="webhooks"),
-                 asyncio.create_task(runner.ledger.run(), name="ledger")]
+                 asyncio.create_task(webhooks.run(), name="webhooks"),
+                 asyncio.create_task(ledger.run(), name="ledger")]
         yield
         for task in tasks:
             task.cancel()
@@ -92,7 +95,7 @@ async def _jobs(app: web.Application):
                 await task
         await runner.close()
         with contextlib.suppress(Exception):
-            await runner.ledger.flush()
+            await ledger.flush()
     finally:
         await store.close()
 
@@ -111,19 +114,31 @@ async def _remove_expired_media(app: web.Application) -> None:
     await every(app[keys.SETTINGS].cleanup_interval, clean, "removing expired media and stale reservations")
 
 
+def _scrub_for_client(app: web.Application, text: str) -> str:
+    """``text`` without the upstreams' credentials and base URLs, the client keys and the Gemini API keys."""
+    upstreams = app.get(keys.UPSTREAMS)  # None before start-up has built them
+    if upstreams is not None:
+        text = upstreams.scrub(text)
+    settings = app[keys.SETTINGS]
+    return scrub(text, [*client_key_strings(settings), *settings.gemini_api_keys])
+
+
 def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.Application:
     """Build the proxy. ``plugins`` are registered after the entry-point plugins (tests, embedding)."""
     install_query_redaction()  # aiohttp's access log writes ?key=... otherwise
     pm = build_plugin_manager(plugins)
     table = RouteTable.load(settings.routes_file, set(declared_modalities(pm)))
 
-    app = web.Application(middlewares=[request_log_middleware, openrouter_errors, error_middleware, auth_middleware],
+    app = web.Application(middlewares=[request_log_middleware, openrouter_errors, error_middleware, browser_guard_middleware,
+                                       auth_middleware],
                           client_max_size=settings.max_body_bytes,
                           # Bodies are decompressed by proxy.http.jsonbody, bounded, with errors in OpenAI's shape
                           # (aiohttp's own decoder answers a mismatched body with a text/plain 500).
                           handler_args={"auto_decompress": False})
     app[keys.SETTINGS] = settings
+    app[CLIENT_SCRUBBER] = lambda text: _scrub_for_client(app, text)
     app[keys.PLUGIN_MANAGER] = pm
+    app[PLUGIN_SERVICES] = CorePluginServices()
     app[keys.ROUTE_TABLE] = table
     app[keys.MEDIA_STORE] = MediaStore(settings.media_dir or settings.data_dir / "media")
     app[keys.PREVIEWS] = Previews()

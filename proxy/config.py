@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 GOOGLE_GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
@@ -81,6 +82,12 @@ class Settings(BaseModel):
                               "current folder, the one shipped with genproxy is used")
     public_base_url: str | None = Field(None, description="How clients reach this proxy (behind a reverse proxy); "
                                         "default: the address of each request")
+    allowed_hosts: list[str] = Field(default_factory=list, description="Host names (the Host header) this proxy "
+                                     "answers besides localhost, IP addresses and public_base_url's host; "
+                                     "'.example.com' allows its subdomains, '*' any (refuses DNS rebinding)")
+    allowed_origins: list[str] = Field(default_factory=list, description="Web origins (https://app.example.com) "
+                                       "whose browser pages may call /v1 besides the proxy's own (the console); "
+                                       "other cross-site browser requests are refused")
     routes_reload_interval: float = Field(1.0, gt=0)
     data_dir: Path = Path("~/.local/share/genproxy")
     jobs_db: Path | str | None = Field(None, description="The job store: a postgresql://user:password@host/db URL "
@@ -152,7 +159,7 @@ class Settings(BaseModel):
             self.routes_file = SHIPPED_ROUTES
         return self
 
-    @field_validator("gemini_api_keys", mode="before")
+    @field_validator("gemini_api_keys", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod
     def _csv(cls, value):
         return _split_csv(value)
@@ -252,3 +259,7 @@ def all_client_keys(settings) -> list[tuple[ClientKey, bool]]:
 def client_key_strings(settings) -> list[str]:
     """The client keys themselves (secrets: to scrub from logs and answers)."""
     return [entry.key for entry, _ in all_client_keys(settings)]
+
+
+#: The settings the app was built with (an app key, set by create_app).
+SETTINGS: web.AppKey[Settings] = web.AppKey("settings")

@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import sys
+from importlib import metadata
 from pathlib import Path
 
 from aiohttp import web
@@ -29,6 +30,14 @@ DEFAULT_PORT = 8317
 EMULATOR_KEY = "AQ.emulator-key"
 
 
+def package_version() -> str:
+    """The installed distribution's version (setup.cfg), or "unknown" when run from an uninstalled tree."""
+    try:
+        return metadata.version("genproxy")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def _add_config_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="YAML settings file (environment variables win over it)")
     parser.add_argument("--routes", type=Path, default=None, help="routes file (default: routes.yaml)")
@@ -39,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="genproxy", description=(
         "An OpenAI-compatible proxy for Google's generative media: Gemini text, Gemini images and Veo video "
         "through POST /v1/chat/completions."))
+    parser.add_argument("--version", action="version", version=f"genproxy {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the proxy", description=(

@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from proxy import keys
 from proxy.discovery.doctor import Doctor
 from proxy.discovery.findings import DoctorReport
 from proxy.ops.background import every
@@ -49,7 +48,11 @@ class DoctorService:
 
 async def doctor_report(request: web.Request) -> web.Response:
     """GET /v1/doctor: the last report (``?refresh=true`` runs the checks now)."""
-    service: DoctorService = request.app[keys.DOCTOR]
+    service: DoctorService = request.app[DOCTOR]
     if service.report is None or request.query.get("refresh") in ("1", "true", "yes"):
         await service.refresh()
     return web.json_response(service.report.as_dict())
+
+
+#: The doctor's checks of routes against the upstreams (an app key, set by create_app).
+DOCTOR: web.AppKey[DoctorService] = web.AppKey("doctor")

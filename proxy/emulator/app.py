@@ -13,6 +13,7 @@ from . import codeassist, discovery, files, gemini, interactions, oauth, veo, ve
 from .errors import GoogleError, invalid_argument
 from .settings import EmulatorSettings
 from .state import EMULATOR_STATE, EmulatorState, RecordedRequest
+from .store import OperationStore
 
 log = logging.getLogger(__name__)
 INSPECTION_PATH = "/emulator/requests"
@@ -85,7 +86,9 @@ async def health(request: web.Request) -> web.Response:
 def create_emulator_app(settings: EmulatorSettings | None = None) -> web.Application:
     """A Gemini/Veo/Vertex/Code Assist emulator; ``app[EMULATOR_STATE]`` is its state."""
     app = web.Application(middlewares=[emulator_middleware], client_max_size=64 * 1024 * 1024)
-    app[EMULATOR_STATE] = EmulatorState(settings=settings or EmulatorSettings())
+    settings = settings or EmulatorSettings()
+    store = OperationStore(settings.data_dir) if settings.data_dir is not None else None
+    app[EMULATOR_STATE] = EmulatorState(settings=settings, store=store)
     discovery.add_routes(app)
     gemini.add_routes(app)
     veo.add_routes(app)

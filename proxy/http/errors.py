@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -50,20 +51,17 @@ class ApiError(Exception):
         return response
 
 
+#: Blanks every live credential and upstream base URL from a text bound for a client. create_app wires it
+#: (it knows the upstreams and the settings), so this module, which everything imports, imports none of them.
+CLIENT_SCRUBBER: web.AppKey[Callable[[str], str]] = web.AppKey("client_scrubber")
+
+
 def client_safe(request: web.Request, error: ApiError) -> ApiError:
     """The error with every live credential and upstream base URL blanked from its message: the last line
     of defence before a client sees text that may have come from an upstream."""
-    from proxy import keys
-
-    upstreams = request.app.get(keys.UPSTREAMS)
-    settings = request.app.get(keys.SETTINGS)
-    text = upstreams.scrub(error.message) if upstreams is not None else error.message
-    if settings is not None:
-        from proxy.config import client_key_strings
-        from proxy.ops.redact import scrub
-
-        text = scrub(text, [*client_key_strings(settings), *settings.gemini_api_keys])
-    error.message = text
+    scrub = request.app.get(CLIENT_SCRUBBER)
+    if scrub is not None:
+        error.message = scrub(error.message)
     return error
 
 

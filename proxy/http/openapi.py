@@ -11,13 +11,13 @@ from importlib import metadata
 
 from aiohttp import web
 
-from proxy import keys
 from proxy.handlers.videos import VideoCreate
 from proxy.hookspecs import openapi_schema
 from proxy.http.models import ChatCompletionRequest
 from proxy.money.openapi_paths import money_paths
 from proxy.native.veo_body import VeoRequest
 from proxy.openrouter.openapi import openrouter_openapi
+from proxy.routing.plugins import PLUGIN_MANAGER
 
 ERROR_SCHEMA = {
     "type": "object", "required": ["error"],
@@ -183,7 +183,7 @@ def build_document(app: web.Application) -> dict:
     paths.update(openrouter.get("paths") or {})
     schemas.update(openrouter.get("schemas") or {})
     chat = schemas["ChatCompletionRequest"]
-    for contribution in app[keys.PLUGIN_MANAGER].hook.genproxy_openapi():
+    for contribution in app[PLUGIN_MANAGER].hook.genproxy_openapi():
         if not contribution:
             continue
         schemas.update(contribution.get("schemas") or {})

@@ -8,15 +8,17 @@ import time
 
 from aiohttp import web
 
-from proxy import keys
+from proxy.config import SETTINGS
+from proxy.jobs.store import JOB_STORE
+from proxy.upstreams.registry import UPSTREAMS
 
 log = logging.getLogger("genproxy.cooldowns")
 
 
 async def share_cooldowns(app: web.Application) -> None:
     """Write this instance's quota cooldowns to the store at once; read the others' every interval."""
-    store, settings = app[keys.JOB_STORE], app[keys.SETTINGS]
-    pools = {name: upstream.pool for name, upstream in app[keys.UPSTREAMS].items()}
+    store, settings = app[JOB_STORE], app[SETTINGS]
+    pools = {name: upstream.pool for name, upstream in app[UPSTREAMS].items()}
     reported: asyncio.Queue[tuple[str, str, float]] = asyncio.Queue()
     for pool in pools.values():
         pool.on_cooldown = lambda credential_id, scope, until: reported.put_nowait((credential_id, scope, until))

@@ -10,11 +10,13 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from proxy.hookspecs import Completion
+from proxy.hookspecs import Completion, RequestContext
 from proxy.http.errors import ApiError
-from proxy.jobs.store import Job
-from proxy.media.store import StoredMedia
+from proxy.jobs.store import Job, JobStore
+from proxy.media.store import MediaStore, StoredMedia
 from proxy.media.stream import MediaStream
 from proxy.routing.routes import Route
 
@@ -22,6 +24,7 @@ log = logging.getLogger("genproxy.jobs")
 
 # Google keeps generated files 2 days (/work/shared/docs/wire-formats.md, Veo download: "Files live for 2 days").
 GOOGLE_KEEPS_FILES = 2 * 24 * 3600.0
+T = TypeVar("T")
 
 
 def strip_media(value, found: list[MediaStream]):
@@ -47,20 +50,32 @@ def restore_media(value, streams: list[MediaStream]):
 
 
 class JobMedia:
+    # JobRunner's (annotations only: nothing here at run time)
+    store: JobStore
+    media: MediaStore
+    settings: Any  # proxy.config.Settings, or what a test gives
+    _fetch_locks: dict[str, asyncio.Lock]
+    _make_context: Callable[[Route, str | None], RequestContext]
+
+    if TYPE_CHECKING:
+        async def shielded(self, work: Awaitable[T]) -> T: ...
+
     async def stored_media(self, job: Job) -> list[StoredMedia]:
         """The files of a finished job, in order; 404 once they have expired. A file this instance does not
         have (another instance made it, and media_dir is not shared) is fetched again from Google's file
         URI while Google keeps it; after that, 410."""
         if job.expires_at and job.expires_at <= time.time():
             raise ApiError(404, f"The result of job {job.id} has expired.", code="job_expired")
-        found = []
+        found: list[StoredMedia] = []
         for index, media in enumerate((job.result or {}).get("media", [])):
             stored = self.media.find(media["sha256"], media["mime_type"])
             if stored is None:
                 lock = self._fetch_locks.setdefault(media["sha256"], asyncio.Lock())
                 async with lock:  # one download for concurrent requests of the same file
-                    stored = self.media.find(media["sha256"], media["mime_type"]) or \
-                        await self.shielded(self._fetch_again(job, index, media))
+                    stored = self.media.find(media["sha256"], media["mime_type"])
+                    if stored is None:
+                        fetched = await self.shielded(self._fetch_again(job, index, media))
+                        stored = fetched
                 self._fetch_locks.pop(media["sha256"], None)
             found.append(stored)
         return found

@@ -22,6 +22,8 @@ def _marks(n: int, start: int = 1) -> str:
 
 
 class PostgresMoney:
+    _pool: Any  # PostgresJobStore's asyncpg.Pool
+
     async def ledger_reserve(self, entry: dict, limit: float | None, since: float) -> float:
         row = {name: entry[name] for name in LEDGER_COLUMNS if entry.get(name) is not None}
         row["state"] = "reserved"
@@ -68,7 +70,8 @@ class PostgresMoney:
 
     async def ledger_usage(self, start: float, end: float, key_name: str | None,
                            group_by: list[str]) -> list[dict]:
-        where, args = "state != 'released' AND created_at >= $1 AND created_at < $2", [start, end]
+        where = "state != 'released' AND created_at >= $1 AND created_at < $2"
+        args: list[float | str] = [start, end]
         if key_name is not None:
             where += " AND key_name = $3"
             args.append(key_name)
@@ -105,7 +108,7 @@ class PostgresMoney:
         return [dict(r) for r in rows]
 
     async def recent_jobs(self, client_key_id: str | None, before: float | None, limit: int) -> list:
-        where, args = ["TRUE"], []
+        where, args = ["TRUE"], list[float | str]()
         if client_key_id is not None:
             args.append(client_key_id)
             where.append(f"client_key_id = ${len(args)}")

@@ -80,7 +80,7 @@ class PostgresJobStore(PostgresMoney):
     def __init__(self, url: str, *, max_signatures: int = SIGNATURE_ROWS):
         self.url = url
         self.max_signatures = max_signatures
-        self._pool = None
+        self._pool: Any = None  # an asyncpg.Pool once open (asyncpg ships no type information)
 
     def __repr__(self) -> str:
         return f"PostgresJobStore({_redacted(self.url)!r})"

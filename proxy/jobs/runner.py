@@ -9,7 +9,9 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from aiohttp import web
 
 from proxy.hookspecs import Completion, RequestContext, Submitted, UpstreamCall
 from proxy.http.errors import ApiError
@@ -19,9 +21,12 @@ from proxy.jobs.leases import new_owner
 from proxy.jobs.store import CapacityReached, Job, JobStore, new_job_id, recorded_request
 from proxy.media.store import MediaStore
 from proxy.media.stream import MediaStream
-from proxy.money.ledger import MAYBE_BILLED
 from proxy.routing.pipeline import Pipeline
 from proxy.routing.routes import Route
+
+if TYPE_CHECKING:
+    from proxy.jobs.webhooks import Webhooks
+    from proxy.money.ledger import Ledger
 
 log = logging.getLogger("genproxy.jobs")
 
@@ -33,6 +38,8 @@ T = TypeVar("T")
 RECENT_JOBS = 20
 # The submit may have reached Google even though no answer came back: keep the job as a trace.
 MAYBE_STARTED = {"upstream_timeout", "upstream_unreachable", "upstream_bad_reply"}
+# Failures after which Google may still have billed: the ledger keeps the estimate charged.
+MAYBE_BILLED = {"submit_interrupted"}
 
 
 def job_error(job: Job) -> ApiError:
@@ -74,8 +81,8 @@ class JobRunner(LeaseKeeping, JobMedia):
         self._fetch_locks: dict[str, asyncio.Lock] = {}
         self._submitting: set[str] = set()  # recorded, Google's answer awaited: no poll task yet
         self._early: dict[str, asyncio.Future] = {}  # a job's answer while its videos still arrive
-        self.ledger = None    # proxy.money.ledger.Ledger: reserves, settles and releases each job's cost
-        self.webhooks = None  # proxy.jobs.webhooks.Webhooks: queues video.completed / video.failed
+        self.ledger: Ledger | None = None  # reserves, settles and releases each job's cost
+        self.webhooks: Webhooks | None = None  # queues video.completed / video.failed
 
     @property
     def lease(self) -> float:
@@ -193,7 +200,12 @@ class JobRunner(LeaseKeeping, JobMedia):
         task = asyncio.create_task(self._drive(job, route, call, submitted, context), name=f"job-{job.id}")
         self._tasks[job.id] = task
         self._early[job.id] = asyncio.get_running_loop().create_future()
-        task.add_done_callback(lambda _t, job_id=job.id: (self._tasks.pop(job_id, None), self._early.pop(job_id, None)))
+
+        def forget(_task: asyncio.Task, job_id: str = job.id) -> None:
+            self._tasks.pop(job_id, None)
+            self._early.pop(job_id, None)
+
+        task.add_done_callback(forget)
         # A failed job's exception is kept in the store; do not let asyncio log it as never retrieved.
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
@@ -209,7 +221,7 @@ class JobRunner(LeaseKeeping, JobMedia):
     async def _run(self, job: Job, route: Route, call: UpstreamCall, submitted: Submitted,
                    context: RequestContext, live: list[MediaStream]) -> Completion:
         async def progress(status: str, percent: int | None) -> None:
-            changes = {"status": "in_progress" if status != "queued" else job.status}
+            changes: dict[str, Any] = {"status": "in_progress" if status != "queued" else job.status}
             if percent is not None:
                 changes["progress"] = max(0, min(99, int(percent)))
             await self.store.update(job, **changes)
@@ -223,6 +235,8 @@ class JobRunner(LeaseKeeping, JobMedia):
                 return await self._follow(job, self.settings.job_timeout)
             reply = await self.pipeline.respond(route, result, call, context)
             completion = reply[0] if isinstance(reply, list) else reply
+            if not isinstance(completion, Completion):  # a job is answered whole, never as a stream
+                raise TypeError(f"the {route.modality} plugin answered job {job.id} with a stream")
             streams: list[MediaStream] = []
             message = strip_media(completion.message, streams)
             live += [s for s in streams if s.live is not None]
@@ -425,3 +439,7 @@ class JobRunner(LeaseKeeping, JobMedia):
 def _too_many(cap: int) -> ApiError:
     return ApiError(429, f"This key already has {cap} videos in progress (the limit); wait for one to finish.",
                     code="too_many_jobs", headers={"Retry-After": "10"})
+
+
+#: The runner that polls long-running jobs to the end (an app key, set by create_app).
+JOB_RUNNER: web.AppKey[JobRunner] = web.AppKey("job_runner")

@@ -9,9 +9,10 @@ import asyncio
 import json
 import sqlite3
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from proxy.jobs import migrations
 from proxy.jobs.sqlite_money import SqliteMoney
@@ -26,6 +27,7 @@ from proxy.jobs.store import (
     store_unavailable,
 )
 
+T = TypeVar("T")
 _UNFINISHED_SQL = "(" + ", ".join(f"'{s}'" for s in UNFINISHED) + ")"
 BUSY_TIMEOUT_MS = 30_000
 
@@ -50,7 +52,14 @@ class SqliteJobStore(SqliteMoney):
     def __repr__(self) -> str:
         return f"SqliteJobStore({str(self.path)!r})"
 
-    async def _run(self, fn, *args):
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection open() made."""
+        if self._db is None:
+            raise RuntimeError("the SQLite job store is not open")
+        return self._db
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
         except sqlite3.OperationalError as exc:
@@ -59,9 +68,9 @@ class SqliteJobStore(SqliteMoney):
                 raise store_unavailable("SQLite") from None
             raise
 
-    def _transaction(self, fn):
+    def _transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run fn(db) in a write transaction that holds SQLite's lock from its first statement."""
-        db = self._db
+        db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
             result = fn(db)
@@ -108,7 +117,7 @@ class SqliteJobStore(SqliteMoney):
             db.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", (version, time.time()))
 
     async def schema_version(self) -> int:
-        return await self._run(lambda: self._db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0])
+        return await self._run(lambda: self.db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0])
 
     async def close(self) -> None:
         if self._db is not None:
@@ -144,34 +153,34 @@ class SqliteJobStore(SqliteMoney):
             setattr(job, name, value)
         row = changed_columns(job, changes)
         assignments = ", ".join(f"{n} = :{n}" for n in row)
-        await self._run(self._db.execute, f"UPDATE jobs SET {assignments} WHERE id = :id", {**row, "id": job.id})
+        await self._run(self.db.execute, f"UPDATE jobs SET {assignments} WHERE id = :id", {**row, "id": job.id})
         return job
 
     async def get(self, job_id: str, client_key_id: str | None = None) -> Job | None:
         def query():
             if client_key_id is None:
-                return self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            return self._db.execute("SELECT * FROM jobs WHERE id = ? AND client_key_id = ?",
+                return self.db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            return self.db.execute("SELECT * FROM jobs WHERE id = ? AND client_key_id = ?",
                                     (job_id, client_key_id)).fetchone()
 
         row = await self._run(query)
         return row_to_job(dict(row)) if row else None
 
     async def by_idempotency_key(self, client_key_id: str, key: str) -> Job | None:
-        row = await self._run(lambda: self._db.execute(
+        row = await self._run(lambda: self.db.execute(
             "SELECT * FROM jobs WHERE client_key_id = ? AND idempotency_key = ?", (client_key_id, key)).fetchone())
         return row_to_job(dict(row)) if row else None
 
     async def unfinished_with_fingerprint(self, client_key_id: str, fingerprint: str) -> Job | None:
         """The client's newest unfinished job made from an identical request (summary.request_sha256)."""
-        row = await self._run(lambda: self._db.execute(
+        row = await self._run(lambda: self.db.execute(
             f"SELECT * FROM jobs WHERE client_key_id = ? AND status IN {_UNFINISHED_SQL} "
             "AND json_extract(summary, '$.request_sha256') = ? ORDER BY created_at DESC LIMIT 1",
             (client_key_id, fingerprint)).fetchone())
         return row_to_job(dict(row)) if row else None
 
     async def count_unfinished(self, client_key_id: str) -> int:
-        return await self._run(lambda: self._db.execute(
+        return await self._run(lambda: self.db.execute(
             f"SELECT COUNT(*) FROM jobs WHERE client_key_id = ? AND status IN {_UNFINISHED_SQL}",
             (client_key_id,)).fetchone()[0])
 
@@ -182,13 +191,13 @@ class SqliteJobStore(SqliteMoney):
             args: list[Any] = [client_key_id]
             where = "client_key_id = ?"
             if after:
-                anchor = self._db.execute("SELECT created_at, id FROM jobs WHERE id = ? AND client_key_id = ?",
+                anchor = self.db.execute("SELECT created_at, id FROM jobs WHERE id = ? AND client_key_id = ?",
                                           (after, client_key_id)).fetchone()
                 if anchor is None:
                     return None
                 where += f" AND (created_at, id) {compare} (?, ?)"
                 args += [anchor["created_at"], anchor["id"]]
-            return self._db.execute(f"SELECT * FROM jobs WHERE {where} ORDER BY created_at {direction}, id {direction} "
+            return self.db.execute(f"SELECT * FROM jobs WHERE {where} ORDER BY created_at {direction}, id {direction} "
                                     f"LIMIT ?", (*args, limit + 1)).fetchall()
 
         rows = await self._run(query)
@@ -198,41 +207,41 @@ class SqliteJobStore(SqliteMoney):
         return jobs[:limit], len(jobs) > limit
 
     async def delete(self, job_id: str) -> None:
-        await self._run(self._db.execute, "DELETE FROM jobs WHERE id = ?", (job_id,))
+        await self._run(self.db.execute, "DELETE FROM jobs WHERE id = ?", (job_id,))
 
     async def media_in_use(self, now: float) -> set[str]:
-        rows = await self._run(lambda: self._db.execute(
+        rows = await self._run(lambda: self.db.execute(
             "SELECT result FROM jobs WHERE result IS NOT NULL AND (expires_at IS NULL OR expires_at > ?)",
             (now,)).fetchall())
         return {m["sha256"] for r in rows for m in json.loads(r["result"]).get("media", [])}
 
     async def expired(self, now: float) -> list[Job]:
-        rows = await self._run(lambda: self._db.execute(
+        rows = await self._run(lambda: self.db.execute(
             "SELECT * FROM jobs WHERE expires_at IS NOT NULL AND expires_at <= ?", (now,)).fetchall())
         return [row_to_job(dict(r)) for r in rows]
 
     # -- leases --
     async def renew_leases(self, owner: str, until: float) -> set[str]:
-        rows = await self._run(lambda: self._db.execute(
+        rows = await self._run(lambda: self.db.execute(
             f"UPDATE jobs SET lease_until = ? WHERE owner = ? AND status IN {_UNFINISHED_SQL} RETURNING id",
             (until, owner)).fetchall())
         return {r["id"] for r in rows}
 
     async def claim_expired(self, owner: str, until: float, now: float, limit: int = 100) -> list[Job]:
         # One statement: SQLite runs it under its write lock, so two processes never claim the same job.
-        rows = await self._run(lambda: self._db.execute(
+        rows = await self._run(lambda: self.db.execute(
             f"UPDATE jobs SET owner = ?, lease_until = ? WHERE id IN (SELECT id FROM jobs WHERE status IN "
             f"{_UNFINISHED_SQL} AND (lease_until IS NULL OR lease_until < ?) ORDER BY created_at LIMIT ?) "
             f"RETURNING *", (owner, until, now, limit)).fetchall())
         return sorted((row_to_job(dict(r)) for r in rows), key=lambda j: j.created_at)
 
     async def lease_owners(self) -> set[str]:
-        rows = await self._run(lambda: self._db.execute(
+        rows = await self._run(lambda: self.db.execute(
             f"SELECT DISTINCT owner FROM jobs WHERE owner IS NOT NULL AND status IN {_UNFINISHED_SQL}").fetchall())
         return {r["owner"] for r in rows}
 
     async def release_leases(self, owner: str) -> None:
-        await self._run(self._db.execute, f"UPDATE jobs SET owner = NULL, lease_until = NULL WHERE owner = ? "
+        await self._run(self.db.execute, f"UPDATE jobs SET owner = NULL, lease_until = NULL WHERE owner = ? "
                                           f"AND status IN {_UNFINISHED_SQL}", (owner,))
 
     # -- thought signatures --
@@ -258,19 +267,19 @@ class SqliteJobStore(SqliteMoney):
         if not ids:
             return {}
         marks = ", ".join("?" for _ in ids)
-        rows = await self._run(lambda: self._db.execute(
+        rows = await self._run(lambda: self.db.execute(
             f"SELECT tool_call_id, signature FROM thought_signatures WHERE client_key_id = ? AND tool_call_id IN "
             f"({marks}) AND expires_at > ?", (client_key_id, *ids, time.time())).fetchall())
         return {r["tool_call_id"]: r["signature"] for r in rows}
 
     # -- credential cooldowns --
     async def set_cooldown(self, credential_id: str, scope: str, until: float) -> None:
-        await self._run(self._db.execute,
+        await self._run(self.db.execute,
                         "INSERT INTO credential_cooldowns (credential_id, scope, until) VALUES (?, ?, ?) "
                         "ON CONFLICT (credential_id, scope) DO UPDATE SET until = MAX(until, excluded.until)",
                         (credential_id, scope, until))
 
     async def cooldowns(self, now: float) -> dict[tuple[str, str], float]:
-        rows = await self._run(lambda: self._db.execute(
+        rows = await self._run(lambda: self.db.execute(
             "SELECT credential_id, scope, until FROM credential_cooldowns WHERE until > ?", (now,)).fetchall())
         return {(r["credential_id"], r["scope"]): r["until"] for r in rows}

@@ -2,7 +2,7 @@
 
 Backends: proxy/jobs/sqlite_store.py (embedded default, one file under data_dir) and
 proxy/jobs/postgres_store.py (``jobs_db: postgresql://...``, several instances on several machines).
-open_store(settings) picks one. Their schemas are created and migrated at start-up (proxy/jobs/migrations.py).
+proxy.jobs.backends.open_store(settings) picks one. Their schemas are created and migrated at start-up (proxy/jobs/migrations.py).
 """
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import json
 import secrets
 import time
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+
+from aiohttp import web
 
 from proxy.http.errors import ApiError
 
@@ -109,81 +110,6 @@ class CapacityReached(Exception):
         self.cap = cap
 
 
-@runtime_checkable
-class JobStore(Protocol):
-    """Everything genproxy keeps across requests and instances. All times are Unix seconds."""
-
-    async def open(self) -> None:
-        """Connect, create the schema and apply the migrations not yet applied."""
-
-    async def close(self) -> None: ...
-
-    # -- jobs --
-    async def create(self, job: Job, cap: int | None = None) -> Job:
-        """Insert ``job`` atomically with the per-key cap (raises CapacityReached when ``job.client_key_id``
-        has ``cap`` unfinished jobs, ``submitting`` ones included) and the idempotency key: when another job
-        of the same client has ``job.idempotency_key``, that job is returned and nothing is inserted."""
-
-    async def update(self, job: Job, **changes: Any) -> Job:
-        """Change some fields of a job, in memory and in the store (only those fields are written)."""
-
-    async def get(self, job_id: str, client_key_id: str | None = None) -> Job | None: ...
-
-    async def by_idempotency_key(self, client_key_id: str, key: str) -> Job | None: ...
-
-    async def unfinished_with_fingerprint(self, client_key_id: str, fingerprint: str) -> Job | None: ...
-
-    async def count_unfinished(self, client_key_id: str) -> int: ...
-
-    async def page(self, client_key_id: str, *, after: str | None, limit: int,
-                   order: str) -> tuple[list[Job], bool]:
-        """A page of a client's jobs; raises KeyError when ``after`` names no job of that client."""
-
-    async def delete(self, job_id: str) -> None: ...
-
-    async def media_in_use(self, now: float) -> set[str]:
-        """SHA-256 of every media file a job that has not expired still points to."""
-
-    async def expired(self, now: float) -> list[Job]: ...
-
-    # -- leases: exactly one instance polls each unfinished job --
-    async def renew_leases(self, owner: str, until: float) -> set[str]:
-        """Extend the leases ``owner`` still holds; returns the ids of its unfinished jobs."""
-
-    async def claim_expired(self, owner: str, until: float, now: float, limit: int = 100) -> list[Job]:
-        """Take over unfinished jobs whose lease ran out (or that have none); each goes to one caller only."""
-
-    async def lease_owners(self) -> set[str]:
-        """The owners holding unfinished jobs."""
-
-    async def release_leases(self, owner: str) -> None:
-        """Give up ``owner``'s leases now (clean shutdown), so another instance takes its jobs at once."""
-
-    # -- thought signatures (Gemini 3 tool calls), shared by every instance --
-    async def remember_signatures(self, client_key_id: str, items: dict[str, str], ttl: float) -> None: ...
-
-    async def recall_signatures(self, client_key_id: str, ids: list[str]) -> dict[str, str]: ...
-
-    # -- credential cooldowns: a 429 on one instance cools the credential on all --
-    async def set_cooldown(self, credential_id: str, scope: str, until: float) -> None: ...
-
-    async def cooldowns(self, now: float) -> dict[tuple[str, str], float]:
-        """(credential_id, scope) -> until, for the cooldowns still running."""
-
-
-def open_store(settings) -> JobStore:
-    """The store ``settings.jobs_db`` names: a postgresql:// URL, or a SQLite file (default data_dir/jobs.sqlite3)."""
-    target = settings.jobs_db
-    if isinstance(target, str) and target.startswith(("postgresql://", "postgres://")):
-        from proxy.jobs.postgres_store import PostgresJobStore
-
-        return PostgresJobStore(target, max_signatures=getattr(settings, "max_thought_signatures", SIGNATURE_ROWS))
-    from proxy.jobs.sqlite_store import SqliteJobStore
-
-    return SqliteJobStore(Path(target) if target else settings.data_dir / "jobs.sqlite3",
-                          max_signatures=getattr(settings, "max_thought_signatures", SIGNATURE_ROWS))
-
-
 # -- the ledger and webhook rows (proxy/jobs/sqlite_money.py, postgres_money.py) --
 LEDGER_COLUMNS = ("id", "key_name", "model", "state", "created_at", "settled_at", "estimated_usd", "cost_usd",
                   "video_seconds", "images", "input_tokens", "output_tokens", "video_tokens")
@@ -251,3 +177,70 @@ class MoneyStore(Protocol):
 
     async def job_counts(self) -> dict[str, int]:
         """status -> number of jobs (for /metrics)."""
+
+
+@runtime_checkable
+class JobStore(MoneyStore, Protocol):
+    """Everything genproxy keeps across requests and instances (the jobs here, the money in MoneyStore).
+    All times are Unix seconds."""
+
+    async def open(self) -> None:
+        """Connect, create the schema and apply the migrations not yet applied."""
+
+    async def close(self) -> None: ...
+
+    # -- jobs --
+    async def create(self, job: Job, cap: int | None = None) -> Job:
+        """Insert ``job`` atomically with the per-key cap (raises CapacityReached when ``job.client_key_id``
+        has ``cap`` unfinished jobs, ``submitting`` ones included) and the idempotency key: when another job
+        of the same client has ``job.idempotency_key``, that job is returned and nothing is inserted."""
+
+    async def update(self, job: Job, **changes: Any) -> Job:
+        """Change some fields of a job, in memory and in the store (only those fields are written)."""
+
+    async def get(self, job_id: str, client_key_id: str | None = None) -> Job | None: ...
+
+    async def by_idempotency_key(self, client_key_id: str, key: str) -> Job | None: ...
+
+    async def unfinished_with_fingerprint(self, client_key_id: str, fingerprint: str) -> Job | None: ...
+
+    async def count_unfinished(self, client_key_id: str) -> int: ...
+
+    async def page(self, client_key_id: str, *, after: str | None, limit: int,
+                   order: str) -> tuple[list[Job], bool]:
+        """A page of a client's jobs; raises KeyError when ``after`` names no job of that client."""
+
+    async def delete(self, job_id: str) -> None: ...
+
+    async def media_in_use(self, now: float) -> set[str]:
+        """SHA-256 of every media file a job that has not expired still points to."""
+
+    async def expired(self, now: float) -> list[Job]: ...
+
+    # -- leases: exactly one instance polls each unfinished job --
+    async def renew_leases(self, owner: str, until: float) -> set[str]:
+        """Extend the leases ``owner`` still holds; returns the ids of its unfinished jobs."""
+
+    async def claim_expired(self, owner: str, until: float, now: float, limit: int = 100) -> list[Job]:
+        """Take over unfinished jobs whose lease ran out (or that have none); each goes to one caller only."""
+
+    async def lease_owners(self) -> set[str]:
+        """The owners holding unfinished jobs."""
+
+    async def release_leases(self, owner: str) -> None:
+        """Give up ``owner``'s leases now (clean shutdown), so another instance takes its jobs at once."""
+
+    # -- thought signatures (Gemini 3 tool calls), shared by every instance --
+    async def remember_signatures(self, client_key_id: str, items: dict[str, str], ttl: float) -> None: ...
+
+    async def recall_signatures(self, client_key_id: str, ids: list[str]) -> dict[str, str]: ...
+
+    # -- credential cooldowns: a 429 on one instance cools the credential on all --
+    async def set_cooldown(self, credential_id: str, scope: str, until: float) -> None: ...
+
+    async def cooldowns(self, now: float) -> dict[tuple[str, str], float]:
+        """(credential_id, scope) -> until, for the cooldowns still running."""
+
+
+#: The durable job store (SQLite or PostgreSQL) (an app key, set by create_app).
+JOB_STORE: web.AppKey[JobStore] = web.AppKey("job_store")

@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 
 import av
+from aiohttp import web
 from PIL import Image
 
 from proxy.http.errors import ApiError
@@ -86,3 +87,7 @@ class Previews:
             except (av.FFmpegError, ValueError, IndexError, OSError) as exc:
                 raise ApiError(502, f"The {variant} of video {job_id} could not be made: the stored video cannot be "
                                     f"decoded ({exc.__class__.__name__}).", code="preview_failed") from None
+
+
+#: Thumbnails and spritesheets of stored videos (an app key, set by create_app).
+PREVIEWS: web.AppKey[Previews] = web.AppKey("previews")

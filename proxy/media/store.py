@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from aiohttp import web
+
 from proxy.media.stream import MediaStream
 
 CHUNK = 256 * 1024
@@ -133,3 +135,7 @@ def _unlink(path: str) -> None:
         os.unlink(path)
     except FileNotFoundError:
         pass
+
+
+#: Where large media is kept on disk (an app key, set by create_app).
+MEDIA_STORE: web.AppKey[MediaStore] = web.AppKey("media_store")

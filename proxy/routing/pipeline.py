@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pluggy
+from aiohttp import web
 
 from proxy.hookspecs import PollStatus, Reply, RequestContext, Submitted, UpstreamCall
 from proxy.http.errors import ApiError
@@ -135,3 +136,7 @@ class Pipeline:
                 await on_progress("queued", 0)
             result = await self.poll_until_done(route, submitted, context, on_progress)
         return await self.respond(route, result, call, context)
+
+
+#: The translate/submit/poll/respond steps over the plugins (an app key, set by create_app).
+PIPELINE: web.AppKey[Pipeline] = web.AppKey("pipeline")

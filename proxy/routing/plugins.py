@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable
 
 import pluggy
+from aiohttp import web
 
 from proxy import hookspecs
 
@@ -78,3 +79,7 @@ def describe_plugins(pm: pluggy.PluginManager) -> list[dict]:
             "hooks": sorted(h.name for h in pm.get_hookcallers(plugin) or []),
         })
     return rows
+
+
+#: The plugin manager the modality plugins are registered with (an app key, set by create_app).
+PLUGIN_MANAGER: web.AppKey[pluggy.PluginManager] = web.AppKey("plugin_manager")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
+from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from proxy.money.pricing import PriceSpec
@@ -324,3 +325,7 @@ class RouteTable:
 
     async def watch(self, interval: float) -> None:
         await every(interval, self.reload_if_changed, f"checking {self.path} for changes")
+
+
+#: The routes of routes.yaml as loaded (reloaded on change) (an app key, set by create_app).
+ROUTE_TABLE: web.AppKey[RouteTable] = web.AppKey("route_table")
