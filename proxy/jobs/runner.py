@@ -264,8 +264,8 @@ class JobRunner(LeaseKeeping, JobMedia):
                                 expires_at=now + self.settings.media_ttl,
                                 result={"message": message, "finish_reason": completion.finish_reason,
                                         "usage": completion.usage,
-                                        "media": [{"sha256": s.sha256, "size": s.size, "mime_type": s.mime_type}
-                                                  for s in streams]})
+                                        "media": [{"sha256": s.sha256, "size": s.size, "mime_type": s.mime_type,
+                                                   **({"bare": True} if s.bare else {})} for s in streams]})
         log.info("job %s completed: %d media file(s)", job.id, len(streams))
         if self.ledger is not None:
             await self.ledger.settle_answer(job.id, route, completion.message, completion.usage, job.summary)
@@ -369,8 +369,9 @@ class JobRunner(LeaseKeeping, JobMedia):
         await self.store.delete(job.id)
         if not job.finished:
             await self._release(job)  # stopped before Google made the video
-        in_use = await self.store.media_in_use(time.time())
-        for media in (job.result or {}).get("media", []):
+        files = (job.result or {}).get("media", [])
+        in_use = await self.store.media_in_use(time.time(), [m["sha256"] for m in files])
+        for media in files:
             stored = self.media.find(media["sha256"], media["mime_type"])
             if stored is not None and media["sha256"] not in in_use:
                 with contextlib.suppress(FileNotFoundError):
