@@ -6,6 +6,7 @@ Used by the Gemini API handlers (gemini.py) and by Code Assist (codeassist.py).
 from __future__ import annotations
 
 import base64
+import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -56,6 +57,9 @@ class ContentRequest:
     functions: list[dict[str, Any]]
     # toolConfig.functionCallingConfig mode ANY: Google's model must call a function (of allowedFunctionNames)
     must_call: bool = False
+    # generationConfig.responseMimeType application/json: the answer is JSON (of responseJsonSchema, if given)
+    json_mode: bool = False
+    json_schema: dict[str, Any] | None = None
 
 
 def parse_request(body: Any, model: str, *, allow_images: bool = True) -> ContentRequest:
@@ -139,8 +143,11 @@ def parse_request(body: Any, model: str, *, allow_images: bool = True) -> Conten
     allowed = get(calling, "allowedFunctionNames") or []
     if allowed:
         functions = [f for f in functions if f.get("name") in allowed] or functions
+    schema = get(config, "responseJsonSchema") or get(config, "responseSchema")
     return ContentRequest(
         must_call=get(calling, "mode") == "ANY",
+        json_mode=get(config, "responseMimeType") == "application/json",
+        json_schema=schema if isinstance(schema, dict) else None,
         prompt=prompt,
         all_texts=texts,
         prompt_tokens=sum(tokens(t) for t in texts),
@@ -159,6 +166,25 @@ def _placeholder(schema: dict[str, Any]) -> Any:
         return schema["enum"][0]
     return {"string": "example", "integer": 1, "number": 1.0, "boolean": True,
             "array": [], "object": {}}.get(kind, "example")
+
+
+def sample_of(schema: dict[str, Any], depth: int = 0) -> Any:
+    """A value that validates against a (simple) JSON schema: what JSON mode answers with."""
+    for key in ("anyOf", "oneOf", "allOf"):
+        if isinstance(schema.get(key), list) and schema[key]:
+            return sample_of(schema[key][0], depth + 1)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    kind = str(kind or ("object" if "properties" in schema else "string")).lower()
+    if kind == "object" and depth < 8:
+        props = schema.get("properties") or {}
+        return {name: sample_of(props.get(name) or {}, depth + 1) for name in (schema.get("required") or list(props))}
+    if kind == "array" and depth < 8:
+        return [sample_of(schema.get("items") or {}, depth + 1)] if schema.get("minItems") else []
+    if kind == "null":
+        return None
+    return _placeholder(schema)
 
 
 def function_args(declaration: dict[str, Any]) -> dict[str, Any]:
@@ -215,6 +241,8 @@ def make_reply(req: ContentRequest, faults: Faults, small: bool = False) -> Repl
         reply.function_call = {"name": fn.get("name", "function"), "args": function_args(fn)}
         return reply
     text = f"Echo: {prompt}"
+    if req.json_mode:  # JSON mode answers JSON only (ai.google.dev/gemini-api/docs/structured-output)
+        text = json.dumps(sample_of(req.json_schema) if req.json_schema else {"echo": prompt})
     if req.want_image and "no-image" not in faults:
         w, h = image_dimensions(req.aspect_ratio, req.image_size, small)
         png = make_png(w, h, seed=prompt)
