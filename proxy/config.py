@@ -103,6 +103,10 @@ class Settings(BaseModel):
     max_json_depth: int = Field(64, ge=4, description="Deepest nesting of arrays and objects in a JSON body")
     max_json_integer_digits: int = Field(32, ge=20, description="Most digits of an integer in a JSON body")
     upstream_timeout: float = Field(120.0, gt=0)
+    upstream_max_event_bytes: int = Field(
+        64 * 1024 * 1024, ge=1024 * 1024,
+        description="Largest streamed upstream event taken (a 4K image arrives as one event of 10+ MB); past it "
+                    "the answer is a 502 upstream_too_large")
     upstream_client: Literal["http1", "aiohttp"] = Field(
         "http1", description="What sends the JSON calls to Google (generateContent, operations, interactions): "
         "genproxy's keep-alive HTTP/1.1 client (proxy/upstreams/http1.py; ~40 µs less CPU per request) or "

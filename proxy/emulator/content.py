@@ -15,7 +15,7 @@ from typing import Any
 from .errors import invalid_argument, unknown_field
 from .faults import Faults, strip_markers
 from .gemini3 import check_thinking_config
-from .media import IMAGE_ASPECT_RATIOS, IMAGE_SIZES, image_dimensions, make_png
+from .media import EXTREME_RATIOS, IMAGE_ASPECT_RATIOS, IMAGE_SIZES, image_dimensions, make_png
 
 REQUEST_FIELDS = {
     "contents", "systemInstruction", "generationConfig", "tools", "toolConfig",
@@ -96,7 +96,7 @@ def parse_request(body: Any, model: str, *, allow_images: bool = True) -> Conten
         if get(content, "role", "user") == "user" and turn:
             prompt = " ".join(turn)
     config = get(body, "generationConfig") or {}
-    check_thinking_config(config)
+    check_thinking_config(config, model)
     modalities = get(config, "responseModalities") or []
     for i, modality in enumerate(modalities):
         if modality not in MODALITIES:
@@ -114,16 +114,19 @@ def parse_request(body: Any, model: str, *, allow_images: bool = True) -> Conten
         )
     image_config = get(config, "imageConfig") or {}
     aspect_ratio = get(image_config, "aspectRatio") or "1:1"
-    if aspect_ratio not in IMAGE_ASPECT_RATIOS:
+    # The extreme ratios and 512 are Gemini 3.1 Flash Image's only (media.IMAGE_PIXELS' source).
+    flash_image = "flash-image" in model and "2.5" not in model
+    ratios = IMAGE_ASPECT_RATIOS if flash_image else tuple(r for r in IMAGE_ASPECT_RATIOS if r not in EXTREME_RATIOS)
+    if aspect_ratio not in ratios:
         raise invalid_argument(
-            f"Unsupported aspect ratio: {aspect_ratio}. Supported values are: "
-            + ", ".join(IMAGE_ASPECT_RATIOS) + ".",
+            f"Unsupported aspect ratio: {aspect_ratio}. Supported values are: " + ", ".join(ratios) + ".",
             "generation_config.image_config.aspect_ratio",
         )
     image_size = get(image_config, "imageSize") or "1K"
-    if image_size not in IMAGE_SIZES:
+    sizes = IMAGE_SIZES if flash_image else tuple(z for z in IMAGE_SIZES if z != "512")
+    if image_size not in sizes:
         raise invalid_argument(
-            f"Unsupported image size: {image_size}. Supported values are: 1K, 2K, 4K.",
+            f"Unsupported image size: {image_size}. Supported values are: {', '.join(sizes)}.",
             "generation_config.image_config.image_size",
         )
     max_tokens = get(config, "maxOutputTokens")
@@ -218,7 +221,8 @@ class Reply:
         return usage
 
 
-def make_reply(req: ContentRequest, faults: Faults) -> Reply:
+def make_reply(req: ContentRequest, faults: Faults, small: bool = False) -> Reply:
+    """The answer to ``req``; ``small`` shrinks images (EmulatorSettings.small_media)."""
     prompt = strip_markers(req.prompt)
     reply = Reply(None, None, None, None, "STOP", req.prompt_tokens)
     if "blocked" in faults:
@@ -240,7 +244,7 @@ def make_reply(req: ContentRequest, faults: Faults) -> Reply:
     if req.json_mode:  # JSON mode answers JSON only (ai.google.dev/gemini-api/docs/structured-output)
         text = json.dumps(sample_of(req.json_schema) if req.json_schema else {"echo": prompt})
     if req.want_image and "no-image" not in faults:
-        w, h = image_dimensions(req.aspect_ratio, req.image_size)
+        w, h = image_dimensions(req.aspect_ratio, req.image_size, small)
         png = make_png(w, h, seed=prompt)
         reply.image = {"mimeType": "image/png", "data": base64.b64encode(png).decode("ascii")}
         text = f"Here is your image ({req.aspect_ratio}, {w}x{h}). Echo: {prompt}"

@@ -51,7 +51,7 @@ async def answer_content(request: web.Request, model: str, stream: bool) -> web.
     error = submit_error(faults, state.quota_once_seen, req.prompt)
     if error:
         raise error
-    reply = make_reply(req, faults)
+    reply = make_reply(req, faults, state.settings.small_media)
     if reply.function_call and signs_function_calls(model):
         reply.signature = new_signature()
     if stream:

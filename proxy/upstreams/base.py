@@ -23,6 +23,7 @@ from proxy.upstreams.errors import (
     upstream_timeout,
     upstream_unreachable,
 )
+from proxy.upstreams.events import DEFAULT_MAX_EVENT_BYTES, sse_data
 from proxy.upstreams.http1 import FullReply, Http1Client, origin_of
 
 log = logging.getLogger("genproxy.upstream")
@@ -75,6 +76,8 @@ class Upstream:
         # The whole-answer JSON calls go through this when set (build_upstreams sets it unless
         # ``upstream_client: aiohttp``); else through the aiohttp session, as everything else does.
         self.json_client: Http1Client | None = None
+        # The largest stream event taken (Settings.upstream_max_event_bytes; proxy.upstreams.events).
+        self.max_event_bytes = DEFAULT_MAX_EVENT_BYTES
 
     # -- what the plugins call (a backend overrides those it supports) --
     async def generate_content(self, model: str, body: dict) -> dict:
@@ -295,12 +298,8 @@ class Upstream:
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=15, sock_read=self.timeout.total)
         resp, _, target = await self._open("POST", url, body, None, timeout)
         try:
-            async for line in resp.content:
-                line = line.strip()
-                if not line.startswith(b"data:"):
-                    continue
-                payload = line[5:].strip()
-                if payload == b"[DONE]":
+            async for payload in sse_data(resp.content.iter_any(), self.max_event_bytes, self.name):
+                if payload.strip() == b"[DONE]":
                     return
                 try:
                     event = loads(payload)
