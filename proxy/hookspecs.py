@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
 from aiohttp import web
+from pydantic import BaseModel
 
 # Re-exported so that a plugin imports this module only.
 from proxy.http.errors import ApiError, invalid  # noqa: F401
@@ -297,7 +298,7 @@ def genproxy_openapi() -> dict | None:
     """
 
 
-def openapi_schema(model) -> tuple[dict, dict]:
+def openapi_schema(model: type[BaseModel]) -> tuple[dict, dict]:
     """A pydantic model's JSON schema and the schemas it refers to, with refs into #/components/schemas."""
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     return schema, schema.pop("$defs", {})
