@@ -103,6 +103,10 @@ class Settings(BaseModel):
     max_json_depth: int = Field(64, ge=4, description="Deepest nesting of arrays and objects in a JSON body")
     max_json_integer_digits: int = Field(32, ge=20, description="Most digits of an integer in a JSON body")
     upstream_timeout: float = Field(120.0, gt=0)
+    upstream_max_event_bytes: int = Field(
+        64 * 1024 * 1024, ge=1024 * 1024,
+        description="Largest streamed upstream event taken (a 4K image arrives as one event of 10+ MB); past it "
+                    "the answer is a 502 upstream_too_large")
     upstream_client: Literal["http1", "aiohttp"] = Field(
         "http1", description="What sends the JSON calls to Google (generateContent, operations, interactions): "
         "genproxy's keep-alive HTTP/1.1 client (proxy/upstreams/http1.py; ~40 µs less CPU per request) or "
@@ -142,6 +146,14 @@ class Settings(BaseModel):
                                          "history without it")
     max_thought_signatures: int = Field(50_000, ge=1, description="Thought signatures kept at most (all keys); "
                                         "past it the oldest are forgotten")
+    response_ttl: float = Field(30 * 24 * 3600.0, gt=0, description="Seconds a stored Responses API response "
+                                "(store: true) and its output items are kept for GET /v1/responses/{id}, "
+                                "previous_response_id and item_reference (OpenAI keeps them 30 days)")
+    passthrough_upstream: str | None = Field(None, description="An OpenAI- or Anthropic-compatible gateway "
+                                             "(CLIProxyAPI, LiteLLM) that gets, verbatim and streamed, every request "
+                                             "genproxy does not serve itself (by path or by model)")
+    passthrough_api_key: str | None = Field(None, description="The key genproxy sends to passthrough_upstream "
+                                            "(the client's own key is never forwarded)")
     metrics_token: str | None = Field(None, description="When set, GET /metrics needs 'Authorization: Bearer <it>'")
     webhook_secret: str | None = Field(None, description="whsec_<base64>: signs webhook deliveries (Standard "
                                        "Webhooks); needed for callback_url")
@@ -215,6 +227,8 @@ ENVIRONMENT = {
     "GEMINI_BASE_URL": "gemini_base_url",
     "GENPROXY_AUTH_DIR": "auth_dir",
     "GENPROXY_JOBS_DB": "jobs_db",
+    "GENPROXY_PASSTHROUGH_UPSTREAM": "passthrough_upstream",
+    "GENPROXY_PASSTHROUGH_API_KEY": "passthrough_api_key",
     # Application Default Credentials' own variable: a service-account key or gcloud's authorized_user file.
     "GOOGLE_APPLICATION_CREDENTIALS": "vertex_service_account_file",
 }

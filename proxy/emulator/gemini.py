@@ -51,7 +51,7 @@ async def answer_content(request: web.Request, model: str, stream: bool) -> web.
     error = submit_error(faults, state.quota_once_seen, req.prompt)
     if error:
         raise error
-    reply = make_reply(req, faults)
+    reply = make_reply(req, faults, state.settings.small_media)
     if reply.function_call and signs_function_calls(model):
         reply.signature = new_signature()
     if stream:
@@ -66,7 +66,9 @@ async def count_tokens(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         raise invalid_argument("Invalid JSON payload received. Expected an object.")
     inner = get(body, "generateContentRequest") or body
-    texts = [p["text"] for c in (get(inner, "contents") or []) if isinstance(c, dict)
+    # A whole generateContentRequest counts its system instruction too (ai.google.dev/api/tokens).
+    contents = [*(get(inner, "contents") or []), get(inner, "systemInstruction") or {}]
+    texts = [p["text"] for c in contents if isinstance(c, dict)
              for p in (get(c, "parts") or []) if isinstance(p, dict) and isinstance(p.get("text"), str)]
     return web.json_response({"totalTokens": sum(tokens(t) for t in texts)})
 

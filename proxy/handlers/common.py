@@ -24,6 +24,8 @@ THREAD_FROM_BYTES = 256 * 1024
 def resolve_route(app: web.Application, model: str) -> Route:
     table = app[keys.ROUTE_TABLE]
     route = table.resolve(model)
+    if route is not None and route.unless_passthrough and app[keys.SETTINGS].passthrough_upstream:
+        route = None  # proxy.http.passthrough sends the request to the other gateway
     if route is None:
         known = ", ".join(table.suggestions(model))
         raise ApiError(404, f"The model '{model}' does not exist or is not routed by this proxy. Known models include: {known}.",

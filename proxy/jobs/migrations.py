@@ -129,6 +129,16 @@ INSERT OR IGNORE INTO job_media (job_id, sha256, mime_type, expires_at)
     SELECT jobs.id, json_extract(m.value, '$.sha256'), json_extract(m.value, '$.mime_type'), jobs.expires_at
     FROM jobs, json_each(jobs.result, '$.media') AS m WHERE jobs.result IS NOT NULL;
 """)),
+    (7, """
+CREATE TABLE kept_objects (
+    client_key_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (client_key_id, id)
+);
+CREATE INDEX kept_objects_by_expiry ON kept_objects (expires_at);
+"""),
 ]
 
 POSTGRES: list[tuple[int, str]] = [
@@ -222,6 +232,16 @@ INSERT INTO job_media (job_id, sha256, mime_type, expires_at)
     FROM jobs, jsonb_array_elements(jobs.result::jsonb -> 'media') AS m(value) WHERE jobs.result IS NOT NULL
     ON CONFLICT DO NOTHING;
 """)),
+    (7, """
+CREATE TABLE kept_objects (
+    client_key_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    expires_at DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (client_key_id, id)
+);
+CREATE INDEX kept_objects_by_expiry ON kept_objects (expires_at);
+"""),
 ]
 
 LATEST = max(version for version, _ in SQLITE)

@@ -276,6 +276,32 @@ class PostgresJobStore(PostgresMoney):
                                       client_key_id, list(ids), time.time())
         return {r["tool_call_id"]: r["signature"] for r in rows}
 
+    # -- kept objects (stored Responses API responses and their items) --
+    async def keep_objects(self, client_key_id: str, items: dict[str, str], ttl: float) -> None:
+        if not items:
+            return
+        now = time.time()
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("DELETE FROM kept_objects WHERE expires_at <= $1", now)
+            await conn.executemany(
+                "INSERT INTO kept_objects (client_key_id, id, body, expires_at) VALUES ($1, $2, $3, $4) "
+                "ON CONFLICT (client_key_id, id) DO UPDATE SET body = excluded.body, expires_at = excluded.expires_at",
+                [(client_key_id, k, v, now + ttl) for k, v in items.items()])
+
+    async def recall_objects(self, client_key_id: str, ids: list[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        rows = await self._pool.fetch("SELECT id, body FROM kept_objects WHERE client_key_id = $1 AND id = ANY($2) "
+                                      "AND expires_at > $3", client_key_id, list(ids), time.time())
+        return {r["id"]: r["body"] for r in rows}
+
+    async def forget_objects(self, client_key_id: str, ids: list[str]) -> int:
+        if not ids:
+            return 0
+        status = await self._pool.execute("DELETE FROM kept_objects WHERE client_key_id = $1 AND id = ANY($2)",
+                                          client_key_id, list(ids))
+        return int(status.rsplit(" ", 1)[-1])
+
     # -- credential cooldowns --
     async def set_cooldown(self, credential_id: str, scope: str, until: float) -> None:
         await self._pool.execute(

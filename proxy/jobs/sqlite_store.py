@@ -314,6 +314,41 @@ class SqliteJobStore(SqliteMoney):
             f"({marks}) AND expires_at > ?", (client_key_id, *ids, time.time())).fetchall())
         return {r["tool_call_id"]: r["signature"] for r in rows}
 
+    # -- kept objects (stored Responses API responses and their items) --
+    async def keep_objects(self, client_key_id: str, items: dict[str, str], ttl: float) -> None:
+        if not items:
+            return
+        now = time.time()
+
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM kept_objects WHERE expires_at <= ?", (now,))
+            db.executemany("INSERT INTO kept_objects (client_key_id, id, body, expires_at) VALUES (?, ?, ?, ?) "
+                           "ON CONFLICT (client_key_id, id) DO UPDATE SET body = excluded.body, "
+                           "expires_at = excluded.expires_at",
+                           [(client_key_id, k, v, now + ttl) for k, v in items.items()])
+
+        await self._run(self._transaction, write)
+
+    async def recall_objects(self, client_key_id: str, ids: list[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        marks = ", ".join("?" for _ in ids)
+        rows = await self._run(lambda: self.db.execute(
+            f"SELECT id, body FROM kept_objects WHERE client_key_id = ? AND id IN ({marks}) AND expires_at > ?",
+            (client_key_id, *ids, time.time())).fetchall())
+        return {r["id"]: r["body"] for r in rows}
+
+    async def forget_objects(self, client_key_id: str, ids: list[str]) -> int:
+        if not ids:
+            return 0
+        marks = ", ".join("?" for _ in ids)
+
+        def delete(db: sqlite3.Connection) -> int:
+            return db.execute(f"DELETE FROM kept_objects WHERE client_key_id = ? AND id IN ({marks})",
+                              (client_key_id, *ids)).rowcount
+
+        return await self._run(self._transaction, delete)
+
     # -- credential cooldowns --
     async def set_cooldown(self, credential_id: str, scope: str, until: float) -> None:
         await self._run(self.db.execute,

@@ -5,6 +5,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Literal, overload
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
@@ -22,7 +23,8 @@ from proxy.upstreams.errors import (
     upstream_timeout,
     upstream_unreachable,
 )
-from proxy.upstreams.http1 import Http1Client, origin_of
+from proxy.upstreams.events import DEFAULT_MAX_EVENT_BYTES, sse_data
+from proxy.upstreams.http1 import FullReply, Http1Client, origin_of
 
 log = logging.getLogger("genproxy.upstream")
 
@@ -74,6 +76,8 @@ class Upstream:
         # The whole-answer JSON calls go through this when set (build_upstreams sets it unless
         # ``upstream_client: aiohttp``); else through the aiohttp session, as everything else does.
         self.json_client: Http1Client | None = None
+        # The largest stream event taken (Settings.upstream_max_event_bytes; proxy.upstreams.events).
+        self.max_event_bytes = DEFAULT_MAX_EVENT_BYTES
 
     # -- what the plugins call (a backend overrides those it supports) --
     async def generate_content(self, model: str, body: dict) -> dict:
@@ -81,6 +85,10 @@ class Upstream:
 
     def stream_generate_content(self, model: str, body: dict) -> AsyncIterator[dict]:
         raise self._unsupported("streamGenerateContent")
+
+    async def count_tokens(self, model: str, body: dict) -> int:
+        """The input tokens of a generateContent body (contents, systemInstruction, tools)."""
+        raise self._unsupported("countTokens")
 
     async def predict_long_running(self, model: str, body: dict) -> Operation:
         raise self._unsupported("predictLongRunning (video)")
@@ -171,9 +179,19 @@ class Upstream:
         except ValueError:
             raise malformed_reply(self.name, shown_path(target)) from None
 
+    @overload
+    async def _open(self, method: str, url: str | UrlFor, body: dict | BodyFor | None, credential_id: str | None,
+                    timeout: aiohttp.ClientTimeout, extra: dict[str, str] | None = None, whole: Literal[False] = False
+                    ) -> tuple[aiohttp.ClientResponse, Credential, str]: ...
+
+    @overload
+    async def _open(self, method: str, url: str | UrlFor, body: dict | BodyFor | None, credential_id: str | None,
+                    timeout: aiohttp.ClientTimeout, extra: dict[str, str] | None = None, *, whole: Literal[True]
+                    ) -> tuple[aiohttp.ClientResponse | FullReply, Credential, str]: ...
+
     async def _open(self, method: str, url: str | UrlFor, body: dict | BodyFor | None, credential_id: str | None,
                     timeout: aiohttp.ClientTimeout, extra: dict[str, str] | None = None, whole: bool = False
-                    ) -> tuple[aiohttp.ClientResponse, Credential, str]:
+                    ) -> tuple[aiohttp.ClientResponse | FullReply, Credential, str]:
         """Send until one credential gets a 2xx; returns the open response (the caller releases it).
 
         429 cools the credential down (Google's RetryInfo, else backoff), 401/403 and a refused
@@ -218,6 +236,7 @@ class Upstream:
                 raise ApiError(502, f"Refusing to send credentials of the {self.name} upstream to "
                                     f"{urlsplit(target).hostname}: not a configured Google host.",
                                code="untrusted_upstream_host")
+            resp: aiohttp.ClientResponse | FullReply
             try:
                 if client is not None:
                     resp = await client.request(method, target, None if payload is None else dumps(payload),
@@ -279,12 +298,8 @@ class Upstream:
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=15, sock_read=self.timeout.total)
         resp, _, target = await self._open("POST", url, body, None, timeout)
         try:
-            async for line in resp.content:
-                line = line.strip()
-                if not line.startswith(b"data:"):
-                    continue
-                payload = line[5:].strip()
-                if payload == b"[DONE]":
+            async for payload in sse_data(resp.content.iter_any(), self.max_event_bytes, self.name):
+                if payload.strip() == b"[DONE]":
                     return
                 try:
                     event = loads(payload)
@@ -316,8 +331,8 @@ class Upstream:
         credential_origin = origin_of(uri) if self.trusted(uri) else None
         for _ in range(MAX_REDIRECTS + 1):
             origin = origin_of(url)
-            sends = credential is not None and origin is not None and origin == credential_origin
-            headers = await self.headers_for(credential) if sends else {}
+            sends = origin is not None and origin == credential_origin
+            headers = await self.headers_for(credential) if credential is not None and sends else {}
             timeout = aiohttp.ClientTimeout(total=None, sock_connect=15, sock_read=self.timeout.total)
             try:
                 resp = await self.session.get(url, headers=headers, timeout=timeout, allow_redirects=False)
@@ -366,7 +381,7 @@ def shown_path(url: str) -> str:
     return urlsplit(url).path or "/"
 
 
-def _retry_after(resp: aiohttp.ClientResponse) -> float | None:
+def _retry_after(resp: aiohttp.ClientResponse | FullReply) -> float | None:
     try:
         return float(resp.headers["Retry-After"])
     except (KeyError, ValueError):
