@@ -138,7 +138,7 @@ def takes_thinking_level(target: str) -> bool:
     if name in _LATEST_ALIASES:
         return True
     match = _GENERATION.match(name)
-    return bool(match) and int(match[1]) >= 3
+    return match is not None and int(match[1]) >= 3
 
 
 def tools_config(request) -> dict:

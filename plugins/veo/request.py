@@ -83,9 +83,12 @@ def parse_config(request: ChatCompletionRequest, defaults: dict) -> VideoConfig:
         raise validation_error(exc, "video_config.") from None
 
 
-def _user_parts(request: ChatCompletionRequest) -> tuple[str, list[str], list[str]]:
-    """Prompt text, image URLs and video URLs from the user messages (system text is folded in front)."""
-    texts, images, videos = [], [], []
+def _user_parts(request: ChatCompletionRequest) -> tuple[str, list[tuple[str, str]], list[tuple[str, str]]]:
+    """Prompt text, and (URL, param) of each image and video, from the user messages (system text is folded in
+    front)."""
+    texts: list[str] = []
+    images: list[tuple[str, str]] = []
+    videos: list[tuple[str, str]] = []
     for index, message in enumerate(request.messages):
         if message.role in ("assistant", "tool", "function"):
             continue
@@ -144,8 +147,8 @@ def build_body(request: ChatCompletionRequest, route_target: str, route_model: s
     if config.person_generation is not None:
         allowed = _person_generation_allowed(limits, has_image_input, vertex)
         if config.person_generation not in allowed:
-            inputs = "with image inputs" if has_image_input else "for text-to-video"
-            raise invalid(f"{route_model} accepts person_generation {', '.join(allowed)} {inputs}; "
+            which = "with image inputs" if has_image_input else "for text-to-video"
+            raise invalid(f"{route_model} accepts person_generation {', '.join(allowed)} {which}; "
                           f"got '{config.person_generation}'.", "video_config.person_generation")
     if config.storage_uri is not None:
         raise invalid("storage_uri is not supported: genproxy answers with the video itself (and keeps it for "
@@ -175,12 +178,14 @@ def build_body(request: ChatCompletionRequest, route_target: str, route_model: s
     for key, value in (("aspectRatio", config.aspect_ratio), ("resolution", config.resolution),
                        ("durationSeconds", config.duration_seconds), ("negativePrompt", config.negative_prompt),
                        ("personGeneration", config.person_generation), ("seed", config.seed),
-                       ("enhancePrompt", config.enhance_prompt), ("fps", config.fps),
-                       ("compressionQuality", config.compression_quality), ("resizeMode", config.resize_mode)):
+                       ("enhancePrompt", config.enhance_prompt), ("fps", config.fps)):
         if value is not None:
+            parameters[key] = value
+    for key, enum in (("compressionQuality", config.compression_quality), ("resizeMode", config.resize_mode)):
+        if enum is not None:
             # Enums go as google-genai sends them: the enum name, upper case (types.VideoCompressionQuality
             # OPTIMIZED/LOSSLESS, ImageResizeMode PAD/CROP).
-            parameters[key] = value.upper() if key in ("compressionQuality", "resizeMode") else value
+            parameters[key] = enum.upper()
     if count != 1:
         parameters["sampleCount"] = count
     if vertex and config.generate_audio is not None:

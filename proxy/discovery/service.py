@@ -49,9 +49,10 @@ class DoctorService:
 async def doctor_report(request: web.Request) -> web.Response:
     """GET /v1/doctor: the last report (``?refresh=true`` runs the checks now)."""
     service: DoctorService = request.app[DOCTOR]
-    if service.report is None or request.query.get("refresh") in ("1", "true", "yes"):
-        await service.refresh()
-    return web.json_response(service.report.as_dict())
+    report = service.report
+    if report is None or request.query.get("refresh") in ("1", "true", "yes"):
+        report = await service.refresh()
+    return web.json_response(report.as_dict())
 
 
 #: The doctor's checks of routes against the upstreams (an app key, set by create_app).
