@@ -7,8 +7,9 @@
 Starts the emulator and genproxy twice, once with the fixed poll schedule (poll_learned: false, the 5 s / 10 s
 delays) and once with the learned plan (the default), alternating ``--rounds`` times. Each round sends ``--jobs``
 concurrent video chat completions whose emulated operation takes a log-normal time (``[emulate:delay=N]``,
-median ``--median`` s, log-spread ``--sigma``); genproxy's first round of each start only warms up (the learned
-plan learns from it, as a proxy in service has learned from its history). Per measured round: the median and
+median ``--median`` s, log-spread ``--sigma``); the first ``--warm`` rounds of each start only warm up (the
+learned plan learns from them, as a proxy in service has from its history: the first round is polled on Google's
+published range, which tells each duration only within a wide gap; the next one pins them down). Per measured round: the median and
 p90 of (answer received - request sent - the operation's time), the upstream polls per job counted by the
 emulator, and genproxy's CPU over the round as a share of one core. ``--finished N`` first writes N finished
 jobs into genproxy's store (bench/store_size.py's rows).
@@ -63,7 +64,8 @@ def run(config: str, args, logdir: Path, round_index: int) -> dict:
                                poll_learned=config == "learned", max_jobs_per_key=args.jobs * 2,
                                job_timeout=args.median * 20 + 600)
         rng = random.Random(round_index)
-        asyncio.run(one_round(proxy.base, args.jobs, args.median, args.sigma, rng, f"warm{round_index}"))
+        for warm in range(args.warm):
+            asyncio.run(one_round(proxy.base, args.jobs, args.median, args.sigma, rng, f"warm{round_index}-{warm}"))
         bench.http("DELETE", f"{emu.base}/emulator/requests")
         cpu0, t0 = proxy.cpu_seconds(), time.perf_counter()
         delays = asyncio.run(one_round(proxy.base, args.jobs, args.median, args.sigma, rng, f"run{round_index}"))
@@ -85,6 +87,7 @@ def main() -> None:
     parser.add_argument("--sigma", type=float, default=0.08)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--finished", type=int, default=0)
+    parser.add_argument("--warm", type=int, default=2, help="rounds before the measured one, per start")
     args = parser.parse_args()
     results: dict[str, list[dict]] = {"fixed": [], "learned": []}
     with tempfile.TemporaryDirectory(prefix="genproxy-poll-delay-") as folder:

@@ -9,6 +9,7 @@ look-up) and then grows in memory as jobs complete here.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ PUBLISHED = Durations.between(11.0, 360.0)
 HISTORY = 200          # durations kept per model and per setting
 MIN_SAMPLES = 5        # fewer than this: the next broader group is used
 REFIT_AFTER = 5        # new durations before a group's plan is drawn again
+# A duration is known within the gap between the two polls around Google's end: a wide gap (the sparse polls of
+# a plan drawn from little history) says little. Those within max(2 s, 10 %) are used when there are enough.
+PRECISE_SECONDS, PRECISE_SHARE = 2.0, 0.1
 
 
 @dataclass
@@ -40,14 +44,21 @@ def setting_of(job: Job) -> tuple:
     return (job.model, summary.get("resolution"), summary.get("seconds"))
 
 
-def duration_of(job: Job) -> float | None:
-    """Google's time for a completed job: recorded, else (jobs from before) its completion minus its record."""
-    recorded = (job.summary or {}).get("generation_seconds")
+def duration_of(job: Job) -> tuple[float, float] | None:
+    """(seconds, uncertainty) of Google's time for a completed job: recorded, else (jobs from before) its
+    completion minus its record, as imprecise."""
+    summary = job.summary or {}
+    recorded, window = summary.get("generation_seconds"), summary.get("generation_window")
     if isinstance(recorded, int | float) and recorded > 0:
-        return float(recorded)
+        return float(recorded), float(window) if isinstance(window, int | float) else math.inf
     if job.completed_at and job.completed_at > job.created_at:
-        return job.completed_at - job.created_at
+        return job.completed_at - job.created_at, math.inf
     return None
+
+
+def fit(samples) -> Durations:
+    precise = [s for s, window in samples if window <= max(PRECISE_SECONDS, PRECISE_SHARE * s)]
+    return Durations.fit(precise if len(precise) >= MIN_SAMPLES else [s for s, _ in samples])
 
 
 class DurationHistory:
@@ -60,10 +71,10 @@ class DurationHistory:
     def _group(self, key: tuple) -> _Group:
         return self._groups.setdefault(key, _Group(deque(maxlen=HISTORY)))
 
-    def record(self, job: Job, seconds: float) -> None:
+    def record(self, job: Job, seconds: float, window: float = math.inf) -> None:
         for key in (setting_of(job), (job.model,)):
             group = self._group(key)
-            group.seconds.append(seconds)
+            group.seconds.append((seconds, window))
             group.added += 1
 
     async def _load(self, model: str) -> None:
@@ -76,9 +87,9 @@ class DurationHistory:
             log.warning("reading how long %s took before failed: %s", model, exc)
             return
         for job in reversed(jobs):  # oldest first, so the newest stay in the deques
-            seconds = duration_of(job)
-            if seconds is not None:
-                self.record(job, seconds)
+            known = duration_of(job)
+            if known is not None:
+                self.record(job, *known)
 
     async def plan_for(self, job: Job) -> PollPlan:
         await self._load(job.model)
@@ -86,7 +97,7 @@ class DurationHistory:
             group = self._groups.get(key)
             if group is not None and len(group.seconds) >= MIN_SAMPLES:
                 if group.offsets is None or group.added - group.fitted_at >= REFIT_AFTER:
-                    group.offsets = self._plan(Durations.fit(list(group.seconds)))
+                    group.offsets = self._plan(fit(group.seconds))
                     group.fitted_at = group.added
                 return PollPlan(group.offsets, job.created_at, self.tail, self.shortest)
         group = self._group(("published",))

@@ -272,9 +272,10 @@ class JobRunner(LeaseKeeping, JobMedia):
         summary = job.summary
         if timing:  # Google finished between the last check that saw it running and the one that saw it done
             seconds = round((timing["pending_at"] + timing["done_at"]) / 2 - job.created_at, 2)
-            summary = {**job.summary, "generation_seconds": seconds}
+            window = round(timing["done_at"] - timing["pending_at"], 2)
+            summary = {**job.summary, "generation_seconds": seconds, "generation_window": window}
             if self.durations is not None:
-                self.durations.record(job, seconds)
+                self.durations.record(job, seconds, window)
         await self.store.update(job, status="completed", progress=100, completed_at=now, summary=summary,
                                 expires_at=now + self.settings.media_ttl,
                                 result={"message": message, "finish_reason": completion.finish_reason,
