@@ -7,7 +7,7 @@
 Starts the emulator and genproxy twice, once with the fixed poll schedule (poll_learned: false, the 5 s / 10 s
 delays) and once with the learned plan (the default), alternating ``--rounds`` times. Each round sends ``--jobs``
 concurrent video chat completions whose emulated operation takes a log-normal time (``[emulate:delay=N]``,
-median ``--median`` s, log-spread ``--sigma``); the first ``--warm`` rounds of each start only warm up (the
+median ``--median`` s, log-spread ``--sigma``); with the learned plan, the first ``--warm`` rounds of each start only warm up (the
 learned plan learns from them, as a proxy in service has from its history: the first round is polled on Google's
 published range, which tells each duration only within a wide gap; the next one pins them down). Per measured round: the median and
 p90 of (answer received - request sent - the operation's time), the upstream polls per job counted by the
@@ -64,7 +64,7 @@ def run(config: str, args, logdir: Path, round_index: int) -> dict:
                                poll_learned=config == "learned", max_jobs_per_key=args.jobs * 2,
                                job_timeout=args.median * 20 + 600)
         rng = random.Random(round_index)
-        for warm in range(args.warm):
+        for warm in range(args.warm if config == "learned" else 0):  # the fixed schedule has nothing to learn
             asyncio.run(one_round(proxy.base, args.jobs, args.median, args.sigma, rng, f"warm{round_index}-{warm}"))
         bench.http("DELETE", f"{emu.base}/emulator/requests")
         cpu0, t0 = proxy.cpu_seconds(), time.perf_counter()
