@@ -56,7 +56,7 @@ class ContentRequest:
     functions: list[dict[str, Any]]
 
 
-def parse_request(body: Any, model: str, *, allow_images: bool = True) -> ContentRequest:
+def parse_request(body: Any, model: str, *, allow_images: bool = False) -> ContentRequest:
     if not isinstance(body, dict):
         raise invalid_argument("Invalid JSON payload received. Expected an object.")
     for key in body:
@@ -101,7 +101,7 @@ def parse_request(body: Any, model: str, *, allow_images: bool = True) -> Conten
                 f"generation_config.response_modalities[{i}]",
             )
     want_image = "IMAGE" in modalities
-    if want_image and (not allow_images or "image" not in model):
+    if want_image and not allow_images:  # the caller knows the model's kind from the catalog
         raise invalid_argument(
             "Model does not support the requested response modalities: "
             + ",".join(m.lower() for m in modalities)

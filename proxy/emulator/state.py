@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from .faults import Faults
+from .models import Catalog, load_catalog
 from .settings import EmulatorSettings
 
 
@@ -84,8 +85,12 @@ class EmulatorState:
     #: base64 of padded videos for Vertex answers, one per (sample, padding)
     b64_cache: dict[tuple[Path, int], str] = field(default_factory=dict)
     store: Any = None  # OperationStore when settings.data_dir is set
+    #: which ids Google serves now (settings.catalog; PUT /emulator/catalog swaps it while running)
+    catalog: Catalog = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
+        if self.catalog is None:
+            self.catalog = load_catalog(self.settings.catalog)
         if self.settings.data_dir is not None:
             from .store import OperationStore
 
