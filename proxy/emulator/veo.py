@@ -11,7 +11,7 @@ from .errors import GoogleError, invalid_argument, model_not_found, not_found
 from .faults import MALFORMED_BODY, Faults, submit_error
 from .operations import FILTERED_REASON, OPERATION_ERROR, apply_poll_faults, base_url, create_operation, filtered
 from .state import EMULATOR_STATE, Operation
-from .veo_models import veo_spec, validate
+from .veo_models import validate, veo_spec
 
 RESPONSE_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse"
 

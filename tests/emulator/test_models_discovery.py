@@ -6,11 +6,11 @@ import pytest
 
 from proxy.emulator.models import load_catalog
 
+from .helpers import BEARER, KEY, text_body, veo_body
+
 # The suite's emulator plays the 2026-11 snapshot (tests/conftest.py); tests/catalog/ covers 2026-12.
 CATALOG = load_catalog("2026-11")
 LIVE_MODELS, RETIRED_MODELS = CATALOG.models, CATALOG.retired
-
-from .helpers import BEARER, KEY, text_body, veo_body
 
 NOT_FOUND_TAIL = ("Call ListModels to see the list of available models and their supported methods.")
 
