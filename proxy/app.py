@@ -10,6 +10,8 @@ import aiohttp
 from aiohttp import web
 
 from proxy import keys
+from proxy.catalog import ModelCatalog, Retirements
+from proxy.catalog.sync import share_retirements
 from proxy.config import Settings
 from proxy.discovery import Doctor
 from proxy.discovery.service import DoctorService, doctor_report
@@ -55,6 +57,7 @@ async def _http_session(app: web.Application):
         app[keys.HTTP_SESSION] = session
         json_client = Http1Client() if settings.upstream_client == "http1" else None
         app[keys.UPSTREAMS] = build_upstreams(settings, session, json_client)
+        app[keys.UPSTREAMS].get("vertex").location_for = app[keys.CATALOG].vertex_location_of
         watch_upstreams(app, app[keys.METRICS])
         try:
             yield
@@ -75,6 +78,7 @@ async def _jobs(app: web.Application):
 
     runner = JobRunner(store, app[keys.PIPELINE], app[keys.MEDIA_STORE], settings, context_for)
     app[keys.JOB_STORE], app[keys.JOB_RUNNER] = store, runner
+    app[keys.CATALOG].retirements.store = store
     runner.ledger = app[keys.LEDGER] = Ledger(store, app[keys.PIPELINE].video_modalities)
     runner.webhooks = app[keys.WEBHOOKS] = Webhooks(store, settings, lambda: app[keys.HTTP_SESSION], video_object,
                                                     runner.owner)
@@ -125,6 +129,9 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app[keys.SETTINGS] = settings
     app[keys.PLUGIN_MANAGER] = pm
     app[keys.ROUTE_TABLE] = table
+    families = [f for found in pm.hook.genproxy_model_families() for f in found or []]
+    catalog = app[keys.CATALOG] = ModelCatalog(lambda: app[keys.ROUTE_TABLE], lambda: app[keys.UPSTREAMS], families,
+                                               Retirements(), settings)
     app[keys.MEDIA_STORE] = MediaStore(settings.media_dir or settings.data_dir / "media")
     app[keys.PREVIEWS] = Previews()
     app[keys.PIPELINE] = Pipeline(pm, PollPolicy(initial_delay=settings.poll_initial_delay,
@@ -134,11 +141,13 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app.cleanup_ctx.append(watch_credentials)
     app.cleanup_ctx.append(background_task(lambda app: app[keys.ROUTE_TABLE].watch(settings.routes_reload_interval)))
     app[keys.DOCTOR] = DoctorService(lambda: Doctor(app[keys.UPSTREAMS], app[keys.ROUTE_TABLE],
-                                                    lambda route: pm.hook.genproxy_upstream_method(route=route)))
+                                                    lambda route: pm.hook.genproxy_upstream_method(route=route),
+                                                    catalog))
     if settings.discovery_at_startup:
         app.cleanup_ctx.append(background_task(lambda app: app[keys.DOCTOR].watch(settings.discovery_interval)))
     app.cleanup_ctx.append(_jobs)
     app.cleanup_ctx.append(background_task(share_cooldowns))
+    app.cleanup_ctx.append(background_task(share_retirements))
     app.cleanup_ctx.append(background_task(_remove_expired_media))
     app.on_response_prepare.append(add_request_id_header)
 

@@ -8,6 +8,7 @@ import pluggy
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from proxy.catalog import ModelCatalog
     from proxy.config import Settings
     from proxy.discovery.service import DoctorService
     from proxy.jobs import JobRunner, JobStore
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 PLUGIN_MANAGER: web.AppKey[pluggy.PluginManager] = web.AppKey("plugin_manager", pluggy.PluginManager)
 ROUTE_TABLE: web.AppKey[RouteTable] = web.AppKey("route_table")
+CATALOG: web.AppKey[ModelCatalog] = web.AppKey("catalog")
 HTTP_SESSION: web.AppKey[aiohttp.ClientSession] = web.AppKey("http_session", aiohttp.ClientSession)
 UPSTREAMS: web.AppKey[UpstreamRegistry] = web.AppKey("upstreams")
 PIPELINE: web.AppKey[Pipeline] = web.AppKey("pipeline")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -21,6 +21,8 @@ class DoctorService:
         self._make = make_doctor
         self.report: DoctorReport | None = None
         self._running: asyncio.Task | None = None
+        # Told of every report.
+        self.listeners: list[Callable[[DoctorReport], Awaitable[None]]] = []
 
     async def refresh(self) -> DoctorReport:
         """Run the checks (callers arriving while a run is under way share it)."""
@@ -31,6 +33,11 @@ class DoctorService:
     async def _run(self) -> DoctorReport:
         report = await self._make().run()
         self.report = report
+        for listener in self.listeners:
+            try:
+                await listener(report)
+            except Exception:
+                log.exception("doctor: a listener of the report failed")
         problems = report.problems()
         for line in problems:
             log.warning("doctor: %s", line)

@@ -91,7 +91,17 @@ CREATE TABLE webhooks (
 CREATE INDEX webhooks_due ON webhooks (state, next_at);
 CREATE UNIQUE INDEX webhooks_once ON webhooks (job_id, event);
 """),
+    (6, """
+CREATE TABLE model_retirements (
+    api TEXT NOT NULL,
+    model TEXT NOT NULL,
+    fact TEXT NOT NULL,
+    since REAL NOT NULL,
+    PRIMARY KEY (api, model)
+);
+"""),
 ]
+
 
 POSTGRES: list[tuple[int, str]] = [
     (1, """
@@ -178,7 +188,17 @@ CREATE TABLE webhooks (
 CREATE INDEX webhooks_due ON webhooks (state, next_at);
 CREATE UNIQUE INDEX webhooks_once ON webhooks (job_id, event);
 """),
+    (6, """
+CREATE TABLE model_retirements (
+    api TEXT NOT NULL,
+    model TEXT NOT NULL,
+    fact TEXT NOT NULL,
+    since DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (api, model)
+);
+"""),
 ]
+
 
 LATEST = max(version for version, _ in SQLITE)
 assert LATEST == max(version for version, _ in POSTGRES), "both backends must reach the same version"

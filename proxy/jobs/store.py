@@ -171,6 +171,14 @@ class JobStore(Protocol):
         """(credential_id, scope) -> until, for the cooldowns still running."""
 
 
+    # models Google no longer serves, shared by every instance (proxy/catalog/retirements.py); fact is JSON
+    async def retire_model(self, api: str, model: str, fact: str, since: float) -> None: ...
+
+    async def unretire_model(self, api: str, model: str) -> None: ...
+
+    async def retired_models(self) -> list[dict]: ...
+
+
 def open_store(settings) -> JobStore:
     """The store ``settings.jobs_db`` names: a postgresql:// URL, or a SQLite file (default data_dir/jobs.sqlite3)."""
     target = settings.jobs_db

@@ -106,7 +106,9 @@ async def test_an_open_proxy_is_its_owners_admin(make_proxy):
     assert "test-upstream-key" not in str(credentials)  # never a secret
     routes = await (await proxy.get("/v1/admin/routes")).json()
     veo = next(r for r in routes["data"] if r["model"] == "veo-3.1-generate-preview")
-    assert veo["served_by"] == {"upstream": "gemini", "target": "veo-3.1-generate-preview"}
+    assert veo["served_by"] == {"model": "veo-3.1-generate-preview", "upstream": "gemini",
+                                "target": "veo-3.1-generate-preview", "why": None}
+    assert veo["usable"] is True
     assert {"model": "veo-2.0-generate-001", "replaced_by": "veo-3.1-generate-preview"}.items() <= next(
         r for r in routes["retired"] if r["model"] == "veo-2.0-generate-001").items()
 
