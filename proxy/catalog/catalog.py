@@ -189,7 +189,7 @@ class ModelCatalog:
     def not_found(self, model: str) -> ApiError:
         live = self.live_names()
         bare = model.removeprefix("google/")
-        close = difflib.get_close_matches(bare, live, n=5, cutoff=0.4) or self._table().suggestions(model)
+        close = difflib.get_close_matches(bare, live, n=5, cutoff=0.6) or self._table().suggestions(model)
         return ApiError(404, f"The model '{model}' does not exist or is not routed by this proxy (no model family "
                              f"serves it). Closest live models: {', '.join(close)}.", param="model",
                         code="model_not_found")

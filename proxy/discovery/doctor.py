@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from proxy.catalog.retirements import Retirement
 from proxy.discovery.findings import (
     EXPIRED,
     NO_CREDENTIALS,
@@ -28,7 +29,6 @@ from proxy.discovery.findings import (
     DoctorReport,
     RouteFinding,
 )
-from proxy.catalog.retirements import Retirement
 from proxy.http.errors import ApiError
 from proxy.routing.routes import Route, RouteTable
 

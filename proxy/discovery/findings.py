@@ -50,6 +50,11 @@ class DoctorReport:
         """Routes a client can ask for (their upstream has credentials) that nothing can serve."""
         return [r for r in self.routes if r.status in (NOT_OFFERED, NO_METHOD, "unavailable") and r.alias_of is None]
 
+    def not_offered(self) -> list[RouteFinding]:
+        """Routes whose model Google does not offer and nothing replaces: drift; /v1/models marks them unavailable
+        and the console does not offer them, so a client cannot ask for them."""
+        return [r for r in self.routes if r.status == NOT_OFFERED and r.alias_of is None]
+
     def served(self) -> list[RouteFinding]:
         return [r for r in self.routes if r.status in (SERVED, REPLACED, UNCHECKED) and r.alias_of is None]
 
