@@ -75,7 +75,7 @@ class Pipeline:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise ApiError(504, f"The operation is still running after {limit:.0f} s. "
-                                    f"Job id: {submitted.operation}. Fetch the result later with that id.",
+                                    f"Operation: {submitted.operation}. Fetch the result later with that name.",
                                code="generation_timeout", param=None)
             await asyncio.sleep(min(self.policy.jittered(delay), remaining))
             try:
