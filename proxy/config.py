@@ -146,7 +146,8 @@ class Settings(BaseModel):
                                          "history without it")
     max_thought_signatures: int = Field(50_000, ge=1, description="Thought signatures kept at most (all keys); "
                                         "past it the oldest are forgotten")
-    metrics_token: str | None = Field(None, description="When set, GET /metrics needs 'Authorization: Bearer <it>'")
+    metrics_token: str | None = Field(None, description="GET /metrics accepts 'Authorization: Bearer <it>' (with "
+                                       "client keys configured it needs this or an admin key)")
     webhook_secret: str | None = Field(None, description="whsec_<base64>: signs webhook deliveries (Standard "
                                        "Webhooks); needed for callback_url")
     allow_private_callback_urls: bool = Field(False, description="Let callback_url name loopback, private or "

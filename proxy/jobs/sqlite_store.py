@@ -25,6 +25,7 @@ from proxy.jobs.store import (
     row_to_job,
     store_unavailable,
 )
+from proxy.ops.private import private_dir, private_file
 
 _UNFINISHED_SQL = "(" + ", ".join(f"'{s}'" for s in UNFINISHED) + ")"
 BUSY_TIMEOUT_MS = 30_000
@@ -76,7 +77,8 @@ class SqliteJobStore(SqliteMoney):
         await self._run(self._open)
 
     def _open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
+        private_file(self.path)
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         db.row_factory = sqlite3.Row
         db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
