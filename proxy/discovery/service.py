@@ -64,10 +64,10 @@ async def doctor_report(request: web.Request) -> web.Response:
             raise ApiError(429, f"The doctor ran less than {REFRESH_INTERVAL:.0f} s ago; retry in {wait:.0f} s.",
                            code="rate_limit_exceeded", headers={"Retry-After": str(max(1, round(wait)))})
         service._last_asked = time.monotonic()
-        await service.refresh()
-    elif service.report is None:
-        await service.refresh()
-    return web.json_response(service.report.as_dict())
+        report = await service.refresh()
+    else:
+        report = service.report or await service.refresh()
+    return web.json_response(report.as_dict())
 
 
 #: The doctor's checks of routes against the upstreams (an app key, set by create_app).
