@@ -59,13 +59,18 @@ def google_file(value: str) -> str | None:
     return None
 
 
+#: Where Google is to write (an output bucket the client names), not a file read
+OUTPUT_FIELDS = frozenset({"storage_uri", "storageUri", "callback_url"})
+
+
 def _strings(value: Any, depth: int = 0) -> Iterator[str]:
     if isinstance(value, str):
         if value.startswith(("gs://", "http")):  # never walks the bytes of a data: URI
             yield value
     elif depth < 16 and isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item, depth + 1)
+        for key, item in value.items():
+            if key not in OUTPUT_FIELDS:
+                yield from _strings(item, depth + 1)
     elif depth < 16 and isinstance(value, list):
         for item in value:
             yield from _strings(item, depth + 1)
