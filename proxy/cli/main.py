@@ -124,10 +124,11 @@ def _setup_logging(level: str, settings: Settings | None = None, live_secrets=No
             from urllib.parse import urlsplit
 
             with contextlib.suppress(ValueError):
-                if urlsplit(settings.jobs_db).password:
-                    secrets.append(urlsplit(settings.jobs_db).password)
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(RedactSecrets(lambda: secrets + (live_secrets() if live_secrets else [])))
+                password = urlsplit(settings.jobs_db).password
+                if password:
+                    secrets.append(password)
+        for each in logging.getLogger().handlers:
+            each.addFilter(RedactSecrets(lambda: secrets + (live_secrets() if live_secrets else [])))
 
 
 def _running_secrets(holder: dict) -> list[str]:
@@ -363,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command in ("video", "image", "jobs", "usage"):
+        if args.command in ("video", "image", "jobs", "usage", "speak", "music"):
             from proxy.cli import client as client_cli
             return client_cli.run(args)
         if args.command == "serve":

@@ -15,6 +15,7 @@ import hashlib
 import math
 import time
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -148,7 +149,7 @@ class CredentialPool:
     def any_ready(self, model: str | None = None) -> bool:
         return any(self.is_ready(c, model) for c in self._credentials)
 
-    def next_ready(self, exclude: set[str] | frozenset[str] = frozenset(), model: str | None = None) -> Credential | None:
+    def next_ready(self, exclude: AbstractSet[str] = frozenset(), model: str | None = None) -> Credential | None:
         """The next usable credential (for ``model``) in round-robin order, or None."""
         creds = self._credentials
         n = len(creds)
@@ -160,7 +161,7 @@ class CredentialPool:
                 return candidate
         return None
 
-    def pick(self, exclude: set[str] | frozenset[str] = frozenset(), model: str | None = None) -> Credential:
+    def pick(self, exclude: AbstractSet[str] = frozenset(), model: str | None = None) -> Credential:
         """The next usable credential; 429 with Retry-After when every one is cooling down."""
         if not self._credentials:
             raise ApiError(503, f"No credentials are configured for the '{self.upstream}' upstream. "

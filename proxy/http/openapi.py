@@ -11,6 +11,8 @@ from importlib import metadata
 
 from aiohttp import web
 
+from proxy.handlers.speech import openapi as speech_openapi
+from proxy.handlers.surfaces_openapi import openapi as surfaces_openapi
 from proxy.handlers.videos import VideoCreate
 from proxy.hookspecs import openapi_schema
 from proxy.http.models import ChatCompletionRequest
@@ -179,6 +181,12 @@ def build_document(app: web.Application) -> dict:
     schemas.update(Error=ERROR_SCHEMA, GoogleError=GOOGLE_ERROR_SCHEMA, GenerateContentRequest=GENERATE_CONTENT_SCHEMA,
                    FetchPredictOperation=FETCH_OPERATION_SCHEMA)
     paths = {**_core_paths(), **money_paths()}
+    speech_paths, speech_schemas = speech_openapi()
+    paths.update(speech_paths)
+    schemas.update(speech_schemas)
+    surface_paths, surface_schemas, surface_security = surfaces_openapi()  # Responses, Anthropic, CCS paths
+    paths.update(surface_paths)
+    schemas.update(surface_schemas)
     openrouter = openrouter_openapi(openapi_schema)  # the /api/v1 mirror and OpenRouter's video API
     paths.update(openrouter.get("paths") or {})
     schemas.update(openrouter.get("schemas") or {})
@@ -209,7 +217,8 @@ def build_document(app: web.Application) -> dict:
                 "GoogleError": {"description": "Google-shaped error (google.rpc.Status)", "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/GoogleError"}}}}},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
-                                "googleApiKey": {"type": "apiKey", "in": "header", "name": "x-goog-api-key"}}},
+                                "googleApiKey": {"type": "apiKey", "in": "header", "name": "x-goog-api-key"},
+                                **surface_security}},
     }
 
 
