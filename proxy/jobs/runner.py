@@ -141,8 +141,8 @@ class JobRunner(LeaseKeeping, JobMedia):
             log.exception("job %s: submit failed unexpectedly", job.id)
             await self._fail(job, ApiError(502, SUBMIT_INTERRUPTED, code="submit_interrupted"))
             raise
-        await self.store.update(job, status="queued", operation=submitted.operation,
-                                credential_id=submitted.credential_id, notes=call.notes)
+        await self.store.record_submitted(job, status="queued", operation=submitted.operation,
+                                          credential_id=submitted.credential_id, notes=call.notes)
         log.info("job %s started: model=%s operation=%s", job.id, route.model, submitted.operation)
         self._spawn(job, route, call, submitted, context)
         return job
