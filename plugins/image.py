@@ -252,6 +252,16 @@ def genproxy_openapi() -> dict:
                     "schema": {"$ref": "#/components/schemas/ImagesGenerationRequest"}}}},
                 "responses": {"200": {"description": "The images, base64", "content": {"application/json": {
                     "schema": {"type": "object", "required": ["created", "data"]}}}},
+                              "default": {"$ref": "#/components/responses/Error"}}}},
+                      "/api/v1/images": {"post": {
+                "operationId": "openrouterCreateImage", "summary": "OpenRouter's image API on Gemini image models",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["model", "prompt"],
+                    "properties": {name: {} for name in sorted(image_openrouter.KNOWN)}}}}},
+                "responses": {"200": {"description": "{created, data: [{b64_json, media_type}], usage}",
+                                      "content": {"application/json": {"schema": {
+                                          "type": "object", "required": ["created", "data"]}}}},
                               "default": {"$ref": "#/components/responses/Error"}}}}}}
 
 

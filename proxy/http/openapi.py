@@ -62,6 +62,21 @@ def _op(operation_id: str, summary: str, responses: dict, errors: dict, security
             "responses": {**responses, **errors}, **extra}
 
 
+def _video_reference_body(seconds: bool) -> dict:
+    """The body of /v1/videos/edits and /extensions: JSON with video.id (LiteLLM), or the SDKs' form (video[id] or
+    a video file part)."""
+    properties: dict = {"prompt": {"type": "string", "minLength": 1}, "model": {"type": "string"},
+                        "callback_url": {"type": "string"}}
+    if seconds:
+        properties["seconds"] = {"type": ["integer", "string"]}
+    as_json = {"type": "object", "required": ["prompt", "video"], "additionalProperties": False, "properties": {
+        **properties, "video": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}}}
+    as_form = {"type": "object", "required": ["prompt"], "properties": {
+        **properties, "video[id]": {"type": "string"}, "video": {"type": "string", "format": "binary"}}}
+    return {"required": True, "content": {"application/json": {"schema": as_json},
+                                          "multipart/form-data": {"schema": as_form}}}
+
+
 def _core_paths() -> dict:
     video_id = [_path_param("video_id", "a genproxy job id, video_…")]
     paths = {
@@ -122,6 +137,12 @@ def _core_paths() -> dict:
                 "required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["prompt"], "additionalProperties": False,
                     "properties": {"prompt": {"type": "string", "minLength": 1}}}}}})},
+        "/v1/videos/edits": {"post": _op(
+            "editVideo", "openai's videos.edit: an Omni video edited in its chain, or an uploaded file edited by Omni",
+            _ok("the new video object"), OPENAI_ERROR, BEARER, requestBody=_video_reference_body(seconds=False))},
+        "/v1/videos/extensions": {"post": _op(
+            "extendVideo", "openai's videos.extend: Omni or Veo 3.1 extends its own video; Omni an uploaded file",
+            _ok("the new video object"), OPENAI_ERROR, BEARER, requestBody=_video_reference_body(seconds=True))},
         "/v1/videos/{video_id}/content": {"get": _op(
             "retrieveVideoContent", "The MP4 (Range supported), or a JPEG thumbnail or spritesheet",
             {"200": {"description": "the bytes", "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}},
