@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from typing import Any
 
 from aiohttp import web
 
@@ -181,7 +182,7 @@ def _ratio(ratio: str) -> float:
     return int(w) / int(h)
 
 
-def _images_request(data) -> tuple[dict, int]:
+def _images_request(data) -> tuple[ChatCompletionRequest, int]:
     """The chat request equivalent to an Images API body, and n."""
     if not isinstance(data, dict):
         raise invalid("The request body must be a JSON object.", code="invalid_json")
@@ -213,7 +214,8 @@ def _images_request(data) -> tuple[dict, int]:
 async def images_generations(request: web.Request) -> web.StreamResponse:
     body, n = _images_request(await read_json_body(request))
     replies = await asyncio.gather(*(complete(request, body, MODALITY) for _ in range(n)))
-    data, usage = [], {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
+    data: list[dict] = []
+    usage: dict[str, Any] = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
     for reply in replies:
         for completion in reply:
             for image in completion.message.get("images") or []:

@@ -109,6 +109,10 @@ class Settings(BaseModel):
                                           "as sent and decompressed (a Vertex AI Veo operation with its videos "
                                           "inline is the largest real one, tens of MB); past it: 502 "
                                           "upstream_too_large")
+    upstream_max_event_bytes: int = Field(
+        64 * 1024 * 1024, ge=1024 * 1024,
+        description="Largest streamed upstream event taken (a 4K image arrives as one event of 10+ MB); past it "
+                    "the answer is a 502 upstream_too_large")
     upstream_client: Literal["http1", "aiohttp"] = Field(
         "http1", description="What sends the JSON calls to Google (generateContent, operations, interactions): "
         "genproxy's keep-alive HTTP/1.1 client (proxy/upstreams/http1.py; ~40 µs less CPU per request) or "
@@ -121,6 +125,12 @@ class Settings(BaseModel):
     poll_initial_delay: float = Field(5.0, ge=0)
     poll_max_delay: float = Field(10.0, gt=0)
     poll_retries: int = Field(5, ge=0)
+    poll_learned: bool = Field(True, description="Poll each video job on a plan drawn from how long its model, "
+                               "resolution and length took before (the job store's history; Google's published "
+                               "11 s to 6 min until then): rarely early, every poll_min_interval seconds where most "
+                               "end, no more polls than poll_initial_delay/poll_max_delay would make. Off: those "
+                               "fixed delays")
+    poll_min_interval: float = Field(1.0, gt=0, description="Fewest seconds between two polls of one operation")
     keepalive_interval: float = Field(10.0, gt=0)
     max_download_bytes: int = Field(512 * 1024 * 1024, gt=0)
     allow_foreign_file_uris: bool = Field(False, description="Accept Google Files API URIs and gs:// URIs that "

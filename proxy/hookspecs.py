@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
 from aiohttp import web
+from pydantic import BaseModel
 
 # Re-exported so that a plugin imports this module only.
 from proxy.http.errors import ApiError, invalid  # noqa: F401
@@ -190,6 +191,7 @@ def genproxy_modalities() -> list[str]:
 
     A route in routes.yaml whose modality no plugin declares fails start-up.
     """
+    raise NotImplementedError  # a spec: pluggy calls the plugins' implementations, never this body
 
 
 @hookspec(firstresult=True)
@@ -247,6 +249,7 @@ def genproxy_video_modalities() -> list[str]:
     Their models are accepted by POST /v1/videos (other modalities are refused with model_not_video)
     and their jobs by POST /v1/videos/{id}/remix.
     """
+    raise NotImplementedError  # a spec: pluggy calls the plugins' implementations, never this body
 
 
 @hookspec(firstresult=True)
@@ -303,7 +306,7 @@ def genproxy_openapi() -> dict | None:
     """
 
 
-def openapi_schema(model) -> tuple[dict, dict]:
+def openapi_schema(model: type[BaseModel]) -> tuple[dict, dict]:
     """A pydantic model's JSON schema and the schemas it refers to, with refs into #/components/schemas."""
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     return schema, schema.pop("$defs", {})

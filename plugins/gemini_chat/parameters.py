@@ -5,6 +5,7 @@ import re
 from typing import Any
 
 from plugins.gemini_chat.messages import translate_messages
+from plugins.gemini_chat.thinking import level_for
 from proxy.hookspecs import invalid, refuse_unknown_fields
 
 UNSUPPORTED = {
@@ -105,10 +106,9 @@ def generation_config(request, route) -> dict:
         if not isinstance(effort, str) or effort not in REASONING_BUDGETS:
             raise invalid(f"'reasoning_effort' must be one of {', '.join(REASONING_BUDGETS)}.", "reasoning_effort")
         if takes_thinking_level(route.target):
-            # Gemini 3 and later take a level (LOW or HIGH) instead of a token budget; the enum's names, upper
-            # case, as google-genai sends them (types.ThinkingLevel).
-            config["thinkingConfig"] = {"thinkingLevel": "HIGH" if effort in ("medium", "high") else "LOW",
-                                        "includeThoughts": True}
+            # Gemini 3 and later take a level instead of a token budget: the model's own levels (thinking.py);
+            # the enum's names, upper case, as google-genai sends them (types.ThinkingLevel).
+            config["thinkingConfig"] = {"thinkingLevel": level_for(effort, route.target), "includeThoughts": True}
         elif effort == "none":
             config["thinkingConfig"] = {"thinkingBudget": 0}
         else:
@@ -136,7 +136,7 @@ def takes_thinking_level(target: str) -> bool:
     if name in _LATEST_ALIASES:
         return True
     match = _GENERATION.match(name)
-    return bool(match) and int(match[1]) >= 3
+    return match is not None and int(match[1]) >= 3
 
 
 def tools_config(request) -> dict:

@@ -187,8 +187,10 @@ def build_body(request: ChatCompletionRequest, target: str, model: str, defaults
         response_format["duration"] = f"{config.duration_seconds}s"
     if config.resolution:
         response_format["resolution"] = config.resolution
-    body: dict[str, Any] = {"model": target, "input": contents, "response_modalities": ["video"],
-                            "response_format": response_format, "background": True}
+    # No response_modalities: deprecated in Google's Interactions schema (google-genai 3.6.1's
+    # types/interactions/interaction.py marks it DEPRECATED); response_format's type "video" says it.
+    body: dict[str, Any] = {"model": target, "input": contents, "response_format": response_format,
+                            "background": True}
     generation: dict[str, Any] = {}
     if config.seed is not None:
         generation["seed"] = config.seed

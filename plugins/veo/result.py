@@ -31,7 +31,7 @@ def poll_status(operation: dict) -> PollStatus:
     return PollStatus(done=True, progress=100, result=operation)
 
 
-def samples_of(operation: dict, job_id: str) -> list[Sample]:
+def samples_of(operation: dict, job_id: str | None) -> list[Sample]:
     """The generated videos, or an ApiError for a failed or filtered operation."""
     error = operation.get("error")
     if error:

@@ -6,7 +6,7 @@ from proxy.handlers.responses.request import ResponsesRequest
 from proxy.hookspecs import openapi_schema
 
 CCS = "/api/provider/{provider}/v1"
-BEARER = [{"bearer": []}, {"anthropicKey": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}, {"anthropicKey": []}]
 ANTHROPIC_ERROR = {"type": "object", "required": ["type", "error"], "properties": {
     "type": {"const": "error"}, "error": {"type": "object", "required": ["type", "message"], "properties": {
         "type": {"type": "string"}, "message": {"type": "string"}}}}}

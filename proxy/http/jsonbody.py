@@ -16,11 +16,14 @@ from __future__ import annotations
 import json
 import math
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from proxy.http.errors import ApiError
 
+orjson: ModuleType | None  # the module, or None where it is not installed
 try:
     import orjson
 except ImportError:  # pragma: no cover - orjson is a dependency; the standard parser does the same, slower
@@ -176,6 +179,7 @@ def check_value(value: Any, limits: JsonLimits, orjson_floats: bool = False) -> 
         item, depth, where = pop()
         if depth >= max_depth:
             raise _too_deep(limits)
+        pairs: Iterable[tuple[Any, Any]]
         if type(item) is dict:
             pairs = item.items()
             for key in item:

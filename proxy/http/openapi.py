@@ -41,8 +41,8 @@ OBJECT = {"type": "object"}
 
 OPENAI_ERROR = {"default": {"$ref": "#/components/responses/Error"}}
 GOOGLE_ERROR = {"default": {"$ref": "#/components/responses/GoogleError"}}
-BEARER = [{"bearer": []}]
-GOOGLE_KEY = [{"googleApiKey": []}, {"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+GOOGLE_KEY: list[dict[str, list[str]]] = [{"googleApiKey": []}, {"bearer": []}]
 
 
 def _json_body(ref: str) -> dict:

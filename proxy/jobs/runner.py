@@ -15,13 +15,14 @@ from aiohttp import web
 
 from proxy.hookspecs import Completion, RequestContext, Submitted, UpstreamCall
 from proxy.http.errors import ApiError
+from proxy.jobs.durations import DurationHistory
 from proxy.jobs.job_media import GOOGLE_KEEPS_FILES, JobMedia, strip_media
 from proxy.jobs.lease_keeping import SUBMIT_INTERRUPTED, LeaseKeeping
 from proxy.jobs.leases import new_owner
 from proxy.jobs.store import CapacityReached, Job, JobStore, new_job_id, recorded_request
 from proxy.media.store import MediaStore
 from proxy.media.stream import MediaStream
-from proxy.routing.pipeline import Pipeline
+from proxy.routing.pipeline import POLL_GROWTH, Pipeline
 from proxy.routing.routes import Route
 
 if TYPE_CHECKING:
@@ -83,6 +84,12 @@ class JobRunner(LeaseKeeping, JobMedia):
         self._early: dict[str, asyncio.Future] = {}  # a job's answer while its videos still arrive
         self.ledger: Ledger | None = None  # reserves, settles and releases each job's cost
         self.webhooks: Webhooks | None = None  # queues video.completed / video.failed
+        # How long each model and setting takes, and each job's poll plan drawn from it (issue 26).
+        self.durations = DurationHistory(
+            store, initial=settings.poll_initial_delay, tail=settings.poll_max_delay, growth=POLL_GROWTH,
+            # fixed delays set below poll_min_interval (tests, the emulator) keep their density
+            shortest=min(getattr(settings, "poll_min_interval", 1.0), settings.poll_max_delay),
+        ) if getattr(settings, "poll_learned", False) else None
 
     @property
     def lease(self) -> float:
@@ -244,7 +251,9 @@ class JobRunner(LeaseKeeping, JobMedia):
             await self._notify(job)
 
         try:
-            result = await self.pipeline.poll_until_done(route, submitted, context, progress)
+            plan = await self.durations.plan_for(job) if self.durations is not None else None
+            timing: dict = {}
+            result = await self.pipeline.poll_until_done(route, submitted, context, progress, plan=plan, timing=timing)
             if await self._lost(job):
                 # Another instance took the job while this one stalled: it downloads and records the result.
                 log.warning("job %s: done, but another instance holds it now; leaving the result to it", job.id)
@@ -276,7 +285,13 @@ class JobRunner(LeaseKeeping, JobMedia):
             await self._fail(job, error)
             raise error from None
         now = time.time()
-        await self.store.update(job, status="completed", progress=100, completed_at=now,
+        summary = job.summary
+        if timing:  # Google finished between the last check that saw it running and the one that saw it done
+            seconds = round((timing["pending_at"] + timing["done_at"]) / 2 - job.created_at, 2)
+            summary = {**job.summary, "generation_seconds": seconds}
+            if self.durations is not None:
+                self.durations.record(job, seconds)
+        await self.store.update(job, status="completed", progress=100, completed_at=now, summary=summary,
                                 expires_at=now + self.settings.media_ttl,
                                 result={"message": message, "finish_reason": completion.finish_reason,
                                         "usage": completion.usage,

@@ -20,6 +20,7 @@ import os
 import tempfile
 from collections import deque
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from proxy.http.errors import ApiError
 from proxy.http.jsonstream import MediaChanged
@@ -53,7 +54,7 @@ class _Attempt:
         self.must_match = 0  # bytes already sent from an earlier try: compared before anything more is sent
         self.verified = True
         self.fd: int | None = None
-        self.path = None     # the stored file, once spooled whole
+        self.path: Path | None = None  # the stored file, once spooled whole
         self.readers = 0
         self.reference = False  # kept open to compare the next try with
         self.diverged = False   # differs from what was sent: its readers are cut off
@@ -242,7 +243,7 @@ class LiveMedia:
 
     async def _verify(self, attempt: _Attempt) -> None:
         reference = self._reference
-        same = reference is not None and reference.fd is not None and await asyncio.to_thread(
+        same = reference is not None and reference.fd is not None and attempt.fd is not None and await asyncio.to_thread(
             _same_prefix, reference.fd, attempt.fd, attempt.must_match)
         attempt.verified, attempt.diverged = True, not same
         if same:

@@ -37,10 +37,11 @@ async def openrouter_errors(request: web.Request, handler):
     response = await handler(request)
     if not request.path.startswith(PREFIX) or response.status < 400 or not isinstance(response, web.Response):
         return response
-    if response.content_type != "application/json" or response.body is None or response.prepared:
-        return response
+    raw = response.body
+    if response.content_type != "application/json" or not isinstance(raw, (bytes, bytearray)) or response.prepared:
+        return response  # no body, or a Payload (streamed): nothing to reshape
     try:
-        body = json.loads(bytes(response.body))
+        body = json.loads(bytes(raw))
     except (TypeError, ValueError):
         return response
     error = body.get("error") if isinstance(body, dict) else None

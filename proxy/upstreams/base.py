@@ -6,6 +6,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Literal, overload
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
@@ -23,7 +24,8 @@ from proxy.upstreams.errors import (
     upstream_timeout,
     upstream_unreachable,
 )
-from proxy.upstreams.http1 import Http1Client, MalformedAnswer, UpstreamReplyTooLarge, origin_of
+from proxy.upstreams.events import DEFAULT_MAX_EVENT_BYTES, sse_data
+from proxy.upstreams.http1 import FullReply, Http1Client, MalformedAnswer, UpstreamReplyTooLarge, origin_of
 
 log = logging.getLogger("genproxy.upstream")
 
@@ -75,6 +77,8 @@ class Upstream:
         # The whole-answer JSON calls go through this when set (build_upstreams sets it unless
         # ``upstream_client: aiohttp``); else through the aiohttp session, as everything else does.
         self.json_client: Http1Client | None = None
+        # The largest stream event taken (Settings.upstream_max_event_bytes; proxy.upstreams.events).
+        self.max_event_bytes = DEFAULT_MAX_EVENT_BYTES
 
     # -- what the plugins call (a backend overrides those it supports) --
     async def generate_content(self, model: str, body: dict) -> dict:
@@ -176,9 +180,19 @@ class Upstream:
         except ValueError:
             raise malformed_reply(self.name, shown_path(target)) from None
 
+    @overload
+    async def _open(self, method: str, url: str | UrlFor, body: dict | BodyFor | None, credential_id: str | None,
+                    timeout: aiohttp.ClientTimeout, extra: dict[str, str] | None = None, whole: Literal[False] = False
+                    ) -> tuple[aiohttp.ClientResponse, Credential, str]: ...
+
+    @overload
+    async def _open(self, method: str, url: str | UrlFor, body: dict | BodyFor | None, credential_id: str | None,
+                    timeout: aiohttp.ClientTimeout, extra: dict[str, str] | None = None, *, whole: Literal[True]
+                    ) -> tuple[aiohttp.ClientResponse | FullReply, Credential, str]: ...
+
     async def _open(self, method: str, url: str | UrlFor, body: dict | BodyFor | None, credential_id: str | None,
                     timeout: aiohttp.ClientTimeout, extra: dict[str, str] | None = None, whole: bool = False
-                    ) -> tuple[aiohttp.ClientResponse, Credential, str]:
+                    ) -> tuple[aiohttp.ClientResponse | FullReply, Credential, str]:
         """Send until one credential gets a 2xx; returns the open response (the caller releases it).
 
         429 cools the credential down (Google's RetryInfo, else backoff), 401/403 and a refused
@@ -228,6 +242,7 @@ class Upstream:
                 raise ApiError(502, f"Refusing to send credentials of the {self.name} upstream to "
                                     f"{urlsplit(target).hostname}: not a configured Google host.",
                                code="untrusted_upstream_host")
+            resp: aiohttp.ClientResponse | FullReply
             try:
                 if client is not None:
                     resp = await client.request(method, target, None if payload is None else dumps(payload),
@@ -295,12 +310,8 @@ class Upstream:
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=15, sock_read=self.timeout.total)
         resp, _, target = await self._open("POST", url, body, None, timeout)
         try:
-            async for line in resp.content:
-                line = line.strip()
-                if not line.startswith(b"data:"):
-                    continue
-                payload = line[5:].strip()
-                if payload == b"[DONE]":
+            async for payload in sse_data(resp.content.iter_any(), self.max_event_bytes, self.name):
+                if payload.strip() == b"[DONE]":
                     return
                 try:
                     event = loads(payload)
@@ -332,8 +343,8 @@ class Upstream:
         credential_origin = origin_of(uri) if self.trusted(uri) else None
         for _ in range(MAX_REDIRECTS + 1):
             origin = origin_of(url)
-            sends = credential is not None and origin is not None and origin == credential_origin
-            headers = await self.headers_for(credential) if sends else {}
+            sends = origin is not None and origin == credential_origin
+            headers = await self.headers_for(credential) if credential is not None and sends else {}
             timeout = aiohttp.ClientTimeout(total=None, sock_connect=15, sock_read=self.timeout.total)
             try:
                 resp = await self.session.get(url, headers=headers, timeout=timeout, allow_redirects=False)
@@ -392,7 +403,7 @@ def shown_path(url: str) -> str:
     return urlsplit(url).path or "/"
 
 
-def _retry_after(resp: aiohttp.ClientResponse) -> float | None:
+def _retry_after(resp: aiohttp.ClientResponse | FullReply) -> float | None:
     try:
         return float(resp.headers["Retry-After"])
     except (KeyError, ValueError):

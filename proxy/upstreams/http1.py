@@ -249,12 +249,14 @@ class _Connection(asyncio.Protocol):
         waiter = self.waiter = loop.create_future()
         self.got_bytes = False
         self._until_eof = False
-        if self.transport.is_closing():  # the server's FIN came in, connection_lost is yet to run
+        transport = self.transport
+        assert transport is not None  # pooled connections are connected (connection_made ran)
+        if transport.is_closing():  # the server's FIN came in, connection_lost is yet to run
             self.waiter = None
             raise _NotSent("the pooled connection was closing")
         timer = loop.call_at(deadline, self._time_out) if deadline is not None else None
         try:
-            self.transport.writelines((head, body) if body else (head,))
+            transport.writelines((head, body) if body else (head,))
             if self._drain is not None:
                 await self._drain
             return await waiter
@@ -359,7 +361,8 @@ class Http1Client:
         now = time.monotonic()
         while idle:
             conn = idle.pop()
-            if not conn.closed and not conn.transport.is_closing() and now - conn.idle_since < self.keepalive:
+            if not conn.closed and conn.transport is not None and not conn.transport.is_closing() \
+                    and now - conn.idle_since < self.keepalive:
                 return conn, True
             conn.close()
         scheme, host, port = origin

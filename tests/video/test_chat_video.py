@@ -107,7 +107,7 @@ async def test_reference_images_up_to_three(proxy, emulator):
     ok = await proxy.post(URL, json=video_request(reference_images=[PNG_1PX] * 3), headers=AUTH)
     assert ok.status == 200, await ok.text()
     refs = submits(emulator)[0].json["instances"][0]["referenceImages"]
-    assert len(refs) == 3 and all(r["referenceType"] == "asset" for r in refs)
+    assert len(refs) == 3 and all(r["referenceType"] == "ASSET" for r in refs)
     too_many = await proxy.post(URL, json=video_request(reference_images=[PNG_1PX] * 4), headers=AUTH)
     assert too_many.status == 400
     assert_openai_error(await too_many.json(), param="video_config.reference_images")
