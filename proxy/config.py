@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 GOOGLE_GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
@@ -81,6 +82,12 @@ class Settings(BaseModel):
                               "current folder, the one shipped with genproxy is used")
     public_base_url: str | None = Field(None, description="How clients reach this proxy (behind a reverse proxy); "
                                         "default: the address of each request")
+    allowed_hosts: list[str] = Field(default_factory=list, description="Host names (the Host header) this proxy "
+                                     "answers besides localhost, IP addresses and public_base_url's host; "
+                                     "'.example.com' allows its subdomains, '*' any (refuses DNS rebinding)")
+    allowed_origins: list[str] = Field(default_factory=list, description="Web origins (https://app.example.com) "
+                                       "whose browser pages may call /v1 besides the proxy's own (the console); "
+                                       "other cross-site browser requests are refused")
     routes_reload_interval: float = Field(1.0, gt=0)
     data_dir: Path = Path("~/.local/share/genproxy")
     jobs_db: Path | str | None = Field(None, description="The job store: a postgresql://user:password@host/db URL "
@@ -94,23 +101,49 @@ class Settings(BaseModel):
                                    "Share it between instances so any of them serves any video")
     max_body_bytes: int = Field(32 * 1024 * 1024, gt=0)
     max_json_depth: int = Field(64, ge=4, description="Deepest nesting of arrays and objects in a JSON body")
+    max_json_values: int = Field(200_000, ge=1000, description="Most values (array items, object members) in a "
+                                 "JSON body, counted before it is parsed; past it: 413 too_many_values")
     max_json_integer_digits: int = Field(32, ge=20, description="Most digits of an integer in a JSON body")
     upstream_timeout: float = Field(120.0, gt=0)
+    max_upstream_reply_bytes: int = Field(256 * 1024 * 1024, gt=0, description="Largest JSON answer from Google, "
+                                          "as sent and decompressed (a Vertex AI Veo operation with its videos "
+                                          "inline is the largest real one, tens of MB); past it: 502 "
+                                          "upstream_too_large")
+    upstream_max_event_bytes: int = Field(
+        64 * 1024 * 1024, ge=1024 * 1024,
+        description="Largest streamed upstream event taken (a 4K image arrives as one event of 10+ MB); past it "
+                    "the answer is a 502 upstream_too_large")
     upstream_client: Literal["http1", "aiohttp"] = Field(
         "http1", description="What sends the JSON calls to Google (generateContent, operations, interactions): "
         "genproxy's keep-alive HTTP/1.1 client (proxy/upstreams/http1.py; ~40 µs less CPU per request) or "
         "aiohttp's ClientSession, which streams and downloads always use")
+    failure_replay_seconds: float = Field(600.0, ge=0, description="For this long after a video job failed, "
+                                          "the identical request (same key, same body) gets that failure again "
+                                          "instead of a new paid generation (clients that retry whatever the "
+                                          "answer says); 0 turns it off")
     video_deadline: float = Field(600.0, gt=0, description="Seconds a video request may wait for its operation")
     poll_initial_delay: float = Field(5.0, ge=0)
     poll_max_delay: float = Field(10.0, gt=0)
     poll_retries: int = Field(5, ge=0)
+    poll_learned: bool = Field(True, description="Poll each video job on a plan drawn from how long its model, "
+                               "resolution and length took before (the job store's history; Google's published "
+                               "11 s to 6 min until then): rarely early, every poll_min_interval seconds where most "
+                               "end, no more polls than poll_initial_delay/poll_max_delay would make. Off: those "
+                               "fixed delays")
+    poll_min_interval: float = Field(1.0, gt=0, description="Fewest seconds between two polls of one operation")
     keepalive_interval: float = Field(10.0, gt=0)
     max_download_bytes: int = Field(512 * 1024 * 1024, gt=0)
+    allow_foreign_file_uris: bool = Field(False, description="Accept Google Files API URIs and gs:// URIs that "
+                                          "no job of the same client key made or used (off: one key cannot "
+                                          "extend or read another key's videos through Google)")
     allow_private_image_urls: bool = Field(False, description="Let clients name image URLs on loopback, private "
                                            "or link-local addresses (off: the proxy is no way into your network)")
     job_timeout: float = Field(3600.0, gt=0, description="Seconds a background job may poll before it fails")
     media_ttl: float = Field(2 * 24 * 3600.0, gt=0, description="Seconds a generated video is kept (Google keeps 2 days)")
     cleanup_interval: float = Field(3600.0, gt=0)
+    job_retention: float = Field(90 * 24 * 3600.0, ge=0, description="Seconds a finished job's row is kept after "
+                                 "it ends (0: forever), so the job store stops growing; the ledger (usage, "
+                                 "budgets, /metrics costs) keeps every billed request whatever this is")
     max_jobs_per_key: int = Field(16, ge=1, description="Unfinished video jobs one client key may have at once")
     # google-genai 3.1.0 made it the Gemini API's default video model (release notes 2026-11-10)
     default_video_model: str = "gemini-omni-1.2-flash"
@@ -131,14 +164,23 @@ class Settings(BaseModel):
                                          "history without it")
     max_thought_signatures: int = Field(50_000, ge=1, description="Thought signatures kept at most (all keys); "
                                         "past it the oldest are forgotten")
-    metrics_token: str | None = Field(None, description="When set, GET /metrics needs 'Authorization: Bearer <it>'")
+    response_ttl: float = Field(30 * 24 * 3600.0, gt=0, description="Seconds a stored Responses API response "
+                                "(store: true) and its output items are kept for GET /v1/responses/{id}, "
+                                "previous_response_id and item_reference (OpenAI keeps them 30 days)")
+    passthrough_upstream: str | None = Field(None, description="An OpenAI- or Anthropic-compatible gateway "
+                                             "(CLIProxyAPI, LiteLLM) that gets, verbatim and streamed, every request "
+                                             "genproxy does not serve itself (by path or by model)")
+    passthrough_api_key: str | None = Field(None, description="The key genproxy sends to passthrough_upstream "
+                                            "(the client's own key is never forwarded)")
+    metrics_token: str | None = Field(None, description="GET /metrics accepts 'Authorization: Bearer <it>' (with "
+                                       "client keys configured it needs this or an admin key)")
     webhook_secret: str | None = Field(None, description="whsec_<base64>: signs webhook deliveries (Standard "
                                        "Webhooks); needed for callback_url")
     allow_private_callback_urls: bool = Field(False, description="Let callback_url name loopback, private or "
                                               "link-local addresses")
     webhook_retry_delays: list[float] = Field(
         # Standard Webhooks' suggested schedule (standardwebhooks.com, "retry schedule"), then every 10 h.
-        default_factory=lambda: [5, 300, 1800, 7200, 18000, 36000], description="Seconds before each retry of a "
+        default_factory=lambda: list[float]([5, 300, 1800, 7200, 18000, 36000]), description="Seconds before each retry of a "
         "failed webhook delivery (the last repeats)")
     webhook_max_age: float = Field(24 * 3600.0, gt=0, description="Seconds a webhook is retried before it is dropped")
     webhook_timeout: float = Field(15.0, gt=0, description="Seconds a receiver has to answer a delivery")
@@ -153,7 +195,7 @@ class Settings(BaseModel):
             self.routes_file = SHIPPED_ROUTES
         return self
 
-    @field_validator("gemini_api_keys", mode="before")
+    @field_validator("gemini_api_keys", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod
     def _csv(cls, value):
         return _split_csv(value)
@@ -204,6 +246,8 @@ ENVIRONMENT = {
     "GEMINI_BASE_URL": "gemini_base_url",
     "GENPROXY_AUTH_DIR": "auth_dir",
     "GENPROXY_JOBS_DB": "jobs_db",
+    "GENPROXY_PASSTHROUGH_UPSTREAM": "passthrough_upstream",
+    "GENPROXY_PASSTHROUGH_API_KEY": "passthrough_api_key",
     # Application Default Credentials' own variable: a service-account key or gcloud's authorized_user file.
     "GOOGLE_APPLICATION_CREDENTIALS": "vertex_service_account_file",
 }
@@ -253,3 +297,7 @@ def all_client_keys(settings) -> list[tuple[ClientKey, bool]]:
 def client_key_strings(settings) -> list[str]:
     """The client keys themselves (secrets: to scrub from logs and answers)."""
     return [entry.key for entry, _ in all_client_keys(settings)]
+
+
+#: The settings the app was built with (an app key, set by create_app).
+SETTINGS: web.AppKey[Settings] = web.AppKey("settings")

@@ -14,21 +14,29 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
+from aiohttp import web
+from pydantic import BaseModel
 
 # Re-exported so that a plugin imports this module only.
 from proxy.http.errors import ApiError, invalid  # noqa: F401
-from proxy.http.models import ChatCompletionRequest, parse_request, validation_error, whole_seconds  # noqa: F401
+from proxy.http.models import (  # noqa: F401
+    OPENAI_CHAT_FIELDS,
+    ChatCompletionRequest,
+    parse_request,
+    refuse_unknown_fields,
+    unknown_parameter,
+    validation_error,
+    whole_seconds,
+)
 from proxy.media.datauri import parse_data_uri  # noqa: F401
 from proxy.media.fetch import save_generated_video  # noqa: F401
 from proxy.media.store import MediaTooLarge, StoredMedia  # noqa: F401
 from proxy.media.stream import MediaStream
 
 if TYPE_CHECKING:
-    from aiohttp import web
-
     from proxy.routing.routes import Route
     from proxy.upstreams.base import Upstream
 
@@ -120,6 +128,9 @@ class RequestContext:
     # Set by the job runner, which waits for them: save_generated_video may return a download still arriving
     # (proxy.media.live.LiveMedia, with size, mime_type and stream() as StoredMedia), answered as it comes.
     live_downloads: bool = False
+    # Upstream calls that outlive their request, by name (proxy.ops.inflight.InFlight: start / check / cancel):
+    # long work that is one long call (Lyria) is started here by submit and checked by poll like an operation.
+    inflight: Any = None
 
 
 @dataclass
@@ -202,6 +213,7 @@ def genproxy_modalities() -> list[str]:
 
     A route in routes.yaml whose modality no plugin declares fails start-up.
     """
+    raise NotImplementedError  # a spec: pluggy calls the plugins' implementations, never this body
 
 
 @hookspec(firstresult=True)
@@ -259,6 +271,7 @@ def genproxy_video_modalities() -> list[str]:
     Their models are accepted by POST /v1/videos (other modalities are refused with model_not_video)
     and their jobs by POST /v1/videos/{id}/remix.
     """
+    raise NotImplementedError  # a spec: pluggy calls the plugins' implementations, never this body
 
 
 @hookspec(firstresult=True)
@@ -315,82 +328,91 @@ def genproxy_openapi() -> dict | None:
     """
 
 
-def openapi_schema(model) -> tuple[dict, dict]:
+def openapi_schema(model: type[BaseModel]) -> tuple[dict, dict]:
     """A pydantic model's JSON schema and the schemas it refers to, with refs into #/components/schemas."""
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     return schema, schema.pop("$defs", {})
 
 
 # -- for the HTTP endpoints a plugin adds with genproxy_web_routes --
+class PluginServices(Protocol):
+    """What the core does for a plugin's own HTTP endpoints: create_app puts its implementation
+    (proxy.handlers.plugin_services) in the app under PLUGIN_SERVICES, so this contract imports none of the
+    handlers. Plugins call the functions below, which find it through the request."""
+
+    async def read_json_body(self, request: web.Request) -> Any: ...
+
+    async def complete(self, request: web.Request, body: ChatCompletionRequest, modality: str) -> list[Completion]: ...
+
+    async def start_video_job(self, request: web.Request, body: ChatCompletionRequest, source: str) -> JobInfo: ...
+
+    async def find_job(self, request: web.Request, job_id: str) -> JobInfo | None: ...
+
+    async def wait_job(self, request: web.Request, job_id: str, timeout: float) -> JobInfo: ...
+
+    async def job_media(self, request: web.Request, job: JobInfo) -> list[MediaStream]: ...
+
+    async def cancel_job(self, request: web.Request, job: JobInfo) -> None: ...
+
+    def google_error_response(self, request: web.Request, exc: ApiError,
+                              status_names: dict[int, str] | None) -> web.Response: ...
+
+    async def write_json_body(self, request: web.Request, body: Any, status: int) -> web.StreamResponse: ...
+
+
+#: The core's PluginServices (an app key, set by create_app).
+PLUGIN_SERVICES: web.AppKey[PluginServices] = web.AppKey("plugin_services")
+
+
 async def read_json_body(request: web.Request) -> Any:
     """The request's JSON body; a clear 400 when it is missing or not JSON."""
-    from proxy.handlers.common import read_json
-
-    return await read_json(request)
+    return await request.app[PLUGIN_SERVICES].read_json_body(request)
 
 
 async def complete(request: web.Request, body: ChatCompletionRequest, modality: str) -> list[Completion]:
     """Route a chat-shaped request and run it through the steps; 400 unless its route has this modality."""
-    from proxy.handlers.chat import complete_chat
-
-    return await complete_chat(request, body, modality)
+    return await request.app[PLUGIN_SERVICES].complete(request, body, modality)
 
 
 async def start_video_job(request: web.Request, body: ChatCompletionRequest, source: str) -> JobInfo:
     """Route a chat-shaped video request, translate it (limits), check the key's cap, submit and record it
     as a job of the caller's key, as POST /v1/videos does; 400 unless its route makes videos."""
-    from proxy.handlers.jobs_api import start_video_job as start
-
-    return await start(request, body, source)
+    return await request.app[PLUGIN_SERVICES].start_video_job(request, body, source)
 
 
 async def find_job(request: web.Request, job_id: str) -> JobInfo | None:
     """The job of the caller's key with this id, or None (unknown, or another key's)."""
-    from proxy.handlers.jobs_api import find_job as find
-
-    return await find(request, job_id)
+    return await request.app[PLUGIN_SERVICES].find_job(request, job_id)
 
 
 async def wait_job(request: web.Request, job_id: str, timeout: float) -> JobInfo:
     """Wait up to ``timeout`` seconds for a job of the caller's key to finish; the job as it then is."""
-    from proxy.handlers.jobs_api import wait_job as wait
-
-    return await wait(request, job_id, timeout)
+    return await request.app[PLUGIN_SERVICES].wait_job(request, job_id, timeout)
 
 
 async def job_media(request: web.Request, job: JobInfo) -> list[MediaStream]:
     """The media files of a completed job, in order, streamed from disk; 404 job_expired once expired."""
-    from proxy.handlers.jobs_api import job_media as media
-
-    return await media(request, job)
+    return await request.app[PLUGIN_SERVICES].job_media(request, job)
 
 
 async def cancel_job(request: web.Request, job: JobInfo) -> None:
     """Stop a running job (upstream too, through genproxy_cancel) and mark it failed with code cancelled."""
-    from proxy.handlers.jobs_api import cancel_job as cancel
-
-    await cancel(request, job)
+    await request.app[PLUGIN_SERVICES].cancel_job(request, job)
 
 
 def job_error(job: JobInfo) -> ApiError:
     """The ApiError a failed job ended with (status, code and Google's message)."""
-    from proxy.handlers.jobs_api import error_of
-
-    return error_of(job)
+    error = job.error or {}
+    return ApiError(error.get("status", 502), error.get("message", "The job failed."), code=error.get("code"))
 
 
 def google_error_response(request: web.Request, exc: ApiError,
                           status_names: dict[int, str] | None = None) -> web.Response:
     """An ApiError as Google's google.rpc.Status answer (for plugin endpoints in Google's shape), with every
     live credential and upstream URL blanked from its message as on genproxy's own paths."""
-    from proxy.http.errors import client_safe
-    from proxy.native.gemini import google_error
-
-    return google_error(client_safe(request, exc), status_names)
+    return request.app[PLUGIN_SERVICES].google_error_response(request, exc, status_names)
 
 
 async def write_json_body(request: web.Request, body: Any, status: int = 200) -> web.StreamResponse:
     """Answer JSON (which may hold MediaStreams, written as base64 piece by piece)."""
-    from proxy.handlers.common import write_json
-
-    return await write_json(request, body, status)
+    return await request.app[PLUGIN_SERVICES].write_json_body(request, body, status)

@@ -1,40 +1,34 @@
-"""Typed keys for the objects shared through the aiohttp application."""
+"""The index of the objects shared through the aiohttp application, for the top layer (app, handlers, native
+and OpenRouter paths, command line).
+
+Each typed key lives beside the class it types (``proxy.jobs.store.JOB_STORE`` …) so that a service can reach
+another through the app without importing this index, which imports every service; modules below the
+handlers import the key from its own module. tests/core/test_import_graph.py keeps that so.
+"""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import aiohttp
-import pluggy
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from proxy.catalog import ModelCatalog
-    from proxy.config import Settings
-    from proxy.discovery.service import DoctorService
-    from proxy.jobs import JobRunner, JobStore
-    from proxy.jobs.webhooks import Webhooks
-    from proxy.ledger import Ledger
-    from proxy.media.previews import Previews
-    from proxy.media.store import MediaStore
-    from proxy.ops.metrics import Metrics
-    from proxy.routing.pipeline import Pipeline
-    from proxy.routing.routes import RouteTable
-    from proxy.upstreams.registry import UpstreamRegistry
+from proxy.catalog.catalog import CATALOG
+from proxy.config import SETTINGS
+from proxy.discovery.service import DOCTOR
+from proxy.http.middleware import OBSERVE_REQUEST
+from proxy.jobs.runner import JOB_RUNNER
+from proxy.jobs.store import JOB_STORE
+from proxy.jobs.webhooks import WEBHOOKS
+from proxy.media.previews import PREVIEWS
+from proxy.media.store import MEDIA_STORE
+from proxy.money.ledger import LEDGER
+from proxy.ops.inflight import INFLIGHT
+from proxy.ops.metrics import METRICS
+from proxy.routing.pipeline import PIPELINE
+from proxy.routing.plugins import PLUGIN_MANAGER
+from proxy.routing.routes import ROUTE_TABLE
+from proxy.upstreams.registry import UPSTREAMS
 
-SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
-PLUGIN_MANAGER: web.AppKey[pluggy.PluginManager] = web.AppKey("plugin_manager", pluggy.PluginManager)
-ROUTE_TABLE: web.AppKey[RouteTable] = web.AppKey("route_table")
-CATALOG: web.AppKey[ModelCatalog] = web.AppKey("catalog")
+#: The aiohttp client session every upstream and webhook call goes through (it types a third-party object).
 HTTP_SESSION: web.AppKey[aiohttp.ClientSession] = web.AppKey("http_session", aiohttp.ClientSession)
-UPSTREAMS: web.AppKey[UpstreamRegistry] = web.AppKey("upstreams")
-PIPELINE: web.AppKey[Pipeline] = web.AppKey("pipeline")
-MEDIA_STORE: web.AppKey[MediaStore] = web.AppKey("media_store")
-JOB_STORE: web.AppKey[JobStore] = web.AppKey("job_store")
-JOB_RUNNER: web.AppKey[JobRunner] = web.AppKey("job_runner")
-DOCTOR: web.AppKey[DoctorService] = web.AppKey("doctor")
-LEDGER: web.AppKey[Ledger] = web.AppKey("ledger")
-METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
-# Called once per request after it ends: (request, status, seconds); set by the metrics wiring.
-OBSERVE_REQUEST: web.AppKey[object] = web.AppKey("observe_request")
-WEBHOOKS: web.AppKey[Webhooks] = web.AppKey("webhooks")
-PREVIEWS: web.AppKey[Previews] = web.AppKey("previews")
+
+__all__ = ["CATALOG", "DOCTOR", "HTTP_SESSION", "INFLIGHT", "JOB_RUNNER", "JOB_STORE", "LEDGER", "MEDIA_STORE", "METRICS", "OBSERVE_REQUEST",
+           "PIPELINE", "PLUGIN_MANAGER", "PREVIEWS", "ROUTE_TABLE", "SETTINGS", "UPSTREAMS", "WEBHOOKS"]

@@ -18,6 +18,8 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
+from aiohttp import web
+
 from proxy.catalog.google_replacements import GOOGLE_REPLACEMENTS
 from proxy.catalog.retirements import Retirement, Retirements
 from proxy.hookspecs import ModelFamily
@@ -225,3 +227,7 @@ class ModelCatalog:
             elif self.retirements.get("gemini", target) is None:
                 await self.retirements.add(Retirement("gemini", target, "discovery",
                                                       "models.list of every configured API key omits it"))
+
+
+#: The model catalog of the app (an app key, set by create_app).
+CATALOG: web.AppKey[ModelCatalog] = web.AppKey("catalog")

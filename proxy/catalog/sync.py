@@ -7,13 +7,14 @@ import logging
 
 from aiohttp import web
 
-from proxy import keys
+from proxy.catalog.catalog import CATALOG
+from proxy.config import SETTINGS
 
 log = logging.getLogger("genproxy.catalog")
 
 
 async def share_retirements(app: web.Application) -> None:
-    retirements, interval = app[keys.CATALOG].retirements, app[keys.SETTINGS].cooldown_sync_interval
+    retirements, interval = app[CATALOG].retirements, app[SETTINGS].cooldown_sync_interval
     while True:
         try:
             await retirements.sync()

@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import sys
+from importlib import metadata
 from pathlib import Path
 
 from aiohttp import web
@@ -25,7 +26,16 @@ from proxy.routing.routes import RoutesError, RouteTable
 log = logging.getLogger("genproxy")
 
 DEFAULT_PORT = 8317
-EMULATOR_KEY = "emulator-key"
+# An auth key, as Google issues them since September 2026 (the `AQ.` prefix; google-2026-12.md section 3).
+EMULATOR_KEY = "AQ.emulator-key"
+
+
+def package_version() -> str:
+    """The installed distribution's version (setup.cfg), or "unknown" when run from an uninstalled tree."""
+    try:
+        return metadata.version("genproxy")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _add_config_args(parser: argparse.ArgumentParser) -> None:
@@ -38,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="genproxy", description=(
         "An OpenAI-compatible proxy for Google's generative media: Gemini text, Gemini images and Veo video "
         "through POST /v1/chat/completions."))
+    parser.add_argument("--version", action="version", version=f"genproxy {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the proxy", description=(
@@ -69,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "(default: the newest); PUT /emulator/catalog switches while it runs")
     emulator.add_argument("--pad-video", type=int, default=0, metavar="BYTES",
                           help="pad every generated MP4 to at least this many bytes (memory benchmarks)")
+    emulator.add_argument("--small", action="store_true",
+                          help="shrink generated images 16-fold (default: the pixel sizes Google makes)")
     emulator.add_argument("--data-dir", type=Path, default=None,
                           help="keep operations here so a restart does not lose them (default: in memory)")
     emulator.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
@@ -121,10 +134,11 @@ def _setup_logging(level: str, settings: Settings | None = None, live_secrets=No
             from urllib.parse import urlsplit
 
             with contextlib.suppress(ValueError):
-                if urlsplit(settings.jobs_db).password:
-                    secrets.append(urlsplit(settings.jobs_db).password)
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(RedactSecrets(lambda: secrets + (live_secrets() if live_secrets else [])))
+                password = urlsplit(settings.jobs_db).password
+                if password:
+                    secrets.append(password)
+        for each in logging.getLogger().handlers:
+            each.addFilter(RedactSecrets(lambda: secrets + (live_secrets() if live_secrets else [])))
 
 
 def _running_secrets(holder: dict) -> list[str]:
@@ -289,7 +303,8 @@ def _emulator(args: argparse.Namespace) -> int:
 
     _setup_logging(args.log_level)
     run_emulator(args.host, args.port, EmulatorSettings(operation_delay=args.delay, video_padding_bytes=args.pad_video,
-                                                        data_dir=args.data_dir, catalog=args.catalog))
+                                                        data_dir=args.data_dir, small_media=args.small,
+                                                        catalog=args.catalog))
     return 0
 
 
@@ -365,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command in ("video", "image", "jobs", "usage"):
+        if args.command in ("video", "image", "jobs", "usage", "speak", "music"):
             from proxy.cli import client as client_cli
             return client_cli.run(args)
         if args.command == "serve":

@@ -14,6 +14,7 @@ from .errors import GoogleError, invalid_argument
 from .models import CatalogError, load_catalog, snapshots
 from .settings import EmulatorSettings
 from .state import EMULATOR_STATE, EmulatorState, RecordedRequest
+from .store import OperationStore
 
 log = logging.getLogger(__name__)
 INSPECTION_PATH = "/emulator/requests"
@@ -116,7 +117,9 @@ async def health(request: web.Request) -> web.Response:
 def create_emulator_app(settings: EmulatorSettings | None = None) -> web.Application:
     """A Gemini/Veo/Vertex/Code Assist emulator; ``app[EMULATOR_STATE]`` is its state."""
     app = web.Application(middlewares=[emulator_middleware], client_max_size=64 * 1024 * 1024)
-    app[EMULATOR_STATE] = EmulatorState(settings=settings or EmulatorSettings())
+    settings = settings or EmulatorSettings()
+    store = OperationStore(settings.data_dir) if settings.data_dir is not None else None
+    app[EMULATOR_STATE] = EmulatorState(settings=settings, store=store)
     discovery.add_routes(app)
     gemini.add_routes(app)
     veo.add_routes(app)
@@ -164,8 +167,8 @@ async def start_emulator(
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    sockets = site._server.sockets if site._server else []
-    actual_port = sockets[0].getsockname()[1] if sockets else port
+    addresses = runner.addresses  # (host, port, ...) of each listening socket
+    actual_port = addresses[0][1] if addresses else port
     url_host = f"[{host}]" if ":" in host else host
     return RunningEmulator(app=app, runner=runner, base_url=f"http://{url_host}:{actual_port}")
 

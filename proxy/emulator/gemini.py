@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from . import audio
 from .auth import require_gemini_auth
 from .content import get, make_reply, parse_request, response_body, stream_bodies, tokens
 from .errors import GoogleError, invalid_argument, model_not_found
@@ -50,8 +51,9 @@ def content_model(catalog: Catalog, model: str, method: str) -> ModelInfo:
     return info
 
 
-async def answer_content(request: web.Request, model: str, stream: bool) -> web.StreamResponse:
-    """Validate the body and answer (shared by the Gemini API and Vertex AI paths)."""
+async def answer_content(request: web.Request, model: str, stream: bool, vertex: bool = False) -> web.StreamResponse:
+    """Validate the body and answer (shared by the Gemini API and Vertex AI paths). Vertex's candidates carry no
+    ``index`` (real Vertex answers: tests/fixtures/google_corpus/07, 09, 11, 16)."""
     state = request.app[EMULATOR_STATE]
     req = parse_request(request.get("json"), model, allow_images=state.catalog.kind_of(model) == "image")
     check_history(request.get("json"), model)
@@ -59,14 +61,21 @@ async def answer_content(request: web.Request, model: str, stream: bool) -> web.
     error = submit_error(faults, state.quota_once_seen, req.prompt)
     if error:
         raise error
-    reply = make_reply(req, faults)
+    reply = make_reply(req, faults, state.settings.small_media)
     if reply.function_call and signs_function_calls(model):
         reply.signature = new_signature()
     if stream:
-        return await write_stream(request, stream_bodies(reply, model), faults)
+        return await write_stream(request, [_placed(e, vertex) for e in stream_bodies(reply, model)], faults)
     if "malformed" in faults:
         return web.Response(text=MALFORMED_BODY, content_type="application/json")
-    return web.json_response(response_body(reply, model))
+    return web.json_response(_placed(response_body(reply, model), vertex))
+
+
+def _placed(body: dict, vertex: bool) -> dict:
+    if vertex:
+        for candidate in body.get("candidates") or []:
+            candidate.pop("index", None)
+    return body
 
 
 async def count_tokens(request: web.Request) -> web.Response:
@@ -74,7 +83,9 @@ async def count_tokens(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         raise invalid_argument("Invalid JSON payload received. Expected an object.")
     inner = get(body, "generateContentRequest") or body
-    texts = [p["text"] for c in (get(inner, "contents") or []) if isinstance(c, dict)
+    # A whole generateContentRequest counts its system instruction too (ai.google.dev/api/tokens).
+    contents = [*(get(inner, "contents") or []), get(inner, "systemInstruction") or {}]
+    texts = [p["text"] for c in contents if isinstance(c, dict)
              for p in (get(c, "parts") or []) if isinstance(p, dict) and isinstance(p.get("text"), str)]
     return web.json_response({"totalTokens": sum(tokens(t) for t in texts)})
 
@@ -90,9 +101,11 @@ async def model_action(request: web.Request) -> web.StreamResponse:
     require_gemini_auth(request, state, action)
     if action == "predictLongRunning":
         return await predict_long_running(request, model)
-    content_model(state.catalog, model, action)
+    info = content_model(state.catalog, model, action)
     if action == "countTokens":
         return await count_tokens(request)
+    if info.kind in ("tts", "music"):  # speech and music: proxy/emulator/audio.py
+        return await audio.answer(request, info, stream=action == "streamGenerateContent")
     return await answer_content(request, model, stream=action == "streamGenerateContent")
 
 

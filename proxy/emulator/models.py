@@ -21,6 +21,8 @@ from pathlib import Path
 
 import yaml
 
+from . import audio_models
+
 TEXT_METHODS = ("generateContent", "streamGenerateContent", "countTokens")
 VEO_METHODS = ("predictLongRunning",)
 OMNI_METHODS = ("generateContent", "countTokens")  # advertised; see the module docstring
@@ -159,6 +161,10 @@ def parse_catalog(text: str, source: str) -> Catalog:
     for index, entry in enumerate(raw["models"]):
         info = _model(entry, f"{source}: model #{index + 1}")
         catalog.models[info.id] = info
+    # speech and music (audio_models.py, its own sources) in every snapshot
+    catalog.models.update({m.id: m for m in audio_models.models(ModelInfo)})
+    for model_id, replacement in audio_models.RETIRED_AUDIO.items():
+        catalog.retired.setdefault(model_id, RetiredInfo(model_id, replacement))
     for index, entry in enumerate(raw.get("retired") or []):
         if not isinstance(entry, dict) or not entry.get("id"):
             raise CatalogError(f"{source}: retired #{index + 1}: needs an id")

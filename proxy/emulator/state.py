@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -69,6 +69,22 @@ class Operation:
         return max(0, min(99, int(self.elapsed() / self.delay * 100)))
 
 
+class OperationRecords(Protocol):
+    """Where operations and interactions outlive a restart (proxy.emulator.store.OperationStore)."""
+
+    def load(self) -> list[Operation]: ...
+
+    def save(self, op: Operation) -> None: ...
+
+    def load_interactions(self) -> list[Any]: ...
+
+    def save_interaction(self, item: Any) -> None: ...
+
+    def delete_interaction(self, interaction_id: str) -> None: ...
+
+    def clear(self) -> None: ...
+
+
 @dataclass
 class EmulatorState:
     settings: EmulatorSettings
@@ -84,17 +100,15 @@ class EmulatorState:
     token_refreshes: int = 0
     #: base64 of padded videos for Vertex answers, one per (sample, padding)
     b64_cache: dict[tuple[Path, int], str] = field(default_factory=dict)
-    store: Any = None  # OperationStore when settings.data_dir is set
+    #: OperationStore when settings.data_dir is set (create_emulator_app makes it): what it holds is read back here
+    store: OperationRecords | None = None
     #: which ids Google serves now (settings.catalog; PUT /emulator/catalog swaps it while running)
     catalog: Catalog = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         if self.catalog is None:
             self.catalog = load_catalog(self.settings.catalog)
-        if self.settings.data_dir is not None:
-            from .store import OperationStore
-
-            self.store = OperationStore(self.settings.data_dir)
+        if self.store is not None:
             for op in self.store.load():
                 self.operations[op.name] = op
                 for video in op.files:

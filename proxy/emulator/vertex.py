@@ -65,7 +65,7 @@ def operation_body(state: EmulatorState, op: Operation) -> dict[str, Any]:
     return {"name": op.name, "done": True, "response": result}
 
 
-async def model_action(request: web.Request) -> web.Response:
+async def model_action(request: web.Request) -> web.StreamResponse:
     """POST /v1/projects/{p}/locations/{l}/publishers/google/models/{model}:{action}"""
     state = request.app[EMULATOR_STATE]
     project, location = request.match_info["project"], request.match_info["location"]
@@ -82,7 +82,7 @@ async def model_action(request: web.Request) -> web.Response:
             raise publisher_not_found(prefix)
         if action == "countTokens":
             return await count_tokens(request)
-        return await answer_content(request, model, stream=action == "streamGenerateContent")
+        return await answer_content(request, model, stream=action == "streamGenerateContent", vertex=True)
     spec = veo_spec(info)
     if spec is None:
         raise publisher_not_found(prefix)

@@ -27,7 +27,11 @@ THREAD_FROM_BYTES = 256 * 1024
 def resolve_route(app: web.Application, model: str) -> Route:
     """The route that serves ``model`` now, placed on an upstream with credentials: routes.yaml, the model
     families, and the replacement of a model Google no longer serves (proxy/catalog)."""
-    return app[keys.CATALOG].route_for(model)
+    catalog = app[keys.CATALOG]
+    route = catalog.resolve(model)
+    if route is not None and route.unless_passthrough and app[keys.SETTINGS].passthrough_upstream:
+        raise catalog.not_found(model)  # proxy.http.passthrough sends the request to the other gateway
+    return catalog.route_for(model)
 
 
 async def replaced_after(app: web.Application, route: Route, exc: ApiError) -> Route | None:
@@ -49,7 +53,8 @@ def make_context(request: web.Request, route: Route, stream: bool) -> RequestCon
     return RequestContext(request_id=request["request_id"], upstream=app[keys.UPSTREAMS].get(route.upstream),
                           stream=stream, client_key_id=client_key_id, settings=settings,
                           media=app[keys.MEDIA_STORE], signatures=signatures,
-                          find_job=job_finder(app[keys.JOB_STORE], client_key_id or ""))
+                          find_job=job_finder(app[keys.JOB_STORE], client_key_id or ""),
+                          inflight=app[keys.INFLIGHT])
 
 
 async def read_json(request: web.Request):
@@ -68,7 +73,7 @@ async def read_json(request: web.Request):
 
 def json_limits(settings) -> JsonLimits:
     return JsonLimits(max_depth=settings.max_json_depth, max_int_digits=settings.max_json_integer_digits,
-                      max_bytes=settings.max_body_bytes)
+                      max_bytes=settings.max_body_bytes, max_values=settings.max_json_values)
 
 
 async def write_json(request: web.Request, body, status: int = 200) -> web.StreamResponse:

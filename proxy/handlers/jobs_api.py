@@ -1,4 +1,4 @@
-"""Jobs for plugins' own endpoints (hookspecs.start_video_job, find_job, ...): the Videos API's steps, reusable."""
+"""Jobs for plugins' own endpoints (hookspecs.start_video_job, find_job, ... through plugin_services): the Videos API's steps, reusable."""
 from __future__ import annotations
 
 from aiohttp import web
@@ -110,8 +110,3 @@ async def cancel_job(request: web.Request, job: JobInfo) -> None:
     if stored is None:
         raise _gone(job.id)
     await request.app[keys.JOB_RUNNER].cancel(stored)
-
-
-def error_of(job: JobInfo) -> ApiError:
-    error = job.error or {}
-    return ApiError(error.get("status", 502), error.get("message", "The job failed."), code=error.get("code"))

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
 log = logging.getLogger("genproxy.errors")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _TYPE_BY_STATUS = {
     400: "invalid_request_error",
@@ -50,20 +53,17 @@ class ApiError(Exception):
         return response
 
 
+#: Blanks every live credential and upstream base URL from a text bound for a client. create_app wires it
+#: (it knows the upstreams and the settings), so this module, which everything imports, imports none of them.
+CLIENT_SCRUBBER: web.AppKey[Callable[[str], str]] = web.AppKey("client_scrubber")
+
+
 def client_safe(request: web.Request, error: ApiError) -> ApiError:
     """The error with every live credential and upstream base URL blanked from its message: the last line
     of defence before a client sees text that may have come from an upstream."""
-    from proxy import keys
-
-    upstreams = request.app.get(keys.UPSTREAMS)
-    settings = request.app.get(keys.SETTINGS)
-    text = upstreams.scrub(error.message) if upstreams is not None else error.message
-    if settings is not None:
-        from proxy.config import client_key_strings
-        from proxy.ops.redact import scrub
-
-        text = scrub(text, [*client_key_strings(settings), *settings.gemini_api_keys])
-    error.message = text
+    scrub = request.app.get(CLIENT_SCRUBBER)
+    if scrub is not None:
+        error.message = scrub(error.message)
     return error
 
 
@@ -86,7 +86,7 @@ RESPONSE_STARTED = "genproxy.response_started"  # set by proxy.http.middleware w
 
 
 @web.middleware
-async def error_middleware(request: web.Request, handler):
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await _answer_errors(request, handler)
     except Exception as exc:
@@ -97,7 +97,7 @@ async def error_middleware(request: web.Request, handler):
         return await _fail_started_response(request, started, exc)
 
 
-async def _answer_errors(request: web.Request, handler):
+async def _answer_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn a failure into an OpenAI-shaped error response (re-raising when the response already started)."""
     try:
         return await handler(request)
@@ -129,7 +129,8 @@ def _error_response(request: web.Request, exc: Exception) -> web.StreamResponse:
     return _internal_error(request, exc)
 
 
-async def _fail_started_response(request: web.Request, response: web.StreamResponse, exc: Exception):
+async def _fail_started_response(request: web.Request, response: web.StreamResponse,
+                                 exc: Exception) -> web.StreamResponse:
     error = client_safe(request, exc) if isinstance(exc, ApiError) else None
     if error is None:
         request_id = request.get("request_id", "-")

@@ -7,21 +7,24 @@ import hmac
 import logging
 import os
 import time
+from collections.abc import Callable
 
 from aiohttp import web
 
-from proxy import keys
-from proxy.config import ClientKey, all_client_keys
+from proxy.config import SETTINGS, ClientKey, all_client_keys
 from proxy.http.errors import ApiError
 from proxy.http.jsonbody import refuse_encoded_non_json
 from proxy.ops.logbuffer import sole_batched_handler
 
 log = logging.getLogger("genproxy.access")
 
-PROTECTED_PREFIXES = ("/v1/", "/v1beta/", "/v1beta1/", "/api/v1/")
+PROTECTED_PREFIXES = ("/v1/", "/v1beta/", "/v1beta1/", "/api/v1/", "/api/provider/")
 RESPONSE_STARTED = "genproxy.response_started"
 OPEN_PROXY_NAME = "local"
 """The name of the caller of a proxy without client keys (usage and metrics are recorded under it)."""
+
+#: Called once per request after it ends with (request, status, seconds); set by the metrics wiring.
+OBSERVE_REQUEST: web.AppKey[Callable[[web.Request, int, float], None]] = web.AppKey("observe_request")
 
 
 @web.middleware
@@ -48,7 +51,7 @@ async def request_log_middleware(request: web.Request, handler):
             handler.emit_line("INFO", log.name, line)  # genproxy serve: straight into the batch, no LogRecord
         else:
             log.info("%s", line)
-        observe = request.app.get(keys.OBSERVE_REQUEST)
+        observe = request.app.get(OBSERVE_REQUEST)
         if observe is not None:
             observe(request, request.get("status", status), elapsed)
 
@@ -99,7 +102,7 @@ def find_key(presented: str, configured: list[tuple[ClientKey, bool]]) -> tuple[
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler):
-    settings = request.app[keys.SETTINGS]
+    settings = request.app[SETTINGS]
     configured = all_client_keys(settings)
     presented = presented_key(request)
     request["client_key"] = None

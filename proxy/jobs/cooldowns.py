@@ -8,15 +8,18 @@ import time
 
 from aiohttp import web
 
-from proxy import keys
+from proxy.config import SETTINGS
+from proxy.credentials.base import MODEL_SCOPE
+from proxy.jobs.store import JOB_STORE
+from proxy.upstreams.registry import UPSTREAMS
 
 log = logging.getLogger("genproxy.cooldowns")
 
 
 async def share_cooldowns(app: web.Application) -> None:
     """Write this instance's quota cooldowns to the store at once; read the others' every interval."""
-    store, settings = app[keys.JOB_STORE], app[keys.SETTINGS]
-    pools = {name: upstream.pool for name, upstream in app[keys.UPSTREAMS].items()}
+    store, settings = app[JOB_STORE], app[SETTINGS]
+    pools = {name: upstream.pool for name, upstream in app[UPSTREAMS].items()}
     reported: asyncio.Queue[tuple[str, str, float]] = asyncio.Queue()
     for pool in pools.values():
         pool.on_cooldown = lambda credential_id, scope, until: reported.put_nowait((credential_id, scope, until))
@@ -32,8 +35,9 @@ async def share_cooldowns(app: web.Application) -> None:
                     log.warning("sharing a credential cooldown failed: %s", getattr(exc, "message", exc))
             try:
                 for (credential_id, scope), until in (await store.cooldowns(time.time())).items():
-                    if scope in pools:
-                        pools[scope].adopt_cooldown(credential_id, until)
+                    upstream, _, model = scope.partition(MODEL_SCOPE)
+                    if upstream in pools:
+                        pools[upstream].adopt_cooldown(credential_id, until, model or None)
             except Exception as exc:
                 log.warning("reading the shared credential cooldowns failed (%s); will try again",
                             getattr(exc, "message", exc))

@@ -9,19 +9,25 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from aiohttp import web
 
 from proxy.hookspecs import Completion, RequestContext, Submitted, UpstreamCall
 from proxy.http.errors import ApiError
+from proxy.jobs.durations import DurationHistory
 from proxy.jobs.job_media import GOOGLE_KEEPS_FILES, JobMedia, strip_media
 from proxy.jobs.lease_keeping import SUBMIT_INTERRUPTED, LeaseKeeping
 from proxy.jobs.leases import new_owner
 from proxy.jobs.store import CapacityReached, Job, JobStore, new_job_id, recorded_request
 from proxy.media.store import MediaStore
 from proxy.media.stream import MediaStream
-from proxy.money.ledger import MAYBE_BILLED
-from proxy.routing.pipeline import Pipeline
+from proxy.routing.pipeline import POLL_GROWTH, Pipeline
 from proxy.routing.routes import Route
+
+if TYPE_CHECKING:
+    from proxy.jobs.webhooks import Webhooks
+    from proxy.money.ledger import Ledger
 
 log = logging.getLogger("genproxy.jobs")
 
@@ -32,7 +38,9 @@ T = TypeVar("T")
 # How far back an identical request looks for its job whose download failed (JobRunner._download_again).
 RECENT_JOBS = 20
 # The submit may have reached Google even though no answer came back: keep the job as a trace.
-MAYBE_STARTED = {"upstream_timeout", "upstream_unreachable", "upstream_bad_reply"}
+MAYBE_STARTED = {"upstream_timeout", "upstream_unreachable", "upstream_bad_reply", "upstream_too_large"}
+# Failures after which Google may still have billed: the ledger keeps the estimate charged.
+MAYBE_BILLED = {"submit_interrupted"}
 
 
 def job_error(job: Job) -> ApiError:
@@ -74,8 +82,14 @@ class JobRunner(LeaseKeeping, JobMedia):
         self._fetch_locks: dict[str, asyncio.Lock] = {}
         self._submitting: set[str] = set()  # recorded, Google's answer awaited: no poll task yet
         self._early: dict[str, asyncio.Future] = {}  # a job's answer while its videos still arrive
-        self.ledger = None    # proxy.money.ledger.Ledger: reserves, settles and releases each job's cost
-        self.webhooks = None  # proxy.jobs.webhooks.Webhooks: queues video.completed / video.failed
+        self.ledger: Ledger | None = None  # reserves, settles and releases each job's cost
+        self.webhooks: Webhooks | None = None  # queues video.completed / video.failed
+        # How long each model and setting takes, and each job's poll plan drawn from it (issue 26).
+        self.durations = DurationHistory(
+            store, initial=settings.poll_initial_delay, tail=settings.poll_max_delay, growth=POLL_GROWTH,
+            # fixed delays set below poll_min_interval (tests, the emulator) keep their density
+            shortest=min(getattr(settings, "poll_min_interval", 1.0), settings.poll_max_delay),
+        ) if getattr(settings, "poll_learned", False) else None
 
     @property
     def lease(self) -> float:
@@ -134,8 +148,8 @@ class JobRunner(LeaseKeeping, JobMedia):
             log.exception("job %s: submit failed unexpectedly", job.id)
             await self._fail(job, ApiError(502, SUBMIT_INTERRUPTED, code="submit_interrupted"))
             raise
-        await self.store.update(job, status="queued", operation=submitted.operation,
-                                credential_id=submitted.credential_id, notes=call.notes)
+        await self.store.record_submitted(job, status="queued", operation=submitted.operation,
+                                          credential_id=submitted.credential_id, notes=call.notes)
         log.info("job %s started: model=%s operation=%s", job.id, route.model, submitted.operation)
         self._spawn(job, route, call, submitted, context)
         return job
@@ -149,8 +163,10 @@ class JobRunner(LeaseKeeping, JobMedia):
 
         async def attach_or_start() -> Job:
             async with self.idempotency_lock(client, "request:" + fingerprint):
-                running = await self.store.unfinished_with_fingerprint(client, fingerprint) \
-                    or await self._download_again(client, fingerprint)
+                running = await self.store.unfinished_with_fingerprint(client, fingerprint)
+                if running is None:
+                    newest = await self._newest_identical(client, fingerprint)
+                    running = await self._download_again(newest) or self._failed_recently(newest)
                 if running is not None:
                     log.info("job %s: an identical request attached to it", running.id)
                     context.job_id = running.id
@@ -161,13 +177,27 @@ class JobRunner(LeaseKeeping, JobMedia):
 
         return await self.shielded(attach_or_start())
 
-    async def _download_again(self, client_key_id: str, fingerprint: str) -> Job | None:
+    async def _newest_identical(self, client_key_id: str, fingerprint: str) -> Job | None:
+        jobs, _ = await self.store.page(client_key_id, after=None, limit=RECENT_JOBS, order="desc")
+        return next((j for j in jobs if j.summary.get("request_sha256") == fingerprint), None)
+
+    def _failed_recently(self, job: Job | None) -> Job | None:
+        """``job`` (the newest from an identical request) if it failed less than failure_replay_seconds ago:
+        the request is answered with that failure again instead of paying for another video (issue 25.3).
+        Clients retry a failed request whatever the answer says (the `openrouter` SDK retries every 5xx for
+        an hour, ignoring x-should-retry); a generation that failed would mostly fail again, and each try is
+        paid. A cancelled job is not replayed: its owner stopped it and may well want it again."""
+        if job is None or job.status != "failed" or (job.error or {}).get("code") in ("cancelled", "download_incomplete"):
+            return None
+        if time.time() > (job.completed_at or job.created_at) + self.settings.failure_replay_seconds:
+            return None
+        return job
+
+    async def _download_again(self, job: Job | None) -> Job | None:
         """The client's newest job from an identical request, when its video was made but every download of
         it broke off (download_incomplete): it is downloaded again instead of paid for again. An answer
         streamed while the video arrived (proxy/media/live.py) is cut off when that happens, and clients
         such as the openai SDK retry a cut-off answer with the same request."""
-        jobs, _ = await self.store.page(client_key_id, after=None, limit=RECENT_JOBS, order="desc")
-        job = next((j for j in jobs if j.summary.get("request_sha256") == fingerprint), None)
         if job is None or job.status != "failed" or (job.error or {}).get("code") != "download_incomplete" \
                 or not job.operation or time.time() > (job.completed_at or job.created_at) + GOOGLE_KEEPS_FILES:
             return None
@@ -193,7 +223,12 @@ class JobRunner(LeaseKeeping, JobMedia):
         task = asyncio.create_task(self._drive(job, route, call, submitted, context), name=f"job-{job.id}")
         self._tasks[job.id] = task
         self._early[job.id] = asyncio.get_running_loop().create_future()
-        task.add_done_callback(lambda _t, job_id=job.id: (self._tasks.pop(job_id, None), self._early.pop(job_id, None)))
+
+        def forget(_task: asyncio.Task, job_id: str = job.id) -> None:
+            self._tasks.pop(job_id, None)
+            self._early.pop(job_id, None)
+
+        task.add_done_callback(forget)
         # A failed job's exception is kept in the store; do not let asyncio log it as never retrieved.
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
@@ -209,20 +244,24 @@ class JobRunner(LeaseKeeping, JobMedia):
     async def _run(self, job: Job, route: Route, call: UpstreamCall, submitted: Submitted,
                    context: RequestContext, live: list[MediaStream]) -> Completion:
         async def progress(status: str, percent: int | None) -> None:
-            changes = {"status": "in_progress" if status != "queued" else job.status}
+            changes: dict[str, Any] = {"status": "in_progress" if status != "queued" else job.status}
             if percent is not None:
                 changes["progress"] = max(0, min(99, int(percent)))
             await self.store.update(job, **changes)
             await self._notify(job)
 
         try:
-            result = await self.pipeline.poll_until_done(route, submitted, context, progress)
+            plan = await self.durations.plan_for(job) if self.durations is not None else None
+            timing: dict = {}
+            result = await self.pipeline.poll_until_done(route, submitted, context, progress, plan=plan, timing=timing)
             if await self._lost(job):
                 # Another instance took the job while this one stalled: it downloads and records the result.
                 log.warning("job %s: done, but another instance holds it now; leaving the result to it", job.id)
                 return await self._follow(job, self.settings.job_timeout)
             reply = await self.pipeline.respond(route, result, call, context)
             completion = reply[0] if isinstance(reply, list) else reply
+            if not isinstance(completion, Completion):  # a job is answered whole, never as a stream
+                raise TypeError(f"the {route.modality} plugin answered job {job.id} with a stream")
             streams: list[MediaStream] = []
             message = strip_media(completion.message, streams)
             live += [s for s in streams if s.live is not None]
@@ -246,12 +285,18 @@ class JobRunner(LeaseKeeping, JobMedia):
             await self._fail(job, error)
             raise error from None
         now = time.time()
-        await self.store.update(job, status="completed", progress=100, completed_at=now,
+        summary = job.summary
+        if timing:  # Google finished between the last check that saw it running and the one that saw it done
+            seconds = round((timing["pending_at"] + timing["done_at"]) / 2 - job.created_at, 2)
+            summary = {**job.summary, "generation_seconds": seconds}
+            if self.durations is not None:
+                self.durations.record(job, seconds)
+        await self.store.update(job, status="completed", progress=100, completed_at=now, summary=summary,
                                 expires_at=now + self.settings.media_ttl,
                                 result={"message": message, "finish_reason": completion.finish_reason,
                                         "usage": completion.usage,
-                                        "media": [{"sha256": s.sha256, "size": s.size, "mime_type": s.mime_type}
-                                                  for s in streams]})
+                                        "media": [{"sha256": s.sha256, "size": s.size, "mime_type": s.mime_type,
+                                                   **({"bare": True} if s.bare else {})} for s in streams]})
         log.info("job %s completed: %d media file(s)", job.id, len(streams))
         if self.ledger is not None:
             await self.ledger.settle_answer(job.id, route, completion.message, completion.usage, job.summary)
@@ -355,8 +400,9 @@ class JobRunner(LeaseKeeping, JobMedia):
         await self.store.delete(job.id)
         if not job.finished:
             await self._release(job)  # stopped before Google made the video
-        in_use = await self.store.media_in_use(time.time())
-        for media in (job.result or {}).get("media", []):
+        files = (job.result or {}).get("media", [])
+        in_use = await self.store.media_in_use(time.time(), [m["sha256"] for m in files])
+        for media in files:
             stored = self.media.find(media["sha256"], media["mime_type"])
             if stored is not None and media["sha256"] not in in_use:
                 with contextlib.suppress(FileNotFoundError):
@@ -425,3 +471,7 @@ class JobRunner(LeaseKeeping, JobMedia):
 def _too_many(cap: int) -> ApiError:
     return ApiError(429, f"This key already has {cap} videos in progress (the limit); wait for one to finish.",
                     code="too_many_jobs", headers={"Retry-After": "10"})
+
+
+#: The runner that polls long-running jobs to the end (an app key, set by create_app).
+JOB_RUNNER: web.AppKey[JobRunner] = web.AppKey("job_runner")

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import aiohttp
+from aiohttp import web
 
 from proxy.http.errors import ApiError, invalid
 from proxy.http.netcheck import check_public_url
@@ -60,7 +61,7 @@ class Webhooks:
         self._video_object = video_object  # Job -> the Videos API object
         self.owner = owner
         self.delivered = 0
-        self.on_attempt = None             # (event, outcome) -> None: metrics
+        self.on_attempt: Callable[[str, str], None] | None = None  # (event, outcome): metrics
         # name -> Job -> (event, body): other deliveries' shapes (proxy/openrouter registers "openrouter")
         self.shapes: dict[str, Callable[[Job], tuple[str, dict]]] = {}
 
@@ -179,3 +180,7 @@ class Webhooks:
             except Exception:
                 log.exception("delivering webhooks failed; retrying")
             await asyncio.sleep(self.settings.webhook_poll_interval)
+
+
+#: The webhook deliveries of finished jobs (an app key, set by create_app).
+WEBHOOKS: web.AppKey[Webhooks] = web.AppKey("webhooks")

@@ -14,7 +14,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from aiohttp import web
+
 from proxy.media.stream import MediaStream
+from proxy.ops.private import private_dir
 
 CHUNK = 256 * 1024
 WRITE_BATCH = 256 * 1024
@@ -51,7 +54,7 @@ class MediaStore:
 
     async def save(self, chunks: AsyncIterator[bytes], mime_type: str, max_bytes: int | None = None) -> StoredMedia:
         """Write the chunks to a temporary file, then move it to its content address."""
-        await asyncio.to_thread(self.folder.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(private_dir, self.folder)
         digest, size = hashlib.sha256(), 0
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".partial-")
         try:
@@ -133,3 +136,7 @@ def _unlink(path: str) -> None:
         os.unlink(path)
     except FileNotFoundError:
         pass
+
+
+#: Where large media is kept on disk (an app key, set by create_app).
+MEDIA_STORE: web.AppKey[MediaStore] = web.AppKey("media_store")

@@ -17,14 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from aiohttp import web
+
 from proxy.http.errors import ApiError
 from proxy.jobs.store import USAGE_SUMS, BudgetExceeded
 from proxy.money.pricing import Usage, actual, estimate
 
 log = logging.getLogger("genproxy.ledger")
 
-# Failures after which Google may still have billed: the estimate stays charged.
-MAYBE_BILLED = {"submit_interrupted"}
 FLUSH_SECONDS = 0.5
 STALE_AFTER = 6 * 3600.0
 """A reservation older than this whose request is not a running job is left over from a dead process."""
@@ -211,3 +211,7 @@ def budget_error(account: Account, spent: float, estimated: float) -> ApiError:
                          f"${limit:.2f} {account.budget_period} budget {period}, and this request is estimated at "
                          f"${estimated:.2f}. Nothing was sent to Google.",
                     code="budget_exceeded", type="insufficient_quota", headers={"x-should-retry": "false"})
+
+
+#: Estimates, charges and budgets per client key (an app key, set by create_app).
+LEDGER: web.AppKey[Ledger] = web.AppKey("ledger")

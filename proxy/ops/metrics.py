@@ -18,8 +18,12 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from proxy import keys
+from proxy.config import SETTINGS
 from proxy.http.errors import ApiError
+from proxy.http.middleware import OBSERVE_REQUEST
+from proxy.jobs.store import JOB_STORE
+from proxy.money.ledger import LEDGER
+from proxy.upstreams.registry import UPSTREAMS
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
@@ -29,7 +33,9 @@ JOB_STATES = ("submitting", "queued", "in_progress", "completed", "failed")
 class Metrics:
     def __init__(self):
         self.multiproc_dir = os.environ.get(MULTIPROC_ENV)
-        self._children: dict[tuple, object] = {}
+        # labels() costs a lock and a tuple per call: each series' children are kept
+        self._request_children: dict[tuple[str, str, object], tuple[Counter, Histogram]] = {}
+        self._upstream_children: dict[tuple[str, str], Counter] = {}
         self.registry = CollectorRegistry()
         self.requests = Counter("genproxy_requests", "HTTP requests answered, by route, model and status",
                                 ["route", "model", "status"], registry=self.registry)
@@ -48,17 +54,17 @@ class Metrics:
         # The model only once routed: a client-chosen name that routes nowhere must not mint a new series.
         model = (request.get("model") if request.get("route") else None) or "-"
         key = (route, model, status)
-        children = self._children.get(key)
+        children = self._request_children.get(key)
         if children is None:  # labels() costs a lock and a tuple per call: keep each series' children
-            children = self._children[key] = (self.requests.labels(route, model, str(status)),
+            children = self._request_children[key] = (self.requests.labels(route, model, str(status)),
                                                self.latency.labels(route))
         children[0].inc()
         children[1].observe(seconds)
 
     def upstream_call(self, backend: str, status: str) -> None:
-        child = self._children.get((backend, status))
+        child = self._upstream_children.get((backend, status))
         if child is None:
-            child = self._children[(backend, status)] = self.upstream.labels(backend, status)
+            child = self._upstream_children[(backend, status)] = self.upstream.labels(backend, status)
         child.inc()
 
     def counted_text(self) -> bytes:
@@ -88,8 +94,8 @@ class _Snapshot:
 
 
 async def store_families(app: web.Application) -> list:
-    store = app[keys.JOB_STORE]
-    await app[keys.LEDGER].flush()
+    store = app[JOB_STORE]
+    await app[LEDGER].flush()
     jobs = GaugeMetricFamily("genproxy_jobs", "Video jobs in the store by state", labels=["state"])
     counts = await store.job_counts()
     for state in sorted(set(JOB_STATES) | set(counts)):
@@ -104,7 +110,7 @@ async def store_families(app: web.Application) -> list:
     cooling = GaugeMetricFamily("genproxy_credentials_cooling_down", "Credentials cooling down (429, refused) "
                                 "by backend", labels=["backend"])
     total = GaugeMetricFamily("genproxy_credentials", "Credentials configured by backend", labels=["backend"])
-    for name, upstream in app[keys.UPSTREAMS].items():
+    for name, upstream in app[UPSTREAMS].items():
         pool = upstream.pool
         cooling.add_metric([name], sum(1 for c in pool.all() if not pool.is_ready(c)))
         total.add_metric([name], len(pool))
@@ -112,13 +118,18 @@ async def store_families(app: web.Application) -> list:
 
 
 async def metrics_endpoint(request: web.Request) -> web.Response:
-    settings = request.app[keys.SETTINGS]
-    if settings.metrics_token:
+    settings = request.app[SETTINGS]
+    # It names every key and its spend: with client keys configured, an admin key or the metrics_token (issue
+    # 25.9); an open local proxy answers anyone who reaches it, as its /v1 paths do.
+    if settings.metrics_token or settings.api_keys or settings.admin_keys:
         auth = request.headers.get("Authorization", "")
         given = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
-        if not hmac.compare_digest(given.encode(), settings.metrics_token.encode()):
-            raise ApiError(401, "GET /metrics needs 'Authorization: Bearer <metrics_token>'.", code="invalid_api_key")
-    metrics: Metrics = request.app[keys.METRICS]
+        token = settings.metrics_token is not None and hmac.compare_digest(given.encode(),
+                                                                            settings.metrics_token.encode())
+        if not token and not (request.get("is_admin") and request.get("client_key") is not None):
+            raise ApiError(401, "GET /metrics needs 'Authorization: Bearer <metrics_token or an admin key>'.",
+                           code="invalid_api_key")
+    metrics: Metrics = request.app[METRICS]
     registry = CollectorRegistry()
     registry.register(_Snapshot(await store_families(request.app)))
     registry.register(_Snapshot([_scrape_time()]))
@@ -134,12 +145,16 @@ def _scrape_time():
 
 def wire_metrics(app: web.Application) -> Metrics:
     metrics = Metrics()
-    app[keys.METRICS] = metrics
-    app[keys.OBSERVE_REQUEST] = metrics.observe_request
+    app[METRICS] = metrics
+    app[OBSERVE_REQUEST] = metrics.observe_request
     app.router.add_get("/metrics", metrics_endpoint)
     return metrics
 
 
 def watch_upstreams(app: web.Application, metrics: Metrics) -> None:
-    for name, upstream in app[keys.UPSTREAMS].items():
+    for name, upstream in app[UPSTREAMS].items():
         upstream.observe = functools.partial(metrics.upstream_call, name)
+
+
+#: The Prometheus metrics of this process (an app key, set by create_app).
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")

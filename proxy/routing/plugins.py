@@ -4,8 +4,10 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 from collections.abc import Iterable
+from typing import cast
 
 import pluggy
+from aiohttp import web
 
 from proxy import hookspecs
 
@@ -57,7 +59,8 @@ def declared_modalities(pm: pluggy.PluginManager) -> dict[str, str]:
     """Modality name -> the plugin that declared it."""
     found: dict[str, str] = {}
     for impl in pm.hook.genproxy_modalities.get_hookimpls():
-        for name in impl.function() or []:
+        declared = cast("list[str] | None", impl.function())  # genproxy_modalities' result (pluggy: object)
+        for name in declared or []:
             found.setdefault(name, impl.plugin_name)
     return found
 
@@ -78,3 +81,7 @@ def describe_plugins(pm: pluggy.PluginManager) -> list[dict]:
             "hooks": sorted(h.name for h in pm.get_hookcallers(plugin) or []),
         })
     return rows
+
+
+#: The plugin manager the modality plugins are registered with (an app key, set by create_app).
+PLUGIN_MANAGER: web.AppKey[pluggy.PluginManager] = web.AppKey("plugin_manager")

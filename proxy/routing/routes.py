@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
+from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from proxy.money.pricing import PriceSpec
@@ -52,6 +53,9 @@ class RouteSpec(BaseModel):
     @classmethod
     def _one_or_many(cls, value):
         return [value] if isinstance(value, str) else value
+    unless_passthrough: bool = Field(False, description="This route steps aside when passthrough_upstream is set: "
+                                     "its models then go to that gateway (the claude-* aliases, so Claude models "
+                                     "reach a gateway that serves Claude)")
 
 
 class RetiredSpec(BaseModel):
@@ -91,6 +95,8 @@ class Route:
     replaced_by: tuple[str, ...] = ()
     pinned: bool = False
     vertex_location: str | None = None
+    # routes.yaml's unless_passthrough: with passthrough_upstream set, this route's models go there instead.
+    unless_passthrough: bool = False
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -142,7 +148,7 @@ def parse_routes(text: str, source: str, modalities: set[str]) -> ParsedRoutes:
             raise RoutesError(f"{source}: line {_line_of_key(text, key)}: unknown top-level key '{key}' "
                               "(the file holds 'routes' and 'retired')")
     specs: list[RouteSpec] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, int | str] = {}  # model -> its line ("?" when YAML gave none)
     for index, entry in enumerate(raw["routes"]):
         line = entry.get("__line__", "?") if isinstance(entry, dict) else "?"
         where = f"{source}: line {line} (route #{index + 1})"
@@ -176,7 +182,8 @@ def _check_slugs(source: str, specs: list[RouteSpec], retired: list[RetiredSpec]
     """An OpenRouter slug names one model, on an exact entry, and is not itself a routed or retired id."""
     names = {s.model for s in specs} | {r.model for r in retired}
     seen: dict[str, str] = {}
-    for entry in [*specs, *retired]:
+    entries: list[RouteSpec | RetiredSpec] = [*specs, *retired]
+    for entry in entries:
         slug = entry.openrouter
         if slug is None:
             continue
@@ -226,9 +233,9 @@ def _parse_retired(raw, source: str, specs: list[RouteSpec], routed: dict) -> li
         seen[spec.model] = line
         out.append(spec)
     retired_ids = {r.model for r in out}
-    for spec in specs:
-        if spec.target in retired_ids or spec.vertex_target in retired_ids:
-            raise RoutesError(f"{source}: route '{spec.model}' targets '{spec.target or spec.vertex_target}', "
+    for route in specs:
+        if route.target in retired_ids or route.vertex_target in retired_ids:
+            raise RoutesError(f"{source}: route '{route.model}' targets '{route.target or route.vertex_target}', "
                               "which the retired list says Google has shut down; target its replacement")
     return out
 
@@ -280,7 +287,8 @@ class RouteTable:
         self.specs_by_model = exact
         self.retired = {r.model: r for r in parsed.retired}
         # OpenRouter's slugs (google/veo-3.1, ...) -> the model of the entry that names them
-        self.openrouter = {e.openrouter: e.model for e in [*specs, *parsed.retired] if e.openrouter}
+        entries: list[RouteSpec | RetiredSpec] = [*specs, *parsed.retired]
+        self.openrouter = {e.openrouter: e.model for e in entries if e.openrouter}
 
     def _stat(self) -> tuple[int, int] | None:
         """The file's change signature: mtime and size (a rewrite within one mtime tick usually changes the size)."""
@@ -323,7 +331,8 @@ class RouteTable:
                      target=spec.target or model, defaults=dict(spec.defaults), pattern=pattern,
                      vertex_target=spec.vertex_target,
                      price=spec.price.model_dump(exclude_none=True) if spec.price else None,
-                     replaced_by=tuple(spec.replaced_by), pinned=spec.pinned, vertex_location=spec.vertex_location)
+                     replaced_by=tuple(spec.replaced_by), pinned=spec.pinned, vertex_location=spec.vertex_location,
+                     unless_passthrough=spec.unless_passthrough)
 
     def listed_models(self) -> list[RouteSpec]:
         return [s for s in self.specs if s.listed and not _is_pattern(s.model)]
@@ -338,7 +347,7 @@ class RouteTable:
     def reload_if_changed(self) -> bool:
         """Re-read the file if it changed. A broken file keeps the old table; returns True on a swap."""
         mtime = self._stat()
-        if mtime is None or mtime == self._mtime:
+        if self.path is None or mtime is None or mtime == self._mtime:  # no file: _stat() is None
             return False
         self._mtime = mtime
         try:
@@ -352,3 +361,7 @@ class RouteTable:
 
     async def watch(self, interval: float) -> None:
         await every(interval, self.reload_if_changed, f"checking {self.path} for changes")
+
+
+#: The routes of routes.yaml as loaded (reloaded on change) (an app key, set by create_app).
+ROUTE_TABLE: web.AppKey[RouteTable] = web.AppKey("route_table")

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import aiohttp
+from aiohttp import web
 
-from proxy import keys
-from proxy.config import Settings
+from proxy.config import SETTINGS, Settings
 from proxy.credentials import CredentialStore
 from proxy.http.errors import ApiError
 from proxy.ops.background import background_task
@@ -91,9 +91,14 @@ def build_upstreams(settings: Settings, session: aiohttp.ClientSession,
     }, store)
     for _, upstream in registry.items():
         upstream.json_client = json_client
+        upstream.max_event_bytes = settings.upstream_max_event_bytes
     return registry
 
 
 # cleanup_ctx: poll the auth dir while the app runs (after the entry that builds the upstreams).
 watch_credentials = background_task(
-    lambda app: app[keys.UPSTREAMS].watch(app[keys.SETTINGS].auth_dir_poll_interval))
+    lambda app: app[UPSTREAMS].watch(app[SETTINGS].auth_dir_poll_interval))
+
+
+#: The upstreams by name, with their credential pools (an app key, set by create_app).
+UPSTREAMS: web.AppKey[UpstreamRegistry] = web.AppKey("upstreams")

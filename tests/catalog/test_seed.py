@@ -83,7 +83,7 @@ async def test_ccs_tokens_only_the_seed_goes_to_veo_on_vertex_with_every_paramet
     assert submit.path == ("/v1/projects/ccs-project/locations/us-central1/publishers/google/models/"
                            "veo-3.1-generate-001:predictLongRunning")
     assert submit.json["parameters"] == {"aspectRatio": "16:9", "resolution": "720p", "durationSeconds": 8,
-                                         "negativePrompt": "cartoon, drawing, low quality", "generateAudio": True}
+                                         "negativePrompt": "cartoon, drawing, low quality"}
     assert not interactions(emulator)
 
 

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 import yaml
 
-from proxy.jobs.store import open_store
+from proxy.jobs.backends import open_store
 from tests.jobs.test_restart import free_port, start_proxy
 from tests.support import AUTH, CLIENT_KEY, UPSTREAM_KEY
 from tests.video.helpers import polls, submits

@@ -9,7 +9,8 @@ from types import SimpleNamespace
 import pytest
 
 from proxy.jobs import migrations
-from proxy.jobs.store import CapacityReached, Job, new_job_id, open_store
+from proxy.jobs.backends import open_store
+from proxy.jobs.store import CapacityReached, Job, new_job_id
 
 
 def make_job(client: str = "key-a", **fields) -> Job:

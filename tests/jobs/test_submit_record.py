@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from proxy.http.middleware import key_id
-from proxy.jobs.store import open_store
+from proxy.jobs.backends import open_store
 from tests.jobs.test_restart import free_port, start_proxy
 from tests.support import AUTH, CLIENT_KEY, UPSTREAM_KEY, assert_openai_error
 from tests.video.helpers import submits
