@@ -58,6 +58,7 @@ from proxy.routing.plugins import build_plugin_manager, declared_modalities
 from proxy.routing.routes import RouteTable
 from proxy.upstreams.http1 import Http1Client
 from proxy.upstreams.registry import build_upstreams, watch_credentials
+from proxy.upstreams.vertex import VertexUpstream
 
 log = logging.getLogger("genproxy.app")
 
@@ -71,7 +72,9 @@ async def _http_session(app: web.Application):
         json_client = Http1Client(max_body=settings.max_upstream_reply_bytes) \
             if settings.upstream_client == "http1" else None
         app[keys.UPSTREAMS] = build_upstreams(settings, session, json_client)
-        app[keys.UPSTREAMS].get("vertex").location_for = app[keys.CATALOG].vertex_location_of
+        vertex = app[keys.UPSTREAMS].get("vertex")
+        if isinstance(vertex, VertexUpstream):
+            vertex.location_for = app[keys.CATALOG].vertex_location_of
         watch_upstreams(app, app[keys.METRICS])
         try:
             yield

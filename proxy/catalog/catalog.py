@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from typing import Any
 
 from aiohttp import web
 
@@ -45,8 +46,8 @@ def _shape(model: str) -> str:
 
 
 class ModelCatalog:
-    def __init__(self, table: Callable[[], RouteTable], registry: Callable[[], object], families: list[ModelFamily],
-                 retirements: Retirements, settings):
+    def __init__(self, table: Callable[[], RouteTable], registry: Callable[[], Any], families: list[ModelFamily],
+                 retirements: Retirements, settings: Any):
         self._table, self._registry = table, registry
         #: what the Gemini API offered the configured keys at the last discovery (id -> methods); None before it
         self.offered: dict[str, set[str]] | None = None

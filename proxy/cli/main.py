@@ -220,6 +220,7 @@ async def _doctor(args: argparse.Namespace) -> int:
     from proxy.catalog import ModelCatalog, Retirements
     from proxy.discovery import Doctor, render_table
     from proxy.upstreams.registry import build_upstreams
+    from proxy.upstreams.vertex import VertexUpstream
 
     settings, emulator, _ = await _settings_for(args)
     _setup_logging("WARNING" if args.log_level == "INFO" else args.log_level, settings)
@@ -230,7 +231,9 @@ async def _doctor(args: argparse.Namespace) -> int:
             registry = build_upstreams(settings, session)
             families = [f for found in pm.hook.genproxy_model_families() for f in found or []]
             catalog = ModelCatalog(lambda: table, lambda: registry, families, Retirements(), settings)
-            registry.get("vertex").location_for = catalog.vertex_location_of
+            vertex = registry.get("vertex")
+            if isinstance(vertex, VertexUpstream):
+                vertex.location_for = catalog.vertex_location_of
             doctor = Doctor(registry, table, lambda route: pm.hook.genproxy_upstream_method(route=route), catalog)
             report = await doctor.run()
     finally:

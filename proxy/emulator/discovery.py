@@ -47,6 +47,7 @@ from aiohttp import web
 
 from .auth import require_gemini_auth, require_vertex
 from .errors import invalid_argument, model_not_found, not_found
+from .models import Catalog
 from .state import EMULATOR_STATE
 
 DEFAULT_PAGE_SIZE = 50
@@ -108,7 +109,7 @@ async def get_model(request: web.Request) -> web.Response:
     return web.json_response(info.resource())
 
 
-def publisher_model(catalog, model_id: str) -> dict:
+def publisher_model(catalog: Catalog, model_id: str) -> dict:
     info = catalog.vertex_model(model_id)
     if info is None:
         raise not_found(f"Publisher Model `publishers/google/models/{model_id}` not found.")

@@ -168,12 +168,12 @@ def parse_catalog(text: str, source: str) -> Catalog:
     for index, entry in enumerate(raw.get("retired") or []):
         if not isinstance(entry, dict) or not entry.get("id"):
             raise CatalogError(f"{source}: retired #{index + 1}: needs an id")
-        info = RetiredInfo(str(entry["id"]), entry.get("replacement"), tuple(entry.get("apis") or ("gemini", "vertex")))
-        for api in info.apis:
-            live = catalog.models.get(info.id)
+        gone = RetiredInfo(str(entry["id"]), entry.get("replacement"), tuple(entry.get("apis") or ("gemini", "vertex")))
+        for api in gone.apis:
+            live = catalog.models.get(gone.id)
             if live is not None and (live.gemini_api if api == "gemini" else live.vertex):
-                raise CatalogError(f"{source}: '{info.id}' is both live and retired on {api}")
-        catalog.retired[info.id] = info
+                raise CatalogError(f"{source}: '{gone.id}' is both live and retired on {api}")
+        catalog.retired[gone.id] = gone
     return catalog
 
 

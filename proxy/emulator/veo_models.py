@@ -58,7 +58,7 @@ VERTEX_VEO_MODELS: dict[str, VeoModel] = {
 }
 
 
-def veo_spec(info) -> VeoModel | None:
+def veo_spec(info: Any) -> VeoModel | None:
     """The limits of a catalog's live Veo model (a proxy.emulator.models.ModelInfo), or None."""
     if info is None or info.kind != "veo":
         return None

@@ -14,6 +14,7 @@ from proxy.jobs.store import Job
 from proxy.jobs.summary import job_summary
 from proxy.media.stream import MediaStream
 from proxy.money.ledger import authorize_model
+from proxy.routing.routes import Route
 
 
 async def start_job(request: web.Request, body: ChatCompletionRequest, source: str,
@@ -37,7 +38,7 @@ async def start_job(request: web.Request, body: ChatCompletionRequest, source: s
                             callback_url, callback_shape)
 
 
-async def _start_job(request: web.Request, body: ChatCompletionRequest, route, source: str,
+async def _start_job(request: web.Request, body: ChatCompletionRequest, route: Route, source: str,
                      idempotency_key: str | None, remixed_from: str | None, summary_extra: dict | None,
                      fallback: ChatCompletionRequest | None, callback_url: str | None,
                      callback_shape: str | None) -> Job:
