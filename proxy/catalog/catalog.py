@@ -62,11 +62,12 @@ class ModelCatalog:
 
     def family_route(self, model: str) -> Route | None:
         """The route of an id routes.yaml does not name, by its family (None: no known family)."""
-        family = self.family_of(model)
+        bare = model.removeprefix("google/")  # OpenRouter names Google's models google/<id>
+        family = self.family_of(bare)
         if family is None:
             return None
-        return Route(model=model, modality=family.modality, upstream="gemini", target=model,
-                     vertex_target=model if family.vertex else None, family=family.name,
+        return Route(model=model, modality=family.modality, upstream="gemini", target=bare,
+                     vertex_target=bare if family.vertex else None, family=family.name,
                      vertex_location=family.vertex_location)
 
     def resolve(self, model: str) -> Route | None:
@@ -194,7 +195,7 @@ class ModelCatalog:
         bare = model.removeprefix("google/")
         close = difflib.get_close_matches(bare, live, n=5, cutoff=0.6) or self._table().suggestions(model)
         return ApiError(404, f"The model '{model}' does not exist or is not routed by this proxy (no model family "
-                             f"serves it). Closest live models: {', '.join(close)}.", param="model",
+                             f"serves it). Known models include: {', '.join(close)}.", param="model",
                         code="model_not_found")
 
     # -- learning --
