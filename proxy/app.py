@@ -32,6 +32,7 @@ from proxy.jobs.cooldowns import share_cooldowns
 from proxy.jobs.lookup import job_finder
 from proxy.jobs.webhooks import Webhooks
 from proxy.media.previews import Previews
+from proxy.media.signed_links import LINK_SIGNER, LinkSigner
 from proxy.media.store import MediaStore
 from proxy.money.ledger import Ledger
 from proxy.native import add_native_routes
@@ -139,6 +140,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app[keys.ROUTE_TABLE] = table
     app[keys.MEDIA_STORE] = MediaStore(settings.media_dir or settings.data_dir / "media")
     app[keys.PREVIEWS] = Previews()
+    app[LINK_SIGNER] = LinkSigner(settings)
     app[keys.PIPELINE] = Pipeline(pm, PollPolicy(initial_delay=settings.poll_initial_delay,
                                                  max_delay=settings.poll_max_delay,
                                                  deadline=settings.job_timeout, retries=settings.poll_retries))
