@@ -119,7 +119,7 @@ class Settings(BaseModel):
     default_video_model: str = "veo-3.1-generate-preview"
     housekeeping_model: str | None = Field(
         "gemini-3.5-flash-lite", description="The text model that answers front-ends' bookkeeping requests "
-        "(titles, tags, follow-ups) sent to an image, video or audio model; null: an empty JSON answer, free")
+        "(titles, tags, follow-ups) sent to an image, video or audio model; null or '': an empty JSON answer, free")
     chat_video_links: bool = Field(False, description="Chat video answers also carry, in content, a <video> "
                                    "block with a signed link to the video (Open WebUI plays only that); also "
                                    "per client key and per route")
@@ -161,6 +161,11 @@ class Settings(BaseModel):
         if "routes_file" not in self.model_fields_set and not self.routes_file.exists() and SHIPPED_ROUTES.exists():
             self.routes_file = SHIPPED_ROUTES
         return self
+
+    @field_validator("housekeeping_model", mode="before")
+    @classmethod
+    def _no_housekeeping_model(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("gemini_api_keys", mode="before")
     @classmethod

@@ -73,7 +73,10 @@ def videos_from_history(body: ChatCompletionRequest) -> None:
             continue
         ids = [match.group(1) for match in CONTENT_URL.finditer(_text(message.content))]
         if ids:
-            message.videos = [{"job_id": job_id} for job_id in dict.fromkeys(ids[-MAX_IDS_PER_MESSAGE:])]
+            # An extra field of the message (ChatMessage allows extras), as a client sending videos[] sets it.
+            extra = message.__pydantic_extra__ if message.__pydantic_extra__ is not None else {}
+            extra["videos"] = [{"job_id": job_id} for job_id in dict.fromkeys(ids[-MAX_IDS_PER_MESSAGE:])]
+            message.__pydantic_extra__ = extra
 
 
 def _latest_history_job(body: ChatCompletionRequest) -> str | None:
@@ -115,7 +118,9 @@ async def continue_from_history(request: web.Request, route: Route, body: ChatCo
     remix = pipeline.remix(route, job_info(job), prompt)
     raw = body.model_dump(exclude_none=True)
     remixed = remix.model_dump(exclude_none=True)
-    config = raw.get("video_config") if isinstance(raw.get("video_config"), dict) else {}
+    asked = raw.get("video_config")
+    config: dict = asked if isinstance(asked, dict) else {}
+    continued: dict = remixed.get("video_config") or {}
     raw.update(messages=remixed["messages"], modalities=remixed.get("modalities"),
-               video_config={**config, **(remixed.get("video_config") or {})})
+               video_config={**config, **continued})
     return ChatCompletionRequest.model_validate(raw)
