@@ -21,7 +21,7 @@ import time
 
 from aiohttp import web
 
-from plugins import gemini_chat, image_limits
+from plugins import gemini_chat, image_limits, image_openrouter
 from proxy.hookspecs import (
     ApiError,
     ChatCompletionRequest,
@@ -254,6 +254,11 @@ def genproxy_openapi() -> dict:
                               "default": {"$ref": "#/components/responses/Error"}}}}}}
 
 
+async def openrouter_images(request: web.Request) -> web.StreamResponse:
+    return await image_openrouter.openrouter_images(request, size_to_aspect_ratio)
+
+
 @hookimpl
 def genproxy_web_routes():
-    return [("POST", "/v1/images/generations", images_generations)]
+    return [("POST", "/v1/images/generations", images_generations),
+            ("POST", "/api/v1/images", openrouter_images)]

@@ -14,30 +14,42 @@ from proxy.config import Settings, client_key_strings
 from proxy.discovery import Doctor
 from proxy.discovery.service import DoctorService, doctor_report
 from proxy.handlers.admin import add_routes as add_admin_routes
+from proxy.handlers.anthropic import add_routes as add_anthropic_routes
+from proxy.handlers.anthropic import anthropic_errors
 from proxy.handlers.chat import chat_completions
 from proxy.handlers.console import add_routes as add_console_routes
 from proxy.handlers.jobs_admin import list_jobs
 from proxy.handlers.models import get_model, healthz, list_models
 from proxy.handlers.plugin_services import CorePluginServices
+from proxy.handlers.responses import add_routes as add_responses_routes
+from proxy.handlers.speech import create_speech
 from proxy.handlers.usage import usage
+from proxy.handlers.video_edits import add_routes as add_video_edit_routes
 from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.handlers.videos import video_object
 from proxy.hookspecs import PLUGIN_SERVICES, RequestContext
+from proxy.http.browser_guard import browser_guard_middleware
 from proxy.http.errors import CLIENT_SCRUBBER, ApiError, error_middleware
 from proxy.http.jsonstream import dumps_text
 from proxy.http.middleware import add_request_id_header, auth_middleware, request_log_middleware
 from proxy.http.openapi import add_openapi_route
-from proxy.jobs import JobRunner, open_store
+from proxy.http.passthrough import passthrough_middleware, passthrough_session
+from proxy.jobs.backends import open_store
 from proxy.jobs.cooldowns import share_cooldowns
 from proxy.jobs.lookup import job_finder
+from proxy.jobs.runner import JobRunner
 from proxy.jobs.webhooks import Webhooks
 from proxy.media.previews import Previews
 from proxy.media.signed_links import LINK_SIGNER, LinkSigner
 from proxy.media.store import MediaStore
 from proxy.money.ledger import Ledger
 from proxy.native import add_native_routes
+from proxy.native.dialect import by_dialect
+from proxy.native.gemini import get_model as native_get_model
+from proxy.native.gemini import list_models as native_list_models
 from proxy.openrouter import add_openrouter_routes, openrouter_errors
 from proxy.ops.background import background_task, every
+from proxy.ops.inflight import InFlight
 from proxy.ops.metrics import watch_upstreams, wire_metrics
 from proxy.ops.redact import install_query_redaction, scrub
 from proxy.routing.pipeline import Pipeline, PollPolicy
@@ -73,20 +85,20 @@ async def _jobs(app: web.Application):
     def context_for(route, client_key_id):
         return RequestContext(request_id="job-resume", upstream=app[keys.UPSTREAMS].get(route.upstream),
                               client_key_id=client_key_id, settings=settings, media=app[keys.MEDIA_STORE],
-                              find_job=job_finder(store, client_key_id or ""))
+                              find_job=job_finder(store, client_key_id or ""), inflight=app[keys.INFLIGHT])
 
     runner = JobRunner(store, app[keys.PIPELINE], app[keys.MEDIA_STORE], settings, context_for)
     app[keys.JOB_STORE], app[keys.JOB_RUNNER] = store, runner
-    runner.ledger = app[keys.LEDGER] = Ledger(store, app[keys.PIPELINE].video_modalities)
-    runner.webhooks = app[keys.WEBHOOKS] = Webhooks(store, settings, lambda: app[keys.HTTP_SESSION], video_object,
-                                                    runner.owner)
+    ledger = runner.ledger = app[keys.LEDGER] = Ledger(store, app[keys.PIPELINE].video_modalities)
+    webhooks = runner.webhooks = app[keys.WEBHOOKS] = Webhooks(store, settings, lambda: app[keys.HTTP_SESSION],
+                                                               video_object, runner.owner)
     metrics = app[keys.METRICS]
-    runner.webhooks.on_attempt = lambda event, outcome: metrics.webhooks.labels(event, outcome).inc()
+    webhooks.on_attempt = lambda event, outcome: metrics.webhooks.labels(event, outcome).inc()
     try:
         await runner.resume()
         tasks = [asyncio.create_task(runner.run_leases(), name="job-leases"),
-                 asyncio.create_task(runner.webhooks.run(), name="webhooks"),
-                 asyncio.create_task(runner.ledger.run(), name="ledger")]
+                 asyncio.create_task(webhooks.run(), name="webhooks"),
+                 asyncio.create_task(ledger.run(), name="ledger")]
         yield
         for task in tasks:
             task.cancel()
@@ -94,7 +106,7 @@ async def _jobs(app: web.Application):
                 await task
         await runner.close()
         with contextlib.suppress(Exception):
-            await runner.ledger.flush()
+            await ledger.flush()
     finally:
         await store.close()
 
@@ -128,7 +140,8 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     pm = build_plugin_manager(plugins)
     table = RouteTable.load(settings.routes_file, set(declared_modalities(pm)))
 
-    app = web.Application(middlewares=[request_log_middleware, openrouter_errors, error_middleware, auth_middleware],
+    app = web.Application(middlewares=[request_log_middleware, openrouter_errors, anthropic_errors, error_middleware,
+                                       browser_guard_middleware, auth_middleware, passthrough_middleware],
                           client_max_size=settings.max_body_bytes,
                           # Bodies are decompressed by proxy.http.jsonbody, bounded, with errors in OpenAI's shape
                           # (aiohttp's own decoder answers a mismatched body with a text/plain 500).
@@ -140,11 +153,14 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app[keys.ROUTE_TABLE] = table
     app[keys.MEDIA_STORE] = MediaStore(settings.media_dir or settings.data_dir / "media")
     app[keys.PREVIEWS] = Previews()
+    app[keys.INFLIGHT] = InFlight()
+    app.on_cleanup.append(lambda app: app[keys.INFLIGHT].close())
     app[LINK_SIGNER] = LinkSigner(settings)
     app[keys.PIPELINE] = Pipeline(pm, PollPolicy(initial_delay=settings.poll_initial_delay,
                                                  max_delay=settings.poll_max_delay,
                                                  deadline=settings.job_timeout, retries=settings.poll_retries))
     app.cleanup_ctx.append(_http_session)
+    app.cleanup_ctx.append(passthrough_session)
     app.cleanup_ctx.append(watch_credentials)
     app.cleanup_ctx.append(background_task(lambda app: app[keys.ROUTE_TABLE].watch(settings.routes_reload_interval)))
     app[keys.DOCTOR] = DoctorService(lambda: Doctor(app[keys.UPSTREAMS], app[keys.ROUTE_TABLE],
@@ -159,11 +175,22 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     wire_metrics(app)
     app.router.add_get("/healthz", healthz)
     add_openapi_route(app)
-    app.router.add_get("/v1/models", list_models)
+    # OpenAI's model list, and the Gemini API's for google-genai 3.x (which talks v1 by default).
+    app.router.add_get("/v1/models", by_dialect(list_models, native_list_models))
     app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_post("/v1/audio/speech", create_speech)
     app.router.add_get("/v1/doctor", doctor_report)
     app.router.add_get("/v1/usage", usage)
     app.router.add_get("/v1/jobs", list_jobs)
+    add_video_edit_routes(app)
+    add_responses_routes(app)  # the OpenAI Responses API (Codex, the AI SDK's openai provider)
+    add_anthropic_routes(app)  # the Anthropic Messages API (Claude Code, the anthropic SDKs)
+    # CCS points Claude Code at /api/provider/<provider> on its port (8317): the same APIs under that prefix.
+    ccs = "/api/provider/{provider}/v1"
+    add_anthropic_routes(app, ccs)
+    add_responses_routes(app, ccs)
+    app.router.add_post(f"{ccs}/chat/completions", chat_completions)
+    app.router.add_get(f"{ccs}/models", list_models)
     add_video_routes(app)
     add_admin_routes(app)
     add_console_routes(app)  # the web console at /
@@ -174,5 +201,5 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
             app.router.add_route(method, path, handler)
     # After the native /v1/models/{model}/operations/... paths, which it must not shadow; ids may hold a
     # slash (vertex/veo-...).
-    app.router.add_get("/v1/models/{model:[^{}]{1,256}}", get_model)
+    app.router.add_get("/v1/models/{model:[^{}]{1,256}}", by_dialect(get_model, native_get_model))
     return app

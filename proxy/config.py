@@ -85,6 +85,12 @@ class Settings(BaseModel):
                               "current folder, the one shipped with genproxy is used")
     public_base_url: str | None = Field(None, description="How clients reach this proxy (behind a reverse proxy); "
                                         "default: the address of each request")
+    allowed_hosts: list[str] = Field(default_factory=list, description="Host names (the Host header) this proxy "
+                                     "answers besides localhost, IP addresses and public_base_url's host; "
+                                     "'.example.com' allows its subdomains, '*' any (refuses DNS rebinding)")
+    allowed_origins: list[str] = Field(default_factory=list, description="Web origins (https://app.example.com) "
+                                       "whose browser pages may call /v1 besides the proxy's own (the console); "
+                                       "other cross-site browser requests are refused")
     routes_reload_interval: float = Field(1.0, gt=0)
     data_dir: Path = Path("~/.local/share/genproxy")
     jobs_db: Path | str | None = Field(None, description="The job store: a postgresql://user:password@host/db URL "
@@ -115,6 +121,9 @@ class Settings(BaseModel):
     job_timeout: float = Field(3600.0, gt=0, description="Seconds a background job may poll before it fails")
     media_ttl: float = Field(2 * 24 * 3600.0, gt=0, description="Seconds a generated video is kept (Google keeps 2 days)")
     cleanup_interval: float = Field(3600.0, gt=0)
+    job_retention: float = Field(90 * 24 * 3600.0, ge=0, description="Seconds a finished job's row is kept after "
+                                 "it ends (0: forever), so the job store stops growing; the ledger (usage, "
+                                 "budgets, /metrics costs) keeps every billed request whatever this is")
     max_jobs_per_key: int = Field(16, ge=1, description="Unfinished video jobs one client key may have at once")
     default_video_model: str = "veo-3.1-generate-preview"
     housekeeping_model: str | None = Field(
@@ -140,6 +149,14 @@ class Settings(BaseModel):
                                          "history without it")
     max_thought_signatures: int = Field(50_000, ge=1, description="Thought signatures kept at most (all keys); "
                                         "past it the oldest are forgotten")
+    response_ttl: float = Field(30 * 24 * 3600.0, gt=0, description="Seconds a stored Responses API response "
+                                "(store: true) and its output items are kept for GET /v1/responses/{id}, "
+                                "previous_response_id and item_reference (OpenAI keeps them 30 days)")
+    passthrough_upstream: str | None = Field(None, description="An OpenAI- or Anthropic-compatible gateway "
+                                             "(CLIProxyAPI, LiteLLM) that gets, verbatim and streamed, every request "
+                                             "genproxy does not serve itself (by path or by model)")
+    passthrough_api_key: str | None = Field(None, description="The key genproxy sends to passthrough_upstream "
+                                            "(the client's own key is never forwarded)")
     metrics_token: str | None = Field(None, description="When set, GET /metrics needs 'Authorization: Bearer <it>'")
     webhook_secret: str | None = Field(None, description="whsec_<base64>: signs webhook deliveries (Standard "
                                        "Webhooks); needed for callback_url")
@@ -147,7 +164,7 @@ class Settings(BaseModel):
                                               "link-local addresses")
     webhook_retry_delays: list[float] = Field(
         # Standard Webhooks' suggested schedule (standardwebhooks.com, "retry schedule"), then every 10 h.
-        default_factory=lambda: [5, 300, 1800, 7200, 18000, 36000], description="Seconds before each retry of a "
+        default_factory=lambda: list[float]([5, 300, 1800, 7200, 18000, 36000]), description="Seconds before each retry of a "
         "failed webhook delivery (the last repeats)")
     webhook_max_age: float = Field(24 * 3600.0, gt=0, description="Seconds a webhook is retried before it is dropped")
     webhook_timeout: float = Field(15.0, gt=0, description="Seconds a receiver has to answer a delivery")
@@ -167,7 +184,7 @@ class Settings(BaseModel):
     def _no_housekeeping_model(cls, value):
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("gemini_api_keys", mode="before")
+    @field_validator("gemini_api_keys", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod
     def _csv(cls, value):
         return _split_csv(value)
@@ -218,6 +235,8 @@ ENVIRONMENT = {
     "GEMINI_BASE_URL": "gemini_base_url",
     "GENPROXY_AUTH_DIR": "auth_dir",
     "GENPROXY_JOBS_DB": "jobs_db",
+    "GENPROXY_PASSTHROUGH_UPSTREAM": "passthrough_upstream",
+    "GENPROXY_PASSTHROUGH_API_KEY": "passthrough_api_key",
     # Application Default Credentials' own variable: a service-account key or gcloud's authorized_user file.
     "GOOGLE_APPLICATION_CREDENTIALS": "vertex_service_account_file",
 }

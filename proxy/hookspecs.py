@@ -119,6 +119,9 @@ class RequestContext:
     # Set by the job runner, which waits for them: save_generated_video may return a download still arriving
     # (proxy.media.live.LiveMedia, with size, mime_type and stream() as StoredMedia), answered as it comes.
     live_downloads: bool = False
+    # Upstream calls that outlive their request, by name (proxy.ops.inflight.InFlight: start / check / cancel):
+    # long work that is one long call (Lyria) is started here by submit and checked by poll like an operation.
+    inflight: Any = None
 
 
 @dataclass

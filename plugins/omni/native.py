@@ -18,6 +18,7 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import wraps
+from typing import Any
 
 from aiohttp import web
 
@@ -174,8 +175,9 @@ def _status(job: JobInfo) -> str:
     if job.status == "completed":
         return "completed"
     code = (job.error or {}).get("code")
-    return {"cancelled": "cancelled", "generation_cancelled": "cancelled",
-            "generation_incomplete": "incomplete"}.get(code, "failed")
+    outcomes: dict[object, str] = {"cancelled": "cancelled", "generation_cancelled": "cancelled",
+                                   "generation_incomplete": "incomplete"}
+    return outcomes.get(code, "failed")
 
 
 def _usage(usage: dict | None) -> dict | None:
@@ -191,13 +193,14 @@ def _usage(usage: dict | None) -> dict | None:
 
 async def interaction_of(request: web.Request, job: JobInfo) -> dict:
     status = _status(job)
-    body = {"id": job.id, "object": "interaction", "model": job.model, "status": status, "role": "model",
+    body: dict[str, Any] = {"id": job.id, "object": "interaction", "model": job.model, "status": status, "role": "model",
             "created": _iso(job.created_at), "updated": _iso(job.completed_at or job.created_at)}
     if job.notes.get("previous_video"):
         body["previous_interaction_id"] = job.notes["previous_video"]
     if status == "in_progress":
         return body
-    steps = [{"type": "user_input", "content": [{"type": "text", "text": job.summary.get("prompt", "")}]}]
+    steps: list[dict[str, Any]] = [
+        {"type": "user_input", "content": [{"type": "text", "text": job.summary.get("prompt", "")}]}]
     if status == "completed":
         media = await job_media(request, job)
         steps.append({"type": "model_output", "content": [
@@ -266,12 +269,12 @@ def routes() -> list[tuple[str, str, object]]:
 
 def openapi_paths() -> dict:
     """The Interactions API paths genproxy serves, for /openapi.json (Google's shapes, Google's errors)."""
-    google = [{"googleApiKey": []}, {"bearer": []}]
-    error = {"default": {"$ref": "#/components/responses/GoogleError"}}
-    interaction = {"200": {"description": "an interaction (ai.google.dev/static/api/interactions.openapi.json)",
+    google: list[dict[str, list[str]]] = [{"googleApiKey": []}, {"bearer": []}]
+    error: dict[str, Any] = {"default": {"$ref": "#/components/responses/GoogleError"}}
+    interaction: dict[str, Any] = {"200": {"description": "an interaction (ai.google.dev/static/api/interactions.openapi.json)",
                            "content": {"application/json": {"schema": {"type": "object"}}}}}
     param = [{"name": "interaction_id", "in": "path", "required": True, "schema": {"type": "string"}}]
-    paths = {}
+    paths: dict[str, Any] = {}
     for version in ("v1beta", "v1"):
         paths[f"/{version}/interactions"] = {"post": {
             "operationId": f"createInteraction_{version}", "summary": "Gemini Omni video through the Interactions API",

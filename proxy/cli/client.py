@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import json
 import mimetypes
 import os
@@ -21,10 +22,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from proxy.cli import audio as audio_cli
 from proxy.cli import usage as usage_cli
 from proxy.media.mp4info import mp4_info
 
@@ -34,7 +37,7 @@ DEFAULT_VIDEO_MODEL = "veo-3.1-generate-preview"
 DEFAULT_IMAGE_MODEL = "gemini-3-pro-image-preview"
 DEFAULT_POLL_MS = 2000
 UNFINISHED = ("queued", "in_progress")
-COMMANDS = ("video", "image", "jobs", "usage")
+COMMANDS = ("video", "image", "jobs", "usage", "speak", "music")
 
 
 class ClientError(Exception):
@@ -97,6 +100,7 @@ def add_parsers(sub) -> None:
     delete.add_argument("job_id")
     _connection_args(delete)
     usage_cli.add_parser(sub, _connection_args)
+    audio_cli.add_parsers(sub, _connection_args)
 
 
 # ------------------------------------------------------------------ HTTP
@@ -150,7 +154,7 @@ def _error_text(exc: urllib.error.HTTPError) -> str:
         return f"error {exc.code}: {exc.reason}"
 
 
-def _client(args: argparse.Namespace, environ: dict) -> Client:
+def _client(args: argparse.Namespace, environ: Mapping[str, str]) -> Client:
     return Client(args.base_url or environ.get("GENPROXY_BASE_URL") or DEFAULT_BASE_URL,
                   args.api_key or environ.get("GENPROXY_API_KEY") or DEFAULT_API_KEY)
 
@@ -166,7 +170,7 @@ class Progress:
         self.width = width
         self.started = time.monotonic()
         self.tty = stream.isatty()
-        self.last = None
+        self.last: tuple[str, int] | None = None
 
     def show(self, status: str, percent: int) -> None:
         percent = max(0, min(100, int(percent or 0)))
@@ -352,13 +356,13 @@ def _jobs(args, client: Client, stdout: TextIO, stderr: TextIO) -> int:
     return _save_finished(client, video, args.output, stdout)
 
 
-def run(args: argparse.Namespace, environ: dict | None = None, stdout: TextIO | None = None,
+def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None, stdout: TextIO | None = None,
         stderr: TextIO | None = None) -> int:
     """Run `genproxy video|image|jobs` with parsed arguments; returns the exit code."""
-    environ = os.environ if environ is None else environ
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
-    client = _client(args, environ)
-    command = {"video": _video, "image": _image, "jobs": _jobs, "usage": usage_cli.run}[args.command]
+    client = _client(args, os.environ if environ is None else environ)
+    command = {"video": _video, "image": _image, "jobs": _jobs, "usage": usage_cli.run, "speak": audio_cli.speak,
+               "music": functools.partial(audio_cli.music, progress_bar=Progress, error=ClientError)}[args.command]
     try:
         return command(args, client, stdout, stderr)
     except ClientError as exc:

@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import sys
+from importlib import metadata
 from pathlib import Path
 
 from aiohttp import web
@@ -28,6 +29,14 @@ DEFAULT_PORT = 8317
 EMULATOR_KEY = "emulator-key"
 
 
+def package_version() -> str:
+    """The installed distribution's version (setup.cfg), or "unknown" when run from an uninstalled tree."""
+    try:
+        return metadata.version("genproxy")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def _add_config_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="YAML settings file (environment variables win over it)")
     parser.add_argument("--routes", type=Path, default=None, help="routes file (default: routes.yaml)")
@@ -38,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="genproxy", description=(
         "An OpenAI-compatible proxy for Google's generative media: Gemini text, Gemini images and Veo video "
         "through POST /v1/chat/completions."))
+    parser.add_argument("--version", action="version", version=f"genproxy {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the proxy", description=(
@@ -114,10 +124,11 @@ def _setup_logging(level: str, settings: Settings | None = None, live_secrets=No
             from urllib.parse import urlsplit
 
             with contextlib.suppress(ValueError):
-                if urlsplit(settings.jobs_db).password:
-                    secrets.append(urlsplit(settings.jobs_db).password)
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(RedactSecrets(lambda: secrets + (live_secrets() if live_secrets else [])))
+                password = urlsplit(settings.jobs_db).password
+                if password:
+                    secrets.append(password)
+        for each in logging.getLogger().handlers:
+            each.addFilter(RedactSecrets(lambda: secrets + (live_secrets() if live_secrets else [])))
 
 
 def _running_secrets(holder: dict) -> list[str]:
@@ -353,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command in ("video", "image", "jobs", "usage"):
+        if args.command in ("video", "image", "jobs", "usage", "speak", "music"):
             from proxy.cli import client as client_cli
             return client_cli.run(args)
         if args.command == "serve":

@@ -30,7 +30,7 @@ function headers(extra = {}) {
   return out;
 }
 
-async function problemOf(response) {
+export async function problemOf(response) {
   let body = null;
   try {
     body = await response.json();

@@ -2,11 +2,12 @@
 import { ApiProblem, api, getKey, setKey } from "./api.js";
 import { el, showError } from "./ui.js";
 import * as playground from "./playground.js";
+import * as audio from "./audio.js";
 import * as gallery from "./gallery.js";
 import * as usage from "./usage.js";
 import * as admin from "./admin.js";
 
-const PAGES = { playground, gallery, usage, admin };
+const PAGES = { playground, audio, gallery, usage, admin };
 const context = { models: [], isAdmin: false };
 let current = null;
 

@@ -25,7 +25,8 @@ export function show(context) {
     models.forEach((m) => known.add(m.id));
     if (models.length) select.append(el("optgroup", { label }, models.map((m) => el("option", { value: m.id }, m.id))));
   }
-  const others = context.models.filter((m) => !m.alias_of && !known.has(m.id));
+  // Speech and music have their own page (audio.js).
+  const others = context.models.filter((m) => !m.alias_of && !known.has(m.id) && !["speech", "music"].includes(m.modality));
   if (others.length) select.append(el("optgroup", { label: "Other" }, others.map((m) => el("option", { value: m.id }, m.id))));
   select.addEventListener("change", () => chooseModel(select.value));
   $("play-form").addEventListener("submit", (event) => { event.preventDefault(); start(); });

@@ -13,6 +13,7 @@ import hashlib
 import math
 import time
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -139,7 +140,7 @@ class CredentialPool:
     def any_ready(self) -> bool:
         return any(self.is_ready(c) for c in self._credentials)
 
-    def next_ready(self, exclude: set[str] = frozenset()) -> Credential | None:
+    def next_ready(self, exclude: AbstractSet[str] = frozenset()) -> Credential | None:
         """The next usable credential in round-robin order, or None."""
         creds = self._credentials
         n = len(creds)
@@ -151,7 +152,7 @@ class CredentialPool:
                 return candidate
         return None
 
-    def pick(self, exclude: set[str] = frozenset()) -> Credential:
+    def pick(self, exclude: AbstractSet[str] = frozenset()) -> Credential:
         """The next usable credential; 429 with Retry-After when every one is cooling down."""
         if not self._credentials:
             raise ApiError(503, f"No credentials are configured for the '{self.upstream}' upstream. "
@@ -211,5 +212,5 @@ class CredentialPool:
             state = self._state.get(c.id)
             cooling = state.cooling_until - now if state and state.cooling_until > now else 0
             rows.append({"id": c.id, "cooling_until": (datetime.fromtimestamp(wall + cooling).astimezone().isoformat(
-                timespec="seconds") if cooling else None), "reason": state.reason if cooling else None})
+                timespec="seconds") if cooling else None), "reason": state.reason if state and cooling else None})
         return rows

@@ -148,9 +148,10 @@ class RefreshingCredential(Credential):
         return {"Authorization": f"Bearer {await self.ensure_fresh()}"}
 
     async def _refresh(self) -> None:
-        if self.endpoint is None:
+        endpoint = self.endpoint
+        if endpoint is None:
             raise CredentialUnavailable(f"The token of {self.id} expired and cannot be refreshed here.")
-        reply = await self.endpoint.grant(self.id, self._token_uri(), self._grant_form())
+        reply = await endpoint.grant(self.id, self._token_uri(endpoint), self._grant_form())
         self.access_token = reply["access_token"]
         try:
             lifetime = float(reply.get("expires_in", 3600))
@@ -161,8 +162,8 @@ class RefreshingCredential(Credential):
         log.info("refreshed the OAuth token of %s (valid until %s)", self.id, self._expiry.isoformat())
         await self._after_refresh(reply)
 
-    def _token_uri(self) -> str:
-        return self.endpoint.uri_for(None)
+    def _token_uri(self, endpoint: TokenEndpoint) -> str:
+        return endpoint.uri_for(None)
 
     def _grant_form(self) -> dict[str, str]:
         raise NotImplementedError
@@ -192,7 +193,7 @@ class TokenFileCredential(RefreshingCredential):
 
     def load(self, data: dict) -> None:
         """Take the fields of a (re)read file. A file older than our own refreshed token keeps ours."""
-        token = data.get("token") if isinstance(data.get("token"), dict) else {}
+        token = data["token"] if isinstance(data.get("token"), dict) else {}
         self.email = _str(data.get("email")) or self.email
         self.project_id = _str(data.get("project_id")) or _str(token.get("project_id")) or self.project_id
         self.client_id = _str(token.get("client_id")) or _str(data.get("client_id")) or self.client_id
@@ -211,8 +212,8 @@ class TokenFileCredential(RefreshingCredential):
         if newer or not self.access_token:
             self.access_token, self._expiry = access, expiry
 
-    def _token_uri(self) -> str:
-        return self.endpoint.uri_for(self.file_token_uri)
+    def _token_uri(self, endpoint: TokenEndpoint) -> str:
+        return endpoint.uri_for(self.file_token_uri)
 
     def _grant_form(self) -> dict[str, str]:
         if not self.refresh_token:
@@ -243,7 +244,7 @@ class TokenFileCredential(RefreshingCredential):
         except (OSError, ValueError):
             return  # removed or broken meanwhile: do not resurrect it
         expiry = format_time(self._expiry) if self._expiry else None
-        token = data.get("token") if isinstance(data.get("token"), dict) else {}
+        token = data["token"] if isinstance(data.get("token"), dict) else {}
         token["access_token"] = self.access_token
         token["expiry"] = expiry
         if "refresh_token" in token or not data.get("refresh_token"):
@@ -276,8 +277,8 @@ class ServiceAccountCredential(RefreshingCredential):
         self.file_token_uri = _str(info.get("token_uri")) or DEFAULT_TOKEN_URI
         self._private_key = _str(info.get("private_key"))
 
-    def _token_uri(self) -> str:
-        return self.endpoint.uri_for(self.file_token_uri)
+    def _token_uri(self, endpoint: TokenEndpoint) -> str:
+        return endpoint.uri_for(self.file_token_uri)
 
     def _grant_form(self) -> dict[str, str]:
         from google.auth import jwt

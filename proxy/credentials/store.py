@@ -129,10 +129,11 @@ class CredentialStore:
                 self.skipped.pop(path, None)
                 log.info("token file %s changed: reloaded", path.name)
                 return True
-            cred: Credential = TokenFileCredential(path, data, endpoint=self.endpoint, upstreams=upstreams)
-            cred.stamp = self._stamps.get(path)
-            if not (cred.access_token or cred.refresh_token):
+            token_file = TokenFileCredential(path, data, endpoint=self.endpoint, upstreams=upstreams)
+            token_file.stamp = self._stamps.get(path)
+            if not (token_file.access_token or token_file.refresh_token):
                 return self._skip(path, "no access_token or refresh_token")
+            cred: Credential = token_file
         else:
             try:
                 cred = ServiceAccountCredential(path, data, endpoint=self.endpoint)

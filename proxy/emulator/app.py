@@ -134,8 +134,8 @@ async def start_emulator(
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    sockets = site._server.sockets if site._server else []
-    actual_port = sockets[0].getsockname()[1] if sockets else port
+    addresses = runner.addresses  # (host, port, ...) of each listening socket
+    actual_port = addresses[0][1] if addresses else port
     url_host = f"[{host}]" if ":" in host else host
     return RunningEmulator(app=app, runner=runner, base_url=f"http://{url_host}:{actual_port}")
 

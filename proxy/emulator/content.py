@@ -54,6 +54,8 @@ class ContentRequest:
     include_thoughts: bool
     max_tokens: int | None
     functions: list[dict[str, Any]]
+    # toolConfig.functionCallingConfig mode ANY: Google's model must call a function (of allowedFunctionNames)
+    must_call: bool = False
 
 
 def parse_request(body: Any, model: str, *, allow_images: bool = True) -> ContentRequest:
@@ -134,7 +136,12 @@ def parse_request(body: Any, model: str, *, allow_images: bool = True) -> Conten
     functions: list[dict[str, Any]] = []
     for tool in get(body, "tools") or []:
         functions.extend(get(tool, "functionDeclarations") or [])
+    calling = get(get(body, "toolConfig") or {}, "functionCallingConfig") or {}
+    allowed = get(calling, "allowedFunctionNames") or []
+    if allowed:
+        functions = [f for f in functions if f.get("name") in allowed] or functions
     return ContentRequest(
+        must_call=get(calling, "mode") == "ANY",
         prompt=prompt,
         all_texts=texts,
         prompt_tokens=sum(tokens(t) for t in texts),
@@ -201,7 +208,9 @@ def make_reply(req: ContentRequest, faults: Faults) -> Reply:
         return reply
     if req.include_thoughts:
         reply.thought = f"**Considering the request**\n\nThe user asked: {prompt}. I will echo it back."
-    if "tool" in faults and req.functions:
+    # "With ANY, the model is constrained to always predict a function call"
+    # (ai.google.dev/gemini-api/docs/function-calling#function_calling_modes).
+    if ("tool" in faults or req.must_call) and req.functions:
         fn = req.functions[0]
         reply.function_call = {"name": fn.get("name", "function"), "args": function_args(fn)}
         return reply

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from . import audio
 from .auth import require_gemini_auth
 from .content import get, make_reply, parse_request, response_body, stream_bodies, tokens
 from .errors import GoogleError, invalid_argument, model_not_found
@@ -65,7 +66,9 @@ async def count_tokens(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         raise invalid_argument("Invalid JSON payload received. Expected an object.")
     inner = get(body, "generateContentRequest") or body
-    texts = [p["text"] for c in (get(inner, "contents") or []) if isinstance(c, dict)
+    # A whole generateContentRequest counts its system instruction too (ai.google.dev/api/tokens).
+    contents = [*(get(inner, "contents") or []), get(inner, "systemInstruction") or {}]
+    texts = [p["text"] for c in contents if isinstance(c, dict)
              for p in (get(c, "parts") or []) if isinstance(p, dict) and isinstance(p.get("text"), str)]
     return web.json_response({"totalTokens": sum(tokens(t) for t in texts)})
 
@@ -81,9 +84,11 @@ async def model_action(request: web.Request) -> web.StreamResponse:
     require_gemini_auth(request, state, action)
     if action == "predictLongRunning":
         return await predict_long_running(request, model)
-    content_model(model, action)
+    info = content_model(model, action)
     if action == "countTokens":
         return await count_tokens(request)
+    if info.kind in ("tts", "music"):  # speech and music: proxy/emulator/audio.py
+        return await audio.answer(request, info, stream=action == "streamGenerateContent")
     return await answer_content(request, model, stream=action == "streamGenerateContent")
 
 

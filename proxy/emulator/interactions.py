@@ -162,7 +162,7 @@ def interaction_body(item: Interaction, request: web.Request) -> dict[str, Any]:
 async def create_interaction(request: web.Request) -> web.Response:
     state = request.app[EMULATOR_STATE]
     require_api_key(request, state)
-    body = request.get("json")
+    body: Any = request.get("json")  # parsed JSON; validate() refuses anything but an object
     model, spec, found, video = validate(body, state, api_key(request))
     prompt = "\n".join(found.texts)
     try:

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import audio_models
+
 TEXT_METHODS = ("generateContent", "streamGenerateContent", "countTokens")
 VEO_METHODS = ("predictLongRunning",)
 OMNI_METHODS = ("generateContent", "countTokens")  # advertised; see the module docstring
@@ -115,6 +117,7 @@ LIVE_MODELS: dict[str, ModelInfo] = {
         _omni("gemini-omni-1.2-flash", "Gemini Omni 1.2 Flash"),
     )
 }
+LIVE_MODELS.update({m.id: m for m in audio_models.models(ModelInfo)})  # speech and music: audio_models.py
 
 #: Shut down; every method answers 404 NOT_FOUND (the value is Google's replacement, for docs).
 RETIRED_MODELS: dict[str, str] = {
@@ -126,6 +129,7 @@ RETIRED_MODELS: dict[str, str] = {
     "gemini-2.5-flash-lite": "gemini-3.1-flash-lite",
     "gemini-2.5-flash-image": "gemini-3.1-flash-image",
     "veo-2.0-generate-001": "veo-3.1-generate-preview",
+    **audio_models.RETIRED_AUDIO,
 }
 
 

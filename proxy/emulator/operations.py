@@ -6,6 +6,7 @@ import asyncio
 import secrets
 import string
 import time
+from typing import Protocol
 
 from aiohttp import web
 
@@ -47,9 +48,16 @@ def create_operation(
     return op
 
 
-async def apply_poll_faults(op: Operation, state: EmulatorState | None = None) -> None:
+class Polled(Protocol):
+    """What is polled: a Veo operation or a Gemini Omni interaction."""
+
+    polls: int
+    faults: Faults
+
+
+async def apply_poll_faults(op: Polled, state: EmulatorState | None = None) -> None:
     op.polls += 1
-    if state is not None and ("poll-error" in op.faults):
+    if state is not None and isinstance(op, Operation) and ("poll-error" in op.faults):
         state.save(op)  # the poll count decides the next answer; keep it across a restart
     if "slow-poll" in op.faults:
         await asyncio.sleep(op.faults.value("slow-poll", SLOW_POLL_SECONDS))

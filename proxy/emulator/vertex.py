@@ -66,7 +66,7 @@ def operation_body(state: EmulatorState, op: Operation) -> dict[str, Any]:
     return {"name": op.name, "done": True, "response": result}
 
 
-async def model_action(request: web.Request) -> web.Response:
+async def model_action(request: web.Request) -> web.StreamResponse:
     """POST /v1/projects/{p}/locations/{l}/publishers/google/models/{model}:{action}"""
     state = request.app[EMULATOR_STATE]
     project, location = request.match_info["project"], request.match_info["location"]

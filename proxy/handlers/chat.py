@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -9,7 +11,7 @@ from proxy import keys
 from proxy.handlers.chat_frontends import continue_from_history, videos_from_history, with_video_links
 from proxy.handlers.common import make_context, read_json, resolve_route, write_json
 from proxy.handlers.housekeeping import as_text_request, canned_answer, housekeeping_task
-from proxy.hookspecs import Completion
+from proxy.hookspecs import Completion, Delta
 from proxy.http.errors import ApiError, client_safe
 from proxy.http.jsonstream import MediaChanged
 from proxy.http.models import ChatCompletionRequest, parse_request
@@ -21,6 +23,7 @@ from proxy.jobs.summary import job_summary
 from proxy.money.billing import metered, settle_completions
 from proxy.money.ledger import authorize_model, new_entry_id
 from proxy.routing.pipeline import Pipeline
+from proxy.routing.routes import Route
 
 log = logging.getLogger("genproxy.media")
 
@@ -108,6 +111,59 @@ async def run_chat(request: web.Request, raw, shape_class: type[ChatCompletion] 
         await deltas.aclose()
     await sse.done()
     return sse.response
+
+
+@dataclass
+class ChatAnswer:
+    """A chat-shaped request answered by the plugins, for the other API surfaces (Responses, Anthropic
+    Messages) to shape: the route that served it, and either the final completions (already settled in
+    the ledger) or the deltas of a stream (metered; the first one already arrived, so an upstream error
+    before it kept its HTTP status). The caller closes ``deltas``."""
+
+    route: Route
+    completions: list[Completion] | None = None
+    deltas: AsyncIterator[Delta] | None = None
+
+
+async def answer_chat(request: web.Request, body: ChatCompletionRequest, surface: str) -> ChatAnswer:
+    """Route ``body`` and run it through the plugin steps as POST /v1/chat/completions does, for another API
+    surface (``surface`` names it in errors). Video models are refused: their jobs live on /v1/videos."""
+    request["model"] = body.model
+    route = resolve_route(request.app, body.model)
+    request["route"] = route.pattern or route.model
+    authorize_model(request, route)
+    context = make_context(request, route, body.stream)
+    pipeline: Pipeline = request.app[keys.PIPELINE]
+    runner = request.app[keys.JOB_RUNNER]
+    await resolve_job_references(body, runner, context.client_key_id or "")
+    call = pipeline.translate(route, body, context)
+    if call.long_running:
+        raise ApiError(400, f"'{body.model}' makes videos, which {surface} does not carry; use POST /v1/videos "
+                            "or POST /v1/chat/completions.", param="model", code="model_not_supported")
+    ledger = request.app[keys.LEDGER]
+    entry = new_entry_id()
+    await ledger.reserve(entry, ledger.charge(request, route, body), durable=False)
+    try:
+        submitted = await pipeline.submit(route, call, context)
+        reply = await pipeline.finish(route, call, submitted, context)
+        if not body.stream:
+            completions = await collect(reply)
+            await settle_completions(ledger, entry, route, body, completions)
+            return ChatAnswer(route, completions=completions)
+        deltas = metered(ledger, entry, route, body, as_deltas(reply))
+        first = await anext(deltas, None)
+    except BaseException:
+        await ledger.release(entry)
+        raise
+    return ChatAnswer(route, deltas=_then_close(first, deltas))
+
+
+async def _then_close(first, deltas: AsyncIterator[Delta]) -> AsyncIterator[Delta]:
+    try:
+        async for delta in prepend(first, deltas):
+            yield delta
+    finally:
+        await deltas.aclose()  # type: ignore[attr-defined]
 
 
 async def complete_chat(request: web.Request, body: ChatCompletionRequest, modality: str) -> list[Completion]:

@@ -24,6 +24,8 @@ THREAD_FROM_BYTES = 256 * 1024
 def resolve_route(app: web.Application, model: str) -> Route:
     table = app[keys.ROUTE_TABLE]
     route = table.resolve(model)
+    if route is not None and route.unless_passthrough and app[keys.SETTINGS].passthrough_upstream:
+        route = None  # proxy.http.passthrough sends the request to the other gateway
     if route is None:
         known = ", ".join(table.suggestions(model))
         raise ApiError(404, f"The model '{model}' does not exist or is not routed by this proxy. Known models include: {known}.",
@@ -40,7 +42,8 @@ def make_context(request: web.Request, route: Route, stream: bool) -> RequestCon
     return RequestContext(request_id=request["request_id"], upstream=app[keys.UPSTREAMS].get(route.upstream),
                           stream=stream, client_key_id=client_key_id, settings=settings,
                           media=app[keys.MEDIA_STORE], signatures=signatures,
-                          find_job=job_finder(app[keys.JOB_STORE], client_key_id or ""))
+                          find_job=job_finder(app[keys.JOB_STORE], client_key_id or ""),
+                          inflight=app[keys.INFLIGHT])
 
 
 async def read_json(request: web.Request):

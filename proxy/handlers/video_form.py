@@ -72,13 +72,12 @@ class _Form:
         except UnicodeDecodeError:
             raise invalid(f"The form field '{name}' is not UTF-8 text.", name) from None
 
-    async def read_file(self, part: BodyPartReader, name: str, spool) -> None:
+    async def read_file(self, part: BodyPartReader, name: str, spool, limit: int = MAX_REFERENCE_BYTES) -> None:
         size = 0
         while chunk := await part.read_chunk(CHUNK):
             size += len(chunk)
-            if size > MAX_REFERENCE_BYTES:
-                raise too_large(f"{name} is over {_human(MAX_REFERENCE_BYTES)} (Google's limit for an input image).",
-                                name)
+            if size > limit:
+                raise too_large(f"{name} is over {_human(limit)} (Google's limit for an input {name}).", name)
             spool.write(chunk)
             self.check_body()
 
@@ -88,8 +87,13 @@ def _data_uri(spool, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(spool.read()).decode()}"
 
 
-async def read_video_form(request: web.Request, max_body: int) -> dict:
-    """The form's fields (``input_reference`` as a data URI), or a 413/400 as soon as a limit is passed."""
+#: The file parts of POST /v1/videos: name -> (the media type when the part names none, the size limit).
+REFERENCE_FILE = {"input_reference": ("image/png", MAX_REFERENCE_BYTES)}
+
+
+async def read_video_form(request: web.Request, max_body: int,
+                          files_accepted: dict[str, tuple[str, int]] = REFERENCE_FILE) -> dict:
+    """The form's fields (each accepted file part as a data URI), or a 413/400 as soon as a limit is passed."""
     if request.content_length is not None and request.content_length > max_body:
         raise too_large(f"The request body is {request.content_length} bytes, over max_body_bytes ({max_body}).")
     form = _Form(max_body, request)
@@ -110,12 +114,13 @@ async def read_video_form(request: web.Request, max_body: int) -> dict:
             if not name:
                 raise invalid("Every form field needs a name (Content-Disposition: form-data; name=...).",
                               code="invalid_multipart")
-            if name == "input_reference" and part.filename is not None:
+            if name in files_accepted and part.filename is not None:
                 if name in files:
-                    raise invalid("Send one input_reference file.", name)
-                mime = part.headers.get("Content-Type", "image/png").split(";")[0].strip() or "image/png"
+                    raise invalid(f"Send one {name} file.", name)
+                default_mime, limit = files_accepted[name]
+                mime = part.headers.get("Content-Type", default_mime).split(";")[0].strip() or default_mime
                 files[name] = (tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY), mime)
-                await form.read_file(part, name, files[name][0])
+                await form.read_file(part, name, files[name][0], limit)
                 continue
             value = await form.read_text(part, name)
             if name in REPEATED:

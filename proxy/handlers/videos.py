@@ -124,7 +124,8 @@ def video_object(job: Job) -> dict:
             "remixed_from_video_id": summary.get("remixed_from"), "error": error}
 
 
-def _respond(job: Job, status: int = 200) -> web.Response:
+def respond_with_job(job: Job, status: int = 200) -> web.Response:
+    """A job as OpenAI's Video object, with the poll hint while it runs."""
     headers = {"openai-poll-after-ms": POLL_AFTER_MS} if not job.finished else {}
     return web.json_response(video_object(job), status=status, headers=headers)
 
@@ -145,7 +146,7 @@ async def create_video(request: web.Request) -> web.Response:
     job = await create_idempotent(request, lambda: _as_chat(create.model_copy(update=defaults), model), fingerprint,
                                   "videos", fallback=(lambda: _as_chat(create, model)) if defaults else None,
                                   callback_url=create.callback_url)
-    return _respond(job)
+    return respond_with_job(job)
 
 
 def idempotency_key_of(request: web.Request) -> str | None:
@@ -212,7 +213,7 @@ async def remix_video(request: web.Request) -> web.Response:
     route = resolve_route(app, source.model)
     body = pipeline.remix(route, job_info(source), remix.prompt)
     job = await runner.shielded(start_job(request, body, "videos.remix", remixed_from=source.id))
-    return _respond(job)
+    return respond_with_job(job)
 
 
 async def _own_job(request: web.Request) -> Job:
@@ -225,7 +226,7 @@ async def _own_job(request: web.Request) -> Job:
 
 
 async def retrieve_video(request: web.Request) -> web.Response:
-    return _respond(await _own_job(request))
+    return respond_with_job(await _own_job(request))
 
 
 async def video_content(request: web.Request) -> web.StreamResponse:

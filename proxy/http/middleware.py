@@ -19,7 +19,7 @@ from proxy.ops.logbuffer import sole_batched_handler
 
 log = logging.getLogger("genproxy.access")
 
-PROTECTED_PREFIXES = ("/v1/", "/v1beta/", "/v1beta1/", "/api/v1/")
+PROTECTED_PREFIXES = ("/v1/", "/v1beta/", "/v1beta1/", "/api/v1/", "/api/provider/")
 RESPONSE_STARTED = "genproxy.response_started"
 OPEN_PROXY_NAME = "local"
 """The name of the caller of a proxy without client keys (usage and metrics are recorded under it)."""

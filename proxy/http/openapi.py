@@ -11,6 +11,7 @@ from importlib import metadata
 
 from aiohttp import web
 
+from proxy.handlers.speech import openapi as speech_openapi
 from proxy.handlers.videos import VideoCreate
 from proxy.hookspecs import openapi_schema
 from proxy.http.models import ChatCompletionRequest
@@ -179,6 +180,9 @@ def build_document(app: web.Application) -> dict:
     schemas.update(Error=ERROR_SCHEMA, GoogleError=GOOGLE_ERROR_SCHEMA, GenerateContentRequest=GENERATE_CONTENT_SCHEMA,
                    FetchPredictOperation=FETCH_OPERATION_SCHEMA)
     paths = {**_core_paths(), **money_paths()}
+    speech_paths, speech_schemas = speech_openapi()
+    paths.update(speech_paths)
+    schemas.update(speech_schemas)
     openrouter = openrouter_openapi(openapi_schema)  # the /api/v1 mirror and OpenRouter's video API
     paths.update(openrouter.get("paths") or {})
     schemas.update(openrouter.get("schemas") or {})

@@ -1,6 +1,5 @@
-"""Durable long-running jobs: the store (SQLite or PostgreSQL) and the runner that polls them to the end."""
-from proxy.jobs.backends import open_store
-from proxy.jobs.runner import JobRunner
-from proxy.jobs.store import Job, JobStore
+"""Durable long-running jobs: the store (SQLite or PostgreSQL; proxy.jobs.backends opens it) and the runner
+that polls them to the end (proxy.jobs.runner).
 
-__all__ = ["Job", "JobRunner", "JobStore", "open_store"]
+Nothing is imported here: importing proxy.jobs.store (as the ledger does) must not run the runner.
+"""

@@ -10,11 +10,13 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from proxy.hookspecs import Completion
+from proxy.hookspecs import Completion, RequestContext
 from proxy.http.errors import ApiError
-from proxy.jobs.store import Job
-from proxy.media.store import StoredMedia
+from proxy.jobs.store import Job, JobStore
+from proxy.media.store import MediaStore, StoredMedia
 from proxy.media.stream import MediaStream
 from proxy.routing.routes import Route
 
@@ -22,6 +24,9 @@ log = logging.getLogger("genproxy.jobs")
 
 # Google keeps generated files 2 days (/work/shared/docs/wire-formats.md, Veo download: "Files live for 2 days").
 GOOGLE_KEEPS_FILES = 2 * 24 * 3600.0
+# Rows one statement of the expiry sweep and the retention prune handles (a short write lock each).
+SWEEP_BATCH = 1000
+T = TypeVar("T")
 
 
 def strip_media(value, found: list[MediaStream]):
@@ -47,20 +52,32 @@ def restore_media(value, streams: list[MediaStream]):
 
 
 class JobMedia:
+    # JobRunner's (annotations only: nothing here at run time)
+    store: JobStore
+    media: MediaStore
+    settings: Any  # proxy.config.Settings, or what a test gives
+    _fetch_locks: dict[str, asyncio.Lock]
+    _make_context: Callable[[Route, str | None], RequestContext]
+
+    if TYPE_CHECKING:
+        async def shielded(self, work: Awaitable[T]) -> T: ...
+
     async def stored_media(self, job: Job) -> list[StoredMedia]:
         """The files of a finished job, in order; 404 once they have expired. A file this instance does not
         have (another instance made it, and media_dir is not shared) is fetched again from Google's file
         URI while Google keeps it; after that, 410."""
         if job.expires_at and job.expires_at <= time.time():
             raise ApiError(404, f"The result of job {job.id} has expired.", code="job_expired")
-        found = []
+        found: list[StoredMedia] = []
         for index, media in enumerate((job.result or {}).get("media", [])):
             stored = self.media.find(media["sha256"], media["mime_type"])
             if stored is None:
                 lock = self._fetch_locks.setdefault(media["sha256"], asyncio.Lock())
                 async with lock:  # one download for concurrent requests of the same file
-                    stored = self.media.find(media["sha256"], media["mime_type"]) or \
-                        await self.shielded(self._fetch_again(job, index, media))
+                    stored = self.media.find(media["sha256"], media["mime_type"])
+                    if stored is None:
+                        fetched = await self.shielded(self._fetch_again(job, index, media))
+                        stored = fetched
                 self._fetch_locks.pop(media["sha256"], None)
             found.append(stored)
         return found
@@ -94,15 +111,23 @@ class JobMedia:
         """Rebuild a finished job's answer from the store; 404 once its media has expired."""
         streams = [stored.stream() for stored in await self.stored_media(job)]
         result = job.result or {}
+        for stream, media in zip(streams, result.get("media", [])):
+            stream.bare = bool(media.get("bare"))  # written as bare base64 (OpenAI's audio.data), not a data URI
         return Completion(message=restore_media(result.get("message", {}), streams),
                           finish_reason=result.get("finish_reason", "stop"), usage=result.get("usage"))
 
     async def remove_expired_media(self) -> list[str]:
-        """Delete media files no unexpired job points to; returns what it removed."""
-        in_use = await self.store.media_in_use(time.time())
+        """Delete the files of expired jobs that no unexpired job shares, then the rows of finished jobs past
+        job_retention (0: kept forever); returns the files removed. Each pass reads only what expired since
+        the last one (job_media rows are dropped once handled), so it costs the same at any store size."""
         removed = []
-        for job in await self.store.expired(time.time()):
-            for media in (job.result or {}).get("media", []):
+        while True:
+            now = time.time()
+            batch = await self.store.expired_media(now, SWEEP_BATCH)
+            if not batch:
+                break
+            in_use = await self.store.media_in_use(now, [m["sha256"] for m in batch])
+            for media in batch:
                 if media["sha256"] in in_use:
                     continue
                 stored = self.media.find(media["sha256"], media["mime_type"])
@@ -110,6 +135,17 @@ class JobMedia:
                     with contextlib.suppress(FileNotFoundError):
                         stored.path.unlink()
                     removed.append(stored.path.name)
+            await self.store.forget_media(batch)
+            if len(batch) < SWEEP_BATCH:
+                break
         if removed:
             log.info("removed %d expired media file(s): %s", len(removed), ", ".join(removed))
+        retention = self.settings.job_retention
+        if retention:
+            pruned = 0
+            while (count := await self.store.prune_jobs(time.time() - retention, SWEEP_BATCH)):
+                pruned += count
+                await asyncio.sleep(0)  # other requests go between the batches
+            if pruned:
+                log.info("deleted %d finished job(s) older than job_retention (%.0f s)", pruned, retention)
         return removed

@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from proxy.hookspecs import Submitted, UpstreamCall
+from proxy.hookspecs import RequestContext, Submitted, UpstreamCall
 from proxy.http.errors import ApiError
 from proxy.jobs.leases import owner_is_dead
-from proxy.jobs.store import Job
+from proxy.jobs.store import Job, JobStore
 from proxy.routing.routes import Route
 
 log = logging.getLogger("genproxy.jobs")
@@ -22,6 +24,22 @@ SUBMIT_INTERRUPTED = ("The proxy stopped while submitting this job, so its opera
 
 
 class LeaseKeeping:
+    # JobRunner's (annotations only: nothing here at run time)
+    store: JobStore
+    owner: str
+    _tasks: dict[str, asyncio.Task]
+    _submitting: set[str]
+    _make_context: Callable[[Route, str | None], RequestContext]
+
+    if TYPE_CHECKING:
+        @property
+        def lease(self) -> float: ...
+
+        def _spawn(self, job: Job, route: Route, call: UpstreamCall, submitted: Submitted,
+                   context: RequestContext) -> None: ...
+
+        async def _fail(self, job: Job, exc: ApiError) -> None: ...
+
     async def resume(self) -> int:
         """Take over the jobs no live instance holds: those a previous run of this machine left, and those
         whose lease ran out (their instance died). Called at start-up and then every third of a lease."""

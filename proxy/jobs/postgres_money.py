@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from proxy.jobs.sqlite_money import _UNFINISHED, STALE_SQL, USAGE_SQL
+from proxy.jobs.sqlite_money import _UNFINISHED, _UNFINISHED_SQL, STALE_SQL, USAGE_SQL
 from proxy.jobs.store import LEDGER_COLUMNS, USAGE_SUMS, WEBHOOK_COLUMNS, BudgetExceeded, row_to_job
 
 _SPENT = ("SELECT COALESCE(SUM(CASE state WHEN 'reserved' THEN estimated_usd WHEN 'settled' THEN cost_usd "
@@ -22,6 +22,8 @@ def _marks(n: int, start: int = 1) -> str:
 
 
 class PostgresMoney:
+    _pool: Any  # PostgresJobStore's asyncpg.Pool
+
     async def ledger_reserve(self, entry: dict, limit: float | None, since: float) -> float:
         row = {name: entry[name] for name in LEDGER_COLUMNS if entry.get(name) is not None}
         row["state"] = "reserved"
@@ -68,7 +70,8 @@ class PostgresMoney:
 
     async def ledger_usage(self, start: float, end: float, key_name: str | None,
                            group_by: list[str]) -> list[dict]:
-        where, args = "state != 'released' AND created_at >= $1 AND created_at < $2", [start, end]
+        where = "state != 'released' AND created_at >= $1 AND created_at < $2"
+        args: list[float | str] = [start, end]
         if key_name is not None:
             where += " AND key_name = $3"
             args.append(key_name)
@@ -105,7 +108,7 @@ class PostgresMoney:
         return [dict(r) for r in rows]
 
     async def recent_jobs(self, client_key_id: str | None, before: float | None, limit: int) -> list:
-        where, args = ["TRUE"], []
+        where, args = ["TRUE"], list[float | str]()
         if client_key_id is not None:
             args.append(client_key_id)
             where.append(f"client_key_id = ${len(args)}")
@@ -118,7 +121,7 @@ class PostgresMoney:
 
     async def jobs_without_webhook(self, since: float) -> list:
         rows = await self._pool.fetch(
-            "SELECT * FROM jobs WHERE status IN ('completed', 'failed') AND completed_at >= $1 "
+            f"SELECT * FROM jobs WHERE completed_at >= $1 AND NOT {_UNFINISHED_SQL} "
             "AND (summary::jsonb ->> 'callback_url') IS NOT NULL "
             "AND NOT EXISTS (SELECT 1 FROM webhooks WHERE webhooks.job_id = jobs.id)", since)
         return [row_to_job(dict(r)) for r in rows]

@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 
@@ -23,6 +23,10 @@ from proxy.media.store import MediaStore
 from proxy.media.stream import MediaStream
 from proxy.routing.pipeline import Pipeline
 from proxy.routing.routes import Route
+
+if TYPE_CHECKING:
+    from proxy.jobs.webhooks import Webhooks
+    from proxy.money.ledger import Ledger
 
 log = logging.getLogger("genproxy.jobs")
 
@@ -77,8 +81,8 @@ class JobRunner(LeaseKeeping, JobMedia):
         self._fetch_locks: dict[str, asyncio.Lock] = {}
         self._submitting: set[str] = set()  # recorded, Google's answer awaited: no poll task yet
         self._early: dict[str, asyncio.Future] = {}  # a job's answer while its videos still arrive
-        self.ledger = None    # proxy.money.ledger.Ledger: reserves, settles and releases each job's cost
-        self.webhooks = None  # proxy.jobs.webhooks.Webhooks: queues video.completed / video.failed
+        self.ledger: Ledger | None = None  # reserves, settles and releases each job's cost
+        self.webhooks: Webhooks | None = None  # queues video.completed / video.failed
 
     @property
     def lease(self) -> float:
@@ -196,7 +200,12 @@ class JobRunner(LeaseKeeping, JobMedia):
         task = asyncio.create_task(self._drive(job, route, call, submitted, context), name=f"job-{job.id}")
         self._tasks[job.id] = task
         self._early[job.id] = asyncio.get_running_loop().create_future()
-        task.add_done_callback(lambda _t, job_id=job.id: (self._tasks.pop(job_id, None), self._early.pop(job_id, None)))
+
+        def forget(_task: asyncio.Task, job_id: str = job.id) -> None:
+            self._tasks.pop(job_id, None)
+            self._early.pop(job_id, None)
+
+        task.add_done_callback(forget)
         # A failed job's exception is kept in the store; do not let asyncio log it as never retrieved.
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
@@ -212,7 +221,7 @@ class JobRunner(LeaseKeeping, JobMedia):
     async def _run(self, job: Job, route: Route, call: UpstreamCall, submitted: Submitted,
                    context: RequestContext, live: list[MediaStream]) -> Completion:
         async def progress(status: str, percent: int | None) -> None:
-            changes = {"status": "in_progress" if status != "queued" else job.status}
+            changes: dict[str, Any] = {"status": "in_progress" if status != "queued" else job.status}
             if percent is not None:
                 changes["progress"] = max(0, min(99, int(percent)))
             await self.store.update(job, **changes)
@@ -226,6 +235,8 @@ class JobRunner(LeaseKeeping, JobMedia):
                 return await self._follow(job, self.settings.job_timeout)
             reply = await self.pipeline.respond(route, result, call, context)
             completion = reply[0] if isinstance(reply, list) else reply
+            if not isinstance(completion, Completion):  # a job is answered whole, never as a stream
+                raise TypeError(f"the {route.modality} plugin answered job {job.id} with a stream")
             streams: list[MediaStream] = []
             message = strip_media(completion.message, streams)
             live += [s for s in streams if s.live is not None]
@@ -253,8 +264,8 @@ class JobRunner(LeaseKeeping, JobMedia):
                                 expires_at=now + self.settings.media_ttl,
                                 result={"message": message, "finish_reason": completion.finish_reason,
                                         "usage": completion.usage,
-                                        "media": [{"sha256": s.sha256, "size": s.size, "mime_type": s.mime_type}
-                                                  for s in streams]})
+                                        "media": [{"sha256": s.sha256, "size": s.size, "mime_type": s.mime_type,
+                                                   **({"bare": True} if s.bare else {})} for s in streams]})
         log.info("job %s completed: %d media file(s)", job.id, len(streams))
         if self.ledger is not None:
             await self.ledger.settle_answer(job.id, route, completion.message, completion.usage, job.summary)
@@ -358,8 +369,9 @@ class JobRunner(LeaseKeeping, JobMedia):
         await self.store.delete(job.id)
         if not job.finished:
             await self._release(job)  # stopped before Google made the video
-        in_use = await self.store.media_in_use(time.time())
-        for media in (job.result or {}).get("media", []):
+        files = (job.result or {}).get("media", [])
+        in_use = await self.store.media_in_use(time.time(), [m["sha256"] for m in files])
+        for media in files:
             stored = self.media.find(media["sha256"], media["mime_type"])
             if stored is not None and media["sha256"] not in in_use:
                 with contextlib.suppress(FileNotFoundError):

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from proxy.jobs.migrations import UNFINISHED_SQL as _UNFINISHED_SQL
 from proxy.jobs.store import LEDGER_COLUMNS, USAGE_SUMS, WEBHOOK_COLUMNS, BudgetExceeded, row_to_job
 
 _SPENT = ("SELECT COALESCE(SUM(CASE state WHEN 'reserved' THEN estimated_usd WHEN 'settled' THEN cost_usd "
@@ -16,17 +18,26 @@ USAGE_SQL = ", ".join("SUM(CASE WHEN state = 'reserved' THEN estimated_usd ELSE 
 STALE_SQL = ("UPDATE ledger SET state = 'released', settled_at = {mark} WHERE state = 'reserved' "
              "AND created_at < {mark2} AND (id LIKE 'req\\_%' ESCAPE '\\' OR id NOT IN (SELECT id FROM jobs WHERE status IN {unfinished}))")
 _UNFINISHED = "('submitting', 'queued', 'in_progress')"
+T = TypeVar("T")
 _GROUP_SQL = {"key": "key_name", "model": "model", "day": "strftime('%Y-%m-%d', created_at, 'unixepoch')"}
 
 
 class SqliteMoney:
+    if TYPE_CHECKING:  # SqliteJobStore's: the connection and the thread every call runs on
+        @property
+        def db(self) -> sqlite3.Connection: ...
+
+        async def _run(self, fn: Callable[..., T], *args: Any) -> T: ...
+
+        def _transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
+
     async def ledger_reserve(self, entry: dict, limit: float | None, since: float) -> float:
         row = {name: entry[name] for name in LEDGER_COLUMNS if entry.get(name) is not None}
         row["state"] = "reserved"
         names = ", ".join(row)
         marks = ", ".join(f":{n}" for n in row)
         if limit is None:  # no budget to check: one insert, no transaction, no sum over the period
-            await self._run(self._db.execute,
+            await self._run(self.db.execute,
                             f"INSERT INTO ledger ({names}) VALUES ({marks}) ON CONFLICT (id) DO NOTHING", row)
             return 0.0
 
@@ -51,54 +62,55 @@ class SqliteMoney:
     async def ledger_settle(self, entry_id: str, state: str, usage: dict) -> bool:
         values = {name: usage.get(name, 0) for name in USAGE_SUMS}
         assignments = ", ".join(f"{n} = :{n}" for n in values)
-        cursor = await self._run(self._db.execute,
+        cursor = await self._run(self.db.execute,
                                  f"UPDATE ledger SET state = :state, settled_at = :now, {assignments} "
                                  "WHERE id = :id AND state = 'reserved'",
                                  {**values, "state": state, "now": time.time(), "id": entry_id})
         return cursor.rowcount > 0
 
     async def ledger_settle_estimate(self, entry_id: str) -> bool:
-        cursor = await self._run(self._db.execute, "UPDATE ledger SET state = 'settled', settled_at = ?, "
+        cursor = await self._run(self.db.execute, "UPDATE ledger SET state = 'settled', settled_at = ?, "
                                  "cost_usd = estimated_usd WHERE id = ? AND state = 'reserved'", (time.time(), entry_id))
         return cursor.rowcount > 0
 
     async def ledger_release_stale(self, before: float) -> int:
-        cursor = await self._run(self._db.execute, STALE_SQL.format(mark="?", mark2="?", unfinished=_UNFINISHED),
+        cursor = await self._run(self.db.execute, STALE_SQL.format(mark="?", mark2="?", unfinished=_UNFINISHED),
                                  (time.time(), before))
         return cursor.rowcount
 
     async def ledger_spent(self, key_name: str, since: float) -> float:
-        return await self._run(lambda: self._db.execute(_SPENT, (key_name, since)).fetchone()[0])
+        return await self._run(lambda: self.db.execute(_SPENT, (key_name, since)).fetchone()[0])
 
     async def ledger_usage(self, start: float, end: float, key_name: str | None,
                            group_by: list[str]) -> list[dict]:
         groups = ", ".join(f"{_GROUP_SQL[g]} AS g_{g}" for g in group_by)
         order = ", ".join(f"g_{g}" for g in group_by)
-        where, args = "state != 'released' AND created_at >= ? AND created_at < ?", [start, end]
+        where = "state != 'released' AND created_at >= ? AND created_at < ?"
+        args: list[float | str] = [start, end]
         if key_name is not None:
             where += " AND key_name = ?"
             args.append(key_name)
         sums = USAGE_SQL
-        rows = await self._run(lambda: self._db.execute(
+        rows = await self._run(lambda: self.db.execute(
             f"SELECT {groups}, COUNT(*) AS requests, {sums} FROM ledger WHERE {where} "
             f"GROUP BY {order} ORDER BY {order}", args).fetchall())
         return [{k.removeprefix("g_"): r[k] for k in r.keys()} for r in rows]
 
     async def ledger_costs(self) -> list[dict]:
-        rows = await self._run(lambda: self._db.execute(
+        rows = await self._run(lambda: self.db.execute(
             "SELECT key_name, model, SUM(cost_usd) AS cost_usd, SUM(video_seconds) AS video_seconds FROM ledger "
             "WHERE state = 'settled' GROUP BY key_name, model").fetchall())
         return [dict(r) for r in rows]
 
     async def webhook_add(self, hook: dict) -> bool:
         row = {name: hook.get(name) for name in WEBHOOK_COLUMNS}
-        cursor = await self._run(self._db.execute,
+        cursor = await self._run(self.db.execute,
                                  f"INSERT INTO webhooks ({', '.join(row)}) VALUES ({', '.join(':' + n for n in row)}) "
                                  "ON CONFLICT (job_id, event) DO NOTHING", row)
         return cursor.rowcount > 0
 
     async def webhook_claim(self, owner: str, until: float, now: float, limit: int = 20) -> list[dict]:
-        rows = await self._run(lambda: self._db.execute(
+        rows = await self._run(lambda: self.db.execute(
             "UPDATE webhooks SET owner = ?, lease_until = ? WHERE id IN (SELECT id FROM webhooks WHERE "
             "state = 'pending' AND next_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_at "
             "LIMIT ?) RETURNING *", (owner, until, now, now, limit)).fetchall())
@@ -106,34 +118,34 @@ class SqliteMoney:
 
     async def webhook_update(self, hook_id: str, **changes: Any) -> None:
         assignments = ", ".join(f"{n} = :{n}" for n in changes)
-        await self._run(self._db.execute, f"UPDATE webhooks SET {assignments} WHERE id = :id",
+        await self._run(self.db.execute, f"UPDATE webhooks SET {assignments} WHERE id = :id",
                         {**changes, "id": hook_id})
 
     async def webhooks_of(self, job_id: str) -> list[dict]:
-        rows = await self._run(lambda: self._db.execute(
+        rows = await self._run(lambda: self.db.execute(
             "SELECT * FROM webhooks WHERE job_id = ? ORDER BY created_at", (job_id,)).fetchall())
         return [dict(r) for r in rows]
 
     async def recent_jobs(self, client_key_id: str | None, before: float | None, limit: int) -> list:
-        where, args = "1 = 1", []
+        where, args = "1 = 1", list[float | str]()
         if client_key_id is not None:
             where += " AND client_key_id = ?"
             args.append(client_key_id)
         if before is not None:
             where += " AND created_at < ?"
             args.append(before)
-        rows = await self._run(lambda: self._db.execute(
+        rows = await self._run(lambda: self.db.execute(
             f"SELECT * FROM jobs WHERE {where} ORDER BY created_at DESC LIMIT ?", (*args, limit)).fetchall())
         return [row_to_job(dict(r)) for r in rows]
 
     async def jobs_without_webhook(self, since: float) -> list:
-        rows = await self._run(lambda: self._db.execute(
-            "SELECT * FROM jobs WHERE status IN ('completed', 'failed') AND completed_at >= ? "
+        rows = await self._run(lambda: self.db.execute(
+            f"SELECT * FROM jobs WHERE completed_at >= ? AND NOT {_UNFINISHED_SQL} "
             "AND json_extract(summary, '$.callback_url') IS NOT NULL "
             "AND NOT EXISTS (SELECT 1 FROM webhooks WHERE webhooks.job_id = jobs.id)", (since,)).fetchall())
         return [row_to_job(dict(r)) for r in rows]
 
     async def job_counts(self) -> dict[str, int]:
-        rows = await self._run(lambda: self._db.execute(
+        rows = await self._run(lambda: self.db.execute(
             "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status").fetchall())
         return {r["status"]: r["n"] for r in rows}

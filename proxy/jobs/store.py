@@ -96,6 +96,11 @@ def changed_columns(job: Job, names) -> dict:
     return values
 
 
+def media_rows(job: Job) -> list[tuple]:
+    """The job_media rows of a job: (job_id, sha256, mime_type, expires_at) for each file its result names."""
+    return [(job.id, m["sha256"], m["mime_type"], job.expires_at) for m in (job.result or {}).get("media", [])]
+
+
 def store_unavailable(backend: str) -> ApiError:
     """What a request gets while the job store cannot be reached (never a 500)."""
     return ApiError(503, f"The job store ({backend}) cannot be reached right now; retry shortly.",
@@ -108,68 +113,6 @@ class CapacityReached(Exception):
     def __init__(self, cap: int):
         super().__init__(cap)
         self.cap = cap
-
-
-@runtime_checkable
-class JobStore(Protocol):
-    """Everything genproxy keeps across requests and instances. All times are Unix seconds."""
-
-    async def open(self) -> None:
-        """Connect, create the schema and apply the migrations not yet applied."""
-
-    async def close(self) -> None: ...
-
-    # -- jobs --
-    async def create(self, job: Job, cap: int | None = None) -> Job:
-        """Insert ``job`` atomically with the per-key cap (raises CapacityReached when ``job.client_key_id``
-        has ``cap`` unfinished jobs, ``submitting`` ones included) and the idempotency key: when another job
-        of the same client has ``job.idempotency_key``, that job is returned and nothing is inserted."""
-
-    async def update(self, job: Job, **changes: Any) -> Job:
-        """Change some fields of a job, in memory and in the store (only those fields are written)."""
-
-    async def get(self, job_id: str, client_key_id: str | None = None) -> Job | None: ...
-
-    async def by_idempotency_key(self, client_key_id: str, key: str) -> Job | None: ...
-
-    async def unfinished_with_fingerprint(self, client_key_id: str, fingerprint: str) -> Job | None: ...
-
-    async def count_unfinished(self, client_key_id: str) -> int: ...
-
-    async def page(self, client_key_id: str, *, after: str | None, limit: int,
-                   order: str) -> tuple[list[Job], bool]:
-        """A page of a client's jobs; raises KeyError when ``after`` names no job of that client."""
-
-    async def delete(self, job_id: str) -> None: ...
-
-    async def media_in_use(self, now: float) -> set[str]:
-        """SHA-256 of every media file a job that has not expired still points to."""
-
-    async def expired(self, now: float) -> list[Job]: ...
-
-    # -- leases: exactly one instance polls each unfinished job --
-    async def renew_leases(self, owner: str, until: float) -> set[str]:
-        """Extend the leases ``owner`` still holds; returns the ids of its unfinished jobs."""
-
-    async def claim_expired(self, owner: str, until: float, now: float, limit: int = 100) -> list[Job]:
-        """Take over unfinished jobs whose lease ran out (or that have none); each goes to one caller only."""
-
-    async def lease_owners(self) -> set[str]:
-        """The owners holding unfinished jobs."""
-
-    async def release_leases(self, owner: str) -> None:
-        """Give up ``owner``'s leases now (clean shutdown), so another instance takes its jobs at once."""
-
-    # -- thought signatures (Gemini 3 tool calls), shared by every instance --
-    async def remember_signatures(self, client_key_id: str, items: dict[str, str], ttl: float) -> None: ...
-
-    async def recall_signatures(self, client_key_id: str, ids: list[str]) -> dict[str, str]: ...
-
-    # -- credential cooldowns: a 429 on one instance cools the credential on all --
-    async def set_cooldown(self, credential_id: str, scope: str, until: float) -> None: ...
-
-    async def cooldowns(self, now: float) -> dict[tuple[str, str], float]:
-        """(credential_id, scope) -> until, for the cooldowns still running."""
 
 
 # -- the ledger and webhook rows (proxy/jobs/sqlite_money.py, postgres_money.py) --
@@ -239,6 +182,88 @@ class MoneyStore(Protocol):
 
     async def job_counts(self) -> dict[str, int]:
         """status -> number of jobs (for /metrics)."""
+
+
+@runtime_checkable
+class JobStore(MoneyStore, Protocol):
+    """Everything genproxy keeps across requests and instances (the jobs here, the money in MoneyStore).
+    All times are Unix seconds."""
+
+    async def open(self) -> None:
+        """Connect, create the schema and apply the migrations not yet applied."""
+
+    async def close(self) -> None: ...
+
+    # -- jobs --
+    async def create(self, job: Job, cap: int | None = None) -> Job:
+        """Insert ``job`` atomically with the per-key cap (raises CapacityReached when ``job.client_key_id``
+        has ``cap`` unfinished jobs, ``submitting`` ones included) and the idempotency key: when another job
+        of the same client has ``job.idempotency_key``, that job is returned and nothing is inserted."""
+
+    async def update(self, job: Job, **changes: Any) -> Job:
+        """Change some fields of a job, in memory and in the store (only those fields are written)."""
+
+    async def get(self, job_id: str, client_key_id: str | None = None) -> Job | None: ...
+
+    async def by_idempotency_key(self, client_key_id: str, key: str) -> Job | None: ...
+
+    async def unfinished_with_fingerprint(self, client_key_id: str, fingerprint: str) -> Job | None: ...
+
+    async def count_unfinished(self, client_key_id: str) -> int: ...
+
+    async def page(self, client_key_id: str, *, after: str | None, limit: int,
+                   order: str) -> tuple[list[Job], bool]:
+        """A page of a client's jobs; raises KeyError when ``after`` names no job of that client."""
+
+    async def delete(self, job_id: str) -> None: ...
+
+    async def media_in_use(self, now: float, sha256s) -> set[str]:
+        """Those of ``sha256s`` that a job which has not expired still points to (an index look-up per file)."""
+
+    async def expired_media(self, now: float, limit: int = 1000) -> list[dict]:
+        """Up to ``limit`` {job_id, sha256, mime_type} of files whose job has expired and that no sweep has
+        handled yet (forget_media drops them once their file is dealt with)."""
+
+    async def forget_media(self, rows: list[dict]) -> None: ...
+
+    async def prune_jobs(self, before: float, limit: int = 1000) -> int:
+        """Delete up to ``limit`` finished jobs completed before ``before`` whose files are dealt with (and
+        their webhook rows); the ledger keeps their money. Returns how many."""
+
+    async def recent_completions(self, model: str, limit: int) -> list[Job]:
+        """The model's newest completed jobs (how long each took: the poll schedule learns from them)."""
+
+    # -- leases: exactly one instance polls each unfinished job --
+    async def renew_leases(self, owner: str, until: float) -> set[str]:
+        """Extend the leases ``owner`` still holds; returns the ids of its unfinished jobs."""
+
+    async def claim_expired(self, owner: str, until: float, now: float, limit: int = 100) -> list[Job]:
+        """Take over unfinished jobs whose lease ran out (or that have none); each goes to one caller only."""
+
+    async def lease_owners(self) -> set[str]:
+        """The owners holding unfinished jobs."""
+
+    async def release_leases(self, owner: str) -> None:
+        """Give up ``owner``'s leases now (clean shutdown), so another instance takes its jobs at once."""
+
+    # -- thought signatures (Gemini 3 tool calls), shared by every instance --
+    async def remember_signatures(self, client_key_id: str, items: dict[str, str], ttl: float) -> None: ...
+
+    async def recall_signatures(self, client_key_id: str, ids: list[str]) -> dict[str, str]: ...
+
+    # -- objects kept for a client key until they expire: the Responses API's stored responses and output
+    # items (id -> JSON text), so previous_response_id and item_reference survive a restart and other instances.
+    async def keep_objects(self, client_key_id: str, items: dict[str, str], ttl: float) -> None: ...
+
+    async def recall_objects(self, client_key_id: str, ids: list[str]) -> dict[str, str]: ...
+
+    async def forget_objects(self, client_key_id: str, ids: list[str]) -> int: ...
+
+    # -- credential cooldowns: a 429 on one instance cools the credential on all --
+    async def set_cooldown(self, credential_id: str, scope: str, until: float) -> None: ...
+
+    async def cooldowns(self, now: float) -> dict[tuple[str, str], float]:
+        """(credential_id, scope) -> until, for the cooldowns still running."""
 
 
 #: The durable job store (SQLite or PostgreSQL) (an app key, set by create_app).

@@ -61,7 +61,7 @@ class Webhooks:
         self._video_object = video_object  # Job -> the Videos API object
         self.owner = owner
         self.delivered = 0
-        self.on_attempt = None             # (event, outcome) -> None: metrics
+        self.on_attempt: Callable[[str, str], None] | None = None  # (event, outcome): metrics
         # name -> Job -> (event, body): other deliveries' shapes (proxy/openrouter registers "openrouter")
         self.shapes: dict[str, Callable[[Job], tuple[str, dict]]] = {}
 

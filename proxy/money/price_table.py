@@ -19,6 +19,16 @@ Sources:
        $9 per 1M text/thinking output tokens (runware.ai/docs/models/google-gemini-omni-flash; 3P).
   [I]  Gemini 3 Pro Image: $0.134 per 1K/2K image, $0.24 per 4K image [P]; Gemini 3.1 Flash Image: $0.045
        (512), $0.067 (1K), $0.101 (2K), $0.151 (4K) from $60 per 1M image tokens (aifreeapi.com; 3P).
+  [T]  Gemini TTS, per 1M tokens (text in / audio out): 3.8 Flash TTS $0.50 / $9.00 and 3.8 Flash-Lite TTS
+       $0.50 / $6.00 ("Launch pricing through December 31, 2026 ... Prices double on January 1, 2027":
+       LiteLLM discussion #42776, 3P, quoting ai.google.dev/gemini-api/docs/pricing; micdrop.dev agrees for
+       Lite, 3P); 3.1 Flash TTS preview $1.00 / $20.00 (litellm cost map, source ai.google.dev pricing; 3P).
+       Audio is 25 tokens per second (litellm vertex_ai text_to_speech, 3P); at about 12.5 characters a
+       second of speech that is 2 audio tokens per character, the estimate a budget check uses.
+  [M]  Lyria: $0.04 per 30 s clip (lyria-3-clip-preview: OpenRouter's model page "30 second duration clips are
+       priced at $0.04 per clip"; litellm map, source ai.google.dev pricing), $0.08 per song
+       (lyria-3-pro-preview: OpenRouter "Full-length songs are priced at $0.08 per song"; lyria-3.5: litellm
+       map, source ai.google.dev pricing; 3P). Billed per song, not per token.
 Figures not found anywhere are left out rather than guessed: such a model costs 0 until a route sets
 ``price:`` (the README says so, and /v1/usage then shows 0 for it).
 """
@@ -37,6 +47,12 @@ _VEO_30_FAST = {"per_second": {"720p": 0.15, "1080p": 0.15}, "per_second_silent"
 _OMNI = {"video_per_million": 17.50, "video_tokens_per_second": 5792, "input_per_million": 1.50,
          "output_per_million": 9.00, "source": "[O]"}
 
+_TTS_38 = {"input_per_million": 0.50, "output_per_million": 9.00, "audio_tokens_per_char": 2.0,
+           "source": "[T] (launch price through 2026-12-31; doubles 2027-01-01)"}
+_TTS_38_LITE = {"input_per_million": 0.50, "output_per_million": 6.00, "audio_tokens_per_char": 2.0,
+                "source": "[T] (launch price through 2026-12-31; doubles 2027-01-01)"}
+_TTS_31 = {"input_per_million": 1.00, "output_per_million": 20.00, "audio_tokens_per_char": 2.0, "source": "[T]"}
+
 PRICES: dict[str, dict] = {
     "veo-3.1-generate-preview": _VEO_31, "veo-3.1-generate-001": _VEO_31,
     "veo-3.1-fast-generate-preview": _VEO_31_FAST, "veo-3.1-fast-generate-001": _VEO_31_FAST,
@@ -53,4 +69,9 @@ PRICES: dict[str, dict] = {
     "gemini-3.5-flash-lite": {"input_per_million": 0.30, "output_per_million": 2.50, "source": "[P]"},
     "gemini-3.1-pro-preview": {"input_per_million": 2.00, "output_per_million": 12.00,
                                "source": "[P] (prompts <= 200k tokens; $4 / $18 above)"},
+    "gemini-3.8-flash-tts": _TTS_38, "gemini-3.8-flash-lite-tts": _TTS_38_LITE,
+    "gemini-3.1-flash-tts-preview": _TTS_31,
+    "lyria-3-clip-preview": {"per_song": 0.04, "source": "[M]"},
+    "lyria-3-pro-preview": {"per_song": 0.08, "source": "[M]"},
+    "lyria-3.5": {"per_song": 0.08, "source": "[M]"},
 }

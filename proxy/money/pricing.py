@@ -32,6 +32,9 @@ class PriceSpec(BaseModel):
     output_per_million: float | None = Field(None, ge=0)
     video_per_million: float | None = Field(None, ge=0, description="video output tokens")
     video_tokens_per_second: float | None = Field(None, gt=0, description="to estimate video tokens")
+    per_song: float | None = Field(None, ge=0, description="music: each song or clip (Lyria bills per song)")
+    audio_tokens_per_char: float | None = Field(None, gt=0, description="speech: audio tokens per character "
+                                                                        "of text, to estimate before it is spoken")
     source: str | None = None
 
 
@@ -114,6 +117,12 @@ def estimate(route, body, video_modalities: set[str]) -> Usage:
                            int(config.get("number_of_videos") or 1))
     text = json.dumps([m.model_dump(mode="json") for m in body.messages], default=str)
     input_tokens = len(text) // CHARS_PER_TOKEN
+    if price.per_song is not None:
+        return Usage(cost_usd=price.per_song + token_cost(price, input_tokens, 0), input_tokens=input_tokens)
+    if price.audio_tokens_per_char is not None:
+        spoken = round(len(body.prompt_text()) * price.audio_tokens_per_char)
+        return Usage(cost_usd=token_cost(price, input_tokens, spoken), input_tokens=input_tokens,
+                     output_tokens=spoken)
     if price.per_image:
         config = body.extra("image_config") or {}
         size = (config.get("image_size") if isinstance(config, dict) else None) or \
@@ -150,6 +159,9 @@ def actual(route, message: dict, usage: dict | None, summary: dict, video_modali
                            summary.get("audio") is not False, count,
                            video_tokens=video_tokens if price.video_per_million is not None and usage else None,
                            input_tokens=prompt, output_tokens=max(0, completion - video_tokens))
+    if price.per_song is not None and message.get("audio"):
+        return Usage(cost_usd=price.per_song + token_cost(price, prompt, 0), input_tokens=prompt,
+                     output_tokens=completion)
     images = message.get("images") or []
     count = len(images) if isinstance(images, list) else 0
     if price.per_image and count:

@@ -344,8 +344,8 @@ async def download_file(request: web.Request) -> web.StreamResponse:
 
 def add_gemini_routes(app: web.Application) -> None:
     # google-genai 3.x calls /v1/... by default (api_version "v1"), older ones and Google's docs /v1beta/...:
-    # serve both where nothing of OpenAI's lives. GET /v1/models is OpenAI's list, so the Gemini model
-    # list and model lookup are /v1beta only (http_options={"api_version": "v1beta"} for models.list).
+    # serve both. GET /v1/models and /v1/models/{model} are OpenAI's too: create_app answers them by the
+    # caller's dialect (proxy.native.dialect), Google's clients with these handlers.
     app.router.add_get("/v1beta/models", list_models)
     app.router.add_get("/v1beta/models/{model}", get_model)
     for prefix in ("/v1beta", "/v1"):

@@ -53,6 +53,9 @@ class BatchedStreamHandler(logging.StreamHandler):
             self._fd: int | None = stream.fileno()
         except (AttributeError, OSError, ValueError):
             self._fd = None  # a stream without a file (tests): plain writes
+        lock = self.lock
+        assert lock is not None  # logging.Handler.__init__ made it (typeshed types Handler.lock as optional)
+        self._batch_lock = lock
         threading.Thread(target=self._tick, name="genproxy-log-flush", daemon=True).start()
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -61,7 +64,7 @@ class BatchedStreamHandler(logging.StreamHandler):
         except Exception:
             self.handleError(record)
             return
-        with self.lock:
+        with self._batch_lock:
             self._lines.append(line)
             if (record.levelno >= logging.WARNING or len(self._lines) >= self.max_lines
                     or time.monotonic() - self._last >= self.interval):
@@ -70,18 +73,21 @@ class BatchedStreamHandler(logging.StreamHandler):
     def emit_line(self, levelname: str, name: str, message: str) -> None:
         """A pre-formatted INFO line (the access log): no LogRecord, same text as emit() would write,
         redacted by the same filters."""
-        line = self.formatter.line(levelname, name, message)
+        formatter = self.formatter
+        if not isinstance(formatter, CachedTimeFormatter):  # sole_batched_handler checks it before use
+            raise TypeError("emit_line needs a CachedTimeFormatter")
+        line = formatter.line(levelname, name, message)
         for found in self.filters:
             redact = getattr(found, "redact", None)
             if redact is not None:
                 line = redact(line)
-        with self.lock:
+        with self._batch_lock:
             self._lines.append(line)
             if len(self._lines) >= self.max_lines or time.monotonic() - self._last >= self.interval:
                 self._write()
 
     def flush(self) -> None:
-        with self.lock:
+        with self._batch_lock:
             self._write()
 
     def _write(self) -> None:

@@ -33,7 +33,9 @@ JOB_STATES = ("submitting", "queued", "in_progress", "completed", "failed")
 class Metrics:
     def __init__(self):
         self.multiproc_dir = os.environ.get(MULTIPROC_ENV)
-        self._children: dict[tuple, object] = {}
+        # labels() costs a lock and a tuple per call: each series' children are kept
+        self._request_children: dict[tuple[str, str, object], tuple[Counter, Histogram]] = {}
+        self._upstream_children: dict[tuple[str, str], Counter] = {}
         self.registry = CollectorRegistry()
         self.requests = Counter("genproxy_requests", "HTTP requests answered, by route, model and status",
                                 ["route", "model", "status"], registry=self.registry)
@@ -52,17 +54,17 @@ class Metrics:
         # The model only once routed: a client-chosen name that routes nowhere must not mint a new series.
         model = (request.get("model") if request.get("route") else None) or "-"
         key = (route, model, status)
-        children = self._children.get(key)
+        children = self._request_children.get(key)
         if children is None:  # labels() costs a lock and a tuple per call: keep each series' children
-            children = self._children[key] = (self.requests.labels(route, model, str(status)),
+            children = self._request_children[key] = (self.requests.labels(route, model, str(status)),
                                                self.latency.labels(route))
         children[0].inc()
         children[1].observe(seconds)
 
     def upstream_call(self, backend: str, status: str) -> None:
-        child = self._children.get((backend, status))
+        child = self._upstream_children.get((backend, status))
         if child is None:
-            child = self._children[(backend, status)] = self.upstream.labels(backend, status)
+            child = self._upstream_children[(backend, status)] = self.upstream.labels(backend, status)
         child.inc()
 
     def counted_text(self) -> bytes:

@@ -42,6 +42,9 @@ class RouteSpec(BaseModel):
                                     "table: per_second, per_second_silent, per_image, input_per_million, ...")
     openrouter: str | None = Field(None, description="OpenRouter's slug of this model (google/...): clients "
                                    "written for OpenRouter send it; it resolves to this route")
+    unless_passthrough: bool = Field(False, description="This route steps aside when passthrough_upstream is set: "
+                                     "its models then go to that gateway (the claude-* aliases, so Claude models "
+                                     "reach a gateway that serves Claude)")
     chat_video_links: bool | None = Field(None, description="Chat video answers also carry a <video> block with "
                                           "a signed link in content (Open WebUI)")
 
@@ -73,6 +76,8 @@ class Route:
     requested: str | None = None
     # routes.yaml's price: for this route (PriceSpec fields), or None for the shipped price table.
     price: dict | None = None
+    # routes.yaml's unless_passthrough: with passthrough_upstream set, this route's models go there instead.
+    unless_passthrough: bool = False
     # routes.yaml's chat_video_links: for this route, or None for the key's and the global setting.
     chat_video_links: bool | None = None
 
@@ -126,7 +131,7 @@ def parse_routes(text: str, source: str, modalities: set[str]) -> ParsedRoutes:
             raise RoutesError(f"{source}: line {_line_of_key(text, key)}: unknown top-level key '{key}' "
                               "(the file holds 'routes' and 'retired')")
     specs: list[RouteSpec] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, int | str] = {}  # model -> its line ("?" when YAML gave none)
     for index, entry in enumerate(raw["routes"]):
         line = entry.get("__line__", "?") if isinstance(entry, dict) else "?"
         where = f"{source}: line {line} (route #{index + 1})"
@@ -154,7 +159,8 @@ def _check_slugs(source: str, specs: list[RouteSpec], retired: list[RetiredSpec]
     """An OpenRouter slug names one model, on an exact entry, and is not itself a routed or retired id."""
     names = {s.model for s in specs} | {r.model for r in retired}
     seen: dict[str, str] = {}
-    for entry in [*specs, *retired]:
+    entries: list[RouteSpec | RetiredSpec] = [*specs, *retired]
+    for entry in entries:
         slug = entry.openrouter
         if slug is None:
             continue
@@ -204,9 +210,9 @@ def _parse_retired(raw, source: str, specs: list[RouteSpec], routed: dict) -> li
         seen[spec.model] = line
         out.append(spec)
     retired_ids = {r.model for r in out}
-    for spec in specs:
-        if spec.target in retired_ids or spec.vertex_target in retired_ids:
-            raise RoutesError(f"{source}: route '{spec.model}' targets '{spec.target or spec.vertex_target}', "
+    for route in specs:
+        if route.target in retired_ids or route.vertex_target in retired_ids:
+            raise RoutesError(f"{source}: route '{route.model}' targets '{route.target or route.vertex_target}', "
                               "which the retired list says Google has shut down; target its replacement")
     return out
 
@@ -258,7 +264,8 @@ class RouteTable:
         self.specs_by_model = exact
         self.retired = {r.model: r for r in parsed.retired}
         # OpenRouter's slugs (google/veo-3.1, ...) -> the model of the entry that names them
-        self.openrouter = {e.openrouter: e.model for e in [*specs, *parsed.retired] if e.openrouter}
+        entries: list[RouteSpec | RetiredSpec] = [*specs, *parsed.retired]
+        self.openrouter = {e.openrouter: e.model for e in entries if e.openrouter}
 
     def _stat(self) -> tuple[int, int] | None:
         """The file's change signature: mtime and size (a rewrite within one mtime tick usually changes the size)."""
@@ -299,7 +306,7 @@ class RouteTable:
             pattern = spec.model
         return Route(model=model, modality=spec.modality, upstream=spec.upstream,
                      target=spec.target or model, defaults=dict(spec.defaults), pattern=pattern,
-                     vertex_target=spec.vertex_target,
+                     vertex_target=spec.vertex_target, unless_passthrough=spec.unless_passthrough,
                      price=spec.price.model_dump(exclude_none=True) if spec.price else None,
                      chat_video_links=spec.chat_video_links)
 
@@ -316,7 +323,7 @@ class RouteTable:
     def reload_if_changed(self) -> bool:
         """Re-read the file if it changed. A broken file keeps the old table; returns True on a swap."""
         mtime = self._stat()
-        if mtime is None or mtime == self._mtime:
+        if self.path is None or mtime is None or mtime == self._mtime:  # no file: _stat() is None
             return False
         self._mtime = mtime
         try:

@@ -82,6 +82,10 @@ class Upstream:
     def stream_generate_content(self, model: str, body: dict) -> AsyncIterator[dict]:
         raise self._unsupported("streamGenerateContent")
 
+    async def count_tokens(self, model: str, body: dict) -> int:
+        """The input tokens of a generateContent body (contents, systemInstruction, tools)."""
+        raise self._unsupported("countTokens")
+
     async def predict_long_running(self, model: str, body: dict) -> Operation:
         raise self._unsupported("predictLongRunning (video)")
 

@@ -149,14 +149,29 @@ async def test_jobs_and_files_belong_to_the_key_that_made_them(make_proxy):
     assert is_mp4(await mine.files.download(file=types.Video(uri=video.uri)))
 
 
-async def test_models_list(proxy):
-    # GET /v1/models is OpenAI's; the Gemini-shaped list is at /v1beta.
+@pytest.mark.parametrize("api_version", ["v1", "v1beta"])
+async def test_models_list(proxy, api_version):
+    # google-genai 3.x talks v1 by default, where GET /v1/models is OpenAI's list too: the caller's headers
+    # pick the shape, so neither SDK gets an empty or foreign list.
     client = genai.Client(api_key=CLIENT_KEY, http_options={"base_url": str(proxy.make_url("/")),
-                                                            "api_version": "v1beta"}).aio
+                                                            "api_version": api_version}).aio
     names = {model.name async for model in await client.models.list()}
     assert {f"models/{TEXT}", f"models/{IMAGE}", f"models/{VIDEO}"} <= names
     veo = await client.models.get(model=VIDEO)
     assert veo.supported_actions == ["predictLongRunning"]
+
+
+async def test_default_client_talks_v1_for_everything(proxy, emulator):
+    client = genai.Client(api_key=CLIENT_KEY, http_options={"base_url": str(proxy.make_url("/"))}).aio
+    assert len([m async for m in await client.models.list()]) > 10
+    reply = await client.models.generate_content(model=TEXT, contents="hello v1")
+    assert reply.text == "Echo: hello v1"
+    chunks = [c.text async for c in await client.models.generate_content_stream(model=TEXT, contents="streamed")]
+    assert "".join(t or "" for t in chunks) == "Echo: streamed"
+    # And OpenAI's clients still get OpenAI's list from the same URL.
+    resp = await proxy.get("/v1/models", headers={"Authorization": f"Bearer {CLIENT_KEY}"})
+    body = await resp.json()
+    assert body["object"] == "list" and "models" not in body
 
 
 async def test_errors_have_googles_shape(proxy, client, emulator):

@@ -25,7 +25,7 @@ def doctor_for(registry, proxy_app_or_table):
 
 def load_table(settings):
     from proxy.routing.routes import RouteTable
-    return RouteTable.load(settings.routes_file, {"text", "image", "video", "omni"})
+    return RouteTable.load(settings.routes_file, {"text", "image", "video", "omni", "speech", "music"})
 
 
 def by_model(report) -> dict:

@@ -52,7 +52,7 @@ def test_route_defaults_are_a_copy(tmp_path):
 
 
 def test_shipped_routes_cover_the_seed_models():
-    t = RouteTable.load(REPO / "routes.yaml", {"text", "image", "video", "omni"})
+    t = RouteTable.load(REPO / "routes.yaml", {"text", "image", "video", "omni", "speech", "music"})
     for model in SEED_VEO + ["veo-3.1-lite-generate-preview", "veo-2.0-generate-001"]:
         assert t.resolve(model).modality == "video", model
     for model in ("gemini-omni-1.2-flash", "gemini-omni-1.1-flash", "gemini-omni-flash-preview"):
@@ -71,12 +71,14 @@ def test_shipped_routes_cover_the_seed_models():
 RETIRED = {"gemini-3-pro-image-preview": "gemini-3-pro-image", "gemini-3.1-flash-image-preview": "gemini-3.1-flash-image",
            "gemini-3-pro-preview": "gemini-3.1-pro-preview", "gemini-2.5-pro": "gemini-3.1-pro-preview",
            "gemini-2.5-flash": "gemini-3-flash-preview", "gemini-2.5-flash-lite": "gemini-3.1-flash-lite",
-           "gemini-2.5-flash-image": "gemini-3.1-flash-image", "veo-2.0-generate-001": "veo-3.1-generate-preview"}
+           "gemini-2.5-flash-image": "gemini-3.1-flash-image", "veo-2.0-generate-001": "veo-3.1-generate-preview",
+           # 2.5 TTS previews (research note /work/research/audio.md section 1.1)
+           "gemini-2.5-flash-preview-tts": "gemini-3.8-flash-tts", "gemini-2.5-pro-preview-tts": "gemini-3.8-flash-tts"}
 
 
 @pytest.mark.parametrize("retired, replacement", RETIRED.items())
 def test_every_retired_id_is_served_by_googles_replacement(retired, replacement):
-    t = RouteTable.load(REPO / "routes.yaml", {"text", "image", "video", "omni"})
+    t = RouteTable.load(REPO / "routes.yaml", {"text", "image", "video", "omni", "speech", "music"})
     route = t.resolve(retired)
     assert (route.model, route.target, route.requested) == (replacement, replacement, retired)
 

@@ -7,7 +7,7 @@ import pytest
 from proxy.routing.routes import RoutesError, RouteTable, parse_routes
 from tests.support import AUTH, REPO, chat
 
-MODALITIES = {"text", "image", "video", "omni"}
+MODALITIES = {"text", "image", "video", "omni", "speech", "music"}
 
 
 @pytest.fixture(scope="module")
