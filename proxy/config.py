@@ -126,6 +126,8 @@ class Settings(BaseModel):
                                  "budgets, /metrics costs) keeps every billed request whatever this is")
     max_jobs_per_key: int = Field(16, ge=1, description="Unfinished video jobs one client key may have at once")
     default_video_model: str = "veo-3.1-generate-preview"
+    emulated: bool = Field(False, description="Set by `genproxy serve --emulator`: every upstream is the built-in "
+                           "emulator, so nothing is paid (GET /v1/usage says so; its amounts are Google's prices)")
     housekeeping_model: str | None = Field(
         "gemini-3.5-flash-lite", description="The text model that answers front-ends' bookkeeping requests "
         "(titles, tags, follow-ups) sent to an image, video or audio model; null or '': an empty JSON answer, free")
