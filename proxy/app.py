@@ -67,7 +67,8 @@ async def _http_session(app: web.Application):
     async with aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=False,
                                      json_serialize=dumps_text) as session:
         app[keys.HTTP_SESSION] = session
-        json_client = Http1Client() if settings.upstream_client == "http1" else None
+        json_client = Http1Client(max_body=settings.max_upstream_reply_bytes) \
+            if settings.upstream_client == "http1" else None
         app[keys.UPSTREAMS] = build_upstreams(settings, session, json_client)
         watch_upstreams(app, app[keys.METRICS])
         try:

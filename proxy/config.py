@@ -104,18 +104,41 @@ class Settings(BaseModel):
                                    "Share it between instances so any of them serves any video")
     max_body_bytes: int = Field(32 * 1024 * 1024, gt=0)
     max_json_depth: int = Field(64, ge=4, description="Deepest nesting of arrays and objects in a JSON body")
+    max_json_values: int = Field(200_000, ge=1000, description="Most values (array items, object members) in a "
+                                 "JSON body, counted before it is parsed; past it: 413 too_many_values")
     max_json_integer_digits: int = Field(32, ge=20, description="Most digits of an integer in a JSON body")
     upstream_timeout: float = Field(120.0, gt=0)
+    max_upstream_reply_bytes: int = Field(256 * 1024 * 1024, gt=0, description="Largest JSON answer from Google, "
+                                          "as sent and decompressed (a Vertex AI Veo operation with its videos "
+                                          "inline is the largest real one, tens of MB); past it: 502 "
+                                          "upstream_too_large")
+    upstream_max_event_bytes: int = Field(
+        64 * 1024 * 1024, ge=1024 * 1024,
+        description="Largest streamed upstream event taken (a 4K image arrives as one event of 10+ MB); past it "
+                    "the answer is a 502 upstream_too_large")
     upstream_client: Literal["http1", "aiohttp"] = Field(
         "http1", description="What sends the JSON calls to Google (generateContent, operations, interactions): "
         "genproxy's keep-alive HTTP/1.1 client (proxy/upstreams/http1.py; ~40 µs less CPU per request) or "
         "aiohttp's ClientSession, which streams and downloads always use")
+    failure_replay_seconds: float = Field(600.0, ge=0, description="For this long after a video job failed, "
+                                          "the identical request (same key, same body) gets that failure again "
+                                          "instead of a new paid generation (clients that retry whatever the "
+                                          "answer says); 0 turns it off")
     video_deadline: float = Field(600.0, gt=0, description="Seconds a video request may wait for its operation")
     poll_initial_delay: float = Field(5.0, ge=0)
     poll_max_delay: float = Field(10.0, gt=0)
     poll_retries: int = Field(5, ge=0)
+    poll_learned: bool = Field(True, description="Poll each video job on a plan drawn from how long its model, "
+                               "resolution and length took before (the job store's history; Google's published "
+                               "11 s to 6 min until then): rarely early, every poll_min_interval seconds where most "
+                               "end, no more polls than poll_initial_delay/poll_max_delay would make. Off: those "
+                               "fixed delays")
+    poll_min_interval: float = Field(1.0, gt=0, description="Fewest seconds between two polls of one operation")
     keepalive_interval: float = Field(10.0, gt=0)
     max_download_bytes: int = Field(512 * 1024 * 1024, gt=0)
+    allow_foreign_file_uris: bool = Field(False, description="Accept Google Files API URIs and gs:// URIs that "
+                                          "no job of the same client key made or used (off: one key cannot "
+                                          "extend or read another key's videos through Google)")
     allow_private_image_urls: bool = Field(False, description="Let clients name image URLs on loopback, private "
                                            "or link-local addresses (off: the proxy is no way into your network)")
     job_timeout: float = Field(3600.0, gt=0, description="Seconds a background job may poll before it fails")
@@ -159,7 +182,8 @@ class Settings(BaseModel):
                                              "genproxy does not serve itself (by path or by model)")
     passthrough_api_key: str | None = Field(None, description="The key genproxy sends to passthrough_upstream "
                                             "(the client's own key is never forwarded)")
-    metrics_token: str | None = Field(None, description="When set, GET /metrics needs 'Authorization: Bearer <it>'")
+    metrics_token: str | None = Field(None, description="GET /metrics accepts 'Authorization: Bearer <it>' (with "
+                                       "client keys configured it needs this or an admin key)")
     webhook_secret: str | None = Field(None, description="whsec_<base64>: signs webhook deliveries (Standard "
                                        "Webhooks); needed for callback_url")
     allow_private_callback_urls: bool = Field(False, description="Let callback_url name loopback, private or "

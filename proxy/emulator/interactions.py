@@ -5,7 +5,7 @@ and google-genai 3.6's generated client (``google/genai/_gaos/interactions.py`` 
 ``_gaos/types/interactions/*.py``):
 
 - ``POST /{v1beta|v1}/interactions`` (CreateModelInteraction: ``model``, ``input`` as a string, one content,
-  a list of contents or a list of steps, ``background``, ``previous_interaction_id``, ``response_modalities``,
+  a list of contents or a list of steps, ``background``, ``previous_interaction_id``, ``response_modalities`` (deprecated),
   ``response_format`` (VideoResponseFormat: ``type: "video"``, ``aspect_ratio`` 16:9|9:16, ``duration``
   (a string such as "8s"), ``resolution`` 360p|720p|1080p|4k, ``delivery`` inline|uri, ``gcs_uri``),
   ``generation_config`` (GenerationConfig, ``video_config.task``), ...) -> the Interaction.
@@ -113,8 +113,9 @@ def require_api_key(request: web.Request, state: EmulatorState) -> None:
 
 def interaction_body(item: Interaction, request: web.Request) -> dict[str, Any]:
     status = item.status()
-    body: dict[str, Any] = {"id": item.id, "object": "interaction", "model": item.model, "status": status,
-                            "role": "model", "created": item.created_iso,
+    # No object nor role: Google's Interaction has neither (google-genai 3.6.1 types/interactions/interaction.py,
+    # generated from Google's schema; Dec-2025 captures still showed them, corpus #23).
+    body: dict[str, Any] = {"id": item.id, "model": item.model, "status": status, "created": item.created_iso,
                             "updated": item.updated_iso or item.created_iso}
     if item.previous_interaction_id:
         body["previous_interaction_id"] = item.previous_interaction_id

@@ -43,7 +43,7 @@ async def usage(request: web.Request) -> web.Response:
     group_by = [g.strip() for g in query.get("group_by", "key").split(",") if g.strip()]
     if not group_by or any(g not in GROUPS for g in group_by) or len(set(group_by)) != len(group_by):
         raise invalid(f"group_by must be one or more of {', '.join(GROUPS)} (comma-separated).", "group_by")
-    key_filter = account.name
+    key_filter: str | None = account.name
     if account.is_admin:
         key_filter = query.get("key") or None
     elif query.get("key") not in (None, account.name):

@@ -6,7 +6,8 @@ OpenAI- or Anthropic-compatible gateway (CLIProxyAPI, LiteLLM).
 gateway made it). The client's key is checked first, as for every request (auth_middleware runs before
 this one; paths outside /v1 are checked here); the client's credentials (Authorization, x-api-key,
 x-goog-api-key, ?key=) are never forwarded: ``passthrough_api_key`` goes in their place, in the header the
-client used. Bodies go both ways byte for byte, the answer as it arrives (SSE streams included).
+client used. Keys limited to some models or to a budget are refused (403): the gateway's spending is not in
+genproxy's ledger. Bodies go both ways byte for byte, the answer as it arrives (SSE streams included).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from proxy.config import SETTINGS, all_client_keys
+from proxy.http.browser_guard import cross_site
 from proxy.http.errors import ApiError
 
 log = logging.getLogger("genproxy.passthrough")
@@ -75,6 +77,17 @@ async def forward(request: web.Request) -> web.StreamResponse:
     if all_client_keys(settings) and request.get("client_key") is None:
         raise ApiError(401, "Missing or incorrect API key. Send 'Authorization: Bearer <key>' with one of this "
                             "proxy's keys.", code="invalid_api_key")
+    key = request.get("client_key")
+    if key is not None and (key.models is not None or key.budget_usd is not None):
+        # The other gateway's spending is not in genproxy's ledger, and its models are not genproxy's routes:
+        # a key limited to some models or to a budget stays within what genproxy itself serves.
+        raise ApiError(403, "This key is limited to some models or to a budget, so it may use only the models "
+                            "genproxy serves itself, not the gateway behind it.", code="passthrough_not_allowed",
+                       type="permission_denied")
+    if cross_site(request, settings):  # whatever the path: a page on another origin must not spend through us
+        raise ApiError(403, "Cross-site browser requests are refused: a page on another origin may not use this "
+                       "proxy (add its origin to the allowed_origins setting to trust it).",
+                       code="cross_site_request", type="permission_denied")
     request["route"] = "passthrough"
     base = settings.passthrough_upstream or ""  # set: this runs only then
     query = [(k, v) for k, v in request.query.items() if k != "key"]

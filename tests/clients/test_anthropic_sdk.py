@@ -8,8 +8,9 @@ import pytest
 from tests.support import AUTH, CLIENT_KEY
 
 TEXT = "gemini-3-flash-preview"
-WEATHER = {"name": "get_weather", "description": "Weather of a city",
-           "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+WEATHER = {"name": "get_weather", "description": "Weather of a city",  # "$schema" as Claude Code sends it
+           "input_schema": {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+                            "properties": {"city": {"type": "string"}}, "required": ["city"]}}
 PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
 
@@ -76,6 +77,8 @@ async def test_tools_and_tool_results(client, emulator):
     _, sent = generate_calls(emulator)[-1]
     parts = [p for c in sent["contents"] for p in c["parts"]]
     assert {"name": "get_weather", "response": {"result": "sunny, 21 C"}} in [p.get("functionResponse") for p in parts]
+    assert sent["tools"][0]["functionDeclarations"][0]["parametersJsonSchema"] == {
+        "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
 
 
 async def test_image_block(client, emulator):

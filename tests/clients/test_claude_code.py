@@ -34,3 +34,19 @@ async def test_print_mode(proxy, emulator, tmp_path, model, target):
     assert "Echo:" in result["result"] and "say hello to genproxy" in result["result"]
     sent = [r for r in emulator.state.requests if "GenerateContent" in r.path]
     assert sent and all(f"/models/{target}:" in r.path for r in sent)
+
+
+async def test_tool_round_trip(proxy, emulator, tmp_path):
+    """Claude Code runs the tool the model calls and sends the result back (the emulator calls a tool each
+    turn with the marker in the prompt, so --max-turns ends it)."""
+    claude = binary("claude", "GENPROXY_CLAUDE_BIN")
+    env = claude_env(proxy, tmp_path, ANTHROPIC_MODEL="gemini-3-flash-preview")
+    code, out, err = await run(claude, "-p", "look around [emulate:tool]", "--tools", "Read", "--max-turns", "2",
+                               "--output-format", "json", timeout=120, env=env)
+    result = json.loads(out)
+    assert result["subtype"] == "error_max_turns", result
+    last = [r.json for r in emulator.state.requests if "GenerateContent" in r.path][-1]
+    parts = [p for c in last["contents"] for p in c["parts"]]
+    calls = [p for p in parts if "functionCall" in p]
+    assert calls and all(p["thoughtSignature"] != "skip_thought_signature_validator" for p in calls)
+    assert any("functionResponse" in p for p in parts)  # Claude Code's tool_result, as Gemini's function response

@@ -7,6 +7,7 @@ import json
 
 import openai
 import pytest
+from pydantic import BaseModel
 
 from tests.clients.helpers import png_size
 from tests.support import AUTH, CLIENT_KEY
@@ -117,6 +118,19 @@ async def test_json_schema_text_format(client, emulator):
     assert config["responseMimeType"] == "application/json" and config["responseJsonSchema"] == schema
 
 
+class Person(BaseModel):
+    name: str
+    age: int
+
+
+async def test_parse_into_a_pydantic_model(client, emulator):
+    """responses.parse sends the model's strict JSON schema and parses Gemini's JSON answer back."""
+    reply = await client.responses.parse(model=TEXT, input="Invent a person.", text_format=Person)
+    assert isinstance(reply.output_parsed, Person)
+    config = generate_calls(emulator)[-1]["generationConfig"]
+    assert config["responseJsonSchema"]["required"] == ["name", "age"]
+
+
 async def test_reasoning_effort_returns_a_reasoning_item(client, emulator):
     reply = await client.responses.create(model=TEXT, input="think", reasoning={"effort": "low", "summary": "auto"})
     assert [item.type for item in reply.output] == ["reasoning", "message"]
@@ -141,6 +155,15 @@ async def test_image_generation_tool_on_a_gemini_image_model(client, emulator):
     width, height = png_size(base64.b64decode(image.result))
     assert width * 2 == height * 3
     assert ":generateContent" in [r for r in emulator.state.requests if "image" in r.path][-1].path
+
+
+async def test_streamed_image_generation(client):
+    events = [event async for event in await client.responses.create(
+        model=TEXT, input="a red fox", tools=[{"type": "image_generation"}], stream=True)]
+    done = [e.item for e in events if e.type == "response.output_item.done"]
+    (image,) = [item for item in done if item.type == "image_generation_call"]
+    assert png_size(base64.b64decode(image.result))[0] > 0
+    assert "response.image_generation_call.completed" in [e.type for e in events]
 
 
 async def test_stream_helper_gets_the_final_response(client):

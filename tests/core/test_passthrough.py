@@ -127,3 +127,31 @@ async def test_a_gateway_that_is_down_is_a_502(make_proxy, unused_tcp_port_facto
     reply = await proxy.post("/v1/chat/completions", headers=AUTH,
                              json={"model": "gpt-5", "messages": [{"role": "user", "content": "hi"}]})
     assert reply.status == 502 and (await reply.json())["error"]["code"] == "passthrough_unreachable"
+
+
+async def test_cross_site_browser_requests_are_not_forwarded(make_proxy, gateway):
+    """An open local proxy (no keys): a page on another origin must not reach the gateway through it."""
+    proxy = await make_proxy(api_keys=[], passthrough_upstream=str(gateway.server.make_url("/")).rstrip("/"))
+    for path in ("/v1/chat/completions", "/some/other/path", "/api/provider/claude/v1/messages"):
+        reply = await proxy.post(path, data="{}", headers={"Origin": "https://evil.example",
+                                                           "Content-Type": "text/plain"})
+        assert reply.status == 403, path
+    assert gateway.requests == []
+
+
+async def test_a_response_the_gateway_made_is_fetched_from_it(proxy, gateway):
+    reply = await proxy.get("/v1/responses/resp_made_by_the_gateway", headers=AUTH)
+    assert reply.status == 418 and (await reply.json()) == {"path": "/v1/responses/resp_made_by_the_gateway"}
+    assert gateway.requests[-1]["method"] == "GET"
+
+
+async def test_keys_with_a_budget_or_model_list_stay_on_genproxy(make_proxy, gateway):
+    """The gateway's spending is not in genproxy's ledger: limited keys may not reach it."""
+    url = str(gateway.server.make_url("/")).rstrip("/")
+    proxy = await make_proxy(passthrough_upstream=url, api_keys=[
+        {"key": "limited-budget-0001", "budget_usd": 5}, {"key": "limited-models-0001", "models": ["gemini-*"]}])
+    for key in ("limited-budget-0001", "limited-models-0001"):
+        reply = await proxy.post("/v1/chat/completions", headers={"Authorization": f"Bearer {key}"},
+                                 json={"model": "gpt-5", "messages": [{"role": "user", "content": "hi"}]})
+        assert reply.status == 403 and (await reply.json())["error"]["code"] == "passthrough_not_allowed"
+    assert gateway.requests == []

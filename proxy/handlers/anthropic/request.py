@@ -145,7 +145,11 @@ def _tools(tools: list[dict] | None) -> list[dict]:
             continue  # Anthropic's server tools (web_search_2025..., bash_2025...): nothing here runs them
         if not isinstance(tool.get("name"), str):
             raise invalid(f"'tools[{i}].name' is required.", f"tools[{i}].name", code="missing_required_parameter")
-        function: dict = {"name": tool["name"], "parameters": tool.get("input_schema") or {"type": "object"}}
+        schema = tool.get("input_schema") or {"type": "object"}
+        # "$schema" only names the draft (Claude Code sends draft-07's): Gemini has no use for it, and
+        # third-party Gemini clients strip it before sending (adk-gemini's schema_adapter.rs, step 2).
+        parameters = {k: v for k, v in schema.items() if k != "$schema"} if isinstance(schema, dict) else schema
+        function: dict = {"name": tool["name"], "parameters": parameters}
         if tool.get("description"):
             function["description"] = tool["description"]
         out.append({"type": "function", "function": function})

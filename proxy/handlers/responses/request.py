@@ -84,8 +84,10 @@ def chat_tools(tools: list[dict] | None) -> list[dict]:
         function: dict = {"name": tool["name"]}
         if tool.get("description"):
             function["description"] = tool["description"]
-        if tool.get("parameters") is not None:
-            function["parameters"] = tool["parameters"]
+        schema = tool.get("parameters")
+        if schema is not None:  # without "$schema", as for the Anthropic tools (proxy/handlers/anthropic/request.py)
+            function["parameters"] = {k: v for k, v in schema.items() if k != "$schema"} if isinstance(schema, dict) \
+                else schema
         out.append({"type": "function", "function": function})
     return out
 
