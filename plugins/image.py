@@ -32,6 +32,7 @@ from proxy.hookspecs import (
     invalid,
     parse_request,
     read_json_body,
+    unknown_parameter,
     write_json_body,
 )
 
@@ -187,7 +188,7 @@ def _images_request(data) -> tuple[ChatCompletionRequest, int]:
         raise invalid("The request body must be a JSON object.", code="invalid_json")
     for key in data:
         if key not in IMAGES_API_FIELDS:
-            raise invalid(f"Unknown parameter '{key}'.", key, code="unknown_parameter")
+            raise unknown_parameter(key, IMAGES_API_FIELDS)
     prompt = data.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         raise invalid("'prompt' is required.", "prompt", code="missing_required_parameter")

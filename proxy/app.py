@@ -40,6 +40,7 @@ from proxy.jobs.lookup import job_finder
 from proxy.jobs.runner import JobRunner
 from proxy.jobs.webhooks import Webhooks
 from proxy.media.previews import Previews
+from proxy.media.signed_links import LINK_SIGNER, LinkSigner
 from proxy.media.store import MediaStore
 from proxy.money.ledger import Ledger
 from proxy.native import add_native_routes
@@ -66,7 +67,8 @@ async def _http_session(app: web.Application):
     async with aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=False,
                                      json_serialize=dumps_text) as session:
         app[keys.HTTP_SESSION] = session
-        json_client = Http1Client() if settings.upstream_client == "http1" else None
+        json_client = Http1Client(max_body=settings.max_upstream_reply_bytes) \
+            if settings.upstream_client == "http1" else None
         app[keys.UPSTREAMS] = build_upstreams(settings, session, json_client)
         watch_upstreams(app, app[keys.METRICS])
         try:
@@ -154,6 +156,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app[keys.PREVIEWS] = Previews()
     app[keys.INFLIGHT] = InFlight()
     app.on_cleanup.append(lambda app: app[keys.INFLIGHT].close())
+    app[LINK_SIGNER] = LinkSigner(settings)
     app[keys.PIPELINE] = Pipeline(pm, PollPolicy(initial_delay=settings.poll_initial_delay,
                                                  max_delay=settings.poll_max_delay,
                                                  deadline=settings.job_timeout, retries=settings.poll_retries))

@@ -22,7 +22,15 @@ from pydantic import BaseModel
 
 # Re-exported so that a plugin imports this module only.
 from proxy.http.errors import ApiError, invalid  # noqa: F401
-from proxy.http.models import ChatCompletionRequest, parse_request, validation_error, whole_seconds  # noqa: F401
+from proxy.http.models import (  # noqa: F401
+    OPENAI_CHAT_FIELDS,
+    ChatCompletionRequest,
+    parse_request,
+    refuse_unknown_fields,
+    unknown_parameter,
+    validation_error,
+    whole_seconds,
+)
 from proxy.media.datauri import parse_data_uri  # noqa: F401
 from proxy.media.fetch import save_generated_video  # noqa: F401
 from proxy.media.store import MediaTooLarge, StoredMedia  # noqa: F401

@@ -62,7 +62,7 @@ async def read_json(request: web.Request):
 
 def json_limits(settings) -> JsonLimits:
     return JsonLimits(max_depth=settings.max_json_depth, max_int_digits=settings.max_json_integer_digits,
-                      max_bytes=settings.max_body_bytes)
+                      max_bytes=settings.max_body_bytes, max_values=settings.max_json_values)
 
 
 async def write_json(request: web.Request, body, status: int = 200) -> web.StreamResponse:

@@ -133,6 +133,9 @@ class PostgresJobStore(PostgresMoney):
             await conn.execute(f"INSERT INTO jobs ({names}) VALUES ({marks})", *row.values())
         return job
 
+    async def record_submitted(self, job: Job, **changes: Any) -> Job:
+        return await self.update(job, **changes)  # a connection of the pool each: nothing queues in front
+
     async def update(self, job: Job, **changes: Any) -> Job:
         changes["updated_at"] = time.time()
         for name, value in changes.items():
