@@ -42,6 +42,7 @@ from proxy.jobs.lookup import job_finder
 from proxy.jobs.runner import JobRunner
 from proxy.jobs.webhooks import Webhooks
 from proxy.media.previews import Previews
+from proxy.media.signed_links import LINK_SIGNER, LinkSigner
 from proxy.media.store import MediaStore
 from proxy.money.ledger import Ledger
 from proxy.native import add_native_routes
@@ -165,6 +166,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app[keys.PREVIEWS] = Previews()
     app[keys.INFLIGHT] = InFlight()
     app.on_cleanup.append(lambda app: app[keys.INFLIGHT].close())
+    app[LINK_SIGNER] = LinkSigner(settings)
     app[keys.PIPELINE] = Pipeline(pm, PollPolicy(initial_delay=settings.poll_initial_delay,
                                                  max_delay=settings.poll_max_delay,
                                                  deadline=settings.job_timeout, retries=settings.poll_retries))

@@ -45,6 +45,9 @@ class ClientKey(BaseModel):
     max_jobs: int | None = Field(None, ge=1, description="Unfinished video jobs at once (overrides max_jobs_per_key)")
     models: list[str] | None = Field(None, description="Globs of the models this key may use (default: all)")
     callback_url: str | None = Field(None, description="Default webhook URL of this key's videos")
+    chat_video_links: bool | None = Field(None, description="Chat video answers also carry, in content, a "
+                                          "<video> block with a signed link (what Open WebUI plays); "
+                                          "default: the route's, then the global setting")
 
     @functools.cached_property
     def label(self) -> str:
@@ -147,6 +150,18 @@ class Settings(BaseModel):
     max_jobs_per_key: int = Field(16, ge=1, description="Unfinished video jobs one client key may have at once")
     # google-genai 3.1.0 made it the Gemini API's default video model (release notes 2026-11-10)
     default_video_model: str = "gemini-omni-1.2-flash"
+    emulated: bool = Field(False, description="Set by `genproxy serve --emulator`: every upstream is the built-in "
+                           "emulator, so nothing is paid (GET /v1/usage says so; its amounts are Google's prices)")
+    housekeeping_model: str | None = Field(
+        "gemini-3.5-flash-lite", description="The text model that answers front-ends' bookkeeping requests "
+        "(titles, tags, follow-ups) sent to an image, video or audio model; null or '': an empty JSON answer, free")
+    chat_video_links: bool = Field(False, description="Chat video answers also carry, in content, a <video> "
+                                   "block with a signed link to the video (Open WebUI plays only that); also "
+                                   "per client key and per route")
+    video_link_ttl: float = Field(2 * 24 * 3600.0, gt=0, description="Seconds a signed video link stays valid")
+    link_signing_secret: str | None = Field(None, min_length=16, description="Signs video links (HMAC); default: "
+                                            "a random secret kept in data_dir/link-signing.key. Give every "
+                                            "instance the same one when they do not share data_dir")
     max_connections: int = Field(4096, ge=1, description="Open client connections; lowered at start-up to fit "
                                  "the file descriptor limit. At the cap idle ones are closed, else new ones get 503")
     header_timeout: float = Field(10.0, gt=0, description="Seconds a new connection has to send its request headers")
@@ -194,6 +209,11 @@ class Settings(BaseModel):
         if "routes_file" not in self.model_fields_set and not self.routes_file.exists() and SHIPPED_ROUTES.exists():
             self.routes_file = SHIPPED_ROUTES
         return self
+
+    @field_validator("housekeeping_model", mode="before")
+    @classmethod
+    def _no_housekeeping_model(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("gemini_api_keys", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod

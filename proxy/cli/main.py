@@ -211,6 +211,7 @@ async def _settings_for(args: argparse.Namespace, delay: float = 8.0):
         settings.data_dir = settings.data_dir / "emulator"
         settings.jobs_db = None
         settings.media_dir = None
+        settings.emulated = True  # nothing here is paid: the console shows $0 (GET /v1/usage "emulated")
     return settings, emulator, emulator_url
 
 

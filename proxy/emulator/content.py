@@ -106,7 +106,11 @@ def parse_request(body: Any, model: str, *, allow_images: bool = False) -> Conte
                 f'"{modality}"',
                 f"generation_config.response_modalities[{i}]",
             )
-    want_image = "IMAGE" in modalities
+    # An image model asked with no responseModalities answers with text and an image: Google's own first
+    # example (ai.google.dev/gemini-api/docs/image-generation) calls generate_content(model=
+    # "gemini-...-image", contents=[prompt]) with no config and reads the image's inline_data. Open WebUI's
+    # Gemini image engine sends exactly that (routers/images.py, generateContent method).
+    want_image = "IMAGE" in modalities or (not modalities and allow_images)
     if want_image and not allow_images:  # the caller knows the model's kind from the catalog
         raise invalid_argument(
             "Model does not support the requested response modalities: "

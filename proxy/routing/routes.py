@@ -56,6 +56,8 @@ class RouteSpec(BaseModel):
     unless_passthrough: bool = Field(False, description="This route steps aside when passthrough_upstream is set: "
                                      "its models then go to that gateway (the claude-* aliases, so Claude models "
                                      "reach a gateway that serves Claude)")
+    chat_video_links: bool | None = Field(None, description="Chat video answers also carry a <video> block with "
+                                          "a signed link in content (Open WebUI)")
 
 
 class RetiredSpec(BaseModel):
@@ -97,6 +99,8 @@ class Route:
     vertex_location: str | None = None
     # routes.yaml's unless_passthrough: with passthrough_upstream set, this route's models go there instead.
     unless_passthrough: bool = False
+    # routes.yaml's chat_video_links: for this route, or None for the key's and the global setting.
+    chat_video_links: bool | None = None
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -329,10 +333,10 @@ class RouteTable:
             pattern = spec.model
         return Route(model=model, modality=spec.modality, upstream=spec.upstream,
                      target=spec.target or model, defaults=dict(spec.defaults), pattern=pattern,
-                     vertex_target=spec.vertex_target,
+                     vertex_target=spec.vertex_target, unless_passthrough=spec.unless_passthrough,
                      price=spec.price.model_dump(exclude_none=True) if spec.price else None,
-                     replaced_by=tuple(spec.replaced_by), pinned=spec.pinned, vertex_location=spec.vertex_location,
-                     unless_passthrough=spec.unless_passthrough)
+                     chat_video_links=spec.chat_video_links, replaced_by=tuple(spec.replaced_by), pinned=spec.pinned,
+                     vertex_location=spec.vertex_location)
 
     def listed_models(self) -> list[RouteSpec]:
         return [s for s in self.specs if s.listed and not _is_pattern(s.model)]
