@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from typing import Any
 
 from aiohttp import web
 
@@ -31,6 +32,7 @@ from proxy.hookspecs import (
     invalid,
     parse_request,
     read_json_body,
+    unknown_parameter,
     write_json_body,
 )
 
@@ -180,13 +182,13 @@ def _ratio(ratio: str) -> float:
     return int(w) / int(h)
 
 
-def _images_request(data) -> tuple[dict, int]:
+def _images_request(data) -> tuple[ChatCompletionRequest, int]:
     """The chat request equivalent to an Images API body, and n."""
     if not isinstance(data, dict):
         raise invalid("The request body must be a JSON object.", code="invalid_json")
     for key in data:
         if key not in IMAGES_API_FIELDS:
-            raise invalid(f"Unknown parameter '{key}'.", key, code="unknown_parameter")
+            raise unknown_parameter(key, IMAGES_API_FIELDS)
     prompt = data.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         raise invalid("'prompt' is required.", "prompt", code="missing_required_parameter")
@@ -212,7 +214,8 @@ def _images_request(data) -> tuple[dict, int]:
 async def images_generations(request: web.Request) -> web.StreamResponse:
     body, n = _images_request(await read_json_body(request))
     replies = await asyncio.gather(*(complete(request, body, MODALITY) for _ in range(n)))
-    data, usage = [], {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
+    data: list[dict] = []
+    usage: dict[str, Any] = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
     for reply in replies:
         for completion in reply:
             for image in completion.message.get("images") or []:
@@ -251,6 +254,16 @@ def genproxy_openapi() -> dict:
                     "schema": {"$ref": "#/components/schemas/ImagesGenerationRequest"}}}},
                 "responses": {"200": {"description": "The images, base64", "content": {"application/json": {
                     "schema": {"type": "object", "required": ["created", "data"]}}}},
+                              "default": {"$ref": "#/components/responses/Error"}}}},
+                      "/api/v1/images": {"post": {
+                "operationId": "openrouterCreateImage", "summary": "OpenRouter's image API on Gemini image models",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["model", "prompt"],
+                    "properties": {name: {} for name in sorted(image_openrouter.KNOWN)}}}}},
+                "responses": {"200": {"description": "{created, data: [{b64_json, media_type}], usage}",
+                                      "content": {"application/json": {"schema": {
+                                          "type": "object", "required": ["created", "data"]}}}},
                               "default": {"$ref": "#/components/responses/Error"}}}}}}
 
 

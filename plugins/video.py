@@ -133,7 +133,7 @@ async def _respond(route, result: dict, call: UpstreamCall, context: RequestCont
     samples = samples_of(result, job_id=operation)
     stored = [await save_generated_video(context, base64_data=sample.base64_bytes, uri=sample.uri,
                                          mime_type=sample.mime_type, credential_id=call.notes.get("credential_id"),
-                                         label=f"Job id: {operation}") for sample in samples]
+                                         label=f"Operation: {operation}") for sample in samples]
     taken = time.time() - call.notes.get("started", time.time())
     videos = []
     for index, (sample, media) in enumerate(zip(samples, stored)):

@@ -14,11 +14,14 @@ from proxy.config import Settings, client_key_strings
 from proxy.discovery import Doctor
 from proxy.discovery.service import DoctorService, doctor_report
 from proxy.handlers.admin import add_routes as add_admin_routes
+from proxy.handlers.anthropic import add_routes as add_anthropic_routes
+from proxy.handlers.anthropic import anthropic_errors
 from proxy.handlers.chat import chat_completions
 from proxy.handlers.console import add_routes as add_console_routes
 from proxy.handlers.jobs_admin import list_jobs
 from proxy.handlers.models import get_model, healthz, list_models
 from proxy.handlers.plugin_services import CorePluginServices
+from proxy.handlers.responses import add_routes as add_responses_routes
 from proxy.handlers.speech import create_speech
 from proxy.handlers.usage import usage
 from proxy.handlers.video_edits import add_routes as add_video_edit_routes
@@ -30,12 +33,14 @@ from proxy.http.errors import CLIENT_SCRUBBER, ApiError, error_middleware
 from proxy.http.jsonstream import dumps_text
 from proxy.http.middleware import add_request_id_header, auth_middleware, request_log_middleware
 from proxy.http.openapi import add_openapi_route
+from proxy.http.passthrough import passthrough_middleware, passthrough_session
 from proxy.jobs.backends import open_store
 from proxy.jobs.cooldowns import share_cooldowns
 from proxy.jobs.lookup import job_finder
 from proxy.jobs.runner import JobRunner
 from proxy.jobs.webhooks import Webhooks
 from proxy.media.previews import Previews
+from proxy.media.signed_links import LINK_SIGNER, LinkSigner
 from proxy.media.store import MediaStore
 from proxy.money.ledger import Ledger
 from proxy.native import add_native_routes
@@ -62,7 +67,8 @@ async def _http_session(app: web.Application):
     async with aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=False,
                                      json_serialize=dumps_text) as session:
         app[keys.HTTP_SESSION] = session
-        json_client = Http1Client() if settings.upstream_client == "http1" else None
+        json_client = Http1Client(max_body=settings.max_upstream_reply_bytes) \
+            if settings.upstream_client == "http1" else None
         app[keys.UPSTREAMS] = build_upstreams(settings, session, json_client)
         watch_upstreams(app, app[keys.METRICS])
         try:
@@ -135,8 +141,8 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     pm = build_plugin_manager(plugins)
     table = RouteTable.load(settings.routes_file, set(declared_modalities(pm)))
 
-    app = web.Application(middlewares=[request_log_middleware, openrouter_errors, error_middleware, browser_guard_middleware,
-                                       auth_middleware],
+    app = web.Application(middlewares=[request_log_middleware, openrouter_errors, anthropic_errors, error_middleware,
+                                       browser_guard_middleware, auth_middleware, passthrough_middleware],
                           client_max_size=settings.max_body_bytes,
                           # Bodies are decompressed by proxy.http.jsonbody, bounded, with errors in OpenAI's shape
                           # (aiohttp's own decoder answers a mismatched body with a text/plain 500).
@@ -150,10 +156,12 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app[keys.PREVIEWS] = Previews()
     app[keys.INFLIGHT] = InFlight()
     app.on_cleanup.append(lambda app: app[keys.INFLIGHT].close())
+    app[LINK_SIGNER] = LinkSigner(settings)
     app[keys.PIPELINE] = Pipeline(pm, PollPolicy(initial_delay=settings.poll_initial_delay,
                                                  max_delay=settings.poll_max_delay,
                                                  deadline=settings.job_timeout, retries=settings.poll_retries))
     app.cleanup_ctx.append(_http_session)
+    app.cleanup_ctx.append(passthrough_session)
     app.cleanup_ctx.append(watch_credentials)
     app.cleanup_ctx.append(background_task(lambda app: app[keys.ROUTE_TABLE].watch(settings.routes_reload_interval)))
     app[keys.DOCTOR] = DoctorService(lambda: Doctor(app[keys.UPSTREAMS], app[keys.ROUTE_TABLE],
@@ -176,6 +184,14 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app.router.add_get("/v1/usage", usage)
     app.router.add_get("/v1/jobs", list_jobs)
     add_video_edit_routes(app)
+    add_responses_routes(app)  # the OpenAI Responses API (Codex, the AI SDK's openai provider)
+    add_anthropic_routes(app)  # the Anthropic Messages API (Claude Code, the anthropic SDKs)
+    # CCS points Claude Code at /api/provider/<provider> on its port (8317): the same APIs under that prefix.
+    ccs = "/api/provider/{provider}/v1"
+    add_anthropic_routes(app, ccs)
+    add_responses_routes(app, ccs)
+    app.router.add_post(f"{ccs}/chat/completions", chat_completions)
+    app.router.add_get(f"{ccs}/models", list_models)
     add_video_routes(app)
     add_admin_routes(app)
     add_console_routes(app)  # the web console at /

@@ -45,6 +45,9 @@ class ClientKey(BaseModel):
     max_jobs: int | None = Field(None, ge=1, description="Unfinished video jobs at once (overrides max_jobs_per_key)")
     models: list[str] | None = Field(None, description="Globs of the models this key may use (default: all)")
     callback_url: str | None = Field(None, description="Default webhook URL of this key's videos")
+    chat_video_links: bool | None = Field(None, description="Chat video answers also carry, in content, a "
+                                          "<video> block with a signed link (what Open WebUI plays); "
+                                          "default: the route's, then the global setting")
 
     @functools.cached_property
     def label(self) -> str:
@@ -101,25 +104,63 @@ class Settings(BaseModel):
                                    "Share it between instances so any of them serves any video")
     max_body_bytes: int = Field(32 * 1024 * 1024, gt=0)
     max_json_depth: int = Field(64, ge=4, description="Deepest nesting of arrays and objects in a JSON body")
+    max_json_values: int = Field(200_000, ge=1000, description="Most values (array items, object members) in a "
+                                 "JSON body, counted before it is parsed; past it: 413 too_many_values")
     max_json_integer_digits: int = Field(32, ge=20, description="Most digits of an integer in a JSON body")
     upstream_timeout: float = Field(120.0, gt=0)
+    max_upstream_reply_bytes: int = Field(256 * 1024 * 1024, gt=0, description="Largest JSON answer from Google, "
+                                          "as sent and decompressed (a Vertex AI Veo operation with its videos "
+                                          "inline is the largest real one, tens of MB); past it: 502 "
+                                          "upstream_too_large")
+    upstream_max_event_bytes: int = Field(
+        64 * 1024 * 1024, ge=1024 * 1024,
+        description="Largest streamed upstream event taken (a 4K image arrives as one event of 10+ MB); past it "
+                    "the answer is a 502 upstream_too_large")
     upstream_client: Literal["http1", "aiohttp"] = Field(
         "http1", description="What sends the JSON calls to Google (generateContent, operations, interactions): "
         "genproxy's keep-alive HTTP/1.1 client (proxy/upstreams/http1.py; ~40 µs less CPU per request) or "
         "aiohttp's ClientSession, which streams and downloads always use")
+    failure_replay_seconds: float = Field(600.0, ge=0, description="For this long after a video job failed, "
+                                          "the identical request (same key, same body) gets that failure again "
+                                          "instead of a new paid generation (clients that retry whatever the "
+                                          "answer says); 0 turns it off")
     video_deadline: float = Field(600.0, gt=0, description="Seconds a video request may wait for its operation")
     poll_initial_delay: float = Field(5.0, ge=0)
     poll_max_delay: float = Field(10.0, gt=0)
     poll_retries: int = Field(5, ge=0)
+    poll_learned: bool = Field(True, description="Poll each video job on a plan drawn from how long its model, "
+                               "resolution and length took before (the job store's history; Google's published "
+                               "11 s to 6 min until then): rarely early, every poll_min_interval seconds where most "
+                               "end, no more polls than poll_initial_delay/poll_max_delay would make. Off: those "
+                               "fixed delays")
+    poll_min_interval: float = Field(1.0, gt=0, description="Fewest seconds between two polls of one operation")
     keepalive_interval: float = Field(10.0, gt=0)
     max_download_bytes: int = Field(512 * 1024 * 1024, gt=0)
+    allow_foreign_file_uris: bool = Field(False, description="Accept Google Files API URIs and gs:// URIs that "
+                                          "no job of the same client key made or used (off: one key cannot "
+                                          "extend or read another key's videos through Google)")
     allow_private_image_urls: bool = Field(False, description="Let clients name image URLs on loopback, private "
                                            "or link-local addresses (off: the proxy is no way into your network)")
     job_timeout: float = Field(3600.0, gt=0, description="Seconds a background job may poll before it fails")
     media_ttl: float = Field(2 * 24 * 3600.0, gt=0, description="Seconds a generated video is kept (Google keeps 2 days)")
     cleanup_interval: float = Field(3600.0, gt=0)
+    job_retention: float = Field(90 * 24 * 3600.0, ge=0, description="Seconds a finished job's row is kept after "
+                                 "it ends (0: forever), so the job store stops growing; the ledger (usage, "
+                                 "budgets, /metrics costs) keeps every billed request whatever this is")
     max_jobs_per_key: int = Field(16, ge=1, description="Unfinished video jobs one client key may have at once")
     default_video_model: str = "veo-3.1-generate-preview"
+    emulated: bool = Field(False, description="Set by `genproxy serve --emulator`: every upstream is the built-in "
+                           "emulator, so nothing is paid (GET /v1/usage says so; its amounts are Google's prices)")
+    housekeeping_model: str | None = Field(
+        "gemini-3.5-flash-lite", description="The text model that answers front-ends' bookkeeping requests "
+        "(titles, tags, follow-ups) sent to an image, video or audio model; null or '': an empty JSON answer, free")
+    chat_video_links: bool = Field(False, description="Chat video answers also carry, in content, a <video> "
+                                   "block with a signed link to the video (Open WebUI plays only that); also "
+                                   "per client key and per route")
+    video_link_ttl: float = Field(2 * 24 * 3600.0, gt=0, description="Seconds a signed video link stays valid")
+    link_signing_secret: str | None = Field(None, min_length=16, description="Signs video links (HMAC); default: "
+                                            "a random secret kept in data_dir/link-signing.key. Give every "
+                                            "instance the same one when they do not share data_dir")
     max_connections: int = Field(4096, ge=1, description="Open client connections; lowered at start-up to fit "
                                  "the file descriptor limit. At the cap idle ones are closed, else new ones get 503")
     header_timeout: float = Field(10.0, gt=0, description="Seconds a new connection has to send its request headers")
@@ -133,7 +174,16 @@ class Settings(BaseModel):
                                          "history without it")
     max_thought_signatures: int = Field(50_000, ge=1, description="Thought signatures kept at most (all keys); "
                                         "past it the oldest are forgotten")
-    metrics_token: str | None = Field(None, description="When set, GET /metrics needs 'Authorization: Bearer <it>'")
+    response_ttl: float = Field(30 * 24 * 3600.0, gt=0, description="Seconds a stored Responses API response "
+                                "(store: true) and its output items are kept for GET /v1/responses/{id}, "
+                                "previous_response_id and item_reference (OpenAI keeps them 30 days)")
+    passthrough_upstream: str | None = Field(None, description="An OpenAI- or Anthropic-compatible gateway "
+                                             "(CLIProxyAPI, LiteLLM) that gets, verbatim and streamed, every request "
+                                             "genproxy does not serve itself (by path or by model)")
+    passthrough_api_key: str | None = Field(None, description="The key genproxy sends to passthrough_upstream "
+                                            "(the client's own key is never forwarded)")
+    metrics_token: str | None = Field(None, description="GET /metrics accepts 'Authorization: Bearer <it>' (with "
+                                       "client keys configured it needs this or an admin key)")
     webhook_secret: str | None = Field(None, description="whsec_<base64>: signs webhook deliveries (Standard "
                                        "Webhooks); needed for callback_url")
     allow_private_callback_urls: bool = Field(False, description="Let callback_url name loopback, private or "
@@ -154,6 +204,11 @@ class Settings(BaseModel):
         if "routes_file" not in self.model_fields_set and not self.routes_file.exists() and SHIPPED_ROUTES.exists():
             self.routes_file = SHIPPED_ROUTES
         return self
+
+    @field_validator("housekeeping_model", mode="before")
+    @classmethod
+    def _no_housekeeping_model(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("gemini_api_keys", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod
@@ -206,6 +261,8 @@ ENVIRONMENT = {
     "GEMINI_BASE_URL": "gemini_base_url",
     "GENPROXY_AUTH_DIR": "auth_dir",
     "GENPROXY_JOBS_DB": "jobs_db",
+    "GENPROXY_PASSTHROUGH_UPSTREAM": "passthrough_upstream",
+    "GENPROXY_PASSTHROUGH_API_KEY": "passthrough_api_key",
     # Application Default Credentials' own variable: a service-account key or gcloud's authorized_user file.
     "GOOGLE_APPLICATION_CREDENTIALS": "vertex_service_account_file",
 }

@@ -18,10 +18,19 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
 from aiohttp import web
+from pydantic import BaseModel
 
 # Re-exported so that a plugin imports this module only.
 from proxy.http.errors import ApiError, invalid  # noqa: F401
-from proxy.http.models import ChatCompletionRequest, parse_request, validation_error, whole_seconds  # noqa: F401
+from proxy.http.models import (  # noqa: F401
+    OPENAI_CHAT_FIELDS,
+    ChatCompletionRequest,
+    parse_request,
+    refuse_unknown_fields,
+    unknown_parameter,
+    validation_error,
+    whole_seconds,
+)
 from proxy.media.datauri import parse_data_uri  # noqa: F401
 from proxy.media.fetch import save_generated_video  # noqa: F401
 from proxy.media.store import MediaTooLarge, StoredMedia  # noqa: F401
@@ -182,6 +191,7 @@ def genproxy_modalities() -> list[str]:
 
     A route in routes.yaml whose modality no plugin declares fails start-up.
     """
+    raise NotImplementedError  # a spec: pluggy calls the plugins' implementations, never this body
 
 
 @hookspec(firstresult=True)
@@ -239,6 +249,7 @@ def genproxy_video_modalities() -> list[str]:
     Their models are accepted by POST /v1/videos (other modalities are refused with model_not_video)
     and their jobs by POST /v1/videos/{id}/remix.
     """
+    raise NotImplementedError  # a spec: pluggy calls the plugins' implementations, never this body
 
 
 @hookspec(firstresult=True)
@@ -295,7 +306,7 @@ def genproxy_openapi() -> dict | None:
     """
 
 
-def openapi_schema(model) -> tuple[dict, dict]:
+def openapi_schema(model: type[BaseModel]) -> tuple[dict, dict]:
     """A pydantic model's JSON schema and the schemas it refers to, with refs into #/components/schemas."""
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     return schema, schema.pop("$defs", {})

@@ -5,10 +5,9 @@ import re
 from typing import Any
 
 from plugins.gemini_chat.messages import translate_messages
-from proxy.hookspecs import invalid
+from plugins.gemini_chat.thinking import level_for
+from proxy.hookspecs import invalid, refuse_unknown_fields
 
-IGNORED = {"user", "metadata", "store", "service_tier", "parallel_tool_calls", "prompt_cache_key",
-           "safety_identifier", "stream_options"}
 UNSUPPORTED = {
     "logprobs": "Gemini log probabilities are not exposed by this proxy",
     "top_logprobs": "Gemini log probabilities are not exposed by this proxy",
@@ -38,15 +37,15 @@ def _number(request, name: str, low: float | None = None, high: float | None = N
 
 
 def check_fields(request, own: set[str]) -> None:
-    """400 for unsupported and unknown top-level fields; ``own`` are the plugin's extra fields."""
+    """400 for unsupported and unknown top-level fields; ``own`` are the plugin's extra fields. OpenAI's other
+    fields (user, metadata, store, service_tier, verbosity …) are accepted and ignored."""
     for name, value in (request.model_extra or {}).items():
         if name in UNSUPPORTED:
             if value in (None, False, {}, []):
                 continue
             raise invalid(f"'{name}' is not supported for {request.model}: {UNSUPPORTED[name]}.", name,
                           code="unsupported_parameter")
-        if name not in IGNORED and name not in HANDLED and name not in own:
-            raise invalid(f"Unknown parameter '{name}'.", name, code="unknown_parameter")
+    refuse_unknown_fields(request, own | HANDLED)
 
 
 def _schema(value: Any, param: str) -> dict:
@@ -107,10 +106,9 @@ def generation_config(request, route) -> dict:
         if not isinstance(effort, str) or effort not in REASONING_BUDGETS:
             raise invalid(f"'reasoning_effort' must be one of {', '.join(REASONING_BUDGETS)}.", "reasoning_effort")
         if takes_thinking_level(route.target):
-            # Gemini 3 and later take a level (LOW or HIGH) instead of a token budget; the enum's names, upper
-            # case, as google-genai sends them (types.ThinkingLevel).
-            config["thinkingConfig"] = {"thinkingLevel": "HIGH" if effort in ("medium", "high") else "LOW",
-                                        "includeThoughts": True}
+            # Gemini 3 and later take a level instead of a token budget: the model's own levels (thinking.py);
+            # the enum's names, upper case, as google-genai sends them (types.ThinkingLevel).
+            config["thinkingConfig"] = {"thinkingLevel": level_for(effort, route.target), "includeThoughts": True}
         elif effort == "none":
             config["thinkingConfig"] = {"thinkingBudget": 0}
         else:
@@ -138,7 +136,7 @@ def takes_thinking_level(target: str) -> bool:
     if name in _LATEST_ALIASES:
         return True
     match = _GENERATION.match(name)
-    return bool(match) and int(match[1]) >= 3
+    return match is not None and int(match[1]) >= 3
 
 
 def tools_config(request) -> dict:

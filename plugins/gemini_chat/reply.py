@@ -66,7 +66,10 @@ def _tool_call(call: dict, part: dict) -> dict:
 
 def split_parts(parts: list[dict]) -> dict:
     """text / thought text / tool calls / final images of some parts."""
-    text, thoughts, calls, images = [], [], [], []
+    text: list[str] = []
+    thoughts: list[str] = []
+    calls: list[dict] = []
+    images: list[str] = []  # data: URLs
     for part in parts or []:
         if "functionCall" in part:
             calls.append(_tool_call(part["functionCall"], part))

@@ -193,7 +193,8 @@ def _usage(usage: dict | None) -> dict | None:
 
 async def interaction_of(request: web.Request, job: JobInfo) -> dict:
     status = _status(job)
-    body: dict[str, Any] = {"id": job.id, "object": "interaction", "model": job.model, "status": status, "role": "model",
+    # Google's Interaction has no object nor role field (google-genai 3.6.1 types/interactions/interaction.py).
+    body: dict[str, Any] = {"id": job.id, "model": job.model, "status": status,
             "created": _iso(job.created_at), "updated": _iso(job.completed_at or job.created_at)}
     if job.notes.get("previous_video"):
         body["previous_interaction_id"] = job.notes["previous_video"]

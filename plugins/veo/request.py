@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from plugins.veo import limits as veo_limits
 from plugins.veo.images import image_url_of, veo_image
-from proxy.hookspecs import ChatCompletionRequest, invalid, validation_error, whole_seconds
+from proxy.hookspecs import ChatCompletionRequest, invalid, refuse_unknown_fields, validation_error, whole_seconds
 
 PERSON_GENERATION = ("allow_all", "allow_adult", "dont_allow")
 # Veo takes at most 1,024 tokens of text ("Text input: 1,024 tokens", https://ai.google.dev/gemini-api/docs/video,
@@ -80,12 +80,15 @@ def parse_config(request: ChatCompletionRequest, defaults: dict) -> VideoConfig:
     try:
         return VideoConfig.model_validate(merged)
     except ValidationError as exc:
-        raise validation_error(exc, "video_config.") from None
+        raise validation_error(exc, "video_config.", VideoConfig) from None
 
 
-def _user_parts(request: ChatCompletionRequest) -> tuple[str, list[str], list[str]]:
-    """Prompt text, image URLs and video URLs from the user messages (system text is folded in front)."""
-    texts, images, videos = [], [], []
+def _user_parts(request: ChatCompletionRequest) -> tuple[str, list[tuple[str, str]], list[tuple[str, str]]]:
+    """Prompt text, and (URL, param) of each image and video, from the user messages (system text is folded in
+    front)."""
+    texts: list[str] = []
+    images: list[tuple[str, str]] = []
+    videos: list[tuple[str, str]] = []
     for index, message in enumerate(request.messages):
         if message.role in ("assistant", "tool", "function"):
             continue
@@ -112,6 +115,7 @@ def _user_parts(request: ChatCompletionRequest) -> tuple[str, list[str], list[st
 def build_body(request: ChatCompletionRequest, route_target: str, route_model: str, defaults: dict,
                vertex: bool) -> tuple[dict, VideoJob]:
     """Validate everything against the model's limits and build the predictLongRunning body."""
+    refuse_unknown_fields(request, {"video_config"})
     if request.modalities is not None and "video" not in request.modalities:
         raise invalid(f"{route_model} generates video: send modalities [\"video\", \"text\"].", "modalities")
     config = parse_config(request, defaults)
@@ -144,8 +148,8 @@ def build_body(request: ChatCompletionRequest, route_target: str, route_model: s
     if config.person_generation is not None:
         allowed = _person_generation_allowed(limits, has_image_input, vertex)
         if config.person_generation not in allowed:
-            inputs = "with image inputs" if has_image_input else "for text-to-video"
-            raise invalid(f"{route_model} accepts person_generation {', '.join(allowed)} {inputs}; "
+            which = "with image inputs" if has_image_input else "for text-to-video"
+            raise invalid(f"{route_model} accepts person_generation {', '.join(allowed)} {which}; "
                           f"got '{config.person_generation}'.", "video_config.person_generation")
     if config.storage_uri is not None:
         raise invalid("storage_uri is not supported: genproxy answers with the video itself (and keeps it for "
@@ -175,16 +179,20 @@ def build_body(request: ChatCompletionRequest, route_target: str, route_model: s
     for key, value in (("aspectRatio", config.aspect_ratio), ("resolution", config.resolution),
                        ("durationSeconds", config.duration_seconds), ("negativePrompt", config.negative_prompt),
                        ("personGeneration", config.person_generation), ("seed", config.seed),
-                       ("enhancePrompt", config.enhance_prompt), ("fps", config.fps),
-                       ("compressionQuality", config.compression_quality), ("resizeMode", config.resize_mode)):
+                       ("enhancePrompt", config.enhance_prompt), ("fps", config.fps)):
         if value is not None:
             parameters[key] = value
+    for key, enum in (("compressionQuality", config.compression_quality), ("resizeMode", config.resize_mode)):
+        if enum is not None:
+            # Enums go as google-genai sends them: the enum name, upper case (types.VideoCompressionQuality
+            # OPTIMIZED/LOSSLESS, ImageResizeMode PAD/CROP).
+            parameters[key] = enum.upper()
     if count != 1:
         parameters["sampleCount"] = count
-    if vertex:
-        # Veo 3 on Vertex requires generateAudio; default to audio on, as the Gemini API does.
-        if config.generate_audio is not None or (limits and limits.family != "veo-2.0"):
-            parameters["generateAudio"] = True if config.generate_audio is None else config.generate_audio
+    if vertex and config.generate_audio is not None:
+        # Only when the client asks, as google-genai sends it (GenerateVideosConfig.generate_audio): left out,
+        # Veo 3 makes sound on Vertex as on the Gemini API.
+        parameters["generateAudio"] = config.generate_audio
     inputs = [name for name, present in (("first frame", images), ("last frame", config.last_frame is not None),
                                          ("reference images", references), ("video", videos)) if present]
     job = VideoJob(model=route_model, duration=config.duration_seconds, aspect_ratio=config.aspect_ratio,
@@ -212,7 +220,8 @@ def _reference(ref: Any, index: int, vertex: bool) -> dict:
     allowed = ("asset", "style") if vertex else ("asset",)
     if kind not in allowed:
         raise invalid(f"reference_type must be one of {', '.join(allowed)}; got '{kind}'.", f"{param}.reference_type")
-    return {"image": veo_image(image_url_of(ref, param), param, vertex), "referenceType": kind}
+    # google-genai sends the enum name (types.VideoGenerationReferenceType ASSET/STYLE).
+    return {"image": veo_image(image_url_of(ref, param), param, vertex), "referenceType": kind.upper()}
 
 
 def _video(url: str, param: str, vertex: bool) -> dict:

@@ -31,14 +31,14 @@ def poll_status(operation: dict) -> PollStatus:
     return PollStatus(done=True, progress=100, result=operation)
 
 
-def samples_of(operation: dict, job_id: str) -> list[Sample]:
+def samples_of(operation: dict, job_id: str | None) -> list[Sample]:
     """The generated videos, or an ApiError for a failed or filtered operation."""
     error = operation.get("error")
     if error:
         code = error.get("code")
         name = RPC_CODES.get(code, str(code))
         raise ApiError(502, f"Video generation failed upstream ({name}): {error.get('message', 'no message')} "
-                            f"Job id: {job_id}.", code="generation_failed")
+                            f"Operation: {job_id}.", code="generation_failed")
     response = operation.get("response") or {}
     body = response.get("generateVideoResponse", response)
     samples: list[Sample] = []
@@ -59,5 +59,5 @@ def samples_of(operation: dict, job_id: str) -> list[Sample]:
             reasons = "; ".join(body.get("raiMediaFilteredReasons") or []) or "no reason given"
             raise ApiError(400, f"Google's safety filter blocked the video ({filtered} filtered): {reasons}",
                            code="content_filter", param="messages")
-        raise ApiError(502, f"The operation finished without a video. Job id: {job_id}.", code="no_video")
+        raise ApiError(502, f"The operation finished without a video. Operation: {job_id}.", code="no_video")
     return samples

@@ -22,7 +22,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -361,8 +361,10 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None, stdo
     """Run `genproxy video|image|jobs` with parsed arguments; returns the exit code."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     client = _client(args, os.environ if environ is None else environ)
-    command = {"video": _video, "image": _image, "jobs": _jobs, "usage": usage_cli.run, "speak": audio_cli.speak,
-               "music": functools.partial(audio_cli.music, progress_bar=Progress, error=ClientError)}[args.command]
+    commands: dict[str, Callable[[argparse.Namespace, Client, TextIO, TextIO], int]] = {
+        "video": _video, "image": _image, "jobs": _jobs, "usage": usage_cli.run, "speak": audio_cli.speak,
+        "music": functools.partial(audio_cli.music, progress_bar=Progress, error=ClientError)}
+    command = commands[args.command]
     try:
         return command(args, client, stdout, stderr)
     except ClientError as exc:

@@ -26,7 +26,8 @@ from proxy.routing.routes import RoutesError, RouteTable
 log = logging.getLogger("genproxy")
 
 DEFAULT_PORT = 8317
-EMULATOR_KEY = "emulator-key"
+# An auth key, as Google issues them since September 2026 (the `AQ.` prefix; google-2026-12.md section 3).
+EMULATOR_KEY = "AQ.emulator-key"
 
 
 def package_version() -> str:
@@ -74,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--delay", type=float, default=8.0, help="seconds a video operation takes (default 8)")
     emulator.add_argument("--pad-video", type=int, default=0, metavar="BYTES",
                           help="pad every generated MP4 to at least this many bytes (memory benchmarks)")
+    emulator.add_argument("--small", action="store_true",
+                          help="shrink generated images 16-fold (default: the pixel sizes Google makes)")
     emulator.add_argument("--data-dir", type=Path, default=None,
                           help="keep operations here so a restart does not lose them (default: in memory)")
     emulator.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
@@ -200,6 +203,7 @@ async def _settings_for(args: argparse.Namespace, delay: float = 8.0):
         settings.data_dir = settings.data_dir / "emulator"
         settings.jobs_db = None
         settings.media_dir = None
+        settings.emulated = True  # nothing here is paid: the console shows $0 (GET /v1/usage "emulated")
     return settings, emulator, emulator_url
 
 
@@ -288,7 +292,7 @@ def _emulator(args: argparse.Namespace) -> int:
 
     _setup_logging(args.log_level)
     run_emulator(args.host, args.port, EmulatorSettings(operation_delay=args.delay, video_padding_bytes=args.pad_video,
-                                                        data_dir=args.data_dir))
+                                                        data_dir=args.data_dir, small_media=args.small))
     return 0
 
 

@@ -6,6 +6,7 @@ Used by the Gemini API handlers (gemini.py) and by Code Assist (codeassist.py).
 from __future__ import annotations
 
 import base64
+import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import Any
 from .errors import invalid_argument, unknown_field
 from .faults import Faults, strip_markers
 from .gemini3 import check_thinking_config
-from .media import IMAGE_ASPECT_RATIOS, IMAGE_SIZES, image_dimensions, make_png
+from .media import EXTREME_RATIOS, IMAGE_ASPECT_RATIOS, IMAGE_SIZES, image_dimensions, make_png
 
 REQUEST_FIELDS = {
     "contents", "systemInstruction", "generationConfig", "tools", "toolConfig",
@@ -54,6 +55,11 @@ class ContentRequest:
     include_thoughts: bool
     max_tokens: int | None
     functions: list[dict[str, Any]]
+    # toolConfig.functionCallingConfig mode ANY: Google's model must call a function (of allowedFunctionNames)
+    must_call: bool = False
+    # generationConfig.responseMimeType application/json: the answer is JSON (of responseJsonSchema, if given)
+    json_mode: bool = False
+    json_schema: dict[str, Any] | None = None
 
 
 def parse_request(body: Any, model: str, *, allow_images: bool = True) -> ContentRequest:
@@ -90,7 +96,7 @@ def parse_request(body: Any, model: str, *, allow_images: bool = True) -> Conten
         if get(content, "role", "user") == "user" and turn:
             prompt = " ".join(turn)
     config = get(body, "generationConfig") or {}
-    check_thinking_config(config)
+    check_thinking_config(config, model)
     modalities = get(config, "responseModalities") or []
     for i, modality in enumerate(modalities):
         if modality not in MODALITIES:
@@ -100,7 +106,11 @@ def parse_request(body: Any, model: str, *, allow_images: bool = True) -> Conten
                 f'"{modality}"',
                 f"generation_config.response_modalities[{i}]",
             )
-    want_image = "IMAGE" in modalities
+    # An image model asked with no responseModalities answers with text and an image: Google's own first
+    # example (ai.google.dev/gemini-api/docs/image-generation) calls generate_content(model=
+    # "gemini-...-image", contents=[prompt]) with no config and reads the image's inline_data. Open WebUI's
+    # Gemini image engine sends exactly that (routers/images.py, generateContent method).
+    want_image = "IMAGE" in modalities or (not modalities and allow_images and "image" in model)
     if want_image and (not allow_images or "image" not in model):
         raise invalid_argument(
             "Model does not support the requested response modalities: "
@@ -108,16 +118,19 @@ def parse_request(body: Any, model: str, *, allow_images: bool = True) -> Conten
         )
     image_config = get(config, "imageConfig") or {}
     aspect_ratio = get(image_config, "aspectRatio") or "1:1"
-    if aspect_ratio not in IMAGE_ASPECT_RATIOS:
+    # The extreme ratios and 512 are Gemini 3.1 Flash Image's only (media.IMAGE_PIXELS' source).
+    flash_image = "flash-image" in model and "2.5" not in model
+    ratios = IMAGE_ASPECT_RATIOS if flash_image else tuple(r for r in IMAGE_ASPECT_RATIOS if r not in EXTREME_RATIOS)
+    if aspect_ratio not in ratios:
         raise invalid_argument(
-            f"Unsupported aspect ratio: {aspect_ratio}. Supported values are: "
-            + ", ".join(IMAGE_ASPECT_RATIOS) + ".",
+            f"Unsupported aspect ratio: {aspect_ratio}. Supported values are: " + ", ".join(ratios) + ".",
             "generation_config.image_config.aspect_ratio",
         )
     image_size = get(image_config, "imageSize") or "1K"
-    if image_size not in IMAGE_SIZES:
+    sizes = IMAGE_SIZES if flash_image else tuple(z for z in IMAGE_SIZES if z != "512")
+    if image_size not in sizes:
         raise invalid_argument(
-            f"Unsupported image size: {image_size}. Supported values are: 1K, 2K, 4K.",
+            f"Unsupported image size: {image_size}. Supported values are: {', '.join(sizes)}.",
             "generation_config.image_config.image_size",
         )
     max_tokens = get(config, "maxOutputTokens")
@@ -130,7 +143,15 @@ def parse_request(body: Any, model: str, *, allow_images: bool = True) -> Conten
     functions: list[dict[str, Any]] = []
     for tool in get(body, "tools") or []:
         functions.extend(get(tool, "functionDeclarations") or [])
+    calling = get(get(body, "toolConfig") or {}, "functionCallingConfig") or {}
+    allowed = get(calling, "allowedFunctionNames") or []
+    if allowed:
+        functions = [f for f in functions if f.get("name") in allowed] or functions
+    schema = get(config, "responseJsonSchema") or get(config, "responseSchema")
     return ContentRequest(
+        must_call=get(calling, "mode") == "ANY",
+        json_mode=get(config, "responseMimeType") == "application/json",
+        json_schema=schema if isinstance(schema, dict) else None,
         prompt=prompt,
         all_texts=texts,
         prompt_tokens=sum(tokens(t) for t in texts),
@@ -149,6 +170,25 @@ def _placeholder(schema: dict[str, Any]) -> Any:
         return schema["enum"][0]
     return {"string": "example", "integer": 1, "number": 1.0, "boolean": True,
             "array": [], "object": {}}.get(kind, "example")
+
+
+def sample_of(schema: dict[str, Any], depth: int = 0) -> Any:
+    """A value that validates against a (simple) JSON schema: what JSON mode answers with."""
+    for key in ("anyOf", "oneOf", "allOf"):
+        if isinstance(schema.get(key), list) and schema[key]:
+            return sample_of(schema[key][0], depth + 1)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    kind = str(kind or ("object" if "properties" in schema else "string")).lower()
+    if kind == "object" and depth < 8:
+        props = schema.get("properties") or {}
+        return {name: sample_of(props.get(name) or {}, depth + 1) for name in (schema.get("required") or list(props))}
+    if kind == "array" and depth < 8:
+        return [sample_of(schema.get("items") or {}, depth + 1)] if schema.get("minItems") else []
+    if kind == "null":
+        return None
+    return _placeholder(schema)
 
 
 def function_args(declaration: dict[str, Any]) -> dict[str, Any]:
@@ -185,7 +225,8 @@ class Reply:
         return usage
 
 
-def make_reply(req: ContentRequest, faults: Faults) -> Reply:
+def make_reply(req: ContentRequest, faults: Faults, small: bool = False) -> Reply:
+    """The answer to ``req``; ``small`` shrinks images (EmulatorSettings.small_media)."""
     prompt = strip_markers(req.prompt)
     reply = Reply(None, None, None, None, "STOP", req.prompt_tokens)
     if "blocked" in faults:
@@ -197,13 +238,17 @@ def make_reply(req: ContentRequest, faults: Faults) -> Reply:
         return reply
     if req.include_thoughts:
         reply.thought = f"**Considering the request**\n\nThe user asked: {prompt}. I will echo it back."
-    if "tool" in faults and req.functions:
+    # "With ANY, the model is constrained to always predict a function call"
+    # (ai.google.dev/gemini-api/docs/function-calling#function_calling_modes).
+    if ("tool" in faults or req.must_call) and req.functions:
         fn = req.functions[0]
         reply.function_call = {"name": fn.get("name", "function"), "args": function_args(fn)}
         return reply
     text = f"Echo: {prompt}"
+    if req.json_mode:  # JSON mode answers JSON only (ai.google.dev/gemini-api/docs/structured-output)
+        text = json.dumps(sample_of(req.json_schema) if req.json_schema else {"echo": prompt})
     if req.want_image and "no-image" not in faults:
-        w, h = image_dimensions(req.aspect_ratio, req.image_size)
+        w, h = image_dimensions(req.aspect_ratio, req.image_size, small)
         png = make_png(w, h, seed=prompt)
         reply.image = {"mimeType": "image/png", "data": base64.b64encode(png).decode("ascii")}
         text = f"Here is your image ({req.aspect_ratio}, {w}x{h}). Echo: {prompt}"

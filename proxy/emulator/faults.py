@@ -17,6 +17,9 @@ marker                 effect
 ``poll-error``         the first 2 polls of the operation answer 503 UNAVAILABLE, later polls
                        are normal.
 ``poll-error-always``  every poll answers 500 INTERNAL.
+``poll-quota``         the first 2 polls of the operation answer 429 RESOURCE_EXHAUSTED with
+                       ``RetryInfo{retryDelay: "1s"}`` (Google throttling reads), later polls
+                       are normal.
 ``slow-poll``          each poll sleeps 3 s before answering (``slow-poll=N``: N seconds).
 ``operation-error``    Interactions API: the interaction ends ``failed``, its model_output step
                        carrying the error below. Veo: the operation ends ``done`` with
@@ -64,6 +67,7 @@ KNOWN_FAULTS: dict[str, bool | None] = {
     "unavailable": None,
     "poll-error": None,
     "poll-error-always": None,
+    "poll-quota": None,
     "slow-poll": False,
     "operation-error": None,
     "safety": None,
@@ -143,31 +147,38 @@ class Faults:
 MALFORMED_BODY = '{"name": '
 
 
+def quota_error(retry_delay: str = "2s"):
+    """Google's 429 for a project over its per-minute quota (the body ai.google.dev's rate-limits page names)."""
+    from .errors import GoogleError
+
+    return GoogleError(
+        429,
+        "You exceeded your current quota, please check your plan and billing details. "
+        "For more information on this error, head to: "
+        "https://ai.google.dev/gemini-api/docs/rate-limits.",
+        "RESOURCE_EXHAUSTED",
+        [
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": retry_delay},
+            {
+                "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                "violations": [
+                    {
+                        "quotaMetric": "generativelanguage.googleapis.com/generate_requests_per_model",
+                        "quotaId": "GenerateRequestsPerMinutePerProjectPerModel",
+                    }
+                ],
+            },
+        ],
+    )
+
+
 def submit_error(faults: Faults, quota_once_seen: set[str], prompt_key: str):
     """The GoogleError a submit must answer with, or None (``quota-once`` records the prompt)."""
     from .errors import GoogleError
 
     if "quota" in faults or ("quota-once" in faults and prompt_key not in quota_once_seen):
         quota_once_seen.add(prompt_key)
-        return GoogleError(
-            429,
-            "You exceeded your current quota, please check your plan and billing details. "
-            "For more information on this error, head to: "
-            "https://ai.google.dev/gemini-api/docs/rate-limits.",
-            "RESOURCE_EXHAUSTED",
-            [
-                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "2s"},
-                {
-                    "@type": "type.googleapis.com/google.rpc.QuotaFailure",
-                    "violations": [
-                        {
-                            "quotaMetric": "generativelanguage.googleapis.com/generate_requests_per_model",
-                            "quotaId": "GenerateRequestsPerMinutePerProjectPerModel",
-                        }
-                    ],
-                },
-            ],
-        )
+        return quota_error()
     if "server-error" in faults:
         return GoogleError(
             500,

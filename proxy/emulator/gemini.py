@@ -42,8 +42,9 @@ def content_model(model: str, method: str) -> ModelInfo:
     return info
 
 
-async def answer_content(request: web.Request, model: str, stream: bool) -> web.StreamResponse:
-    """Validate the body and answer (shared by the Gemini API and Vertex AI paths)."""
+async def answer_content(request: web.Request, model: str, stream: bool, vertex: bool = False) -> web.StreamResponse:
+    """Validate the body and answer (shared by the Gemini API and Vertex AI paths). Vertex's candidates carry no
+    ``index`` (real Vertex answers: tests/fixtures/google_corpus/07, 09, 11, 16)."""
     state = request.app[EMULATOR_STATE]
     req = parse_request(request.get("json"), model)
     check_history(request.get("json"), model)
@@ -51,14 +52,21 @@ async def answer_content(request: web.Request, model: str, stream: bool) -> web.
     error = submit_error(faults, state.quota_once_seen, req.prompt)
     if error:
         raise error
-    reply = make_reply(req, faults)
+    reply = make_reply(req, faults, state.settings.small_media)
     if reply.function_call and signs_function_calls(model):
         reply.signature = new_signature()
     if stream:
-        return await write_stream(request, stream_bodies(reply, model), faults)
+        return await write_stream(request, [_placed(e, vertex) for e in stream_bodies(reply, model)], faults)
     if "malformed" in faults:
         return web.Response(text=MALFORMED_BODY, content_type="application/json")
-    return web.json_response(response_body(reply, model))
+    return web.json_response(_placed(response_body(reply, model), vertex))
+
+
+def _placed(body: dict, vertex: bool) -> dict:
+    if vertex:
+        for candidate in body.get("candidates") or []:
+            candidate.pop("index", None)
+    return body
 
 
 async def count_tokens(request: web.Request) -> web.Response:
@@ -66,7 +74,9 @@ async def count_tokens(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         raise invalid_argument("Invalid JSON payload received. Expected an object.")
     inner = get(body, "generateContentRequest") or body
-    texts = [p["text"] for c in (get(inner, "contents") or []) if isinstance(c, dict)
+    # A whole generateContentRequest counts its system instruction too (ai.google.dev/api/tokens).
+    contents = [*(get(inner, "contents") or []), get(inner, "systemInstruction") or {}]
+    texts = [p["text"] for c in contents if isinstance(c, dict)
              for p in (get(c, "parts") or []) if isinstance(p, dict) and isinstance(p.get("text"), str)]
     return web.json_response({"totalTokens": sum(tokens(t) for t in texts)})
 

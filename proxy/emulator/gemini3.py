@@ -16,6 +16,7 @@ accepted, but not both: 400 "You can only set only one of thinking budget and th
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .errors import invalid_argument
@@ -30,7 +31,23 @@ def _get(obj: Any, camel: str, snake: str) -> Any:
     return obj[camel] if camel in obj else obj.get(snake)
 
 
-def check_thinking_config(config: Any) -> None:
+# Which levels each model takes: Google's table (docs.cloud.google.com/gemini-enterprise-agent-platform/models/
+# thinking, "Supported thinking_level values"): Gemini 3 Pro LOW/HIGH, 3.1 Pro LOW/MEDIUM/HIGH, Flash from 3.7 on
+# LOW/MEDIUM/HIGH, the other Flash and Flash-Lite models all four. The refusal's wording is the emulator's own.
+def model_levels(model: str) -> tuple[str, ...]:
+    name = model.rsplit("/", 1)[-1]
+    if name == "gemini-flash-latest":
+        return ("LOW", "MEDIUM", "HIGH")
+    match = re.match(r"gemini-(\d{1,3})(?:\.(\d{1,3}))?-", name)
+    version = (int(match[1]), int(match[2] or 0)) if match else (3, 0)
+    if "-pro" in name:
+        return ("LOW", "HIGH") if version < (3, 1) else ("LOW", "MEDIUM", "HIGH")
+    if "-flash" in name and "-lite" not in name and version >= (3, 7):
+        return ("LOW", "MEDIUM", "HIGH")
+    return ("MINIMAL", "LOW", "MEDIUM", "HIGH")
+
+
+def check_thinking_config(config: Any, model: str = "") -> None:
     thinking = _get(config, "thinkingConfig", "thinking_config")
     if not isinstance(thinking, dict):
         return
@@ -43,5 +60,12 @@ def check_thinking_config(config: Any) -> None:
             "Invalid value at 'generation_config.thinking_config.thinking_level' "
             "(type.googleapis.com/google.ai.generativelanguage.v1beta.ThinkingConfig.ThinkingLevel), "
             f'"{level}"',
+            "generation_config.thinking_config.thinking_level",
+        )
+    if level is not None and model and level.upper() != "THINKING_LEVEL_UNSPECIFIED" \
+            and level.upper() not in model_levels(model):
+        raise invalid_argument(
+            f"Thinking level {level.upper()} is not supported by models/{model}; it supports "
+            f"{', '.join(model_levels(model))}.",
             "generation_config.thinking_config.thinking_level",
         )

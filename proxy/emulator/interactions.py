@@ -5,7 +5,7 @@ and google-genai 3.6's generated client (``google/genai/_gaos/interactions.py`` 
 ``_gaos/types/interactions/*.py``):
 
 - ``POST /{v1beta|v1}/interactions`` (CreateModelInteraction: ``model``, ``input`` as a string, one content,
-  a list of contents or a list of steps, ``background``, ``previous_interaction_id``, ``response_modalities``,
+  a list of contents or a list of steps, ``background``, ``previous_interaction_id``, ``response_modalities`` (deprecated),
   ``response_format`` (VideoResponseFormat: ``type: "video"``, ``aspect_ratio`` 16:9|9:16, ``duration``
   (a string such as "8s"), ``resolution`` 360p|720p|1080p|4k, ``delivery`` inline|uri, ``gcs_uri``),
   ``generation_config`` (GenerationConfig, ``video_config.task``), ...) -> the Interaction.
@@ -44,7 +44,7 @@ from aiohttp import web
 from .auth import api_key, bearer_token, require_gemini_auth
 from .errors import GoogleError, invalid_argument, not_found
 from .faults import MALFORMED_BODY, Faults, submit_error
-from .media import padded_size, sample_path, video_base64
+from .media import edit_variant, padded_size, sample_path, video_base64
 from .omni_models import INLINE_LIMIT_BYTES, VIDEO_TOKENS_PER_SECOND, validate
 from .operations import FILTERED_REASON, OPERATION_ERROR, apply_poll_faults, base_url, new_id
 from .state import EMULATOR_STATE, EmulatorState, VideoFile
@@ -113,8 +113,9 @@ def require_api_key(request: web.Request, state: EmulatorState) -> None:
 
 def interaction_body(item: Interaction, request: web.Request) -> dict[str, Any]:
     status = item.status()
-    body: dict[str, Any] = {"id": item.id, "object": "interaction", "model": item.model, "status": status,
-                            "role": "model", "created": item.created_iso,
+    # No object nor role: Google's Interaction has neither (google-genai 3.6.1 types/interactions/interaction.py,
+    # generated from Google's schema; Dec-2025 captures still showed them, corpus #23).
+    body: dict[str, Any] = {"id": item.id, "model": item.model, "status": status, "created": item.created_iso,
                             "updated": item.updated_iso or item.created_iso}
     if item.previous_interaction_id:
         body["previous_interaction_id"] = item.previous_interaction_id
@@ -174,7 +175,11 @@ async def create_interaction(request: web.Request) -> web.Response:
         raise error
     if "malformed" in faults:
         return web.Response(text=MALFORMED_BODY, content_type="application/json")
-    file = VideoFile(new_id(), sample_path(video["aspect_ratio"], video["duration"]), secrets.token_urlsafe(16), faults)
+    # An edit (of an earlier interaction's video or of an input video) answers a video in another colour, picked
+    # by its prompt: it visibly differs from its source, as Google's edits do.
+    edit = edit_variant(prompt) if body.get("previous_interaction_id") or found.videos else None
+    file = VideoFile(new_id(), sample_path(video["aspect_ratio"], video["duration"], edit=edit),
+                     secrets.token_urlsafe(16), faults)
     state.files[file.file_id] = file
     item = Interaction(
         id="v1_" + secrets.token_urlsafe(24).replace("-", "A").replace("_", "B"), model=model,

@@ -11,7 +11,7 @@ from typing import Protocol
 from aiohttp import web
 
 from .errors import GoogleError
-from .faults import POLL_ERROR_COUNT, SLOW_POLL_SECONDS, Faults
+from .faults import POLL_ERROR_COUNT, SLOW_POLL_SECONDS, Faults, quota_error
 from .media import sample_path
 from .state import EmulatorState, Operation, VideoFile
 from .veo_models import VeoRequest
@@ -57,7 +57,7 @@ class Polled(Protocol):
 
 async def apply_poll_faults(op: Polled, state: EmulatorState | None = None) -> None:
     op.polls += 1
-    if state is not None and isinstance(op, Operation) and ("poll-error" in op.faults):
+    if state is not None and isinstance(op, Operation) and ("poll-error" in op.faults or "poll-quota" in op.faults):
         state.save(op)  # the poll count decides the next answer; keep it across a restart
     if "slow-poll" in op.faults:
         await asyncio.sleep(op.faults.value("slow-poll", SLOW_POLL_SECONDS))
@@ -70,6 +70,8 @@ async def apply_poll_faults(op: Polled, state: EmulatorState | None = None) -> N
         )
     if "poll-error" in op.faults and op.polls <= POLL_ERROR_COUNT:
         raise GoogleError(503, "The service is currently unavailable.", "UNAVAILABLE")
+    if "poll-quota" in op.faults and op.polls <= POLL_ERROR_COUNT:
+        raise quota_error("1s")
 
 
 def filtered(op: Operation) -> bool:

@@ -21,6 +21,10 @@ class EmulatorSettings(BaseModel):
     video_padding_bytes: int = Field(
         0, ge=0, description="Pad every MP4 (with a trailing `free` box) to at least this size."
     )
+    small_media: bool = Field(
+        False, description="Shrink generated images 16-fold (--small): for tests that do not look at the media. "
+        "By default images have the pixel size Google makes (a 4K image is tens of MB).",
+    )
     faults: list[str] = Field(
         default_factory=list,
         description="Faults applied to every request, same names as the [emulate:NAME] markers.",

@@ -333,24 +333,21 @@ def _person_generation(value: Any, spec: VeoModel, vertex: bool, image_input: bo
 
 
 def _vertex_parameters(params: dict[str, Any], spec: VeoModel) -> str | None:
-    audio = params.get("generateAudio")
-    if audio is None:
-        raise invalid_argument(
-            "generateAudio is required for Veo 3 models.", "parameters.generateAudio"
-        )
+    audio = params.get("generateAudio")  # optional: left out, Veo 3 makes sound (google-genai sends it only if set)
     if audio is not None and not isinstance(audio, bool):
         raise invalid_argument("generateAudio must be a boolean.", "parameters.generateAudio")
     fps = _int_param(params, "fps")
     if fps is not None and fps != 24:
         # Veo makes 24 FPS (cloud.google.com/vertex-ai/generative-ai/docs/models/veo/3-0-generate-001)
         raise invalid_argument(f"fps {fps} is not supported. Supported values: 24.", "parameters.fps")
+    # Enum values in either case: Google's REST samples write "optimized"/"pad", google-genai the enum names.
     quality = params.get("compressionQuality")
-    if quality is not None and quality not in ("optimized", "lossless"):
+    if quality is not None and str(quality).lower() not in ("optimized", "lossless"):
         raise invalid_argument(
             "compressionQuality must be optimized or lossless.", "parameters.compressionQuality"
         )
     resize = params.get("resizeMode")
-    if resize is not None and resize not in ("pad", "crop"):
+    if resize is not None and str(resize).lower() not in ("pad", "crop"):
         raise invalid_argument("resizeMode must be pad or crop.", "parameters.resizeMode")
     storage = params.get("storageUri")
     if storage is not None and not (isinstance(storage, str) and storage.startswith("gs://")):

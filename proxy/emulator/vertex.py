@@ -81,7 +81,7 @@ async def model_action(request: web.Request) -> web.StreamResponse:
             raise publisher_not_found(prefix)
         if action == "countTokens":
             return await count_tokens(request)
-        return await answer_content(request, model, stream=action == "streamGenerateContent")
+        return await answer_content(request, model, stream=action == "streamGenerateContent", vertex=True)
     spec = VERTEX_VEO_MODELS.get(model)
     if spec is None or info is None:
         raise publisher_not_found(prefix)

@@ -24,6 +24,8 @@ THREAD_FROM_BYTES = 256 * 1024
 def resolve_route(app: web.Application, model: str) -> Route:
     table = app[keys.ROUTE_TABLE]
     route = table.resolve(model)
+    if route is not None and route.unless_passthrough and app[keys.SETTINGS].passthrough_upstream:
+        route = None  # proxy.http.passthrough sends the request to the other gateway
     if route is None:
         known = ", ".join(table.suggestions(model))
         raise ApiError(404, f"The model '{model}' does not exist or is not routed by this proxy. Known models include: {known}.",
@@ -60,7 +62,7 @@ async def read_json(request: web.Request):
 
 def json_limits(settings) -> JsonLimits:
     return JsonLimits(max_depth=settings.max_json_depth, max_int_digits=settings.max_json_integer_digits,
-                      max_bytes=settings.max_body_bytes)
+                      max_bytes=settings.max_body_bytes, max_values=settings.max_json_values)
 
 
 async def write_json(request: web.Request, body, status: int = 200) -> web.StreamResponse:

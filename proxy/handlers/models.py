@@ -72,6 +72,9 @@ async def list_models(request: web.Request) -> web.Response:
     data += [_alias_object(table, retired) for retired in table.retired.values()]
     if _with_openrouter(request):
         data += [body for slug in table.openrouter if (body := _slug_object(table, slug)) is not None]
+    # Text models first: chat front-ends take the first listed model as their default (Open WebUI did pick
+    # veo-3.1-generate-preview), and a first message should not start a video. Stable: routes.yaml's order within.
+    data.sort(key=lambda body: body.get("modality") != "text")
     return web.json_response({"object": "list", "data": data})
 
 

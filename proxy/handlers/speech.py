@@ -17,15 +17,13 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import AsyncGenerator
-from typing import Literal, cast
+from typing import Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from proxy import keys
 from proxy.handlers.common import make_context, read_json, resolve_route
-from proxy.hookspecs import Delta
 from proxy.http.errors import ApiError, client_safe
 from proxy.http.models import ChatCompletionRequest, parse_request
 from proxy.http.replies import as_deltas
@@ -90,7 +88,7 @@ async def create_speech(request: web.Request) -> web.StreamResponse:
     try:
         submitted = await pipeline.submit(route, call, context)
         reply = await pipeline.finish(route, call, submitted, context)
-        deltas = cast(AsyncGenerator[Delta, None], metered(ledger, entry, route, body, as_deltas(reply)))
+        deltas = metered(ledger, entry, route, body, as_deltas(reply))
         # Wait for Google's first event before answering 200, so a refusal keeps its status.
         first = await anext(deltas, None)
     except BaseException:

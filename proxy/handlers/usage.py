@@ -43,7 +43,7 @@ async def usage(request: web.Request) -> web.Response:
     group_by = [g.strip() for g in query.get("group_by", "key").split(",") if g.strip()]
     if not group_by or any(g not in GROUPS for g in group_by) or len(set(group_by)) != len(group_by):
         raise invalid(f"group_by must be one or more of {', '.join(GROUPS)} (comma-separated).", "group_by")
-    key_filter = account.name
+    key_filter: str | None = account.name
     if account.is_admin:
         key_filter = query.get("key") or None
     elif query.get("key") not in (None, account.name):
@@ -62,5 +62,10 @@ async def usage(request: web.Request) -> web.Response:
     limit = account.budget_usd
     budget = {"limit_usd": limit, "period": account.budget_period, "spent_usd": round(spent, 6),
               "remaining_usd": round(max(0.0, limit - spent), 6) if limit is not None else None}
-    return web.json_response({"object": "usage", "start": int(start), "end": int(end), "group_by": ",".join(group_by),
-                              "currency": "usd", "data": data, "budget": budget})
+    answer = {"object": "usage", "start": int(start), "end": int(end), "group_by": ",".join(group_by),
+              "currency": "usd", "data": data, "budget": budget}
+    if request.app[keys.SETTINGS].emulated:
+        # serve --emulator keeps its own ledger (data_dir/emulator): every amount in it is what Google would have
+        # charged, and nothing was paid.
+        answer["emulated"] = True
+    return web.json_response(answer)

@@ -29,7 +29,7 @@ from proxy.config import SETTINGS
 from proxy.http.errors import ApiError
 
 #: API paths (everything that spends, or reads jobs, usage, keys or metrics)
-API_PREFIXES = ("/v1/", "/v1beta/", "/v1beta1/", "/api/v1/", "/metrics")
+API_PREFIXES = ("/v1/", "/v1beta/", "/v1beta1/", "/api/v1/", "/api/provider/", "/metrics")
 #: GETs a page on another origin may embed (a video element's src): the bytes of one video, named by its id
 EMBEDDABLE = re.compile(r"^(/v1/videos/[^/]+/content|/api/v1/videos/[^/]+/content|/v1beta/files/[^/]+:download)$")
 #: never refused: a load balancer's health check may name the host however it likes

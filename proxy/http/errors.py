@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
 log = logging.getLogger("genproxy.errors")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _TYPE_BY_STATUS = {
     400: "invalid_request_error",
@@ -84,7 +86,7 @@ RESPONSE_STARTED = "genproxy.response_started"  # set by proxy.http.middleware w
 
 
 @web.middleware
-async def error_middleware(request: web.Request, handler):
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await _answer_errors(request, handler)
     except Exception as exc:
@@ -95,7 +97,7 @@ async def error_middleware(request: web.Request, handler):
         return await _fail_started_response(request, started, exc)
 
 
-async def _answer_errors(request: web.Request, handler):
+async def _answer_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn a failure into an OpenAI-shaped error response (re-raising when the response already started)."""
     try:
         return await handler(request)
@@ -127,7 +129,8 @@ def _error_response(request: web.Request, exc: Exception) -> web.StreamResponse:
     return _internal_error(request, exc)
 
 
-async def _fail_started_response(request: web.Request, response: web.StreamResponse, exc: Exception):
+async def _fail_started_response(request: web.Request, response: web.StreamResponse,
+                                 exc: Exception) -> web.StreamResponse:
     error = client_safe(request, exc) if isinstance(exc, ApiError) else None
     if error is None:
         request_id = request.get("request_id", "-")

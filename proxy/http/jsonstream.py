@@ -9,14 +9,17 @@ import json
 import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from types import ModuleType
 
 from proxy.media.stream import MediaStream
 
+orjson: ModuleType | None  # the module, or None where it is not installed
 try:  # orjson: ~3-5x faster than json for the bodies of every request and answer (issue 15's levers)
     import orjson
 except ImportError:  # pragma: no cover - an optional speed-up
     orjson = None
 
+b64encode: Callable[[bytes | bytearray | memoryview], bytes]  # pybase64's or the stdlib's: the same output
 try:  # pybase64 (SIMD): ~16 GB/s against the stdlib's ~0.85 GB/s here; base64 of a 20 MB video was 2/3 of
     from pybase64 import b64encode  # the event loop's time while 20 videos were written (py-spy, bench/)
 except ImportError:  # pragma: no cover - an optional speed-up, same output
@@ -63,9 +66,12 @@ class JsonBody:
     def length(self) -> int | None:
         """The exact size of the encoded answer when every stream's size is known (a Content-Length instead
         of chunked framing, which on Python < 3.12 copies each piece once more: aiohttp joins it)."""
-        if any(m.size is None for m in self.media):
-            return None
-        return sum(map(len, self.texts)) + sum(4 * ((m.size + 2) // 3) for m in self.media)
+        total = sum(map(len, self.texts))
+        for m in self.media:
+            if m.size is None:
+                return None
+            total += 4 * ((m.size + 2) // 3)
+        return total
 
     async def pieces(self) -> AsyncIterator[bytes]:
         for text, stream in zip(self.texts, self.media):

@@ -25,7 +25,7 @@ async def check_public_url(url: str, param: str, setting: str) -> None:
             infos = await asyncio.get_running_loop().getaddrinfo(host, parsed.port or 443)
         except OSError:
             raise invalid(f"'{param}': cannot resolve {host}.", param, code="invalid_url") from None
-        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if any(not address.is_global for address in addresses):
         raise invalid(f"'{param}' points at a private or local address; genproxy calls only public URLs "
                       f"(set {setting} to change that).", param, code="url_not_allowed")

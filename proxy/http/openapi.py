@@ -12,6 +12,7 @@ from importlib import metadata
 from aiohttp import web
 
 from proxy.handlers.speech import openapi as speech_openapi
+from proxy.handlers.surfaces_openapi import openapi as surfaces_openapi
 from proxy.handlers.videos import VideoCreate
 from proxy.hookspecs import openapi_schema
 from proxy.http.models import ChatCompletionRequest
@@ -40,8 +41,8 @@ OBJECT = {"type": "object"}
 
 OPENAI_ERROR = {"default": {"$ref": "#/components/responses/Error"}}
 GOOGLE_ERROR = {"default": {"$ref": "#/components/responses/GoogleError"}}
-BEARER = [{"bearer": []}]
-GOOGLE_KEY = [{"googleApiKey": []}, {"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+GOOGLE_KEY: list[dict[str, list[str]]] = [{"googleApiKey": []}, {"bearer": []}]
 
 
 def _json_body(ref: str) -> dict:
@@ -59,6 +60,21 @@ def _path_param(name: str, description: str = "") -> dict:
 def _op(operation_id: str, summary: str, responses: dict, errors: dict, security: list, **extra) -> dict:
     return {"operationId": operation_id, "summary": summary, "security": security,
             "responses": {**responses, **errors}, **extra}
+
+
+def _video_reference_body(seconds: bool) -> dict:
+    """The body of /v1/videos/edits and /extensions: JSON with video.id (LiteLLM), or the SDKs' form (video[id] or
+    a video file part)."""
+    properties: dict = {"prompt": {"type": "string", "minLength": 1}, "model": {"type": "string"},
+                        "callback_url": {"type": "string"}}
+    if seconds:
+        properties["seconds"] = {"type": ["integer", "string"]}
+    as_json = {"type": "object", "required": ["prompt", "video"], "additionalProperties": False, "properties": {
+        **properties, "video": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}}}
+    as_form = {"type": "object", "required": ["prompt"], "properties": {
+        **properties, "video[id]": {"type": "string"}, "video": {"type": "string", "format": "binary"}}}
+    return {"required": True, "content": {"application/json": {"schema": as_json},
+                                          "multipart/form-data": {"schema": as_form}}}
 
 
 def _core_paths() -> dict:
@@ -121,6 +137,12 @@ def _core_paths() -> dict:
                 "required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["prompt"], "additionalProperties": False,
                     "properties": {"prompt": {"type": "string", "minLength": 1}}}}}})},
+        "/v1/videos/edits": {"post": _op(
+            "editVideo", "openai's videos.edit: an Omni video edited in its chain, or an uploaded file edited by Omni",
+            _ok("the new video object"), OPENAI_ERROR, BEARER, requestBody=_video_reference_body(seconds=False))},
+        "/v1/videos/extensions": {"post": _op(
+            "extendVideo", "openai's videos.extend: Omni or Veo 3.1 extends its own video; Omni an uploaded file",
+            _ok("the new video object"), OPENAI_ERROR, BEARER, requestBody=_video_reference_body(seconds=True))},
         "/v1/videos/{video_id}/content": {"get": _op(
             "retrieveVideoContent", "The MP4 (Range supported), or a JPEG thumbnail or spritesheet",
             {"200": {"description": "the bytes", "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}},
@@ -183,6 +205,9 @@ def build_document(app: web.Application) -> dict:
     speech_paths, speech_schemas = speech_openapi()
     paths.update(speech_paths)
     schemas.update(speech_schemas)
+    surface_paths, surface_schemas, surface_security = surfaces_openapi()  # Responses, Anthropic, CCS paths
+    paths.update(surface_paths)
+    schemas.update(surface_schemas)
     openrouter = openrouter_openapi(openapi_schema)  # the /api/v1 mirror and OpenRouter's video API
     paths.update(openrouter.get("paths") or {})
     schemas.update(openrouter.get("schemas") or {})
@@ -213,7 +238,8 @@ def build_document(app: web.Application) -> dict:
                 "GoogleError": {"description": "Google-shaped error (google.rpc.Status)", "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/GoogleError"}}}}},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
-                                "googleApiKey": {"type": "apiKey", "in": "header", "name": "x-goog-api-key"}}},
+                                "googleApiKey": {"type": "apiKey", "in": "header", "name": "x-goog-api-key"},
+                                **surface_security}},
     }
 
 

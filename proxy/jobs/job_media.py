@@ -24,6 +24,8 @@ log = logging.getLogger("genproxy.jobs")
 
 # Google keeps generated files 2 days (/work/shared/docs/wire-formats.md, Veo download: "Files live for 2 days").
 GOOGLE_KEEPS_FILES = 2 * 24 * 3600.0
+# Rows one statement of the expiry sweep and the retention prune handles (a short write lock each).
+SWEEP_BATCH = 1000
 T = TypeVar("T")
 
 
@@ -115,11 +117,17 @@ class JobMedia:
                           finish_reason=result.get("finish_reason", "stop"), usage=result.get("usage"))
 
     async def remove_expired_media(self) -> list[str]:
-        """Delete media files no unexpired job points to; returns what it removed."""
-        in_use = await self.store.media_in_use(time.time())
+        """Delete the files of expired jobs that no unexpired job shares, then the rows of finished jobs past
+        job_retention (0: kept forever); returns the files removed. Each pass reads only what expired since
+        the last one (job_media rows are dropped once handled), so it costs the same at any store size."""
         removed = []
-        for job in await self.store.expired(time.time()):
-            for media in (job.result or {}).get("media", []):
+        while True:
+            now = time.time()
+            batch = await self.store.expired_media(now, SWEEP_BATCH)
+            if not batch:
+                break
+            in_use = await self.store.media_in_use(now, [m["sha256"] for m in batch])
+            for media in batch:
                 if media["sha256"] in in_use:
                     continue
                 stored = self.media.find(media["sha256"], media["mime_type"])
@@ -127,6 +135,17 @@ class JobMedia:
                     with contextlib.suppress(FileNotFoundError):
                         stored.path.unlink()
                     removed.append(stored.path.name)
+            await self.store.forget_media(batch)
+            if len(batch) < SWEEP_BATCH:
+                break
         if removed:
             log.info("removed %d expired media file(s): %s", len(removed), ", ".join(removed))
+        retention = self.settings.job_retention
+        if retention:
+            pruned = 0
+            while (count := await self.store.prune_jobs(time.time() - retention, SWEEP_BATCH)):
+                pruned += count
+                await asyncio.sleep(0)  # other requests go between the batches
+            if pruned:
+                log.info("deleted %d finished job(s) older than job_retention (%.0f s)", pruned, retention)
         return removed

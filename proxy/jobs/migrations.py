@@ -3,8 +3,41 @@
 A store records what it applied in schema_migrations(version); a migration, once released, never changes:
 add a new number instead. Number 1 is the schema genproxy had before migrations (CREATE ... IF NOT EXISTS,
 so a store from that time takes it as already there).
+
+Number 6 makes every request cost the same whatever the number of stored jobs (issue 26): partial indexes over
+the unfinished jobs (the per-key cap, the attach-by-fingerprint look-up, lease take-over), an index for each
+range the sweeps read (completion time, creation time), and job_media, one row per (job, file), so a delete's
+"is this file still used?" and the expiry sweep read the few rows they need instead of parsing every result.
+tests/jobs/test_query_plans.py checks each hot query's plan on both backends.
 """
 from __future__ import annotations
+
+# Written out, not a bound parameter: a partial index is used only when the query's WHERE names the same
+# literal condition (SQLite: "the terms of the index's WHERE appear in the query's"; PostgreSQL cannot prove
+# that "status = ANY($1)" implies it). proxy.jobs.store.UNFINISHED lists the same three states.
+UNFINISHED_SQL = "status IN ('submitting', 'queued', 'in_progress')"
+
+
+def _scale_indexes(real: str, media_rows: str) -> str:
+    return f"""
+DROP INDEX jobs_by_lease;
+CREATE INDEX jobs_unfinished_by_client ON jobs (client_key_id, created_at) WHERE {UNFINISHED_SQL};
+CREATE INDEX jobs_unfinished_by_time ON jobs (created_at) WHERE {UNFINISHED_SQL};
+CREATE INDEX jobs_by_time ON jobs (created_at);
+CREATE INDEX jobs_by_completion ON jobs (completed_at) WHERE completed_at IS NOT NULL;
+CREATE INDEX jobs_completed_by_model ON jobs (model, completed_at) WHERE status = 'completed';
+CREATE INDEX ledger_reserved ON ledger (created_at) WHERE state = 'reserved';
+CREATE TABLE job_media (
+    job_id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    mime_type TEXT NOT NULL,
+    expires_at {real},
+    PRIMARY KEY (job_id, sha256)
+);
+CREATE INDEX job_media_by_file ON job_media (sha256);
+CREATE INDEX job_media_by_expiry ON job_media (expires_at);
+{media_rows}
+"""
 
 SQLITE: list[tuple[int, str]] = [
     (1, """
@@ -90,6 +123,21 @@ CREATE TABLE webhooks (
 );
 CREATE INDEX webhooks_due ON webhooks (state, next_at);
 CREATE UNIQUE INDEX webhooks_once ON webhooks (job_id, event);
+"""),
+    (6, _scale_indexes("REAL", """
+INSERT OR IGNORE INTO job_media (job_id, sha256, mime_type, expires_at)
+    SELECT jobs.id, json_extract(m.value, '$.sha256'), json_extract(m.value, '$.mime_type'), jobs.expires_at
+    FROM jobs, json_each(jobs.result, '$.media') AS m WHERE jobs.result IS NOT NULL;
+""")),
+    (7, """
+CREATE TABLE kept_objects (
+    client_key_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (client_key_id, id)
+);
+CREATE INDEX kept_objects_by_expiry ON kept_objects (expires_at);
 """),
 ]
 
@@ -177,6 +225,22 @@ CREATE TABLE webhooks (
 );
 CREATE INDEX webhooks_due ON webhooks (state, next_at);
 CREATE UNIQUE INDEX webhooks_once ON webhooks (job_id, event);
+"""),
+    (6, _scale_indexes("DOUBLE PRECISION", """
+INSERT INTO job_media (job_id, sha256, mime_type, expires_at)
+    SELECT jobs.id, m.value ->> 'sha256', m.value ->> 'mime_type', jobs.expires_at
+    FROM jobs, jsonb_array_elements(jobs.result::jsonb -> 'media') AS m(value) WHERE jobs.result IS NOT NULL
+    ON CONFLICT DO NOTHING;
+""")),
+    (7, """
+CREATE TABLE kept_objects (
+    client_key_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    expires_at DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (client_key_id, id)
+);
+CREATE INDEX kept_objects_by_expiry ON kept_objects (expires_at);
 """),
 ]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from proxy.jobs.sqlite_money import _UNFINISHED, STALE_SQL, USAGE_SQL
+from proxy.jobs.sqlite_money import _UNFINISHED, _UNFINISHED_SQL, STALE_SQL, USAGE_SQL
 from proxy.jobs.store import LEDGER_COLUMNS, USAGE_SUMS, WEBHOOK_COLUMNS, BudgetExceeded, row_to_job
 
 _SPENT = ("SELECT COALESCE(SUM(CASE state WHEN 'reserved' THEN estimated_usd WHEN 'settled' THEN cost_usd "
@@ -121,7 +121,7 @@ class PostgresMoney:
 
     async def jobs_without_webhook(self, since: float) -> list:
         rows = await self._pool.fetch(
-            "SELECT * FROM jobs WHERE status IN ('completed', 'failed') AND completed_at >= $1 "
+            f"SELECT * FROM jobs WHERE completed_at >= $1 AND NOT {_UNFINISHED_SQL} "
             "AND (summary::jsonb ->> 'callback_url') IS NOT NULL "
             "AND NOT EXISTS (SELECT 1 FROM webhooks WHERE webhooks.job_id = jobs.id)", since)
         return [row_to_job(dict(r)) for r in rows]

@@ -9,21 +9,21 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-import json
 import logging
 import time
 from typing import Any
 
 from proxy.config import ConfigError
 from proxy.jobs import migrations
+from proxy.jobs.migrations import UNFINISHED_SQL
 from proxy.jobs.postgres_money import PostgresMoney
 from proxy.jobs.store import (
     SIGNATURE_ROWS,
-    UNFINISHED,
     CapacityReached,
     Job,
     changed_columns,
     job_to_row,
+    media_rows,
     row_to_job,
     store_unavailable,
 )
@@ -126,12 +126,15 @@ class PostgresJobStore(PostgresMoney):
                 if earlier is not None:
                     return row_to_job(dict(earlier))
             if cap is not None:
-                count = await conn.fetchval("SELECT COUNT(*) FROM jobs WHERE client_key_id = $1 AND status = ANY($2)",
-                                            job.client_key_id, list(UNFINISHED))
+                count = await conn.fetchval(f"SELECT COUNT(*) FROM jobs WHERE client_key_id = $1 AND {UNFINISHED_SQL}",
+                                            job.client_key_id)
                 if count >= cap:
                     raise CapacityReached(cap)
             await conn.execute(f"INSERT INTO jobs ({names}) VALUES ({marks})", *row.values())
         return job
+
+    async def record_submitted(self, job: Job, **changes: Any) -> Job:
+        return await self.update(job, **changes)  # a connection of the pool each: nothing queues in front
 
     async def update(self, job: Job, **changes: Any) -> Job:
         changes["updated_at"] = time.time()
@@ -139,7 +142,15 @@ class PostgresJobStore(PostgresMoney):
             setattr(job, name, value)
         row = changed_columns(job, changes)
         assignments = ", ".join(f"{n} = ${i}" for i, n in enumerate(row, start=2))
-        await self._pool.execute(f"UPDATE jobs SET {assignments} WHERE id = $1", job.id, *row.values())
+        statement = f"UPDATE jobs SET {assignments} WHERE id = $1"
+        if "result" not in changes and "expires_at" not in changes:
+            await self._pool.execute(statement, job.id, *row.values())
+            return job
+        async with self._pool.acquire() as conn, conn.transaction():  # the job and its files, together
+            await conn.execute(statement, job.id, *row.values())
+            await conn.execute("DELETE FROM job_media WHERE job_id = $1", job.id)
+            await conn.executemany("INSERT INTO job_media (job_id, sha256, mime_type, expires_at) VALUES "
+                                   "($1, $2, $3, $4) ON CONFLICT DO NOTHING", media_rows(job))
         return job
 
     async def get(self, job_id: str, client_key_id: str | None = None) -> Job | None:
@@ -158,14 +169,14 @@ class PostgresJobStore(PostgresMoney):
     async def unfinished_with_fingerprint(self, client_key_id: str, fingerprint: str) -> Job | None:
         """The client's newest unfinished job made from an identical request (summary.request_sha256)."""
         row = await self._pool.fetchrow(
-            "SELECT * FROM jobs WHERE client_key_id = $1 AND status = ANY($2) "
-            "AND (summary::jsonb ->> 'request_sha256') = $3 ORDER BY created_at DESC LIMIT 1",
-            client_key_id, list(UNFINISHED), fingerprint)
+            f"SELECT * FROM jobs WHERE client_key_id = $1 AND {UNFINISHED_SQL} "
+            "AND (summary::jsonb ->> 'request_sha256') = $2 ORDER BY created_at DESC LIMIT 1",
+            client_key_id, fingerprint)
         return row_to_job(dict(row)) if row else None
 
     async def count_unfinished(self, client_key_id: str) -> int:
-        return await self._pool.fetchval("SELECT COUNT(*) FROM jobs WHERE client_key_id = $1 AND status = ANY($2)",
-                                         client_key_id, list(UNFINISHED))
+        return await self._pool.fetchval(f"SELECT COUNT(*) FROM jobs WHERE client_key_id = $1 AND {UNFINISHED_SQL}",
+                                         client_key_id)
 
     async def page(self, client_key_id: str, *, after: str | None, limit: int, order: str) -> tuple[list[Job], bool]:
         direction, compare = ("DESC", "<") if order == "desc" else ("ASC", ">")
@@ -184,38 +195,64 @@ class PostgresJobStore(PostgresMoney):
         return jobs[:limit], len(jobs) > limit
 
     async def delete(self, job_id: str) -> None:
-        await self._pool.execute("DELETE FROM jobs WHERE id = $1", job_id)
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("DELETE FROM jobs WHERE id = $1", job_id)
+            await conn.execute("DELETE FROM job_media WHERE job_id = $1", job_id)
 
-    async def media_in_use(self, now: float) -> set[str]:
-        rows = await self._pool.fetch("SELECT result FROM jobs WHERE result IS NOT NULL AND "
-                                      "(expires_at IS NULL OR expires_at > $1)", now)
-        return {m["sha256"] for r in rows for m in json.loads(r["result"]).get("media", [])}
+    async def media_in_use(self, now: float, sha256s) -> set[str]:
+        sha256s = list(set(sha256s))
+        if not sha256s:
+            return set()
+        rows = await self._pool.fetch("SELECT DISTINCT sha256 FROM job_media WHERE sha256 = ANY($1) AND "
+                                      "(expires_at IS NULL OR expires_at > $2)", sha256s, now)
+        return {r["sha256"] for r in rows}
 
-    async def expired(self, now: float) -> list[Job]:
-        rows = await self._pool.fetch("SELECT * FROM jobs WHERE expires_at IS NOT NULL AND expires_at <= $1", now)
+    async def expired_media(self, now: float, limit: int = 1000) -> list[dict]:
+        rows = await self._pool.fetch("SELECT job_id, sha256, mime_type FROM job_media WHERE expires_at <= $1 "
+                                      "LIMIT $2", now, limit)
+        return [dict(r) for r in rows]
+
+    async def forget_media(self, rows: list[dict]) -> None:
+        await self._pool.executemany("DELETE FROM job_media WHERE job_id = $1 AND sha256 = $2",
+                                     [(r["job_id"], r["sha256"]) for r in rows])
+
+    async def prune_jobs(self, before: float, limit: int = 1000) -> int:
+        async with self._pool.acquire() as conn, conn.transaction():
+            ids = [r["id"] for r in await conn.fetch(
+                f"SELECT id FROM jobs WHERE completed_at IS NOT NULL AND completed_at < $1 AND NOT ({UNFINISHED_SQL}) "
+                "AND NOT EXISTS (SELECT 1 FROM job_media WHERE job_media.job_id = jobs.id) LIMIT $2 "
+                "FOR UPDATE SKIP LOCKED", before, limit)]
+            if not ids:
+                return 0
+            await conn.execute("DELETE FROM webhooks WHERE job_id = ANY($1)", ids)
+            await conn.execute("DELETE FROM jobs WHERE id = ANY($1)", ids)
+        return len(ids)
+
+    async def recent_completions(self, model: str, limit: int) -> list[Job]:
+        rows = await self._pool.fetch("SELECT * FROM jobs WHERE model = $1 AND status = 'completed' AND "
+                                      "completed_at IS NOT NULL ORDER BY completed_at DESC LIMIT $2", model, limit)
         return [row_to_job(dict(r)) for r in rows]
 
     # -- leases --
     async def renew_leases(self, owner: str, until: float) -> set[str]:
-        rows = await self._pool.fetch("UPDATE jobs SET lease_until = $1 WHERE owner = $2 AND status = ANY($3) "
-                                      "RETURNING id", until, owner, list(UNFINISHED))
+        rows = await self._pool.fetch(f"UPDATE jobs SET lease_until = $1 WHERE owner = $2 AND {UNFINISHED_SQL} "
+                                      "RETURNING id", until, owner)
         return {r["id"] for r in rows}
 
     async def claim_expired(self, owner: str, until: float, now: float, limit: int = 100) -> list[Job]:
         rows = await self._pool.fetch(
-            "UPDATE jobs SET owner = $1, lease_until = $2 WHERE id IN (SELECT id FROM jobs WHERE status = ANY($3) "
-            "AND (lease_until IS NULL OR lease_until < $4) ORDER BY created_at LIMIT $5 FOR UPDATE SKIP LOCKED) "
-            "RETURNING *", owner, until, list(UNFINISHED), now, limit)
+            f"UPDATE jobs SET owner = $1, lease_until = $2 WHERE id IN (SELECT id FROM jobs WHERE {UNFINISHED_SQL} "
+            "AND (lease_until IS NULL OR lease_until < $3) ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED) "
+            "RETURNING *", owner, until, now, limit)
         return sorted((row_to_job(dict(r)) for r in rows), key=lambda j: j.created_at)
 
     async def lease_owners(self) -> set[str]:
-        rows = await self._pool.fetch("SELECT DISTINCT owner FROM jobs WHERE owner IS NOT NULL AND status = ANY($1)",
-                                      list(UNFINISHED))
+        rows = await self._pool.fetch(f"SELECT DISTINCT owner FROM jobs WHERE owner IS NOT NULL AND {UNFINISHED_SQL}")
         return {r["owner"] for r in rows}
 
     async def release_leases(self, owner: str) -> None:
-        await self._pool.execute("UPDATE jobs SET owner = NULL, lease_until = NULL WHERE owner = $1 "
-                                 "AND status = ANY($2)", owner, list(UNFINISHED))
+        await self._pool.execute(f"UPDATE jobs SET owner = NULL, lease_until = NULL WHERE owner = $1 "
+                                 f"AND {UNFINISHED_SQL}", owner)
 
     # -- thought signatures --
     async def remember_signatures(self, client_key_id: str, items: dict[str, str], ttl: float) -> None:
@@ -241,6 +278,32 @@ class PostgresJobStore(PostgresMoney):
                                       "client_key_id = $1 AND tool_call_id = ANY($2) AND expires_at > $3",
                                       client_key_id, list(ids), time.time())
         return {r["tool_call_id"]: r["signature"] for r in rows}
+
+    # -- kept objects (stored Responses API responses and their items) --
+    async def keep_objects(self, client_key_id: str, items: dict[str, str], ttl: float) -> None:
+        if not items:
+            return
+        now = time.time()
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("DELETE FROM kept_objects WHERE expires_at <= $1", now)
+            await conn.executemany(
+                "INSERT INTO kept_objects (client_key_id, id, body, expires_at) VALUES ($1, $2, $3, $4) "
+                "ON CONFLICT (client_key_id, id) DO UPDATE SET body = excluded.body, expires_at = excluded.expires_at",
+                [(client_key_id, k, v, now + ttl) for k, v in items.items()])
+
+    async def recall_objects(self, client_key_id: str, ids: list[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        rows = await self._pool.fetch("SELECT id, body FROM kept_objects WHERE client_key_id = $1 AND id = ANY($2) "
+                                      "AND expires_at > $3", client_key_id, list(ids), time.time())
+        return {r["id"]: r["body"] for r in rows}
+
+    async def forget_objects(self, client_key_id: str, ids: list[str]) -> int:
+        if not ids:
+            return 0
+        status = await self._pool.execute("DELETE FROM kept_objects WHERE client_key_id = $1 AND id = ANY($2)",
+                                          client_key_id, list(ids))
+        return int(status.rsplit(" ", 1)[-1])
 
     # -- credential cooldowns --
     async def set_cooldown(self, credential_id: str, scope: str, until: float) -> None:

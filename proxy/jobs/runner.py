@@ -15,13 +15,14 @@ from aiohttp import web
 
 from proxy.hookspecs import Completion, RequestContext, Submitted, UpstreamCall
 from proxy.http.errors import ApiError
+from proxy.jobs.durations import DurationHistory
 from proxy.jobs.job_media import GOOGLE_KEEPS_FILES, JobMedia, strip_media
 from proxy.jobs.lease_keeping import SUBMIT_INTERRUPTED, LeaseKeeping
 from proxy.jobs.leases import new_owner
 from proxy.jobs.store import CapacityReached, Job, JobStore, new_job_id, recorded_request
 from proxy.media.store import MediaStore
 from proxy.media.stream import MediaStream
-from proxy.routing.pipeline import Pipeline
+from proxy.routing.pipeline import POLL_GROWTH, Pipeline
 from proxy.routing.routes import Route
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ T = TypeVar("T")
 # How far back an identical request looks for its job whose download failed (JobRunner._download_again).
 RECENT_JOBS = 20
 # The submit may have reached Google even though no answer came back: keep the job as a trace.
-MAYBE_STARTED = {"upstream_timeout", "upstream_unreachable", "upstream_bad_reply"}
+MAYBE_STARTED = {"upstream_timeout", "upstream_unreachable", "upstream_bad_reply", "upstream_too_large"}
 # Failures after which Google may still have billed: the ledger keeps the estimate charged.
 MAYBE_BILLED = {"submit_interrupted"}
 
@@ -83,6 +84,12 @@ class JobRunner(LeaseKeeping, JobMedia):
         self._early: dict[str, asyncio.Future] = {}  # a job's answer while its videos still arrive
         self.ledger: Ledger | None = None  # reserves, settles and releases each job's cost
         self.webhooks: Webhooks | None = None  # queues video.completed / video.failed
+        # How long each model and setting takes, and each job's poll plan drawn from it (issue 26).
+        self.durations = DurationHistory(
+            store, initial=settings.poll_initial_delay, tail=settings.poll_max_delay, growth=POLL_GROWTH,
+            # fixed delays set below poll_min_interval (tests, the emulator) keep their density
+            shortest=min(getattr(settings, "poll_min_interval", 1.0), settings.poll_max_delay),
+        ) if getattr(settings, "poll_learned", False) else None
 
     @property
     def lease(self) -> float:
@@ -141,8 +148,8 @@ class JobRunner(LeaseKeeping, JobMedia):
             log.exception("job %s: submit failed unexpectedly", job.id)
             await self._fail(job, ApiError(502, SUBMIT_INTERRUPTED, code="submit_interrupted"))
             raise
-        await self.store.update(job, status="queued", operation=submitted.operation,
-                                credential_id=submitted.credential_id, notes=call.notes)
+        await self.store.record_submitted(job, status="queued", operation=submitted.operation,
+                                          credential_id=submitted.credential_id, notes=call.notes)
         log.info("job %s started: model=%s operation=%s", job.id, route.model, submitted.operation)
         self._spawn(job, route, call, submitted, context)
         return job
@@ -156,8 +163,10 @@ class JobRunner(LeaseKeeping, JobMedia):
 
         async def attach_or_start() -> Job:
             async with self.idempotency_lock(client, "request:" + fingerprint):
-                running = await self.store.unfinished_with_fingerprint(client, fingerprint) \
-                    or await self._download_again(client, fingerprint)
+                running = await self.store.unfinished_with_fingerprint(client, fingerprint)
+                if running is None:
+                    newest = await self._newest_identical(client, fingerprint)
+                    running = await self._download_again(newest) or self._failed_recently(newest)
                 if running is not None:
                     log.info("job %s: an identical request attached to it", running.id)
                     context.job_id = running.id
@@ -168,13 +177,27 @@ class JobRunner(LeaseKeeping, JobMedia):
 
         return await self.shielded(attach_or_start())
 
-    async def _download_again(self, client_key_id: str, fingerprint: str) -> Job | None:
+    async def _newest_identical(self, client_key_id: str, fingerprint: str) -> Job | None:
+        jobs, _ = await self.store.page(client_key_id, after=None, limit=RECENT_JOBS, order="desc")
+        return next((j for j in jobs if j.summary.get("request_sha256") == fingerprint), None)
+
+    def _failed_recently(self, job: Job | None) -> Job | None:
+        """``job`` (the newest from an identical request) if it failed less than failure_replay_seconds ago:
+        the request is answered with that failure again instead of paying for another video (issue 25.3).
+        Clients retry a failed request whatever the answer says (the `openrouter` SDK retries every 5xx for
+        an hour, ignoring x-should-retry); a generation that failed would mostly fail again, and each try is
+        paid. A cancelled job is not replayed: its owner stopped it and may well want it again."""
+        if job is None or job.status != "failed" or (job.error or {}).get("code") in ("cancelled", "download_incomplete"):
+            return None
+        if time.time() > (job.completed_at or job.created_at) + self.settings.failure_replay_seconds:
+            return None
+        return job
+
+    async def _download_again(self, job: Job | None) -> Job | None:
         """The client's newest job from an identical request, when its video was made but every download of
         it broke off (download_incomplete): it is downloaded again instead of paid for again. An answer
         streamed while the video arrived (proxy/media/live.py) is cut off when that happens, and clients
         such as the openai SDK retry a cut-off answer with the same request."""
-        jobs, _ = await self.store.page(client_key_id, after=None, limit=RECENT_JOBS, order="desc")
-        job = next((j for j in jobs if j.summary.get("request_sha256") == fingerprint), None)
         if job is None or job.status != "failed" or (job.error or {}).get("code") != "download_incomplete" \
                 or not job.operation or time.time() > (job.completed_at or job.created_at) + GOOGLE_KEEPS_FILES:
             return None
@@ -228,7 +251,9 @@ class JobRunner(LeaseKeeping, JobMedia):
             await self._notify(job)
 
         try:
-            result = await self.pipeline.poll_until_done(route, submitted, context, progress)
+            plan = await self.durations.plan_for(job) if self.durations is not None else None
+            timing: dict = {}
+            result = await self.pipeline.poll_until_done(route, submitted, context, progress, plan=plan, timing=timing)
             if await self._lost(job):
                 # Another instance took the job while this one stalled: it downloads and records the result.
                 log.warning("job %s: done, but another instance holds it now; leaving the result to it", job.id)
@@ -260,7 +285,13 @@ class JobRunner(LeaseKeeping, JobMedia):
             await self._fail(job, error)
             raise error from None
         now = time.time()
-        await self.store.update(job, status="completed", progress=100, completed_at=now,
+        summary = job.summary
+        if timing:  # Google finished between the last check that saw it running and the one that saw it done
+            seconds = round((timing["pending_at"] + timing["done_at"]) / 2 - job.created_at, 2)
+            summary = {**job.summary, "generation_seconds": seconds}
+            if self.durations is not None:
+                self.durations.record(job, seconds)
+        await self.store.update(job, status="completed", progress=100, completed_at=now, summary=summary,
                                 expires_at=now + self.settings.media_ttl,
                                 result={"message": message, "finish_reason": completion.finish_reason,
                                         "usage": completion.usage,
@@ -369,8 +400,9 @@ class JobRunner(LeaseKeeping, JobMedia):
         await self.store.delete(job.id)
         if not job.finished:
             await self._release(job)  # stopped before Google made the video
-        in_use = await self.store.media_in_use(time.time())
-        for media in (job.result or {}).get("media", []):
+        files = (job.result or {}).get("media", [])
+        in_use = await self.store.media_in_use(time.time(), [m["sha256"] for m in files])
+        for media in files:
             stored = self.media.find(media["sha256"], media["mime_type"])
             if stored is not None and media["sha256"] not in in_use:
                 with contextlib.suppress(FileNotFoundError):

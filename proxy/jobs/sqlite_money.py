@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from proxy.jobs.migrations import UNFINISHED_SQL as _UNFINISHED_SQL
 from proxy.jobs.store import LEDGER_COLUMNS, USAGE_SUMS, WEBHOOK_COLUMNS, BudgetExceeded, row_to_job
 
 _SPENT = ("SELECT COALESCE(SUM(CASE state WHEN 'reserved' THEN estimated_usd WHEN 'settled' THEN cost_usd "
@@ -139,7 +140,7 @@ class SqliteMoney:
 
     async def jobs_without_webhook(self, since: float) -> list:
         rows = await self._run(lambda: self.db.execute(
-            "SELECT * FROM jobs WHERE status IN ('completed', 'failed') AND completed_at >= ? "
+            f"SELECT * FROM jobs WHERE completed_at >= ? AND NOT {_UNFINISHED_SQL} "
             "AND json_extract(summary, '$.callback_url') IS NOT NULL "
             "AND NOT EXISTS (SELECT 1 FROM webhooks WHERE webhooks.job_id = jobs.id)", (since,)).fetchall())
         return [row_to_job(dict(r)) for r in rows]

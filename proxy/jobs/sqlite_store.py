@@ -6,15 +6,16 @@ BEGIN IMMEDIATE transaction, which SQLite serialises across processes, and lease
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 from proxy.jobs import migrations
+from proxy.jobs.lane import LaneExecutor
+from proxy.jobs.migrations import UNFINISHED_SQL
 from proxy.jobs.sqlite_money import SqliteMoney
 from proxy.jobs.store import (
     SIGNATURE_ROWS,
@@ -23,12 +24,14 @@ from proxy.jobs.store import (
     Job,
     changed_columns,
     job_to_row,
+    media_rows,
     row_to_job,
     store_unavailable,
 )
+from proxy.ops.private import private_dir, private_file
 
 T = TypeVar("T")
-_UNFINISHED_SQL = "(" + ", ".join(f"'{s}'" for s in UNFINISHED) + ")"
+assert UNFINISHED_SQL == "status IN (" + ", ".join(f"'{s}'" for s in UNFINISHED) + ")"
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -46,8 +49,10 @@ class SqliteJobStore(SqliteMoney):
     def __init__(self, path: Path, *, max_signatures: int = SIGNATURE_ROWS):
         self.path = path
         self.max_signatures = max_signatures
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="genproxy-jobs")
+        self._executor = LaneExecutor("genproxy-jobs")
         self._db: sqlite3.Connection | None = None
+        self._records: list[tuple[str, dict, asyncio.Future]] = []  # operation names waiting for their write
+        self._records_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"SqliteJobStore({str(self.path)!r})"
@@ -59,9 +64,9 @@ class SqliteJobStore(SqliteMoney):
             raise RuntimeError("the SQLite job store is not open")
         return self._db
 
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+    async def _run(self, fn: Callable[..., T], *args: Any, urgent: bool = False) -> T:
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+            return await asyncio.wrap_future(self._executor.submit(fn, *args, urgent=urgent))
         except sqlite3.OperationalError as exc:
             # Another process held the write lock past busy_timeout, or the disk failed: retryable, not a 500.
             if "locked" in str(exc) or "busy" in str(exc) or "disk I/O" in str(exc):
@@ -85,7 +90,8 @@ class SqliteJobStore(SqliteMoney):
         await self._run(self._open)
 
     def _open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
+        private_file(self.path)
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         db.row_factory = sqlite3.Row
         db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -138,7 +144,7 @@ class SqliteJobStore(SqliteMoney):
                 if earlier is not None:
                     return row_to_job(dict(earlier))
             if cap is not None:
-                count = db.execute(f"SELECT COUNT(*) FROM jobs WHERE client_key_id = ? AND status IN {_UNFINISHED_SQL}",
+                count = db.execute(f"SELECT COUNT(*) FROM jobs WHERE client_key_id = ? AND {UNFINISHED_SQL}",
                                    (job.client_key_id,)).fetchone()[0]
                 if count >= cap:
                     raise CapacityReached(cap)
@@ -147,13 +153,73 @@ class SqliteJobStore(SqliteMoney):
 
         return await self._run(self._transaction, insert)
 
-    async def update(self, job: Job, **changes: Any) -> Job:
+    async def record_submitted(self, job: Job, **changes: Any) -> Job:
+        """update, ahead of every store call still waiting: Google accepted the operation (and bills it) and
+        only this write keeps its name across a crash (proxy/jobs/lane.py). The names that arrive while one
+        such write waits go in its transaction: a burst's answers are written together, not one by one."""
+        changes["updated_at"] = time.time()
+        for name, value in changes.items():
+            setattr(job, name, value)
+        row = changed_columns(job, changes)
+        statement = f"UPDATE jobs SET {', '.join(f'{n} = :{n}' for n in row)} WHERE id = :id"
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        with self._records_lock:  # the store's thread takes the list as it starts writing
+            self._records.append((statement, {**row, "id": job.id}, done))
+            first = len(self._records) == 1
+        if first:
+            self._executor.submit(self._write_records, loop, urgent=True)
+        try:
+            await done
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc) or "disk I/O" in str(exc):
+                raise store_unavailable("SQLite") from None
+            raise
+        return job
+
+    def _write_records(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the store's thread: every waiting record in one transaction."""
+        with self._records_lock:
+            records, self._records = self._records, []
+
+        def settle(error: BaseException | None) -> None:
+            for _, _, done in records:
+                if done.done():
+                    continue
+                if error is not None:
+                    done.set_exception(error)
+                else:
+                    done.set_result(None)
+
+        def write(db: sqlite3.Connection) -> None:
+            for statement, params, _ in records:
+                db.execute(statement, params)
+
+        try:
+            self._transaction(write)
+        except BaseException as exc:
+            loop.call_soon_threadsafe(settle, exc)
+            return
+        loop.call_soon_threadsafe(settle, None)
+
+    async def update(self, job: Job, _urgent: bool = False, **changes: Any) -> Job:
         changes["updated_at"] = time.time()
         for name, value in changes.items():
             setattr(job, name, value)
         row = changed_columns(job, changes)
         assignments = ", ".join(f"{n} = :{n}" for n in row)
-        await self._run(self.db.execute, f"UPDATE jobs SET {assignments} WHERE id = :id", {**row, "id": job.id})
+        statement = f"UPDATE jobs SET {assignments} WHERE id = :id"
+        if "result" not in changes and "expires_at" not in changes:
+            await self._run(self.db.execute, statement, {**row, "id": job.id}, urgent=_urgent)
+            return job
+
+        def write(db: sqlite3.Connection) -> None:  # the job and its files, together
+            db.execute(statement, {**row, "id": job.id})
+            db.execute("DELETE FROM job_media WHERE job_id = ?", (job.id,))
+            db.executemany("INSERT OR IGNORE INTO job_media (job_id, sha256, mime_type, expires_at) "
+                           "VALUES (?, ?, ?, ?)", media_rows(job))
+
+        await self._run(self._transaction, write)
         return job
 
     async def get(self, job_id: str, client_key_id: str | None = None) -> Job | None:
@@ -174,14 +240,14 @@ class SqliteJobStore(SqliteMoney):
     async def unfinished_with_fingerprint(self, client_key_id: str, fingerprint: str) -> Job | None:
         """The client's newest unfinished job made from an identical request (summary.request_sha256)."""
         row = await self._run(lambda: self.db.execute(
-            f"SELECT * FROM jobs WHERE client_key_id = ? AND status IN {_UNFINISHED_SQL} "
+            f"SELECT * FROM jobs WHERE client_key_id = ? AND {UNFINISHED_SQL} "
             "AND json_extract(summary, '$.request_sha256') = ? ORDER BY created_at DESC LIMIT 1",
             (client_key_id, fingerprint)).fetchone())
         return row_to_job(dict(row)) if row else None
 
     async def count_unfinished(self, client_key_id: str) -> int:
         return await self._run(lambda: self.db.execute(
-            f"SELECT COUNT(*) FROM jobs WHERE client_key_id = ? AND status IN {_UNFINISHED_SQL}",
+            f"SELECT COUNT(*) FROM jobs WHERE client_key_id = ? AND {UNFINISHED_SQL}",
             (client_key_id,)).fetchone()[0])
 
     async def page(self, client_key_id: str, *, after: str | None, limit: int, order: str) -> tuple[list[Job], bool]:
@@ -207,42 +273,72 @@ class SqliteJobStore(SqliteMoney):
         return jobs[:limit], len(jobs) > limit
 
     async def delete(self, job_id: str) -> None:
-        await self._run(self.db.execute, "DELETE FROM jobs WHERE id = ?", (job_id,))
+        def forget(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+            db.execute("DELETE FROM job_media WHERE job_id = ?", (job_id,))
 
-    async def media_in_use(self, now: float) -> set[str]:
-        rows = await self._run(lambda: self.db.execute(
-            "SELECT result FROM jobs WHERE result IS NOT NULL AND (expires_at IS NULL OR expires_at > ?)",
-            (now,)).fetchall())
-        return {m["sha256"] for r in rows for m in json.loads(r["result"]).get("media", [])}
+        await self._run(self._transaction, forget)
 
-    async def expired(self, now: float) -> list[Job]:
+    async def media_in_use(self, now: float, sha256s) -> set[str]:
+        sha256s = list(set(sha256s))
+        if not sha256s:
+            return set()
+        marks = ", ".join("?" for _ in sha256s)
         rows = await self._run(lambda: self.db.execute(
-            "SELECT * FROM jobs WHERE expires_at IS NOT NULL AND expires_at <= ?", (now,)).fetchall())
+            f"SELECT DISTINCT sha256 FROM job_media WHERE sha256 IN ({marks}) AND (expires_at IS NULL OR "
+            "expires_at > ?)", (*sha256s, now)).fetchall())
+        return {r["sha256"] for r in rows}
+
+    async def expired_media(self, now: float, limit: int = 1000) -> list[dict]:
+        rows = await self._run(lambda: self.db.execute(
+            "SELECT job_id, sha256, mime_type FROM job_media WHERE expires_at <= ? LIMIT ?", (now, limit)).fetchall())
+        return [dict(r) for r in rows]
+
+    async def forget_media(self, rows: list[dict]) -> None:
+        await self._run(self._transaction, lambda db: db.executemany(
+            "DELETE FROM job_media WHERE job_id = ? AND sha256 = ?", [(r["job_id"], r["sha256"]) for r in rows]))
+
+    async def prune_jobs(self, before: float, limit: int = 1000) -> int:
+        def prune(db: sqlite3.Connection) -> int:
+            ids = [r[0] for r in db.execute(
+                f"SELECT id FROM jobs WHERE completed_at IS NOT NULL AND completed_at < ? AND NOT ({UNFINISHED_SQL}) "
+                "AND NOT EXISTS (SELECT 1 FROM job_media WHERE job_media.job_id = jobs.id) LIMIT ?",
+                (before, limit))]
+            db.executemany("DELETE FROM webhooks WHERE job_id = ?", [(i,) for i in ids])
+            db.executemany("DELETE FROM jobs WHERE id = ?", [(i,) for i in ids])
+            return len(ids)
+
+        return await self._run(self._transaction, prune)
+
+    async def recent_completions(self, model: str, limit: int) -> list[Job]:
+        rows = await self._run(lambda: self.db.execute(
+            "SELECT * FROM jobs WHERE model = ? AND status = 'completed' AND completed_at IS NOT NULL "
+            "ORDER BY completed_at DESC LIMIT ?", (model, limit)).fetchall())
         return [row_to_job(dict(r)) for r in rows]
 
     # -- leases --
     async def renew_leases(self, owner: str, until: float) -> set[str]:
         rows = await self._run(lambda: self.db.execute(
-            f"UPDATE jobs SET lease_until = ? WHERE owner = ? AND status IN {_UNFINISHED_SQL} RETURNING id",
+            f"UPDATE jobs SET lease_until = ? WHERE owner = ? AND {UNFINISHED_SQL} RETURNING id",
             (until, owner)).fetchall())
         return {r["id"] for r in rows}
 
     async def claim_expired(self, owner: str, until: float, now: float, limit: int = 100) -> list[Job]:
         # One statement: SQLite runs it under its write lock, so two processes never claim the same job.
         rows = await self._run(lambda: self.db.execute(
-            f"UPDATE jobs SET owner = ?, lease_until = ? WHERE id IN (SELECT id FROM jobs WHERE status IN "
-            f"{_UNFINISHED_SQL} AND (lease_until IS NULL OR lease_until < ?) ORDER BY created_at LIMIT ?) "
+            f"UPDATE jobs SET owner = ?, lease_until = ? WHERE id IN (SELECT id FROM jobs WHERE "
+            f"{UNFINISHED_SQL} AND (lease_until IS NULL OR lease_until < ?) ORDER BY created_at LIMIT ?) "
             f"RETURNING *", (owner, until, now, limit)).fetchall())
         return sorted((row_to_job(dict(r)) for r in rows), key=lambda j: j.created_at)
 
     async def lease_owners(self) -> set[str]:
         rows = await self._run(lambda: self.db.execute(
-            f"SELECT DISTINCT owner FROM jobs WHERE owner IS NOT NULL AND status IN {_UNFINISHED_SQL}").fetchall())
+            f"SELECT DISTINCT owner FROM jobs WHERE owner IS NOT NULL AND {UNFINISHED_SQL}").fetchall())
         return {r["owner"] for r in rows}
 
     async def release_leases(self, owner: str) -> None:
         await self._run(self.db.execute, f"UPDATE jobs SET owner = NULL, lease_until = NULL WHERE owner = ? "
-                                          f"AND status IN {_UNFINISHED_SQL}", (owner,))
+                                          f"AND {UNFINISHED_SQL}", (owner,))
 
     # -- thought signatures --
     async def remember_signatures(self, client_key_id: str, items: dict[str, str], ttl: float) -> None:
@@ -271,6 +367,41 @@ class SqliteJobStore(SqliteMoney):
             f"SELECT tool_call_id, signature FROM thought_signatures WHERE client_key_id = ? AND tool_call_id IN "
             f"({marks}) AND expires_at > ?", (client_key_id, *ids, time.time())).fetchall())
         return {r["tool_call_id"]: r["signature"] for r in rows}
+
+    # -- kept objects (stored Responses API responses and their items) --
+    async def keep_objects(self, client_key_id: str, items: dict[str, str], ttl: float) -> None:
+        if not items:
+            return
+        now = time.time()
+
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM kept_objects WHERE expires_at <= ?", (now,))
+            db.executemany("INSERT INTO kept_objects (client_key_id, id, body, expires_at) VALUES (?, ?, ?, ?) "
+                           "ON CONFLICT (client_key_id, id) DO UPDATE SET body = excluded.body, "
+                           "expires_at = excluded.expires_at",
+                           [(client_key_id, k, v, now + ttl) for k, v in items.items()])
+
+        await self._run(self._transaction, write)
+
+    async def recall_objects(self, client_key_id: str, ids: list[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        marks = ", ".join("?" for _ in ids)
+        rows = await self._run(lambda: self.db.execute(
+            f"SELECT id, body FROM kept_objects WHERE client_key_id = ? AND id IN ({marks}) AND expires_at > ?",
+            (client_key_id, *ids, time.time())).fetchall())
+        return {r["id"]: r["body"] for r in rows}
+
+    async def forget_objects(self, client_key_id: str, ids: list[str]) -> int:
+        if not ids:
+            return 0
+        marks = ", ".join("?" for _ in ids)
+
+        def delete(db: sqlite3.Connection) -> int:
+            return db.execute(f"DELETE FROM kept_objects WHERE client_key_id = ? AND id IN ({marks})",
+                              (client_key_id, *ids)).rowcount
+
+        return await self._run(self._transaction, delete)
 
     # -- credential cooldowns --
     async def set_cooldown(self, credential_id: str, scope: str, until: float) -> None:

@@ -96,6 +96,11 @@ def changed_columns(job: Job, names) -> dict:
     return values
 
 
+def media_rows(job: Job) -> list[tuple]:
+    """The job_media rows of a job: (job_id, sha256, mime_type, expires_at) for each file its result names."""
+    return [(job.id, m["sha256"], m["mime_type"], job.expires_at) for m in (job.result or {}).get("media", [])]
+
+
 def store_unavailable(backend: str) -> ApiError:
     """What a request gets while the job store cannot be reached (never a 500)."""
     return ApiError(503, f"The job store ({backend}) cannot be reached right now; retry shortly.",
@@ -198,6 +203,10 @@ class JobStore(MoneyStore, Protocol):
     async def update(self, job: Job, **changes: Any) -> Job:
         """Change some fields of a job, in memory and in the store (only those fields are written)."""
 
+    async def record_submitted(self, job: Job, **changes: Any) -> Job:
+        """``update`` for the operation name Google just returned, as soon as the store can (before other
+        waiting calls): until it is written, a crash loses an operation Google bills."""
+
     async def get(self, job_id: str, client_key_id: str | None = None) -> Job | None: ...
 
     async def by_idempotency_key(self, client_key_id: str, key: str) -> Job | None: ...
@@ -212,10 +221,21 @@ class JobStore(MoneyStore, Protocol):
 
     async def delete(self, job_id: str) -> None: ...
 
-    async def media_in_use(self, now: float) -> set[str]:
-        """SHA-256 of every media file a job that has not expired still points to."""
+    async def media_in_use(self, now: float, sha256s) -> set[str]:
+        """Those of ``sha256s`` that a job which has not expired still points to (an index look-up per file)."""
 
-    async def expired(self, now: float) -> list[Job]: ...
+    async def expired_media(self, now: float, limit: int = 1000) -> list[dict]:
+        """Up to ``limit`` {job_id, sha256, mime_type} of files whose job has expired and that no sweep has
+        handled yet (forget_media drops them once their file is dealt with)."""
+
+    async def forget_media(self, rows: list[dict]) -> None: ...
+
+    async def prune_jobs(self, before: float, limit: int = 1000) -> int:
+        """Delete up to ``limit`` finished jobs completed before ``before`` whose files are dealt with (and
+        their webhook rows); the ledger keeps their money. Returns how many."""
+
+    async def recent_completions(self, model: str, limit: int) -> list[Job]:
+        """The model's newest completed jobs (how long each took: the poll schedule learns from them)."""
 
     # -- leases: exactly one instance polls each unfinished job --
     async def renew_leases(self, owner: str, until: float) -> set[str]:
@@ -234,6 +254,14 @@ class JobStore(MoneyStore, Protocol):
     async def remember_signatures(self, client_key_id: str, items: dict[str, str], ttl: float) -> None: ...
 
     async def recall_signatures(self, client_key_id: str, ids: list[str]) -> dict[str, str]: ...
+
+    # -- objects kept for a client key until they expire: the Responses API's stored responses and output
+    # items (id -> JSON text), so previous_response_id and item_reference survive a restart and other instances.
+    async def keep_objects(self, client_key_id: str, items: dict[str, str], ttl: float) -> None: ...
+
+    async def recall_objects(self, client_key_id: str, ids: list[str]) -> dict[str, str]: ...
+
+    async def forget_objects(self, client_key_id: str, ids: list[str]) -> int: ...
 
     # -- credential cooldowns: a 429 on one instance cools the credential on all --
     async def set_cooldown(self, credential_id: str, scope: str, until: float) -> None: ...

@@ -25,6 +25,8 @@ async def save_generated_video(context, *, base64_data: str | None, uri: str | N
     try:
         if base64_data is not None:
             return await context.media.save(_decode_chunks(base64_data), mime_type, limit)
+        if uri is None:
+            raise TypeError("save_generated_video needs base64_data or uri")
         if context.live_downloads:
             return await start_live_download(context, uri=uri, mime_type=mime_type, credential_id=credential_id,
                                              label=label, attempts=DOWNLOAD_ATTEMPTS)

@@ -20,11 +20,13 @@ import os
 import tempfile
 from collections import deque
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from proxy.http.errors import ApiError
 from proxy.http.jsonstream import MediaChanged
 from proxy.media.store import MediaStore, MediaTooLarge, StoredMedia, _unlink, keep_as
 from proxy.media.stream import MediaStream
+from proxy.ops.private import private_dir
 
 # Bytes already spooled that stay in memory for the readers that keep up with the download; a reader further
 # behind reads them back from the spool file. 1 MiB: 20 downloads hold ~20 MB more at most.
@@ -52,7 +54,7 @@ class _Attempt:
         self.must_match = 0  # bytes already sent from an earlier try: compared before anything more is sent
         self.verified = True
         self.fd: int | None = None
-        self.path = None     # the stored file, once spooled whole
+        self.path: Path | None = None  # the stored file, once spooled whole
         self.readers = 0
         self.reference = False  # kept open to compare the next try with
         self.diverged = False   # differs from what was sent: its readers are cut off
@@ -166,7 +168,7 @@ class LiveMedia:
             # bytes are found equal to what they sent (the same file at Google; checked, not assumed).
             attempt.must_match, attempt.verified = self._sent, False
         self._notify()
-        await asyncio.to_thread(self.store.folder.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(private_dir, self.store.folder)
         fd, tmp = tempfile.mkstemp(dir=self.store.folder, prefix=".partial-")
         digest, loop = hashlib.sha256(), asyncio.get_running_loop()
         pending: asyncio.Future | None = None
@@ -241,7 +243,7 @@ class LiveMedia:
 
     async def _verify(self, attempt: _Attempt) -> None:
         reference = self._reference
-        same = reference is not None and reference.fd is not None and await asyncio.to_thread(
+        same = reference is not None and reference.fd is not None and attempt.fd is not None and await asyncio.to_thread(
             _same_prefix, reference.fd, attempt.fd, attempt.must_match)
         attempt.verified, attempt.diverged = True, not same
         if same:

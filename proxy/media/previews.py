@@ -36,11 +36,13 @@ def _frames_at(path: Path, fractions: list[float]) -> list[Image.Image]:
     images = []
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        duration = (float(stream.duration * stream.time_base) if stream.duration
+        time_base = stream.time_base
+        assert time_base is not None  # PyAV types it optional; a video stream of a container always has one
+        duration = (float(stream.duration * time_base) if stream.duration
                     else (container.duration or 0) / av.time_base)
         for fraction in fractions:
             target = duration * fraction
-            container.seek(int(target / stream.time_base), stream=stream, backward=True, any_frame=False)
+            container.seek(int(target / time_base), stream=stream, backward=True, any_frame=False)
             chosen = None
             for frame in container.decode(stream):
                 chosen = frame

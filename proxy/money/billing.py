@@ -1,7 +1,7 @@
 """Billing of requests that answer at once (text, images): reserve, then settle from the answer's usage."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 from proxy.hookspecs import Completion, Delta
 from proxy.money.pricing import DEFAULT_IMAGE_SIZE
@@ -20,10 +20,11 @@ async def settle_completions(ledger, entry_id: str, route, body, completions: li
                                image_size_of(route, body) if images else None)
 
 
-async def metered(ledger, entry_id: str, route, body, deltas: AsyncIterator[Delta]) -> AsyncIterator[Delta]:
+async def metered(ledger, entry_id: str, route, body, deltas: AsyncIterator[Delta]) -> AsyncGenerator[Delta, None]:
     """Pass a stream through, then settle it from the usage and images it carried (released when it
     ended before Google reported any usage: nothing known to bill)."""
-    usage, images = None, []
+    usage: dict | None = None
+    images: list[dict] = []
     try:
         async for delta in deltas:
             usage = delta.usage or usage

@@ -21,7 +21,7 @@ def _query(name: str, schema: dict, description: str) -> dict:
 
 
 def money_paths() -> dict:
-    bearer = [{"bearer": []}]
+    bearer: list[dict[str, list[str]]] = [{"bearer": []}]
     return {
         "/v1/usage": {"get": {
             "operationId": "getUsage", "summary": "Cost and usage of the caller's key (an admin key: every key)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from proxy.openrouter.videos import OpenRouterVideoCreate
 
 OBJECT = {"type": "object"}
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 ERROR = {"default": {"$ref": "#/components/responses/OpenRouterError"}}
 ERROR_SCHEMA = {
     "type": "object", "required": ["error"],

@@ -173,7 +173,8 @@ async def _chat_body(request: web.Request, create: OpenRouterVideoCreate) -> Cha
         config["last_frame"] = last
     if references:
         config["reference_images"] = references
-    if create.previous_job_id is None:
+    previous = create.previous_job_id
+    if previous is None:
         content = _content(create.prompt, first)
         if not content:
             raise invalid("'prompt' is required (or a first_frame image to animate).", "prompt",
@@ -181,17 +182,17 @@ async def _chat_body(request: web.Request, create: OpenRouterVideoCreate) -> Cha
         return ChatCompletionRequest.model_validate({
             "model": create.model, "messages": [{"role": "user", "content": content}],
             "modalities": ["video", "text"], "video_config": config})
-    return await _continuation(request, create, first, config)
+    return await _continuation(request, create, previous, first, config)
 
 
-async def _continuation(request: web.Request, create: OpenRouterVideoCreate, first: str | None,
+async def _continuation(request: web.Request, create: OpenRouterVideoCreate, previous: str, first: str | None,
                         config: dict) -> ChatCompletionRequest:
     """previous_job_id: the plugin of the earlier job says what continuing it is (Veo extends, Omni edits),
     as for POST /v1/videos/{id}/remix; the request's own settings go on top."""
     app = request.app
-    source = await app[keys.JOB_STORE].get(create.previous_job_id, request.get("client_key_id", ""))
+    source = await app[keys.JOB_STORE].get(previous, request.get("client_key_id", ""))
     if source is None:
-        raise ApiError(404, f"No video job with id '{create.previous_job_id}'.", param="previous_job_id",
+        raise ApiError(404, f"No video job with id '{previous}'.", param="previous_job_id",
                        code="video_not_found")
     if source.status != "completed":
         raise invalid(f"Video job {source.id} is {source.status}; only a completed job can be continued.",

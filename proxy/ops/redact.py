@@ -37,6 +37,22 @@ def install_query_redaction() -> None:
             logger.addFilter(RedactQuerySecrets())
 
 
+def blank(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with each secret blanked, in any letter case: an API key (``AIza...``, the auth keys ``AQ....``)
+    may come back lower-cased (an upstream's or a library's message, a header dump)."""
+    lowered = None
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+            lowered = None
+        if lowered is None:
+            lowered = text.lower()
+        if secret.lower() in lowered:
+            text = re.sub(re.escape(secret), REDACTED, text, flags=re.IGNORECASE)
+            lowered = None
+    return text
+
+
 class RedactSecrets(logging.Filter):
     # Listing the secrets walks every credential: done at most this often, not on every log line.
     REFRESH_SECONDS = 1.0
@@ -56,23 +72,17 @@ class RedactSecrets(logging.Filter):
 
     def redact(self, text: str) -> str:
         """``text`` with every secret blanked (for lines written without a LogRecord)."""
-        for secret in self._current():
-            text = text.replace(secret, REDACTED)
-        return text
+        return blank(text, self._current())
 
     def filter(self, record: logging.LogRecord) -> bool:
         secrets = self._current()
         if not secrets:
             return True
         message = record.getMessage()
-        cleaned = message
-        for secret in secrets:
-            cleaned = cleaned.replace(secret, REDACTED)
+        cleaned = blank(message, secrets)
         if cleaned != message or record.exc_info:
             if record.exc_info:
-                cleaned += "\n" + logging.Formatter().formatException(record.exc_info)
-                for secret in secrets:
-                    cleaned = cleaned.replace(secret, REDACTED)
+                cleaned = blank(cleaned + "\n" + logging.Formatter().formatException(record.exc_info), secrets)
                 record.exc_info = None
                 record.exc_text = None
             record.msg, record.args = cleaned, None
@@ -88,10 +98,6 @@ def scrub(text: str, secrets: Iterable[str], replacements: Iterable[tuple[str, s
     for old, new in replacements:
         if old:
             text = text.replace(old, new)
-    for secret in secrets:
-        if secret and len(secret) >= 6:
-            text = text.replace(secret, REDACTED)
-            encoded = quote(secret, safe="")
-            if encoded != secret:
-                text = text.replace(encoded, REDACTED)
-    return text
+    kept = [s for s in secrets if s and len(s) >= 6]
+    encoded = [e for e in (quote(s, safe="") for s in kept) if e not in kept]
+    return blank(text, kept + encoded)

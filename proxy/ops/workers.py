@@ -62,6 +62,7 @@ class Supervisor:
         proc = await asyncio.create_subprocess_exec(*_worker_argv(self.args, self.port, index, self.emulator_url),
                                                     stdout=asyncio.subprocess.PIPE)
         self.workers[index] = proc
+        assert proc.stdout is not None  # stdout=PIPE
         try:
             line = await asyncio.wait_for(proc.stdout.readline(), READY_TIMEOUT)
         except TimeoutError:
@@ -75,6 +76,7 @@ class Supervisor:
 
     @staticmethod
     async def _pass_output(proc: asyncio.subprocess.Process) -> None:
+        assert proc.stdout is not None  # stdout=PIPE
         while line := await proc.stdout.readline():
             sys.stdout.buffer.write(line)
             sys.stdout.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,11 +15,16 @@ from aiohttp import web
 from proxy.hookspecs import PollStatus, Reply, RequestContext, Submitted, UpstreamCall
 from proxy.http.errors import ApiError
 from proxy.http.models import ChatCompletionRequest
+from proxy.routing.poll_schedule import PollPlan
 from proxy.routing.routes import Route
 
 log = logging.getLogger("genproxy.pipeline")
 
 RETRYABLE_POLL_STATUSES = {500, 502, 503, 504}
+# The fixed schedule's growth from one poll delay to the next (PollPolicy.growth).
+POLL_GROWTH = 1.5
+# The longest wait after a 429 on a poll that named no Retry-After.
+MAX_THROTTLED_WAIT = 60.0
 
 ProgressCallback = Callable[[str, int | None], Awaitable[None]]
 
@@ -31,7 +37,7 @@ class PollPolicy:
     max_delay: float = 10.0
     deadline: float = 600.0
     retries: int = 5
-    growth: float = 1.5
+    growth: float = POLL_GROWTH
     jitter: float = 0.2
 
     def next_delay(self, delay: float) -> float:
@@ -39,6 +45,13 @@ class PollPolicy:
 
     def jittered(self, delay: float) -> float:
         return delay * random.uniform(1 - self.jitter, 1 + self.jitter)
+
+
+def _retry_after(exc: ApiError) -> float | None:
+    try:
+        return max(0.0, float(exc.headers.get("Retry-After", "")))
+    except ValueError:
+        return None
 
 
 def _no_plugin(step: str, route: Route) -> ApiError:
@@ -64,20 +77,29 @@ class Pipeline:
         return await pending
 
     async def poll_until_done(self, route: Route, submitted: Submitted, context: RequestContext,
-                              on_progress: ProgressCallback | None = None) -> Any:
-        """Check the operation with backoff and jitter until it is done or the policy's deadline passes."""
+                              on_progress: ProgressCallback | None = None, plan: PollPlan | None = None,
+                              timing: dict | None = None) -> Any:
+        """Check the operation until it is done or the policy's deadline passes: on ``plan`` (a job's schedule
+        learned from how long such jobs took, proxy/jobs/durations.py) when given, else with the policy's backoff
+        and jitter. A 5xx or a network fault is retried up to policy.retries times in a row. A 429 is Google
+        asking to slow down, not a failure: the next poll waits its Retry-After (else 2 s, doubling up to a
+        minute). ``timing`` gets pending_at / done_at: the last check that saw the operation running and the
+        one that saw it done (Google finished in between)."""
         loop = asyncio.get_running_loop()
         limit = self.policy.deadline
         deadline = loop.time() + limit
         # A sentinel, so the first check is always reported (the Gemini API sends no progress figure).
-        delay, failures, last_progress = self.policy.initial_delay, 0, object()
+        delay, failures, throttled, last_progress = self.policy.initial_delay, 0, 0, object()
+        wait = plan.next_delay(time.time()) if plan else self.policy.jittered(delay)
+        pending_at = time.time()
         while True:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise ApiError(504, f"The operation is still running after {limit:.0f} s. "
-                                    f"Job id: {submitted.operation}. Fetch the result later with that id.",
+                                    f"Operation: {submitted.operation}. Fetch the result later with that name.",
                                code="generation_timeout", param=None)
-            await asyncio.sleep(min(self.policy.jittered(delay), remaining))
+            await asyncio.sleep(min(wait, remaining))
+            asked = time.time()
             try:
                 pending = self.pm.hook.genproxy_poll(route=route, operation=submitted.operation,
                                                      credential_id=submitted.credential_id, context=context)
@@ -85,6 +107,11 @@ class Pipeline:
                     raise _no_plugin("poll", route)
                 status: PollStatus = await pending
             except ApiError as exc:
+                if exc.status == 429:
+                    throttled += 1
+                    wait = _retry_after(exc) or min(MAX_THROTTLED_WAIT, 2.0 ** throttled)
+                    log.warning("poll of %s throttled (429); next in %.0f s", submitted.operation, wait)
+                    continue
                 if exc.status not in RETRYABLE_POLL_STATUSES:
                     raise
                 failures += 1
@@ -93,14 +120,19 @@ class Pipeline:
                     raise ApiError(502, f"Checking the job failed {failures} times in a row ({exc.message}). "
                                         f"The job is kept: {submitted.operation}.", code="poll_failed") from None
                 delay = self.policy.next_delay(delay)
+                wait = self.policy.jittered(delay) if plan is None else max(plan.next_delay(time.time()), failures)
                 continue
-            failures = 0
+            failures = throttled = 0
             if status.done:
+                if timing is not None:
+                    timing.update(pending_at=pending_at, done_at=asked)
                 return status.result
+            pending_at = asked
             if on_progress and status.progress != last_progress:
                 last_progress = status.progress
                 await on_progress("in_progress", status.progress)
             delay = self.policy.next_delay(delay)
+            wait = plan.next_delay(time.time()) if plan else self.policy.jittered(delay)
 
     async def respond(self, route: Route, result: Any, call: UpstreamCall, context: RequestContext) -> Reply:
         pending = self.pm.hook.genproxy_respond(route=route, result=result, call=call, context=context)

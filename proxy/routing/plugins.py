@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 from collections.abc import Iterable
+from typing import cast
 
 import pluggy
 from aiohttp import web
@@ -58,7 +59,8 @@ def declared_modalities(pm: pluggy.PluginManager) -> dict[str, str]:
     """Modality name -> the plugin that declared it."""
     found: dict[str, str] = {}
     for impl in pm.hook.genproxy_modalities.get_hookimpls():
-        for name in impl.function() or []:
+        declared = cast("list[str] | None", impl.function())  # genproxy_modalities' result (pluggy: object)
+        for name in declared or []:
             found.setdefault(name, impl.plugin_name)
     return found
 

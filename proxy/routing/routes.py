@@ -42,6 +42,11 @@ class RouteSpec(BaseModel):
                                     "table: per_second, per_second_silent, per_image, input_per_million, ...")
     openrouter: str | None = Field(None, description="OpenRouter's slug of this model (google/...): clients "
                                    "written for OpenRouter send it; it resolves to this route")
+    unless_passthrough: bool = Field(False, description="This route steps aside when passthrough_upstream is set: "
+                                     "its models then go to that gateway (the claude-* aliases, so Claude models "
+                                     "reach a gateway that serves Claude)")
+    chat_video_links: bool | None = Field(None, description="Chat video answers also carry a <video> block with "
+                                          "a signed link in content (Open WebUI)")
 
 
 class RetiredSpec(BaseModel):
@@ -71,6 +76,10 @@ class Route:
     requested: str | None = None
     # routes.yaml's price: for this route (PriceSpec fields), or None for the shipped price table.
     price: dict | None = None
+    # routes.yaml's unless_passthrough: with passthrough_upstream set, this route's models go there instead.
+    unless_passthrough: bool = False
+    # routes.yaml's chat_video_links: for this route, or None for the key's and the global setting.
+    chat_video_links: bool | None = None
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -297,8 +306,9 @@ class RouteTable:
             pattern = spec.model
         return Route(model=model, modality=spec.modality, upstream=spec.upstream,
                      target=spec.target or model, defaults=dict(spec.defaults), pattern=pattern,
-                     vertex_target=spec.vertex_target,
-                     price=spec.price.model_dump(exclude_none=True) if spec.price else None)
+                     vertex_target=spec.vertex_target, unless_passthrough=spec.unless_passthrough,
+                     price=spec.price.model_dump(exclude_none=True) if spec.price else None,
+                     chat_video_links=spec.chat_video_links)
 
     def listed_models(self) -> list[RouteSpec]:
         return [s for s in self.specs if s.listed and not _is_pattern(s.model)]

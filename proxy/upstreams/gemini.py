@@ -29,6 +29,13 @@ class GeminiUpstream(Upstream):
     def stream_generate_content(self, model: str, body: dict) -> AsyncIterator[dict]:
         return self.stream_sse(self._model_url(model, "streamGenerateContent") + "?alt=sse", body)
 
+    async def count_tokens(self, model: str, body: dict) -> int:
+        # CountTokensRequest takes a whole GenerateContentRequest (with its model) to count the system
+        # instruction and tools too (ai.google.dev/api/tokens#method:-models.counttokens).
+        request = {"generateContentRequest": {"model": f"models/{model}", **body}}
+        reply, _ = await self.send_json("POST", self._model_url(model, "countTokens"), request)
+        return int(reply.get("totalTokens") or 0)
+
     async def predict_long_running(self, model: str, body: dict) -> Operation:
         reply, credential = await self.send_json("POST", self._model_url(model, "predictLongRunning"), body)
         return Operation(name=_operation_name(reply, self.name), credential_id=credential.id)

@@ -91,6 +91,7 @@ def build_upstreams(settings: Settings, session: aiohttp.ClientSession,
     }, store)
     for _, upstream in registry.items():
         upstream.json_client = json_client
+        upstream.max_event_bytes = settings.upstream_max_event_bytes
     return registry
 
 

@@ -63,6 +63,13 @@ class VertexUpstream(Upstream):
         url = self._model_url(model, "streamGenerateContent")
         return self.stream_sse(lambda c: url(c) + "?alt=sse", body)
 
+    async def count_tokens(self, model: str, body: dict) -> int:
+        # Vertex AI's countTokens takes contents, systemInstruction and tools at the top level
+        # (docs.cloud.google.com/vertex-ai/generative-ai/docs/model-reference/count-tokens).
+        request = {k: v for k, v in body.items() if k in ("contents", "systemInstruction", "tools")}
+        reply, _ = await self.send_json("POST", self._model_url(model, "countTokens"), request)
+        return int(reply.get("totalTokens") or 0)
+
     async def predict_long_running(self, model: str, body: dict) -> Operation:
         reply, credential = await self.send_json("POST", self._model_url(model, "predictLongRunning"), body)
         return Operation(name=_operation_name(reply, self.name), credential_id=credential.id)

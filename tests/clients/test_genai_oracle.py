@@ -88,8 +88,6 @@ def normalise(body: Any) -> Any:
       ignores the role of a system instruction.
     - An empty ``generationConfig``: google-genai sends ``{}`` when a config has only non-generation
       fields; absent and empty are the same defaults.
-    - Veo ``referenceType``: google-genai sends the enum name (``ASSET``), genproxy the value Google's
-      REST samples use (``asset``); Google takes both.
     Key order never matters (dicts compare unordered).
     """
     def walk(value: Any) -> Any:
@@ -104,10 +102,6 @@ def normalise(body: Any) -> Any:
         return out
 
     out = walk(body)
-    for instance in out.get("instances") or []:
-        for ref in instance.get("referenceImages") or []:
-            if isinstance(ref.get("referenceType"), str):
-                ref["referenceType"] = ref["referenceType"].lower()
     if isinstance(out.get("systemInstruction"), dict):
         out["systemInstruction"].pop("role", None)
     if out.get("generationConfig") == {}:
@@ -332,8 +326,8 @@ async def _oracle_video(google_vertex, model: str, prompt: str, config: types.Ge
     try:
         await google_vertex.models.generate_videos(model=model, prompt=prompt, image=image, config=config)
     except genai.errors.APIError as exc:
-        # For a Gemini API route only the body google-genai builds counts: Vertex's own rules (it wants
-        # generateAudio for Veo 3) may refuse it. For a Vertex route any refusal but an id the
+        # For a Gemini API route only the body google-genai builds counts: Vertex's own rules may refuse
+        # it. For a Vertex route any refusal but an id the
         # emulator does not serve means the emulator refuses Google's own SDK: a defect.
         assert not vertex or exc.code == 404, exc
 
@@ -354,8 +348,6 @@ async def _compare_video(video_proxy, google_vertex, emulator, model: str, sdk_m
         return False
     if sdk_model in (VERTEX_VEO_MODELS if vertex else VEO_MODELS):  # ids the emulator serves
         assert resp.status == 200, (model, video_config, await resp.text())
-    if vertex:
-        sdk_config = {"generate_audio": True, **sdk_config}  # genproxy's documented default on Vertex
     sdk_image = types.Image(image_bytes=base64.b64decode(image.partition(",")[2]), mime_type="image/png") \
         if image else None
     await _oracle_video(google_vertex, sdk_model, "A cat playing with a ball",

@@ -23,6 +23,21 @@ def test_ci_runs_make_test_and_passes_on_passed_tests(tmp_path):
     result = run_ci(tmp_path, "120 passed in 3.2s", 0)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "make test" in result.stdout
+    assert result.stdout.index("make lint") < result.stdout.index("make test")  # lint first
+
+
+def test_ci_fails_on_lint_before_running_the_tests(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "make"
+    fake.write_text('#!/bin/sh\necho "make $*"\nif [ "$1" = lint ]; then echo "error: 1 mypy error"; exit 2; fi\n'
+                    'echo "120 passed in 3.2s"\n')
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    result = subprocess.run([str(REPO / ".ci" / "run")], capture_output=True, text=True, env=env, timeout=30)
+    assert result.returncode == 1
+    assert "lint failed" in result.stdout
+    assert "make test" not in result.stdout
 
 
 @pytest.mark.parametrize("output", ["no tests ran in 0.01s", "5 deselected in 0.01s", "1 skipped in 0.1s"])

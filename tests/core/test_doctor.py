@@ -88,14 +88,26 @@ async def test_with_only_a_ccs_token_routes_are_checked_on_vertex(make_settings,
 
 
 async def test_the_proxy_checks_in_the_background_and_answers_v1_doctor(make_proxy, emulator):
-    proxy = await make_proxy(discovery_at_startup=True)
+    proxy = await make_proxy(discovery_at_startup=True, admin_keys=["doctor-admin-key-0009"])
+    admin = {"Authorization": "Bearer doctor-admin-key-0009"}
     resp = await proxy.get("/v1/doctor", headers=AUTH)
     assert resp.status == 200
     body = await resp.json()
     assert body["ok"] is True
     assert any(r.path == "/v1beta/models" for r in emulator.state.requests), "the start-up check asked Google"
-    resp = await proxy.get("/v1/doctor?refresh=true", headers=AUTH)
+    # A rerun calls Google: an admin's, at most one per REFRESH_INTERVAL (issue 25.9).
+    refused = await proxy.get("/v1/doctor?refresh=true", headers=AUTH)
+    assert refused.status == 403 and (await refused.json())["error"]["code"] == "admin_required"
+    asked = len(emulator.state.requests)
+    resp = await proxy.get("/v1/doctor?refresh=true", headers=admin)
     assert (await resp.json())["checked_at"] >= body["checked_at"]
+    again = await proxy.get("/v1/doctor?refresh=true", headers=admin)
+    assert again.status == 429 and int(again.headers["Retry-After"]) > 0
+    calls = len(emulator.state.requests)
+    assert calls > asked
+    for _ in range(5):
+        assert (await proxy.get("/v1/doctor?refresh=true", headers=admin)).status == 429
+    assert len(emulator.state.requests) == calls
     assert (await proxy.get("/v1/doctor")).status == 401
 
 

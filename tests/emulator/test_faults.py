@@ -224,7 +224,7 @@ def test_every_fault_is_documented():
 
     import proxy.emulator.faults as faults_module
 
-    readme = (pathlib.Path(faults_module.__file__).parents[2] / "README.md").read_text()
+    readme = (pathlib.Path(faults_module.__file__).parents[2] / "docs" / "emulator.md").read_text()
     for name in KNOWN_FAULTS:
         assert f"``{name}" in faults_module.__doc__
         assert f"`{name}" in readme

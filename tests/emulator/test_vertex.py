@@ -84,7 +84,7 @@ async def test_vertex_image_may_be_gcs_uri(emulator, session):
 
 
 @pytest.mark.parametrize("params,fragment", [
-    ({}, "generateAudio is required"),
+    ({"generateAudio": "yes"}, "generateAudio must be a boolean"),
     ({"generateAudio": True, "personGeneration": "allow_all"}, "personGeneration"),
     ({"generateAudio": True, "compressionQuality": "best"}, "compressionQuality"),
     ({"generateAudio": True, "resizeMode": "stretch"}, "resizeMode"),

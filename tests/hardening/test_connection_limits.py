@@ -72,12 +72,12 @@ def test_slow_headers_slow_bodies_and_idle_keepalive_are_closed(tmp_path):
     try:
         silent = socket.create_connection(("127.0.0.1", server.port), timeout=10)
         partial = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-        partial.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # never finishes its headers
+        partial.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never finishes its headers
         slow_body = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-        slow_body.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        slow_body.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                           b"Content-Length: 1000\r\n\r\n{\"model\": ")
         kept = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-        kept.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        kept.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert kept.recv(65536).startswith(b"HTTP/1.1 200")
         started = time.monotonic()
         for sock in (silent, partial, slow_body, kept):
@@ -92,7 +92,7 @@ def test_slow_headers_slow_bodies_and_idle_keepalive_are_closed(tmp_path):
 def _busy(port: int) -> socket.socket:
     """A connection whose request is in progress: the handler waits for the rest of its body."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-    sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                  b"Content-Length: 1000\r\n\r\n{\"model\": ")
     return sock
 
@@ -103,7 +103,7 @@ def test_when_every_connection_is_busy_a_new_one_gets_a_clean_503(tmp_path):
         busy = [_busy(server.port), _busy(server.port)]
         time.sleep(0.3)
         extra = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-        extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         reply = _read_all(extra)
         head, _, body = reply.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 503"), reply

@@ -9,9 +9,9 @@ import pytest
 from tests.hardening.serve import ServeProcess
 
 MALFORMED = [
-    b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",      # a bad header value
-    b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",           # a request line past the limit
-    b"GET / HTTP/1.1\r\nHost: x\r\nBad Header\x01: y\r\n\r\n",          # a header name with a control byte
+    b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n",      # a bad header value
+    b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",           # a request line past the limit
+    b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header\x01: y\r\n\r\n",          # a header name with a control byte
 ]
 
 

@@ -32,7 +32,7 @@ async def _stream_until_answered(proxy, head_parts: bytes, filler: bytes, total:
     repeated; stop as soon as the server answers. Returns (status line + headers, body, bytes sent)."""
     reader, writer = await asyncio.open_connection(proxy.host, proxy.port)
     length = f"Content-Length: {total}\r\n" if content_length else "Transfer-Encoding: chunked\r\n"
-    writer.write((f"POST /v1/videos HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {CLIENT_KEY}\r\n"
+    writer.write((f"POST /v1/videos HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {CLIENT_KEY}\r\n"
                   f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n{length}\r\n").encode())
 
     def frame(data: bytes) -> bytes:

@@ -1,5 +1,5 @@
-"""Issue 14.11: the README's google-genai snippet is complete (it runs as written against a real
-`genproxy serve`), it says how to run `genproxy`, and it points at no file that is not in the repo."""
+"""Issue 14.11: the google-genai snippet (docs/clients.md) is complete (it runs as written against a real
+`genproxy serve`), the README says how to run `genproxy`, and it points at no file that is not in the repo."""
 from __future__ import annotations
 
 import re
@@ -13,10 +13,11 @@ from tests.hardening.serve import ServeProcess
 from tests.support import REPO
 
 README = (REPO / "README.md").read_text()
+CLIENTS = (REPO / "docs" / "clients.md").read_text()
 
 
 def _snippet_after(marker: str) -> str:
-    tail = README[README.index(marker):]
+    tail = CLIENTS[CLIENTS.index(marker):]
     return tail.split("```python\n", 1)[1].split("```", 1)[0]
 
 

@@ -75,7 +75,7 @@ async def test_streaming_with_usage_include(client):
     ({"max_tokens": 20000}, {"thinkingLevel": "HIGH", "includeThoughts": True}),
     ({"effort": "xhigh"}, {"thinkingLevel": "HIGH", "includeThoughts": True}),
     ({"effort": "high", "exclude": True}, {"thinkingLevel": "HIGH", "includeThoughts": False}),
-    ({"enabled": True}, {"thinkingLevel": "HIGH", "includeThoughts": True}),
+    ({"enabled": True}, {"thinkingLevel": "MEDIUM", "includeThoughts": True}),  # medium: Gemini 3 Flash has it
 ])
 async def test_reasoning_object_becomes_thinking_config(proxy, emulator, reasoning, expected):
     resp = await proxy.post("/api/v1/chat/completions", json=chat("google/gemini-3.1-pro-preview", reasoning=reasoning),

@@ -91,7 +91,7 @@ async def test_shape_reference_images_and_size(proxy, emulator):
     assert (await until_done(proxy, answer["id"]))["status"] == "completed"
     [sent] = submits(emulator)
     assert sent.json["parameters"]["aspectRatio"] == "16:9" and sent.json["parameters"]["resolution"] == "720p"
-    assert [r["referenceType"] for r in sent.json["instances"][0]["referenceImages"]] == ["asset"]
+    assert [r["referenceType"] for r in sent.json["instances"][0]["referenceImages"]] == ["ASSET"]
 
 
 # -- Omni

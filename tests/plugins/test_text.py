@@ -4,6 +4,10 @@ from __future__ import annotations
 import base64
 import json
 
+import aiohttp
+import pytest
+
+from plugins.gemini_chat.thinking import level_for
 from tests.plugins.helpers import last_body, post, upstream_calls
 from tests.support import assert_openai_error, chat
 
@@ -101,6 +105,35 @@ async def test_reasoning_effort_gives_reasoning_content_and_tokens(proxy, emulat
     assert last_body(emulator)["generationConfig"] == {"thinkingConfig": {"thinkingLevel": "HIGH", "includeThoughts": True}}
 
 
+@pytest.mark.parametrize(("model", "effort", "level"), [
+    # Google's table of levels per model (plugins/gemini_chat/thinking.py): each effort reaches the model's
+    # level of that name, else the nearest one the model has.
+    ("gemini-3-flash-preview", "minimal", "MINIMAL"), ("gemini-3-flash-preview", "medium", "MEDIUM"),
+    ("gemini-3-flash-preview", "none", "MINIMAL"), ("gemini-3.1-pro-preview", "medium", "MEDIUM"),
+    ("gemini-3.1-pro-preview", "minimal", "LOW"),
+])
+async def test_reasoning_effort_reaches_the_models_own_levels(proxy, emulator, model, effort, level):
+    status, body = await post(proxy, chat(model, "think", reasoning_effort=effort))
+    assert status == 200, body
+    assert last_body(emulator)["generationConfig"]["thinkingConfig"]["thinkingLevel"] == level
+
+
+def test_gemini_3_pro_has_no_minimal_nor_medium():
+    assert [level_for(e, "gemini-3-pro-image") for e in ("minimal", "low", "medium", "high")] == \
+        ["LOW", "LOW", "HIGH", "HIGH"]
+    assert level_for("minimal", "gemini-3.8-flash") == "LOW" and level_for("medium", "gemini-3.8-flash") == "MEDIUM"
+
+
+async def test_the_emulator_refuses_a_level_the_model_lacks(emulator):
+    async with aiohttp.ClientSession() as session, session.post(
+            f"{emulator.base_url}/v1beta/models/gemini-3.1-pro-preview:generateContent",
+            headers={"x-goog-api-key": "k"},
+            json={"contents": [{"parts": [{"text": "x"}]}],
+                  "generationConfig": {"thinkingConfig": {"thinkingLevel": "MINIMAL"}}}) as resp:
+        assert resp.status == 400
+        assert "MINIMAL" in (await resp.json())["error"]["message"]
+
+
 async def test_tools_round_trip(proxy, emulator):
     tools = [{"type": "function", "function": {
         "name": "get_weather", "description": "Weather of a city",
@@ -128,7 +161,9 @@ async def test_tools_round_trip(proxy, emulator):
     status, body = await post(proxy, {"model": MODEL, "messages": messages, "tools": tools,
                                       "tool_choice": {"type": "function", "function": {"name": "get_weather"}}})
     assert status == 200, body
-    assert body["choices"][0]["message"]["content"] == "Echo: thanks"
+    # A forced function (mode ANY) is called again: Google's model "is constrained to always predict a
+    # function call" in that mode (ai.google.dev/gemini-api/docs/function-calling#function_calling_modes).
+    assert body["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == "get_weather"
     sent = last_body(emulator)
     # Gemini 3 signed the call; genproxy remembered the signature and puts it back (the client dropped it).
     signature = sent["contents"][1]["parts"][0].pop("thoughtSignature")

@@ -56,7 +56,7 @@ async def test_duration_as_string_or_number_goes_upstream_as_a_number(proxy, emu
     ("veo-3.1-generate-preview", {"storage_uri": "gs://b/x"}, "video_config.storage_uri", "not supported"),
     ("veo-3.1-fast-generate-preview", {"number_of_videos": 2}, "video_config.number_of_videos", "1 to 1"),
     ("veo-3.1-generate-preview", {"generate_audio": True}, "video_config.generate_audio", "Vertex"),
-    ("veo-3.1-generate-preview", {"colour": "red"}, "video_config.colour", "not a known parameter"),
+    ("veo-3.1-generate-preview", {"colour": "red"}, "video_config.colour", "Unknown parameter"),
     ("veo-3.1-generate-preview", {"person_generation": "dont_allow"}, "video_config.person_generation", "allow_all"),
 ])
 async def test_limits_are_checked_before_anything_is_sent_upstream(proxy, emulator, model, config, param, allowed):
@@ -107,7 +107,7 @@ async def test_reference_images_up_to_three(proxy, emulator):
     ok = await proxy.post(URL, json=video_request(reference_images=[PNG_1PX] * 3), headers=AUTH)
     assert ok.status == 200, await ok.text()
     refs = submits(emulator)[0].json["instances"][0]["referenceImages"]
-    assert len(refs) == 3 and all(r["referenceType"] == "asset" for r in refs)
+    assert len(refs) == 3 and all(r["referenceType"] == "ASSET" for r in refs)
     too_many = await proxy.post(URL, json=video_request(reference_images=[PNG_1PX] * 4), headers=AUTH)
     assert too_many.status == 400
     assert_openai_error(await too_many.json(), param="video_config.reference_images")
