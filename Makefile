@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 AUTH_DIR ?= $(or $(GENPROXY_AUTH_DIR),$(HOME)/.ccs/cliproxy/auth)
 SERVE_ARGS ?=
 
-.PHONY: serve test lint docs bench install clean clients clients-heavy test-clients-heavy
+.PHONY: serve test lint docs bench install clean clients clients-heavy test-clients-heavy e2e-openwebui
 
 # What `make serve` needs: the runtime dependencies only.
 $(BIN)/.installed: setup.cfg pyproject.toml
@@ -62,6 +62,17 @@ clients-heavy: clients
 
 test-clients-heavy: $(BIN)/.installed-test clients-heavy
 	$(BIN)/python -m pytest -p no:cacheprovider tests/clients/test_codex_cli.py tests/clients/test_claude_code.py $(PYTEST_ARGS)
+
+# Opt-in, not in CI: the real Open WebUI (pip open-webui, ~7 GB with its dependencies) in its own venv, started
+# offline against `genproxy serve --emulator` and driven in headless Chromium (tests/openwebui/); the screenshots
+# go to docs/open-webui/. OPENWEBUI_VENV may point at an existing install.
+OPENWEBUI_VENV ?= .openwebui-venv
+OPENWEBUI_VERSION ?= 0.12.4
+e2e-openwebui: $(BIN)/.installed-test
+	test -x $(OPENWEBUI_VENV)/bin/open-webui || { $(PYTHON) -m venv $(OPENWEBUI_VENV) && \
+		$(OPENWEBUI_VENV)/bin/pip install --quiet --disable-pip-version-check open-webui==$(OPENWEBUI_VERSION); }
+	OPENWEBUI_BIN=$(abspath $(OPENWEBUI_VENV))/bin/open-webui GENPROXY_SCREENSHOTS=1 \
+		$(BIN)/python -m pytest -p no:cacheprovider -v tests/openwebui
 
 bench: $(BIN)/.installed-test
 	bench/run

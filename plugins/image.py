@@ -26,12 +26,14 @@ from plugins import gemini_chat, image_limits, image_openrouter
 from proxy.hookspecs import (
     ApiError,
     ChatCompletionRequest,
+    ModelFamily,
     UpstreamCall,
     complete,
     hookimpl,
     invalid,
     parse_request,
     read_json_body,
+    unknown_parameter,
     write_json_body,
 )
 
@@ -84,6 +86,17 @@ def _modalities(request) -> list[str]:
         raise invalid(f"'modalities' {unknown[0]!r} is not supported by {request.model}; use \"image\" and/or \"text\".",
                       "modalities")
     return [MODALITIES[m] for m in ("text", "image") if m in asked]
+
+
+@hookimpl
+def genproxy_model_families() -> list[ModelFamily]:
+    # Gemini image models: gemini-*-image* (gemini-3.1-flash-lite-image, GA 2026-06-30, changelog) and the
+    # Nano Banana names google-genai 3.6.1 lists (gemini-nano-banana-2.1, nano-banana-pro-preview); at
+    # `global` on Vertex AI like Gemini text (shared/docs/google-2026-12.md sections 2 and 3).
+    return [ModelFamily("gemini-image", MODALITY, r"(gemini-[a-z0-9.\-]*-image(-[a-z0-9.\-]+)?|"
+                        r"(gemini-)?nano-banana[a-z0-9.\-]*)", ("image", "text"), priority=10,
+                        vertex_location="global", limits=image_limits.describe(image_limits.ANY),
+                        source="ai.google.dev/gemini-api/docs/image-generation; google-genai 3.6.1 model list")]
 
 
 @hookimpl
@@ -187,7 +200,7 @@ def _images_request(data) -> tuple[ChatCompletionRequest, int]:
         raise invalid("The request body must be a JSON object.", code="invalid_json")
     for key in data:
         if key not in IMAGES_API_FIELDS:
-            raise invalid(f"Unknown parameter '{key}'.", key, code="unknown_parameter")
+            raise unknown_parameter(key, IMAGES_API_FIELDS)
     prompt = data.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         raise invalid("'prompt' is required.", "prompt", code="missing_required_parameter")

@@ -17,6 +17,7 @@ from proxy.hookspecs import (
     ChatCompletionRequest,
     Completion,
     JobInfo,
+    ModelFamily,
     PollStatus,
     RequestContext,
     Submitted,
@@ -43,6 +44,14 @@ def genproxy_upstream_method(route) -> str | None:
 @hookimpl
 def genproxy_video_modalities() -> list[str]:
     return [MODALITY]
+
+
+@hookimpl
+def genproxy_model_families() -> list[ModelFamily]:
+    # Veo: predictLongRunning on the Gemini API and Vertex AI; regional on Vertex (us-central1; facts file
+    # 2026-12 section 3). Unknown Veo ids are checked by the limits of their version (plugins/veo/limits.py).
+    return [ModelFamily("veo", MODALITY, r"veo-[0-9][a-z0-9.\-]*", ("video",), priority=10,
+                        source="ai.google.dev/gemini-api/docs/video; Vertex AI Veo model pages")]
 
 
 @hookimpl
@@ -133,7 +142,7 @@ async def _respond(route, result: dict, call: UpstreamCall, context: RequestCont
     samples = samples_of(result, job_id=operation)
     stored = [await save_generated_video(context, base64_data=sample.base64_bytes, uri=sample.uri,
                                          mime_type=sample.mime_type, credential_id=call.notes.get("credential_id"),
-                                         label=f"Job id: {operation}") for sample in samples]
+                                         label=f"Operation: {operation}") for sample in samples]
     taken = time.time() - call.notes.get("started", time.time())
     videos = []
     for index, (sample, media) in enumerate(zip(samples, stored)):

@@ -45,6 +45,9 @@ class ClientKey(BaseModel):
     max_jobs: int | None = Field(None, ge=1, description="Unfinished video jobs at once (overrides max_jobs_per_key)")
     models: list[str] | None = Field(None, description="Globs of the models this key may use (default: all)")
     callback_url: str | None = Field(None, description="Default webhook URL of this key's videos")
+    chat_video_links: bool | None = Field(None, description="Chat video answers also carry, in content, a "
+                                          "<video> block with a signed link (what Open WebUI plays); "
+                                          "default: the route's, then the global setting")
 
     @functools.cached_property
     def label(self) -> str:
@@ -101,8 +104,14 @@ class Settings(BaseModel):
                                    "Share it between instances so any of them serves any video")
     max_body_bytes: int = Field(32 * 1024 * 1024, gt=0)
     max_json_depth: int = Field(64, ge=4, description="Deepest nesting of arrays and objects in a JSON body")
+    max_json_values: int = Field(200_000, ge=1000, description="Most values (array items, object members) in a "
+                                 "JSON body, counted before it is parsed; past it: 413 too_many_values")
     max_json_integer_digits: int = Field(32, ge=20, description="Most digits of an integer in a JSON body")
     upstream_timeout: float = Field(120.0, gt=0)
+    max_upstream_reply_bytes: int = Field(256 * 1024 * 1024, gt=0, description="Largest JSON answer from Google, "
+                                          "as sent and decompressed (a Vertex AI Veo operation with its videos "
+                                          "inline is the largest real one, tens of MB); past it: 502 "
+                                          "upstream_too_large")
     upstream_max_event_bytes: int = Field(
         64 * 1024 * 1024, ge=1024 * 1024,
         description="Largest streamed upstream event taken (a 4K image arrives as one event of 10+ MB); past it "
@@ -111,6 +120,10 @@ class Settings(BaseModel):
         "http1", description="What sends the JSON calls to Google (generateContent, operations, interactions): "
         "genproxy's keep-alive HTTP/1.1 client (proxy/upstreams/http1.py; ~40 µs less CPU per request) or "
         "aiohttp's ClientSession, which streams and downloads always use")
+    failure_replay_seconds: float = Field(600.0, ge=0, description="For this long after a video job failed, "
+                                          "the identical request (same key, same body) gets that failure again "
+                                          "instead of a new paid generation (clients that retry whatever the "
+                                          "answer says); 0 turns it off")
     video_deadline: float = Field(600.0, gt=0, description="Seconds a video request may wait for its operation")
     poll_initial_delay: float = Field(5.0, ge=0)
     poll_max_delay: float = Field(10.0, gt=0)
@@ -123,6 +136,9 @@ class Settings(BaseModel):
     poll_min_interval: float = Field(1.0, gt=0, description="Fewest seconds between two polls of one operation")
     keepalive_interval: float = Field(10.0, gt=0)
     max_download_bytes: int = Field(512 * 1024 * 1024, gt=0)
+    allow_foreign_file_uris: bool = Field(False, description="Accept Google Files API URIs and gs:// URIs that "
+                                          "no job of the same client key made or used (off: one key cannot "
+                                          "extend or read another key's videos through Google)")
     allow_private_image_urls: bool = Field(False, description="Let clients name image URLs on loopback, private "
                                            "or link-local addresses (off: the proxy is no way into your network)")
     job_timeout: float = Field(3600.0, gt=0, description="Seconds a background job may poll before it fails")
@@ -132,7 +148,20 @@ class Settings(BaseModel):
                                  "it ends (0: forever), so the job store stops growing; the ledger (usage, "
                                  "budgets, /metrics costs) keeps every billed request whatever this is")
     max_jobs_per_key: int = Field(16, ge=1, description="Unfinished video jobs one client key may have at once")
-    default_video_model: str = "veo-3.1-generate-preview"
+    # google-genai 3.1.0 made it the Gemini API's default video model (release notes 2026-11-10)
+    default_video_model: str = "gemini-omni-1.2-flash"
+    emulated: bool = Field(False, description="Set by `genproxy serve --emulator`: every upstream is the built-in "
+                           "emulator, so nothing is paid (GET /v1/usage says so; its amounts are Google's prices)")
+    housekeeping_model: str | None = Field(
+        "gemini-3.5-flash-lite", description="The text model that answers front-ends' bookkeeping requests "
+        "(titles, tags, follow-ups) sent to an image, video or audio model; null or '': an empty JSON answer, free")
+    chat_video_links: bool = Field(False, description="Chat video answers also carry, in content, a <video> "
+                                   "block with a signed link to the video (Open WebUI plays only that); also "
+                                   "per client key and per route")
+    video_link_ttl: float = Field(2 * 24 * 3600.0, gt=0, description="Seconds a signed video link stays valid")
+    link_signing_secret: str | None = Field(None, min_length=16, description="Signs video links (HMAC); default: "
+                                            "a random secret kept in data_dir/link-signing.key. Give every "
+                                            "instance the same one when they do not share data_dir")
     max_connections: int = Field(4096, ge=1, description="Open client connections; lowered at start-up to fit "
                                  "the file descriptor limit. At the cap idle ones are closed, else new ones get 503")
     header_timeout: float = Field(10.0, gt=0, description="Seconds a new connection has to send its request headers")
@@ -141,6 +170,10 @@ class Settings(BaseModel):
     discovery_interval: float = Field(6 * 3600.0, gt=0, description="Seconds between checks of what Google "
                                       "offers each credential (`genproxy doctor`); the first runs at start-up")
     discovery_at_startup: bool = Field(True, description="Run the doctor's checks in the background at start-up")
+    same_model_on_vertex_first: bool = Field(True, description="When Google no longer serves a model on the "
+                                             "Gemini API and Vertex credentials are configured, serve the same model "
+                                             "on Vertex AI (its vertex_target) before any replaced_by model "
+                                             "(docs/catalog.md); false: the replacements first")
     thought_signature_ttl: float = Field(7 * 24 * 3600.0, gt=0, description="Seconds genproxy remembers the Gemini "
                                          "thought signature of a tool call, to put it back when a client sends the "
                                          "history without it")
@@ -154,7 +187,8 @@ class Settings(BaseModel):
                                              "genproxy does not serve itself (by path or by model)")
     passthrough_api_key: str | None = Field(None, description="The key genproxy sends to passthrough_upstream "
                                             "(the client's own key is never forwarded)")
-    metrics_token: str | None = Field(None, description="When set, GET /metrics needs 'Authorization: Bearer <it>'")
+    metrics_token: str | None = Field(None, description="GET /metrics accepts 'Authorization: Bearer <it>' (with "
+                                       "client keys configured it needs this or an admin key)")
     webhook_secret: str | None = Field(None, description="whsec_<base64>: signs webhook deliveries (Standard "
                                        "Webhooks); needed for callback_url")
     allow_private_callback_urls: bool = Field(False, description="Let callback_url name loopback, private or "
@@ -175,6 +209,11 @@ class Settings(BaseModel):
         if "routes_file" not in self.model_fields_set and not self.routes_file.exists() and SHIPPED_ROUTES.exists():
             self.routes_file = SHIPPED_ROUTES
         return self
+
+    @field_validator("housekeeping_model", mode="before")
+    @classmethod
+    def _no_housekeeping_model(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("gemini_api_keys", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod

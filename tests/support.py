@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,9 @@ async def serve_two_workers(tmp_path: Path, upstream_url: str, stderr, **config:
         "auth_dir": str(tmp_path / "auth"), "data_dir": str(tmp_path / "data"), **config}))
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "proxy", "serve", "--workers", "2", "--port", "0", "--config", str(path),
-        "--routes", str(REPO / "routes.yaml"), cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=stderr)
+        "--routes", str(REPO / "routes.yaml"), cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=stderr,
+        # SIGINT as a terminal's Ctrl-C finds it, even when the suite runs in the background with it ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
     except BaseException:

@@ -240,12 +240,22 @@ async def _open_public(session: aiohttp.ClientSession, url: str, param: str, all
     not make the proxy fetch from loopback, private or link-local addresses (cloud metadata, admin
     ports) unless allow_private_image_urls is set."""
     for _ in range(MAX_REDIRECTS + 1):
+        try:
+            # yarl refuses what urllib would read another way (http://127.0.0.1:P\@example.com/: a backslash
+            # in the authority), which was a 500 with a traceback (issue 25.9): one parse, checked and fetched.
+            parsed = yarl.URL(url)
+        except ValueError as exc:
+            raise invalid(f"'{param}' is not a valid URL: {exc}", param, code="invalid_url") from None
         if not allow_private:
-            await _check_public(url, param)
-        resp = await session.get(url, timeout=aiohttp.ClientTimeout(total=REMOTE_TIMEOUT), allow_redirects=False)
+            await _check_public(parsed, param)
+        resp = await session.get(parsed, timeout=aiohttp.ClientTimeout(total=REMOTE_TIMEOUT), allow_redirects=False)
         if resp.status in (301, 302, 303, 307, 308) and resp.headers.get("Location"):
-            url = str(resp.url.join(yarl.URL(resp.headers["Location"])))
-            resp.release()
+            try:
+                url = str(resp.url.join(yarl.URL(resp.headers["Location"])))
+            except ValueError:
+                raise invalid(f"'{param}' redirects to an invalid URL.", param, code="image_fetch_failed") from None
+            finally:
+                resp.release()
             if not url.startswith(("http://", "https://")):
                 raise invalid(f"'{param}' redirects to a URL that is not http(s).", param, code="url_not_allowed")
             continue
@@ -253,8 +263,8 @@ async def _open_public(session: aiohttp.ClientSession, url: str, param: str, all
     raise invalid(f"'{param}' redirects more than {MAX_REDIRECTS} times.", param, code="image_fetch_failed")
 
 
-async def _check_public(url: str, param: str) -> None:
-    host = yarl.URL(url).host or ""
+async def _check_public(url: yarl.URL, param: str) -> None:
+    host = url.host or ""
     try:
         addresses = [ipaddress.ip_address(host.strip("[]"))]
     except ValueError:

@@ -6,10 +6,8 @@ from typing import Any
 
 from plugins.gemini_chat.messages import translate_messages
 from plugins.gemini_chat.thinking import level_for
-from proxy.hookspecs import invalid
+from proxy.hookspecs import invalid, refuse_unknown_fields
 
-IGNORED = {"user", "metadata", "store", "service_tier", "parallel_tool_calls", "prompt_cache_key",
-           "safety_identifier", "stream_options"}
 UNSUPPORTED = {
     "logprobs": "Gemini log probabilities are not exposed by this proxy",
     "top_logprobs": "Gemini log probabilities are not exposed by this proxy",
@@ -39,15 +37,15 @@ def _number(request, name: str, low: float | None = None, high: float | None = N
 
 
 def check_fields(request, own: set[str]) -> None:
-    """400 for unsupported and unknown top-level fields; ``own`` are the plugin's extra fields."""
+    """400 for unsupported and unknown top-level fields; ``own`` are the plugin's extra fields. OpenAI's other
+    fields (user, metadata, store, service_tier, verbosity …) are accepted and ignored."""
     for name, value in (request.model_extra or {}).items():
         if name in UNSUPPORTED:
             if value in (None, False, {}, []):
                 continue
             raise invalid(f"'{name}' is not supported for {request.model}: {UNSUPPORTED[name]}.", name,
                           code="unsupported_parameter")
-        if name not in IGNORED and name not in HANDLED and name not in own:
-            raise invalid(f"Unknown parameter '{name}'.", name, code="unknown_parameter")
+    refuse_unknown_fields(request, own | HANDLED)
 
 
 def _schema(value: Any, param: str) -> dict:

@@ -17,7 +17,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from plugins.omni import limits as omni_limits
-from proxy.hookspecs import ChatCompletionRequest, invalid, parse_data_uri, validation_error, whole_seconds
+from proxy.hookspecs import (
+    ChatCompletionRequest,
+    invalid,
+    parse_data_uri,
+    refuse_unknown_fields,
+    validation_error,
+    whole_seconds,
+)
 
 JOB_ID = re.compile(r"video_[0-9a-f]{24}")
 MAX_INLINE_BYTES = 20 * 1024 * 1024
@@ -68,7 +75,7 @@ def parse_config(request: ChatCompletionRequest, defaults: dict) -> OmniConfig:
     try:
         return OmniConfig.model_validate(merged)
     except ValidationError as exc:
-        raise validation_error(exc, "video_config.") from None
+        raise validation_error(exc, "video_config.", OmniConfig) from None
 
 
 def history_video(request: ChatCompletionRequest) -> str | None:
@@ -147,6 +154,7 @@ def input_of(request: ChatCompletionRequest, model: str) -> tuple[list[dict], st
 
 def build_body(request: ChatCompletionRequest, target: str, model: str, defaults: dict) -> tuple[dict, dict]:
     """Validate the request against the model's limits; the interaction body and the notes for later steps."""
+    refuse_unknown_fields(request, {"video_config"})
     if request.modalities is not None and "video" not in request.modalities:
         raise invalid(f"{model} generates video: send modalities [\"video\", \"text\"].", "modalities")
     if (request.n or 1) != 1:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from plugins.veo import limits as veo_limits
 from plugins.veo.images import image_url_of, veo_image
-from proxy.hookspecs import ChatCompletionRequest, invalid, validation_error, whole_seconds
+from proxy.hookspecs import ChatCompletionRequest, invalid, refuse_unknown_fields, validation_error, whole_seconds
 
 PERSON_GENERATION = ("allow_all", "allow_adult", "dont_allow")
 # Veo takes at most 1,024 tokens of text ("Text input: 1,024 tokens", https://ai.google.dev/gemini-api/docs/video,
@@ -80,7 +80,7 @@ def parse_config(request: ChatCompletionRequest, defaults: dict) -> VideoConfig:
     try:
         return VideoConfig.model_validate(merged)
     except ValidationError as exc:
-        raise validation_error(exc, "video_config.") from None
+        raise validation_error(exc, "video_config.", VideoConfig) from None
 
 
 def _user_parts(request: ChatCompletionRequest) -> tuple[str, list[tuple[str, str]], list[tuple[str, str]]]:
@@ -115,6 +115,7 @@ def _user_parts(request: ChatCompletionRequest) -> tuple[str, list[tuple[str, st
 def build_body(request: ChatCompletionRequest, route_target: str, route_model: str, defaults: dict,
                vertex: bool) -> tuple[dict, VideoJob]:
     """Validate everything against the model's limits and build the predictLongRunning body."""
+    refuse_unknown_fields(request, {"video_config"})
     if request.modalities is not None and "video" not in request.modalities:
         raise invalid(f"{route_model} generates video: send modalities [\"video\", \"text\"].", "modalities")
     config = parse_config(request, defaults)

@@ -38,7 +38,7 @@ def samples_of(operation: dict, job_id: str | None) -> list[Sample]:
         code = error.get("code")
         name = RPC_CODES.get(code, str(code))
         raise ApiError(502, f"Video generation failed upstream ({name}): {error.get('message', 'no message')} "
-                            f"Job id: {job_id}.", code="generation_failed")
+                            f"Operation: {job_id}.", code="generation_failed")
     response = operation.get("response") or {}
     body = response.get("generateVideoResponse", response)
     samples: list[Sample] = []
@@ -59,5 +59,5 @@ def samples_of(operation: dict, job_id: str | None) -> list[Sample]:
             reasons = "; ".join(body.get("raiMediaFilteredReasons") or []) or "no reason given"
             raise ApiError(400, f"Google's safety filter blocked the video ({filtered} filtered): {reasons}",
                            code="content_filter", param="messages")
-        raise ApiError(502, f"The operation finished without a video. Job id: {job_id}.", code="no_video")
+        raise ApiError(502, f"The operation finished without a video. Operation: {job_id}.", code="no_video")
     return samples

@@ -115,7 +115,8 @@ async function start() {
   const form = $("audio-form");
   if (!form.reportValidity()) return;
   busy = true;
-  $("audio-start").disabled = true;
+  // aria-disabled, not disabled: a disabled button drops the keyboard focus to the page body (playground.js).
+  $("audio-start").setAttribute("aria-disabled", "true");
   showError($("audio-error"), null);
   try {
     const speech = details.get(model)?.modality === "speech";
@@ -132,6 +133,6 @@ async function start() {
     progress(null);
   } finally {
     busy = false;
-    $("audio-start").disabled = false;
+    $("audio-start").setAttribute("aria-disabled", "false");
   }
 }

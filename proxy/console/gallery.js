@@ -10,14 +10,30 @@ let timer = null;
 let wired = false;
 let visible = false;
 
+// A page of cards at a time (GET /v1/videos pages with limit and after): a short test made 38 videos, and one
+// page of all of them was a long scroll and as many video downloads.
+export const PAGE_SIZE = 12;
+// The id each shown page starts after (null: the newest page); the last is the page on show.
+let cursors = [null];
+
 export function show() {
   visible = true;
   if (!wired) {
     wired = true;
     $("gallery-refresh").addEventListener("click", () => refresh());
+    $("gallery-older").addEventListener("click", () => turn(1));
+    $("gallery-newer").addEventListener("click", () => turn(-1));
   }
   refresh();
 }
+
+function turn(step) {
+  if (step > 0) cursors.push(lastShown);
+  else if (cursors.length > 1) cursors.pop();
+  refresh().then(() => $("gallery-heading").focus());
+}
+
+let lastShown = null;
 
 export function hide() {
   visible = false;
@@ -27,19 +43,33 @@ export function hide() {
 async function refresh() {
   clearTimeout(timer);
   let page;
+  const after = cursors[cursors.length - 1];
   try {
-    page = await api("/v1/videos?limit=100&order=desc");
+    page = await api(`/v1/videos?limit=${PAGE_SIZE}&order=desc${after ? `&after=${encodeURIComponent(after)}` : ""}`);
     showError($("gallery-error"), null);
   } catch (error) {
+    if (after && error.status === 404) { // the video this page started after was deleted: back to the newest
+      cursors = [null];
+      return refresh();
+    }
     showError($("gallery-error"), error);
     return;
   }
   const jobs = page.data || [];
+  if (!jobs.length && cursors.length > 1) { // the last videos of this page were deleted
+    cursors.pop();
+    return refresh();
+  }
+  lastShown = page.last_id;
+  const first = (cursors.length - 1) * PAGE_SIZE + 1;
   const running = jobs.filter((job) => job.status === "queued" || job.status === "in_progress").length;
   $("gallery-status").textContent = jobs.length
-    ? `${page.has_more ? "The newest " : ""}${jobs.length} video${jobs.length === 1 ? "" : "s"}`
+    ? `Videos ${first}–${first + jobs.length - 1}${page.has_more || cursors.length > 1 ? "" : ` of ${jobs.length}`}`
       + `${running ? `, ${running} running (updating)` : ""}`
     : "No videos yet: make one in the Playground.";
+  $("gallery-older").hidden = !page.has_more;
+  $("gallery-newer").hidden = cursors.length === 1;
+  $("gallery-page").textContent = cursors.length > 1 || page.has_more ? `Page ${cursors.length}` : "";
   const list = $("gallery");
   const focused = document.activeElement?.closest?.("[data-job]")?.dataset.job;
   list.replaceChildren(...jobs.map(card));

@@ -67,8 +67,19 @@ function resetThread() {
 
 function setBusy(value) {
   busy = value;
-  $("start").disabled = value;
-  $("follow-start").disabled = value;
+  // aria-disabled, not disabled: a disabled button drops the keyboard focus to the page body, and whoever
+  // pressed Start lost their place when the generation finished. The handlers check `busy`.
+  for (const id of ["start", "follow-start"]) $(id).setAttribute("aria-disabled", String(value));
+}
+
+/** After a generation: the focus stays where the user is; if it has nowhere to be (the page body, a hidden
+ * form), it goes to the answer (or, after an error, to the prompt), not to the top of the page. */
+function settle(target) {
+  setBusy(false);
+  const active = document.activeElement;
+  if (active && active !== document.body && !active.closest("[hidden]")) return;
+  if (target.tabIndex < 0 && !target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+  target.focus();
 }
 
 function progress(status, percent, jobId) {
@@ -152,7 +163,7 @@ async function send(prompt, content, config) {
     $("thread").lastElementChild?.remove();
     $("progress-box").hidden = true;
     showError($("play-error"), error);
-    setBusy(false);
+    settle($("prompt"));
     return;
   }
   reply.querySelector(".answer-text").textContent = answer.text || "(no text)";
@@ -170,8 +181,8 @@ async function send(prompt, content, config) {
     lastVideo = { job_id: answer.videos[0].job_id || answer.jobId, type: options.type, limits: options.limits };
   }
   $("prompt").value = "";
-  setBusy(false);
   updateFollowForm();
+  settle(reply);
 }
 
 function assistantMessage(answer) {
@@ -242,6 +253,8 @@ async function extend(prompt) {
   } catch (error) {
     reply.remove();
     showError($("play-error"), error);
+    settle($("follow-prompt"));
+    return;
   }
-  setBusy(false);
+  settle(reply);
 }

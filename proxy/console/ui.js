@@ -48,8 +48,19 @@ export function table(caption, headings, rows) {
     el("table", {},
       el("caption", {}, caption),
       el("thead", {}, el("tr", {}, headings.map((h) => el("th", { scope: "col" }, h)))),
-      el("tbody", {}, rows.length ? rows.map((row) => el("tr", {}, row.map((cell) => el("td", {}, cell ?? "–"))))
+      el("tbody", {}, rows.length ? rows.map((row) => el("tr", {}, row.map((cell) => el("td", { class: cellClass(cell) },
+        cell ?? "–"))))
         : el("tr", {}, el("td", { colspan: headings.length }, "Nothing yet.")))));
+}
+
+// An amount, a count or "12 / 34": kept on one line and right-aligned. One word without spaces (an id, a status,
+// a date): kept whole. Anything else wraps between its words.
+const NUMERIC = /^[-+]?\$?[\d.,]+(\s*\/\s*[\d.,]+)?( s)?$/;
+
+function cellClass(cell) {
+  if (typeof cell === "number" || (typeof cell === "string" && NUMERIC.test(cell.trim()))) return "num";
+  if (typeof cell === "string" && !/\s/.test(cell.trim())) return "token";
+  return null;
 }
 
 /** Read a file input's files as data: URIs. */

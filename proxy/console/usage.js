@@ -43,8 +43,25 @@ async function load() {
     return;
   }
   const [byDay, byModel, byKey] = answers;
-  body.replaceChildren(budget(byDay.budget, byDay), dayChart(byDay), breakdown("Spend per model", "Model", "model", byModel));
+  // serve --emulator: nothing was paid; the ledger's amounts are only what Google would have charged.
+  free = Boolean(byDay.emulated);
+  body.replaceChildren(...(free ? [emulatorNotice(byDay)] : []), budget(byDay.budget, byDay), dayChart(byDay),
+    breakdown("Spend per model", "Model", "model", byModel));
   if (byKey) body.append(breakdown("Spend per key", "Key", "key", byKey));
+}
+
+let free = false;
+
+/** What a row cost: nothing on the emulator. */
+function cost(value) {
+  return free ? money(0) : money(value);
+}
+
+function emulatorNotice(answer) {
+  const total = (answer.data || []).reduce((sum, row) => sum + (row.cost_usd || 0), 0);
+  return el("p", { class: "card notice", id: "usage-emulated" },
+    "These requests went to genproxy's built-in emulator: nothing was paid. ",
+    el("span", { class: "help" }, `At Google's prices they would have cost ${money(total)}.`));
 }
 
 function budget(info, answer) {
@@ -52,7 +69,7 @@ function budget(info, answer) {
   const box = el("section", { class: "card budget", "aria-labelledby": "budget-heading" },
     el("h3", { id: "budget-heading" }, "Budget"));
   const facts = el("dl", { class: "facts" },
-    fact("Spent in this range", money(total)));
+    fact("Spent in this range", cost(total)));
   if (info && info.limit_usd !== null && info.limit_usd !== undefined) {
     facts.append(fact(`Limit (${info.period || "period"})`, money(info.limit_usd)),
       fact("Spent this period", money(info.spent_usd)), fact("Left", money(info.remaining_usd)));
@@ -74,10 +91,10 @@ function dayChart(answer) {
   section.append(el("ul", { class: "bars", "aria-hidden": "true" }, rows.map((row) =>
     el("li", {}, el("span", { class: "bar-label" }, row.day),
       el("span", { class: "bar", style: null, dataset: { width: Math.round((100 * (row.cost_usd || 0)) / most) } }),
-      el("span", { class: "bar-value" }, money(row.cost_usd))))));
+      el("span", { class: "bar-value" }, cost(row.cost_usd))))));
   section.querySelectorAll(".bar").forEach((bar) => { bar.style.width = `${bar.dataset.width}%`; });
   section.append(table("Spend per day", ["Day", "Requests", "Cost", "Video seconds", "Images", "Tokens in / out"],
-    rows.map((row) => [row.day, row.requests, money(row.cost_usd), row.video_seconds, row.images,
+    rows.map((row) => [row.day, row.requests, cost(row.cost_usd), row.video_seconds, row.images,
       `${row.input_tokens ?? 0} / ${row.output_tokens ?? 0}`])));
   return section;
 }
@@ -85,7 +102,7 @@ function dayChart(answer) {
 function breakdown(caption, heading, field, answer) {
   const rows = [...(answer.data || [])].sort((a, b) => (b.cost_usd || 0) - (a.cost_usd || 0));
   return el("section", { class: "card" }, table(caption, [heading, "Requests", "Cost", "Video seconds", "Images",
-    "Tokens in / out"], rows.map((row) => [row[field], row.requests, money(row.cost_usd), row.video_seconds, row.images,
+    "Tokens in / out"], rows.map((row) => [row[field], row.requests, cost(row.cost_usd), row.video_seconds, row.images,
     `${row.input_tokens ?? 0} / ${row.output_tokens ?? 0}`])));
 }
 

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from proxy.discovery.doctor import Doctor
 from proxy.discovery.findings import DoctorReport
+from proxy.http.errors import ApiError
 from proxy.ops.background import every
 
 log = logging.getLogger("genproxy.doctor")
+#: Seconds between runs a client may ask for with ?refresh=true: each run calls Google once per credential and
+#: model family (issue 25.9: any key could make the proxy call upstream at will).
+REFRESH_INTERVAL = 30.0
 
 
 class DoctorService:
@@ -20,6 +25,9 @@ class DoctorService:
         self._make = make_doctor
         self.report: DoctorReport | None = None
         self._running: asyncio.Task | None = None
+        # Told of every report.
+        self.listeners: list[Callable[[DoctorReport], Awaitable[None]]] = []
+        self._last_asked = float("-inf")
 
     async def refresh(self) -> DoctorReport:
         """Run the checks (callers arriving while a run is under way share it)."""
@@ -30,6 +38,11 @@ class DoctorService:
     async def _run(self) -> DoctorReport:
         report = await self._make().run()
         self.report = report
+        for listener in self.listeners:
+            try:
+                await listener(report)
+            except Exception:
+                log.exception("doctor: a listener of the report failed")
         problems = report.problems()
         for line in problems:
             log.warning("doctor: %s", line)
@@ -49,9 +62,18 @@ class DoctorService:
 async def doctor_report(request: web.Request) -> web.Response:
     """GET /v1/doctor: the last report (``?refresh=true`` runs the checks now)."""
     service: DoctorService = request.app[DOCTOR]
-    report = service.report
-    if report is None or request.query.get("refresh") in ("1", "true", "yes"):
+    if request.query.get("refresh") in ("1", "true", "yes"):
+        if not request.get("is_admin"):
+            raise ApiError(403, "Only an admin key may rerun the doctor's checks (?refresh=true); without it the last "
+                                "report is shown.", code="admin_required", type="permission_denied")
+        wait = service._last_asked + REFRESH_INTERVAL - time.monotonic()
+        if wait > 0 and service.report is not None:
+            raise ApiError(429, f"The doctor ran less than {REFRESH_INTERVAL:.0f} s ago; retry in {wait:.0f} s.",
+                           code="rate_limit_exceeded", headers={"Retry-After": str(max(1, round(wait)))})
+        service._last_asked = time.monotonic()
         report = await service.refresh()
+    else:
+        report = service.report or await service.refresh()
     return web.json_response(report.as_dict())
 
 

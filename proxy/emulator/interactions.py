@@ -44,7 +44,7 @@ from aiohttp import web
 from .auth import api_key, bearer_token, require_gemini_auth
 from .errors import GoogleError, invalid_argument, not_found
 from .faults import MALFORMED_BODY, Faults, submit_error
-from .media import padded_size, sample_path, video_base64
+from .media import edit_variant, padded_size, sample_path, video_base64
 from .omni_models import INLINE_LIMIT_BYTES, VIDEO_TOKENS_PER_SECOND, validate
 from .operations import FILTERED_REASON, OPERATION_ERROR, apply_poll_faults, base_url, new_id
 from .state import EMULATOR_STATE, EmulatorState, VideoFile
@@ -175,7 +175,11 @@ async def create_interaction(request: web.Request) -> web.Response:
         raise error
     if "malformed" in faults:
         return web.Response(text=MALFORMED_BODY, content_type="application/json")
-    file = VideoFile(new_id(), sample_path(video["aspect_ratio"], video["duration"]), secrets.token_urlsafe(16), faults)
+    # An edit (of an earlier interaction's video or of an input video) answers a video in another colour, picked
+    # by its prompt: it visibly differs from its source, as Google's edits do.
+    edit = edit_variant(prompt) if body.get("previous_interaction_id") or found.videos else None
+    file = VideoFile(new_id(), sample_path(video["aspect_ratio"], video["duration"], edit=edit),
+                     secrets.token_urlsafe(16), faults)
     state.files[file.file_id] = file
     item = Interaction(
         id="v1_" + secrets.token_urlsafe(24).replace("-", "A").replace("_", "B"), model=model,

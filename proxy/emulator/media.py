@@ -1,6 +1,6 @@
 """Media the emulator returns: PNG images (made with zlib + struct) and sample MP4 videos.
 
-The MP4s are flat H.264 (+ AAC) files made by ``scripts/make_sample_videos.sh`` and shipped in
+The MP4s are flat H.264 (24 fps, + AAC with a 440 Hz tone) files made by ``scripts/make_sample_videos.sh`` and shipped in
 ``samples/``, one per orientation, resolution (1280x720, 1920x1080, 3840x2160 and the portrait
 equivalents), length (3..10 s) and with or without a sound track, so ffprobe agrees with the
 request; no ffmpeg at runtime. Padding appends a top-level ``free`` box after the file,
@@ -99,9 +99,22 @@ SAMPLE_RESOLUTIONS = ("720p", "1080p", "4k")
 SAMPLE_SECONDS = range(3, 11)
 
 
-def sample_path(aspect_ratio: str, duration: int, resolution: str = "720p", audio: bool = True) -> Path:
-    """The sample matching the request (sizes and lengths outside the set are clamped)."""
+EDIT_VARIANTS = 3
+
+
+def edit_variant(prompt: str) -> int:
+    """Which of the edit colours an edit's prompt gets (an edit visibly differs from its source)."""
+    return hashlib.sha256(prompt.encode()).digest()[0] % EDIT_VARIANTS
+
+
+def sample_path(aspect_ratio: str, duration: int, resolution: str = "720p", audio: bool = True,
+                edit: int | None = None) -> Path:
+    """The sample matching the request (sizes and lengths outside the set are clamped); ``edit`` picks one of
+    the 720p samples in another colour (an Omni edit's answer)."""
     orientation = "portrait" if aspect_ratio == "9:16" else "landscape"
+    if edit is not None:
+        duration = min(SAMPLE_SECONDS[-1], max(SAMPLE_SECONDS[0], int(duration)))
+        return SAMPLES_DIR / f"{orientation}_720p_edit{edit % EDIT_VARIANTS}_{duration}s.mp4"
     resolution = resolution.lower() if resolution.lower() in SAMPLE_RESOLUTIONS else "720p"
     duration = min(SAMPLE_SECONDS[-1], max(SAMPLE_SECONDS[0], int(duration)))
     silent = "" if audio else "_silent"

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from proxy import keys
-from proxy.handlers.common import make_context, read_json, resolve_route, write_json
+from proxy.handlers.chat_frontends import continue_from_history, videos_from_history, with_video_links
+from proxy.handlers.common import MAX_REPLACEMENTS, make_context, read_json, replaced_after, resolve_route, write_json
+from proxy.handlers.housekeeping import as_text_request, canned_answer, housekeeping_task
 from proxy.hookspecs import Completion, Delta
 from proxy.http.errors import ApiError, client_safe
 from proxy.http.jsonstream import MediaChanged
@@ -27,6 +29,9 @@ log = logging.getLogger("genproxy.media")
 
 # Left out of the fingerprint of a video request: how the answer is delivered, not what is generated.
 DELIVERY_FIELDS = ("stream", "stream_options")
+# The modality of plain text models, the only one that answers front-ends' bookkeeping (proxy/handlers/housekeeping.py).
+TEXT = "text"
+
 
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
@@ -39,8 +44,36 @@ async def run_chat(request: web.Request, raw, shape_class: type[ChatCompletion] 
     body = parse_request(ChatCompletionRequest, raw)
     request["model"] = body.model
     route = resolve_route(request.app, body.model)
+    for _ in range(MAX_REPLACEMENTS):
+        try:
+            return await _serve(request, raw, body, route, shape_class)
+        except ApiError as exc:
+            # Google said it no longer serves the model (a 404 costs nothing): the replacement serves this request.
+            replacement = await replaced_after(request.app, route, exc)
+            if replacement is None:
+                raise
+            route = replacement
+    return await _serve(request, raw, body, route, shape_class)
+
+
+async def _serve(request: web.Request, raw, body: ChatCompletionRequest, route,
+                 shape_class: type[ChatCompletion]) -> web.StreamResponse:
     request["route"] = route.pattern or route.model
     authorize_model(request, route)
+    task = housekeeping_task(request, body) if route.modality != TEXT else None
+    if task is not None:
+        # A front-end's title/tags/follow-ups request to a media model: a text model answers, nothing is made.
+        model = request.app[keys.SETTINGS].housekeeping_model
+        log.info("%s: front-end bookkeeping (%s) for %s answered by %s", request["request_id"], task, route.model,
+                 model or "an empty JSON object")
+        if model is None:
+            return await _answer(request, shape_class(request["request_id"], route.model), body, canned_answer())
+        body = as_text_request(body, model)
+        route = resolve_route(request.app, model)
+        request["route"] = route.pattern or route.model
+        raw = body.model_dump(exclude_none=True)
+    videos_from_history(body)
+    body = await continue_from_history(request, route, body)
     context = make_context(request, route, body.stream)
     pipeline: Pipeline = request.app[keys.PIPELINE]
     # The answer names the model that served (a retired id's replacement), not the id the client sent.
@@ -59,11 +92,12 @@ async def run_chat(request: web.Request, raw, shape_class: type[ChatCompletion] 
             job = await runner.attach_or_start(route, call, context, summary, fingerprint, charge=charge)
             deadline = request.app[keys.SETTINGS].video_deadline
             if not body.stream:
-                return await write_json(request, shape.full([await runner.wait(job, deadline)]))
+                completion = with_video_links(request, route, await runner.wait(job, deadline))
+                return await write_json(request, shape.full([completion]))
         except ApiError as exc:
             raise final(exc) from None
         return await _stream_job(request, shape, runner, job, deadline,
-                                 bool(body.stream_options and body.stream_options.include_usage))
+                                 bool(body.stream_options and body.stream_options.include_usage), route)
 
     entry = new_entry_id()
     await ledger.reserve(entry, charge, durable=False)
@@ -172,8 +206,20 @@ async def complete_chat(request: web.Request, body: ChatCompletionRequest, modal
     return completions
 
 
+async def _answer(request: web.Request, shape: ChatCompletion, body: ChatCompletionRequest,
+                  completion: Completion) -> web.StreamResponse:
+    """A ready answer, as JSON or as a stream."""
+    if not body.stream:
+        return await write_json(request, shape.full([completion]))
+    sse = await SseWriter.open(request)
+    request["status"] = 200
+    await stream_reply(sse, shape, completion, bool(body.stream_options and body.stream_options.include_usage))
+    await sse.done()
+    return sse.response
+
+
 async def _stream_job(request: web.Request, shape: ChatCompletion, runner, job, deadline: float,
-                      include_usage: bool) -> web.StreamResponse:
+                      include_usage: bool, route) -> web.StreamResponse:
     """SSE for a long-running job: progress chunks and keep-alives, then the answer, then [DONE]."""
     sse = await SseWriter.open(request)
     request["status"] = 200
@@ -188,7 +234,7 @@ async def _stream_job(request: web.Request, shape: ChatCompletion, runner, job, 
     stop_listening = runner.listen(job.id, progress)
     try:
         async with sse.keepalive(request.app[keys.SETTINGS].keepalive_interval):
-            completion = await runner.wait(job, deadline)
+            completion = with_video_links(request, route, await runner.wait(job, deadline))
             await stream_reply(sse, shape, completion, include_usage)
     except ApiError as exc:
         request["status"] = exc.status

@@ -62,5 +62,10 @@ async def usage(request: web.Request) -> web.Response:
     limit = account.budget_usd
     budget = {"limit_usd": limit, "period": account.budget_period, "spent_usd": round(spent, 6),
               "remaining_usd": round(max(0.0, limit - spent), 6) if limit is not None else None}
-    return web.json_response({"object": "usage", "start": int(start), "end": int(end), "group_by": ",".join(group_by),
-                              "currency": "usd", "data": data, "budget": budget})
+    answer = {"object": "usage", "start": int(start), "end": int(end), "group_by": ",".join(group_by),
+              "currency": "usd", "data": data, "budget": budget}
+    if request.app[keys.SETTINGS].emulated:
+        # serve --emulator keeps its own ledger (data_dir/emulator): every amount in it is what Google would have
+        # charged, and nothing was paid.
+        answer["emulated"] = True
+    return web.json_response(answer)

@@ -239,7 +239,12 @@ async def video_content(request: web.Request) -> web.StreamResponse:
     if job.status != "completed":
         raise ApiError(409, f"Video {job.id} is {job.status} ({job.progress}%); fetch it when status is completed.",
                        code="video_not_ready")
-    stored = (await request.app[keys.JOB_RUNNER].stored_media(job))[0]
+    files = await request.app[keys.JOB_RUNNER].stored_media(job)
+    index_text = request.query.get("index", "0")
+    # OpenRouter's content path takes ?index= for a job of several videos; OpenAI's has one.
+    if not (index_text.isascii() and index_text.isdigit() and len(index_text) <= 3 and int(index_text) < len(files)):
+        raise invalid(f"index must be a number from 0 to {len(files) - 1}.", "index")
+    stored = files[int(index_text)]
     if variant != "video":
         # A JPEG (OpenAI's document lists image/webp; the SDK returns the bytes whatever their type).
         image = await request.app[keys.PREVIEWS].jpeg(stored.path, variant, job.id)

@@ -14,6 +14,7 @@ from aiohttp import web
 from proxy.config import SETTINGS, ClientKey, all_client_keys
 from proxy.http.errors import ApiError
 from proxy.http.jsonbody import refuse_encoded_non_json
+from proxy.media.signed_links import is_signed_video_link, signed_link_owner
 from proxy.ops.logbuffer import sole_batched_handler
 
 log = logging.getLogger("genproxy.access")
@@ -111,6 +112,14 @@ async def auth_middleware(request: web.Request, handler):
         found = find_key(presented, configured) if presented and configured else None
         request["client_key"], request["is_admin"] = found if found else (None, not configured)
         request["client_key_name"] = found[0].label if found else (None if configured else OPEN_PROXY_NAME)
+        return await handler(request)
+    signed_job = is_signed_video_link(request)
+    if signed_job is not None and not presented:
+        # A signed link (proxy/media/signed_links.py) carries the right to fetch that one video: a browser
+        # playing it in a chat page sends no key. Its owner is who the request speaks for.
+        request["client_key_id"] = await signed_link_owner(request, signed_job)
+        request["is_admin"] = False
+        request["client_key_name"] = "signed-link"
         return await handler(request)
     if configured:
         if not presented:

@@ -1,6 +1,8 @@
 """pydantic models of what clients send."""
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -46,6 +48,23 @@ class ChatCompletionRequest(BaseModel):
     stream_options: StreamOptions | None = None
     modalities: list[str] | None = None
     n: int | None = Field(None, ge=1)
+    metadata: dict[str, str] | None = None
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata(cls, value):
+        # OpenAI's Metadata: "Set of 16 key-value pairs ... Keys are strings with a maximum length of 64 characters.
+        # Values are strings with a maximum length of 512 characters." (openai-openapi, components.schemas.Metadata)
+        if value is None:
+            return value
+        if len(value) > 16:
+            raise ValueError(f"holds {len(value)} pairs; at most 16")
+        for key, item in value.items():
+            if len(key) > 64:
+                raise ValueError(f"key '{key[:64]}…' is over 64 characters")
+            if len(item) > 512:
+                raise ValueError(f"value of '{key}' is over 512 characters")
+        return value
 
     def extra(self, name: str, default: Any = None) -> Any:
         return (self.model_extra or {}).get(name, default)
@@ -61,15 +80,56 @@ class ChatCompletionRequest(BaseModel):
         return ""
 
 
-def validation_error(exc: ValidationError, prefix: str = "") -> ApiError:
-    """The first problem of a pydantic error as a 400 that names the parameter."""
+#: Every field of OpenAI's chat-completions request (openai-python 2.x, types/chat/completion_create_params.py,
+#: CompletionCreateParamsBase, plus ``stream``). Clients send them whether or not a model uses them (the openai
+#: SDK: stream_options, user, metadata, store, n; Open WebUI: its sampling settings), so every modality accepts
+#: them; what no API defines is a 400 (a typo must not buy a video made with default settings).
+OPENAI_CHAT_FIELDS = frozenset({
+    "audio", "frequency_penalty", "function_call", "functions", "logit_bias", "logprobs", "max_completion_tokens",
+    "max_tokens", "messages", "metadata", "modalities", "model", "moderation", "n", "parallel_tool_calls",
+    "prediction", "presence_penalty", "prompt_cache_key", "prompt_cache_options", "prompt_cache_retention",
+    "reasoning_effort", "response_format", "safety_identifier", "seed", "service_tier", "stop", "store", "stream",
+    "stream_options", "temperature", "tool_choice", "tools", "top_logprobs", "top_p", "user", "verbosity",
+    "web_search_options"})
+
+
+def unknown_parameter(name: str, known: Iterable[str], param: str | None = None,
+                      described: str | None = None) -> ApiError:
+    """400 ``unknown_parameter`` naming the closest known field and listing the known ones."""
+    known = sorted(known)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    listed = described or ", ".join(known)
+    param = param or name
+    return ApiError(400, f"Unknown parameter '{param}'.{hint} Known parameters: {listed}.", param=param,
+                    code="unknown_parameter")
+
+
+def refuse_unknown_fields(request: ChatCompletionRequest, own: Iterable[str]) -> None:
+    """400 for a top-level field of a chat request that neither OpenAI's API nor the serving plugin (``own``:
+    its modality fields, such as video_config) defines."""
+    own = set(own)
+    for name in request.model_extra or {}:
+        if name not in OPENAI_CHAT_FIELDS and name not in own:
+            mine = ", ".join(sorted(own)) or "none"
+            raise unknown_parameter(name, own | OPENAI_CHAT_FIELDS,
+                                    described=f"{mine} (for {request.model[:100]}), and OpenAI's chat-completions "
+                                    f"parameters ({', '.join(sorted(OPENAI_CHAT_FIELDS))})")
+
+
+def validation_error(exc: ValidationError, prefix: str = "", model: type[BaseModel] | None = None) -> ApiError:
+    """The first problem of a pydantic error as a 400 that names the parameter (for an unknown field of
+    ``model``: ``unknown_parameter`` listing its fields)."""
     err = exc.errors()[0]
     param = prefix + ".".join(str(p) for p in err["loc"])
     msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        if model is not None and len(err["loc"]) == 1:
+            return unknown_parameter(str(err["loc"][0]), [f.alias or n for n, f in model.model_fields.items()],
+                                     param=param)
+        return ApiError(400, f"Unknown parameter '{param}'.", param=param, code="unknown_parameter")
     if err["type"] == "missing":
         msg = "is required"
-    elif err["type"] == "extra_forbidden":
-        msg = "is not a known parameter"
     return ApiError(400, f"Invalid parameter '{param}': {msg}.", param=param or None,
                     code="missing_required_parameter" if err["type"] == "missing" else "invalid_value")
 
@@ -80,14 +140,15 @@ def parse_request(model_cls, data: Any, prefix: str = ""):
     try:
         return model_cls.model_validate(data)
     except ValidationError as exc:
-        raise validation_error(exc, prefix) from None
+        raise validation_error(exc, prefix, model_cls) from None
 
 
 def whole_seconds(value: Any) -> Any:
-    """A duration as clients send it ("8", "8s", 8 or 8.0) as an int; other types are left to the field's
-    own validation. For pydantic ``mode="before"`` validators: raises ValueError with the reason."""
+    """A duration as clients send it ("8", 8 or 8.0) as an int; other types are left to the field's
+    own validation. For pydantic ``mode="before"`` validators: raises ValueError with the reason. "8s" is
+    refused: it was stored as given and shown as "8s s" (issue 25.2); no API in front of Veo takes it."""
     if isinstance(value, str):
-        text = value.strip().removesuffix("s")
+        text = value.strip()
         if not text.isdigit():
             raise ValueError("must be a whole number of seconds such as 8 or \"8\"")
         return int(text)

@@ -9,6 +9,7 @@ import time
 from aiohttp import web
 
 from proxy.config import SETTINGS
+from proxy.credentials.base import MODEL_SCOPE
 from proxy.jobs.store import JOB_STORE
 from proxy.upstreams.registry import UPSTREAMS
 
@@ -34,8 +35,9 @@ async def share_cooldowns(app: web.Application) -> None:
                     log.warning("sharing a credential cooldown failed: %s", getattr(exc, "message", exc))
             try:
                 for (credential_id, scope), until in (await store.cooldowns(time.time())).items():
-                    if scope in pools:
-                        pools[scope].adopt_cooldown(credential_id, until)
+                    upstream, _, model = scope.partition(MODEL_SCOPE)
+                    if upstream in pools:
+                        pools[upstream].adopt_cooldown(credential_id, until, model or None)
             except Exception as exc:
                 log.warning("reading the shared credential cooldowns failed (%s); will try again",
                             getattr(exc, "message", exc))

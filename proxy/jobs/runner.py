@@ -38,7 +38,7 @@ T = TypeVar("T")
 # How far back an identical request looks for its job whose download failed (JobRunner._download_again).
 RECENT_JOBS = 20
 # The submit may have reached Google even though no answer came back: keep the job as a trace.
-MAYBE_STARTED = {"upstream_timeout", "upstream_unreachable", "upstream_bad_reply"}
+MAYBE_STARTED = {"upstream_timeout", "upstream_unreachable", "upstream_bad_reply", "upstream_too_large"}
 # Failures after which Google may still have billed: the ledger keeps the estimate charged.
 MAYBE_BILLED = {"submit_interrupted"}
 
@@ -148,8 +148,8 @@ class JobRunner(LeaseKeeping, JobMedia):
             log.exception("job %s: submit failed unexpectedly", job.id)
             await self._fail(job, ApiError(502, SUBMIT_INTERRUPTED, code="submit_interrupted"))
             raise
-        await self.store.update(job, status="queued", operation=submitted.operation,
-                                credential_id=submitted.credential_id, notes=call.notes)
+        await self.store.record_submitted(job, status="queued", operation=submitted.operation,
+                                          credential_id=submitted.credential_id, notes=call.notes)
         log.info("job %s started: model=%s operation=%s", job.id, route.model, submitted.operation)
         self._spawn(job, route, call, submitted, context)
         return job
@@ -163,8 +163,10 @@ class JobRunner(LeaseKeeping, JobMedia):
 
         async def attach_or_start() -> Job:
             async with self.idempotency_lock(client, "request:" + fingerprint):
-                running = await self.store.unfinished_with_fingerprint(client, fingerprint) \
-                    or await self._download_again(client, fingerprint)
+                running = await self.store.unfinished_with_fingerprint(client, fingerprint)
+                if running is None:
+                    newest = await self._newest_identical(client, fingerprint)
+                    running = await self._download_again(newest) or self._failed_recently(newest)
                 if running is not None:
                     log.info("job %s: an identical request attached to it", running.id)
                     context.job_id = running.id
@@ -175,13 +177,27 @@ class JobRunner(LeaseKeeping, JobMedia):
 
         return await self.shielded(attach_or_start())
 
-    async def _download_again(self, client_key_id: str, fingerprint: str) -> Job | None:
+    async def _newest_identical(self, client_key_id: str, fingerprint: str) -> Job | None:
+        jobs, _ = await self.store.page(client_key_id, after=None, limit=RECENT_JOBS, order="desc")
+        return next((j for j in jobs if j.summary.get("request_sha256") == fingerprint), None)
+
+    def _failed_recently(self, job: Job | None) -> Job | None:
+        """``job`` (the newest from an identical request) if it failed less than failure_replay_seconds ago:
+        the request is answered with that failure again instead of paying for another video (issue 25.3).
+        Clients retry a failed request whatever the answer says (the `openrouter` SDK retries every 5xx for
+        an hour, ignoring x-should-retry); a generation that failed would mostly fail again, and each try is
+        paid. A cancelled job is not replayed: its owner stopped it and may well want it again."""
+        if job is None or job.status != "failed" or (job.error or {}).get("code") in ("cancelled", "download_incomplete"):
+            return None
+        if time.time() > (job.completed_at or job.created_at) + self.settings.failure_replay_seconds:
+            return None
+        return job
+
+    async def _download_again(self, job: Job | None) -> Job | None:
         """The client's newest job from an identical request, when its video was made but every download of
         it broke off (download_incomplete): it is downloaded again instead of paid for again. An answer
         streamed while the video arrived (proxy/media/live.py) is cut off when that happens, and clients
         such as the openai SDK retry a cut-off answer with the same request."""
-        jobs, _ = await self.store.page(client_key_id, after=None, limit=RECENT_JOBS, order="desc")
-        job = next((j for j in jobs if j.summary.get("request_sha256") == fingerprint), None)
         if job is None or job.status != "failed" or (job.error or {}).get("code") != "download_incomplete" \
                 or not job.operation or time.time() > (job.completed_at or job.created_at) + GOOGLE_KEEPS_FILES:
             return None

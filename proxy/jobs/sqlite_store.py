@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 from proxy.jobs import migrations
+from proxy.jobs.lane import LaneExecutor
 from proxy.jobs.migrations import UNFINISHED_SQL
 from proxy.jobs.sqlite_money import SqliteMoney
 from proxy.jobs.store import (
@@ -27,6 +28,7 @@ from proxy.jobs.store import (
     row_to_job,
     store_unavailable,
 )
+from proxy.ops.private import private_dir, private_file
 
 T = TypeVar("T")
 assert UNFINISHED_SQL == "status IN (" + ", ".join(f"'{s}'" for s in UNFINISHED) + ")"
@@ -47,8 +49,10 @@ class SqliteJobStore(SqliteMoney):
     def __init__(self, path: Path, *, max_signatures: int = SIGNATURE_ROWS):
         self.path = path
         self.max_signatures = max_signatures
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="genproxy-jobs")
+        self._executor = LaneExecutor("genproxy-jobs")
         self._db: sqlite3.Connection | None = None
+        self._records: list[tuple[str, dict, asyncio.Future]] = []  # operation names waiting for their write
+        self._records_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"SqliteJobStore({str(self.path)!r})"
@@ -60,9 +64,9 @@ class SqliteJobStore(SqliteMoney):
             raise RuntimeError("the SQLite job store is not open")
         return self._db
 
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+    async def _run(self, fn: Callable[..., T], *args: Any, urgent: bool = False) -> T:
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+            return await asyncio.wrap_future(self._executor.submit(fn, *args, urgent=urgent))
         except sqlite3.OperationalError as exc:
             # Another process held the write lock past busy_timeout, or the disk failed: retryable, not a 500.
             if "locked" in str(exc) or "busy" in str(exc) or "disk I/O" in str(exc):
@@ -86,7 +90,8 @@ class SqliteJobStore(SqliteMoney):
         await self._run(self._open)
 
     def _open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
+        private_file(self.path)
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         db.row_factory = sqlite3.Row
         db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -148,7 +153,56 @@ class SqliteJobStore(SqliteMoney):
 
         return await self._run(self._transaction, insert)
 
-    async def update(self, job: Job, **changes: Any) -> Job:
+    async def record_submitted(self, job: Job, **changes: Any) -> Job:
+        """update, ahead of every store call still waiting: Google accepted the operation (and bills it) and
+        only this write keeps its name across a crash (proxy/jobs/lane.py). The names that arrive while one
+        such write waits go in its transaction: a burst's answers are written together, not one by one."""
+        changes["updated_at"] = time.time()
+        for name, value in changes.items():
+            setattr(job, name, value)
+        row = changed_columns(job, changes)
+        statement = f"UPDATE jobs SET {', '.join(f'{n} = :{n}' for n in row)} WHERE id = :id"
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        with self._records_lock:  # the store's thread takes the list as it starts writing
+            self._records.append((statement, {**row, "id": job.id}, done))
+            first = len(self._records) == 1
+        if first:
+            self._executor.submit(self._write_records, loop, urgent=True)
+        try:
+            await done
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc) or "disk I/O" in str(exc):
+                raise store_unavailable("SQLite") from None
+            raise
+        return job
+
+    def _write_records(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the store's thread: every waiting record in one transaction."""
+        with self._records_lock:
+            records, self._records = self._records, []
+
+        def settle(error: BaseException | None) -> None:
+            for _, _, done in records:
+                if done.done():
+                    continue
+                if error is not None:
+                    done.set_exception(error)
+                else:
+                    done.set_result(None)
+
+        def write(db: sqlite3.Connection) -> None:
+            for statement, params, _ in records:
+                db.execute(statement, params)
+
+        try:
+            self._transaction(write)
+        except BaseException as exc:
+            loop.call_soon_threadsafe(settle, exc)
+            return
+        loop.call_soon_threadsafe(settle, None)
+
+    async def update(self, job: Job, _urgent: bool = False, **changes: Any) -> Job:
         changes["updated_at"] = time.time()
         for name, value in changes.items():
             setattr(job, name, value)
@@ -156,7 +210,7 @@ class SqliteJobStore(SqliteMoney):
         assignments = ", ".join(f"{n} = :{n}" for n in row)
         statement = f"UPDATE jobs SET {assignments} WHERE id = :id"
         if "result" not in changes and "expires_at" not in changes:
-            await self._run(self.db.execute, statement, {**row, "id": job.id})
+            await self._run(self.db.execute, statement, {**row, "id": job.id}, urgent=_urgent)
             return job
 
         def write(db: sqlite3.Connection) -> None:  # the job and its files, together
@@ -314,6 +368,19 @@ class SqliteJobStore(SqliteMoney):
             f"({marks}) AND expires_at > ?", (client_key_id, *ids, time.time())).fetchall())
         return {r["tool_call_id"]: r["signature"] for r in rows}
 
+    # -- models Google no longer serves (proxy/catalog/retirements.py) --
+    async def retire_model(self, api: str, model: str, fact: str, since: float) -> None:
+        await self._run(self.db.execute,
+                        "INSERT INTO model_retirements (api, model, fact, since) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (api, model) DO UPDATE SET fact = excluded.fact", (api, model, fact, since))
+
+    async def unretire_model(self, api: str, model: str) -> None:
+        await self._run(self.db.execute, "DELETE FROM model_retirements WHERE api = ? AND model = ?", (api, model))
+
+    async def retired_models(self) -> list[dict]:
+        rows = await self._run(lambda: self.db.execute(
+            "SELECT api, model, fact, since FROM model_retirements").fetchall())
+        return [dict(r) for r in rows]
     # -- kept objects (stored Responses API responses and their items) --
     async def keep_objects(self, client_key_id: str, items: dict[str, str], ttl: float) -> None:
         if not items:

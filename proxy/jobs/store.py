@@ -203,6 +203,10 @@ class JobStore(MoneyStore, Protocol):
     async def update(self, job: Job, **changes: Any) -> Job:
         """Change some fields of a job, in memory and in the store (only those fields are written)."""
 
+    async def record_submitted(self, job: Job, **changes: Any) -> Job:
+        """``update`` for the operation name Google just returned, as soon as the store can (before other
+        waiting calls): until it is written, a crash loses an operation Google bills."""
+
     async def get(self, job_id: str, client_key_id: str | None = None) -> Job | None: ...
 
     async def by_idempotency_key(self, client_key_id: str, key: str) -> Job | None: ...
@@ -264,6 +268,13 @@ class JobStore(MoneyStore, Protocol):
 
     async def cooldowns(self, now: float) -> dict[tuple[str, str], float]:
         """(credential_id, scope) -> until, for the cooldowns still running."""
+
+    # -- models Google no longer serves, shared by every instance (proxy/catalog/retirements.py); fact is JSON --
+    async def retire_model(self, api: str, model: str, fact: str, since: float) -> None: ...
+
+    async def unretire_model(self, api: str, model: str) -> None: ...
+
+    async def retired_models(self) -> list[dict]: ...
 
 
 #: The durable job store (SQLite or PostgreSQL) (an app key, set by create_app).

@@ -26,6 +26,7 @@ from proxy.http.errors import ApiError
 from proxy.http.jsonstream import MediaChanged
 from proxy.media.store import MediaStore, MediaTooLarge, StoredMedia, _unlink, keep_as
 from proxy.media.stream import MediaStream
+from proxy.ops.private import private_dir
 
 # Bytes already spooled that stay in memory for the readers that keep up with the download; a reader further
 # behind reads them back from the spool file. 1 MiB: 20 downloads hold ~20 MB more at most.
@@ -167,7 +168,7 @@ class LiveMedia:
             # bytes are found equal to what they sent (the same file at Google; checked, not assumed).
             attempt.must_match, attempt.verified = self._sent, False
         self._notify()
-        await asyncio.to_thread(self.store.folder.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(private_dir, self.store.folder)
         fd, tmp = tempfile.mkstemp(dir=self.store.folder, prefix=".partial-")
         digest, loop = hashlib.sha256(), asyncio.get_running_loop()
         pending: asyncio.Future | None = None

@@ -17,6 +17,7 @@ from pathlib import Path
 from aiohttp import web
 
 from proxy.media.stream import MediaStream
+from proxy.ops.private import private_dir
 
 CHUNK = 256 * 1024
 WRITE_BATCH = 256 * 1024
@@ -53,7 +54,7 @@ class MediaStore:
 
     async def save(self, chunks: AsyncIterator[bytes], mime_type: str, max_bytes: int | None = None) -> StoredMedia:
         """Write the chunks to a temporary file, then move it to its content address."""
-        await asyncio.to_thread(self.folder.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(private_dir, self.folder)
         digest, size = hashlib.sha256(), 0
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".partial-")
         try:

@@ -32,6 +32,7 @@ from proxy.jobs.store import Job
 from proxy.jobs.summary import job_summary
 from proxy.money.ledger import Charge, account_of, authorize_model, new_entry_id
 from proxy.native.billing import native_actual, native_estimate
+from proxy.native.image_predict import predict_images
 from proxy.native.veo_body import VeoImage, parse_veo_request
 
 log = logging.getLogger("genproxy.native")
@@ -99,7 +100,8 @@ def _route(request: web.Request, model: str):
 # ------------------------------------------------------------------ models
 
 def _model_object(spec) -> dict:
-    methods = VIDEO_METHODS if spec.modality == "video" else TEXT_METHODS
+    methods = VIDEO_METHODS if spec.modality == "video" else \
+        [*TEXT_METHODS, "predict"] if spec.modality == "image" else TEXT_METHODS
     return {"name": f"models/{spec.model}", "baseModelId": spec.target or spec.model, "version": "genproxy",
             "displayName": spec.model, "description": spec.description or f"{spec.modality} via genproxy",
             "supportedGenerationMethods": methods}
@@ -133,8 +135,10 @@ async def model_action(request: web.Request) -> web.StreamResponse:
         return await _generate(request, model, stream=True)
     if action == "predictLongRunning":
         return await _predict_long_running(request, model)
+    if action == "predict":
+        return await predict_images(request, _route(request, model), await read_json(request))
     raise ApiError(404, f"genproxy does not serve models/{model}:{action}; it serves generateContent, "
-                        "streamGenerateContent and predictLongRunning.", code="not_found")
+                        "streamGenerateContent, predict (images) and predictLongRunning.", code="not_found")
 
 
 async def _generate(request: web.Request, model: str, stream: bool) -> web.StreamResponse:

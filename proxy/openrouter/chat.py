@@ -24,7 +24,9 @@ from proxy.http.errors import invalid
 from proxy.http.replies import ChatCompletion
 
 #: Accepted and ignored: what OpenRouter routes, traces or bills by.
-IGNORED_FIELDS = ("provider", "transforms", "plugins", "route", "models", "session_id", "trace", "debug")
+IGNORED_FIELDS = ("provider", "transforms", "plugins", "route", "models", "session_id", "trace", "debug",
+                  # sampling and caching knobs of other providers (the SDK's components/chatrequest.py ChatRequest)
+                  "cache_control", "deferred_tools", "min_p", "repetition_penalty", "top_a", "stop_server_tools_when")
 #: OpenRouter's effort levels (components/chatrequest.py Effort) -> genproxy's reasoning_effort.
 EFFORTS = {"xhigh": "high", "high": "high", "medium": "medium", "low": "low", "minimal": "minimal", "none": "none"}
 #: reasoning.max_tokens -> the smallest effort whose thinking budget holds it (plugins/gemini_chat REASONING_BUDGETS).

@@ -13,10 +13,20 @@ import json
 from aiohttp import web
 
 PREFIX = "/api/v1/"
+#: What a failure of paid work (a generation that failed, marked ``x-should-retry: false``) is answered with here.
+#: The `openrouter` SDK (1.3.x, utils/retries.py; every operation's retry_config) retries every 5xx with backoff
+#: for up to an hour and never reads x-should-retry: one failed video became five paid ones. It retries no 4xx.
+#: 422 is a status chat.send types (UnprocessableEntityResponseError); a failed job's content is a 409, the
+#: "Resource conflict" get_video_content declares (ConflictResponseError), as for a job not finished yet.
+FAILED_GENERATION = 422
+FAILED_JOB_CONTENT = 409
+#: 5xx that stay: nothing was paid and a retry is what the client should do (no credential available now).
+RETRYABLE = frozenset({503})
 
 
-def openrouter_error(status: int, error: dict) -> dict:
+def openrouter_error(status: int, error: dict, **extra) -> dict:
     metadata = {key: error.get(key) for key in ("type", "param", "code") if error.get(key) is not None}
+    metadata.update(extra)
     return {"error": {"code": status, "message": error.get("message") or "Request failed.",
                       "metadata": metadata or None}}
 
@@ -38,4 +48,8 @@ async def openrouter_errors(request: web.Request, handler):
     if not isinstance(error, dict) or isinstance(error.get("code"), int):
         return response
     headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
-    return web.json_response(openrouter_error(response.status, error), status=response.status, headers=headers)
+    status, extra = response.status, {}
+    if status >= 500 and status not in RETRYABLE and response.headers.get("x-should-retry") == "false":
+        status = FAILED_JOB_CONTENT if request.path.endswith("/content") else FAILED_GENERATION
+        extra = {"upstream_status": response.status, "retryable": False}
+    return web.json_response(openrouter_error(status, error, **extra), status=status, headers=headers)

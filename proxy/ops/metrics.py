@@ -119,11 +119,16 @@ async def store_families(app: web.Application) -> list:
 
 async def metrics_endpoint(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    if settings.metrics_token:
+    # It names every key and its spend: with client keys configured, an admin key or the metrics_token (issue
+    # 25.9); an open local proxy answers anyone who reaches it, as its /v1 paths do.
+    if settings.metrics_token or settings.api_keys or settings.admin_keys:
         auth = request.headers.get("Authorization", "")
         given = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
-        if not hmac.compare_digest(given.encode(), settings.metrics_token.encode()):
-            raise ApiError(401, "GET /metrics needs 'Authorization: Bearer <metrics_token>'.", code="invalid_api_key")
+        token = settings.metrics_token is not None and hmac.compare_digest(given.encode(),
+                                                                            settings.metrics_token.encode())
+        if not token and not (request.get("is_admin") and request.get("client_key") is not None):
+            raise ApiError(401, "GET /metrics needs 'Authorization: Bearer <metrics_token or an admin key>'.",
+                           code="invalid_api_key")
     metrics: Metrics = request.app[METRICS]
     registry = CollectorRegistry()
     registry.register(_Snapshot(await store_families(request.app)))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from proxy.http.errors import ApiError
 from proxy.http.jsonstream import dumps, loads
 from proxy.ops.redact import scrub
 from proxy.upstreams.errors import (
-    KEY_REFUSED_REASONS,
+    credential_fault,
     google_error,
     google_error_reason,
     malformed_reply,
@@ -24,7 +25,7 @@ from proxy.upstreams.errors import (
     upstream_unreachable,
 )
 from proxy.upstreams.events import DEFAULT_MAX_EVENT_BYTES, sse_data
-from proxy.upstreams.http1 import FullReply, Http1Client, origin_of
+from proxy.upstreams.http1 import FullReply, Http1Client, MalformedAnswer, UpstreamReplyTooLarge, origin_of
 
 log = logging.getLogger("genproxy.upstream")
 
@@ -200,6 +201,7 @@ class Upstream:
         With ``whole``, the answer is read to its end before this returns (the JSON calls).
         """
         client = self.json_client if whole else None
+        model = model_of(url if isinstance(url, str) else None)
         tried: set[str] = set()
         last_error: ApiError | None = None
         quota_error: ApiError | None = None
@@ -210,13 +212,13 @@ class Upstream:
                 else:
                     credential = self._pinned(credential_id)
             elif not tried:
-                credential = self.pool.pick()
+                credential = self.pool.pick(model=model)
             else:
-                credential = self.pool.next_ready(exclude=tried)
+                credential = self.pool.next_ready(exclude=tried, model=model)
             if credential is None:
                 assert last_error is not None
-                if quota_error is not None and not credential_id and not self.pool.any_ready():
-                    wait = self.pool.retry_after()
+                if quota_error is not None and not credential_id and not self.pool.any_ready(model):
+                    wait = self.pool.retry_after(model)
                     quota_error.headers["Retry-After"] = str(wait)
                     quota_error.message += f" Every credential of the {self.name} upstream is cooling down; retry in {wait} s."
                     raise self.scrubbed(quota_error)
@@ -226,6 +228,10 @@ class Upstream:
                 headers = await self.headers_for(credential)
                 headers.update(extra or {})
                 target = url(credential) if callable(url) else url
+                if model is None and (model := model_of(target)) is not None and not credential_id \
+                        and not self.pool.is_ready(credential, model):
+                    last_error = quota_error = self.pool.all_cooling_error(model)  # a path made per credential
+                    continue
                 payload = body(credential) if callable(body) else body
             except CredentialUnavailable as exc:
                 log.warning("%s upstream: credential %s unavailable: %s", self.name, credential.id, exc.message)
@@ -247,13 +253,21 @@ class Upstream:
             except TimeoutError:
                 self.observe("timeout")
                 raise upstream_timeout(self.name, shown_path(target)) from None
+            except UpstreamReplyTooLarge as exc:
+                self.observe("too_large")
+                raise ApiError(502, f"The {self.name} upstream's answer to {shown_path(target)} is too large: "
+                                    f"{exc} (max_upstream_reply_bytes).", code="upstream_too_large") from None
+            except MalformedAnswer as exc:
+                self.observe("bad_reply")
+                raise ApiError(502, f"The {self.name} upstream sent a broken answer to {shown_path(target)}: "
+                                    f"{exc}.", code="upstream_bad_reply") from None
             except aiohttp.ClientError as exc:
                 self.observe("unreachable")
                 raise upstream_unreachable(self.name, exc) from None
             status = resp.status
             self.observe(str(status))
             if status < 300:
-                self.pool.report_success(credential)
+                self.pool.report_success(credential, model)
                 return resp, credential, target
             try:
                 raw = await resp.read()
@@ -268,16 +282,14 @@ class Upstream:
             log.warning("%s %s -> %s with credential %s", method, url_path(target), status, credential.id)
             if status == 429:
                 quota_error = err
-                self.pool.report_quota(credential, _retry_seconds(err))
-            elif status == 401 or (status == 400 and google_error_reason(raw) in KEY_REFUSED_REASONS):
-                if credential.refreshable:
+                self.pool.report_quota(credential, _retry_seconds(err), model)
+            elif credential_fault(status, raw):
+                if credential.refreshable and (status == 401 or google_error_reason(raw) == "ACCESS_TOKEN_EXPIRED"):
                     credential.invalidate()  # maybe revoked early: the next use refreshes it first
                     self.pool.report_auth_failure(credential, STALE_TOKEN_COOLDOWN)
                 else:
                     self.pool.report_auth_failure(credential)
-            elif status == 403:
-                self.pool.report_auth_failure(credential)
-            else:
+            else:  # the request's own fault (another project's file, a resource it may not read): the client's
                 raise self.scrubbed(err)
             last_error = err
 
@@ -368,6 +380,16 @@ async def _chunks(resp: aiohttp.ClientResponse, name: str) -> AsyncIterator[byte
         raise upstream_timeout(name, "download") from None
     except aiohttp.ClientPayloadError:
         raise ApiError(502, f"The {name} upstream cut the download off before the end.", code="download_incomplete") from None
+
+
+#: the model of a call: ".../models/veo-3.1-generate-preview:predictLongRunning" (Vertex: ".../publishers/google/
+#: models/...:predict"); operations and files name none
+MODEL_IN_PATH = re.compile(r"/models/([^/:?]{1,128}):")
+
+
+def model_of(url: str | None) -> str | None:
+    match = MODEL_IN_PATH.search(url) if url else None
+    return match.group(1) if match else None
 
 
 def url_path(url: str) -> str:

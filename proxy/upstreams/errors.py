@@ -9,6 +9,30 @@ from proxy.http.errors import ApiError
 _STATUS_MAP = {400: 400, 403: 403, 404: 404, 409: 409, 413: 413, 429: 429}
 #: ErrorInfo reasons with which Google refuses an API key (HTTP 400): a credential problem, not the client's
 KEY_REFUSED_REASONS = {"API_KEY_INVALID", "API_KEY_EXPIRED", "API_KEY_SERVICE_BLOCKED"}
+#: ErrorInfo reasons that blame the credential (its key, token, project, billing or account), not the request:
+#: google.api.ErrorReason (googleapis/google/api/error_reason.proto). Only these take a credential out of
+#: rotation; any other 403 (a Files URI or gs:// object of another project, a resource the caller may not
+#: read) is the request's fault and goes back to the client (issue 25.4: one request could cool every key).
+CREDENTIAL_FAULT_REASONS = KEY_REFUSED_REASONS | {
+    "API_KEY_HTTP_REFERRER_BLOCKED", "API_KEY_IP_ADDRESS_BLOCKED", "API_KEY_ANDROID_APP_BLOCKED",
+    "API_KEY_IOS_APP_BLOCKED", "SERVICE_DISABLED", "BILLING_DISABLED", "USER_PROJECT_DENIED", "CONSUMER_SUSPENDED",
+    "CONSUMER_INVALID", "ACCESS_TOKEN_EXPIRED", "ACCESS_TOKEN_SCOPE_INSUFFICIENT", "ACCESS_TOKEN_TYPE_UNSUPPORTED",
+    "ACCOUNT_STATE_INVALID", "CREDENTIALS_MISSING", "GCP_SUSPENDED", "USER_BLOCKED_BY_ADMIN",
+    "LOCATION_TAX_POLICY_VIOLATION", "SERVICE_NOT_VISIBLE"}
+#: Credential faults Google states in words only (no ErrorInfo): a key it found published.
+CREDENTIAL_FAULT_MESSAGES = ("reported as leaked",)
+
+
+def credential_fault(status: int, raw: bytes) -> bool:
+    """Whether an upstream refusal (401, 403, 400) blames the credential rather than the request."""
+    if status == 401:
+        return True
+    if status not in (400, 403):
+        return False
+    if google_error_reason(raw) in CREDENTIAL_FAULT_REASONS:
+        return True
+    text = raw[:4096].decode("utf-8", "replace")
+    return status == 403 and any(phrase in text for phrase in CREDENTIAL_FAULT_MESSAGES)
 
 
 def google_error_reason(raw: bytes) -> str | None:

@@ -16,6 +16,10 @@ What it does, and what it leaves out on purpose:
   connection only when its method is idempotent (GET: an operation poll); a POST is never sent twice, as with
   aiohttp (no job is ever paid twice).
 - gzip/deflate answers are decompressed; no proxy support (genproxy runs with ``trust_env=False`` anyway).
+- Every answer is bounded (issue 25.6: a 2 GiB body took 2.1 GB of memory, a 1 MB gzip bomb 1.2 GB, one 64 MiB
+  header blocked the event loop 6.6 s): its head (status line and headers) by ``MAX_HEAD_BYTES``, its body as
+  sent and again once decompressed by ``max_body`` (setting ``max_upstream_reply_bytes``). Past a cap the
+  connection is closed at once, nothing more is read, and UpstreamReplyTooLarge is raised.
 """
 from __future__ import annotations
 
@@ -39,11 +43,24 @@ USER_AGENT = "genproxy"
 # aiohttp). '%' stays, so an already encoded path is not encoded twice.
 PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 QUERY_SAFE = PATH_SAFE + "?"
+#: Status line and headers of one answer. Google's are ~1-2 KB; aiohttp refuses any header line past 8190 bytes.
+MAX_HEAD_BYTES = 64 * 1024
+#: Default cap of a body, as sent and decompressed: the largest real JSON answer is a Vertex AI Veo operation
+#: with its videos inline (bytesBase64Encoded; up to 4 samples of 8 s at 4k), tens of MB; an image is a few MB.
+DEFAULT_MAX_BODY = 256 * 1024 * 1024
+
+
+class UpstreamReplyTooLarge(Exception):
+    """An answer past a cap of the client (its head, its body, or its body decompressed)."""
 
 
 class UpstreamConnectionError(aiohttp.ClientConnectionError):
     """The connection failed or closed before a whole answer came (an aiohttp.ClientError, so callers that
     handle aiohttp's errors handle these the same way)."""
+
+
+class MalformedAnswer(UpstreamConnectionError):
+    """The server answered, but not in HTTP: it was reached (not an 'unreachable' upstream)."""
 
 
 class _NotSent(UpstreamConnectionError):
@@ -120,6 +137,8 @@ def _content_encoding(raw_headers: list[tuple[bytes, bytes]]) -> str:
 class _Connection(asyncio.Protocol):
     """One TCP (or TLS) connection: sends a request, parses its answer, then waits idle in the pool."""
 
+    max_body = DEFAULT_MAX_BODY
+
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
@@ -131,6 +150,9 @@ class _Connection(asyncio.Protocol):
         self._body: list[bytes] = []
         self._until_eof = False
         self._drain: asyncio.Future | None = None
+        self._in_head = True
+        self._head_bytes = 0
+        self._body_bytes = 0
 
     # asyncio.Protocol
     def connection_made(self, transport) -> None:
@@ -154,10 +176,22 @@ class _Connection(asyncio.Protocol):
             return
         try:
             self.parser.feed_data(data)
+            if self._in_head:
+                # Counted per read, not per header: httptools joins a header's pieces itself (quadratic in a
+                # huge one), so the check must come before much of one has arrived.
+                self._head_bytes += len(data)
+                if self._head_bytes > MAX_HEAD_BYTES:
+                    self._fail(UpstreamReplyTooLarge(f"its headers are over {MAX_HEAD_BYTES // 1024} KiB"))
         except httptools.HttpParserUpgrade:
             self._fail(UpstreamConnectionError("the server switched protocols"))
         except httptools.HttpParserError as exc:
-            self._fail(UpstreamConnectionError(f"malformed HTTP answer ({exc.__class__.__name__})"))
+            cause = exc.__context__ or exc.__cause__
+            if isinstance(cause, UpstreamReplyTooLarge):
+                self._fail(cause)
+            else:
+                self._fail(MalformedAnswer(f"malformed HTTP answer ({exc.__class__.__name__})"))
+        except UpstreamReplyTooLarge as exc:
+            self._fail(exc)
 
     def pause_writing(self) -> None:
         self._drain = asyncio.get_running_loop().create_future()
@@ -170,6 +204,7 @@ class _Connection(asyncio.Protocol):
     # httptools callbacks
     def on_message_begin(self) -> None:
         self._headers, self._body = [], []
+        self._in_head, self._head_bytes, self._body_bytes = True, 0, 0
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers.append((name, value))
@@ -177,10 +212,15 @@ class _Connection(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         if 100 <= self.parser.get_status_code() < 200:
             return
+        self._in_head = False
         has_length = any(k.lower() in (b"content-length", b"transfer-encoding") for k, _ in self._headers)
         self._until_eof = not has_length and self.parser.get_status_code() not in (204, 304)
 
     def on_body(self, body: bytes) -> None:
+        self._body_bytes += len(body)
+        if self._body_bytes > self.max_body:
+            self._body = []
+            raise UpstreamReplyTooLarge(f"its body is over {self.max_body // (1024 * 1024)} MiB")
         self._body.append(body)
 
     def on_message_complete(self) -> None:
@@ -240,8 +280,10 @@ class _Connection(asyncio.Protocol):
 class Http1Client:
     """Keep-alive connection pools per origin; ``request`` returns the whole answer as a FullReply."""
 
-    def __init__(self, keepalive: float = 15.0, max_idle_per_origin: int = 256, tls: ssl.SSLContext | None = None):
+    def __init__(self, keepalive: float = 15.0, max_idle_per_origin: int = 256, tls: ssl.SSLContext | None = None,
+                 max_body: int = DEFAULT_MAX_BODY):
         self.keepalive = keepalive
+        self.max_body = max_body
         self.max_idle_per_origin = max_idle_per_origin
         self._idle: dict[tuple[str, str, int], collections.deque[_Connection]] = {}
         self._targets: dict[str, _Target] = {}
@@ -278,10 +320,14 @@ class Http1Client:
         reply = FullReply(status, raw_headers, data)
         encoding = _content_encoding(raw_headers) if data else ""
         if encoding in ("gzip", "deflate"):
+            inflate = zlib.decompressobj(47)  # 47: a gzip or zlib header, detected
             try:
-                reply.body = zlib.decompress(data, 47)  # 47: a gzip or zlib header, detected
+                reply.body = inflate.decompress(data, self.max_body + 1)
             except zlib.error as exc:
-                raise UpstreamConnectionError(f"the {encoding} answer does not decompress ({exc})") from None
+                raise MalformedAnswer(f"the {encoding} answer does not decompress ({exc})") from None
+            if len(reply.body) > self.max_body or inflate.unconsumed_tail:
+                reply.body = b""
+                raise UpstreamReplyTooLarge(f"its body is over {self.max_body // (1024 * 1024)} MiB decompressed")
         return reply
 
     def _target(self, url: str) -> _Target:
@@ -329,6 +375,7 @@ class Http1Client:
             async with asyncio.timeout_at(limit):
                 _, conn = await loop.create_connection(_Connection, host, port, ssl=tls,
                                                        server_hostname=host if tls else None)
+                conn.max_body = self.max_body
         except OSError as exc:
             raise UpstreamConnectionError(f"cannot connect: {exc.__class__.__name__}") from None
         return conn, False

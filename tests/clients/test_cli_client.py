@@ -71,12 +71,19 @@ async def test_failed_job_exits_non_zero_with_the_reason(proxy, tmp_path):
     assert not out.exists()
 
 
+def default_sigint() -> None:
+    """In the child, before exec: SIGINT as a terminal's Ctrl-C finds it. A suite started in the background
+    (`pytest &`) ignores SIGINT, children inherit that, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 async def test_ctrl_c_leaves_the_job_running_and_jobs_get_fetches_it(proxy, tmp_path):
     out = tmp_path / "later.mp4"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = await asyncio.create_subprocess_exec(
         *[sys.executable if a == "python" else a for a in GENPROXY], "video", "A slow cat [emulate:delay=2]",
-        "-o", str(out), *conn(proxy), env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        "-o", str(out), *conn(proxy), env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        preexec_fn=default_sigint)
     seen = b""
     while b" started " not in seen:
         seen += await asyncio.wait_for(proc.stderr.read(200), 20)

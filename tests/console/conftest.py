@@ -59,6 +59,25 @@ def keyed_server(tmp_path_factory, browser):
     proc.stop()
 
 
+# Seek each loaded video a moment in and wait for the frame (the 'seeked' event, then two animation frames).
+SHOW_FRAMES = """async () => {
+  const videos = [...document.querySelectorAll('video')].filter((v) => v.readyState >= 1 && v.duration > 0);
+  await Promise.all(videos.map((v) => new Promise((done) => {
+    v.pause();
+    const at = Math.min(1.5, v.duration / 2);
+    if (Math.abs(v.currentTime - at) < 0.01 && v.readyState >= 2) return done();
+    v.addEventListener('seeked', () => done(), { once: true });
+    v.currentTime = at;
+  })));
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  return videos.length;
+}"""
+
+
+def show_frames(page) -> int:
+    return page.evaluate(SHOW_FRAMES)
+
+
 class Console:
     """One browser page on the console, failing the test on any uncaught script error."""
 
@@ -72,6 +91,9 @@ class Console:
         return self.page
 
     def screenshot(self, name: str, full_page: bool = True) -> Path:
+        """A screenshot with every video showing a frame: a video not yet played is drawn as a black box (the
+        docs showed black boxes), so each one is paused a moment in, and the shot waits until it is drawn."""
+        show_frames(self.page)
         path = self.shots / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=full_page)
         return path

@@ -155,3 +155,36 @@ async def test_unknown_model_and_bearer_token_are_refused(emulator, session):
         body = await r.json()
         assert r.status == 403
         assert body["error"]["details"][0]["reason"] == "ACCESS_TOKEN_SCOPE_INSUFFICIENT"
+
+
+def _video_facts(data: bytes) -> tuple[float, tuple[int, int, int], float]:
+    """(frames per second, the middle pixel's colour, the audio's loudest sample) of an MP4."""
+    import array
+    import io
+
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        fps = float(stream.average_rate)
+        frame = next(container.decode(stream)).to_image()
+        colour = frame.getpixel((2, 2))
+    loudest = 0.0
+    with av.open(io.BytesIO(data)) as container:
+        if container.streams.audio:
+            for audio in container.decode(audio=0):
+                assert audio.format.name == "fltp"  # AAC decodes to 32-bit floats
+                loudest = max([loudest, *(abs(v) for v in array.array("f", bytes(audio.planes[0])))])
+    return fps, colour, loudest
+
+
+async def test_an_edit_visibly_differs_from_its_source_and_videos_are_real(emulator, session):
+    """24 fps as Veo and Omni make them, a sound track that is not silence, and an edit in another colour."""
+    first = await create(session, emulator)
+    second = await create(session, emulator, input="now paint it purple", previous_interaction_id=first["id"],
+                          generation_config={"video_config": {"task": "edit"}})
+    videos = [base64.b64decode(i["steps"][-1]["content"][0]["data"]) for i in (first, second)]
+    (fps1, colour1, loud1), (fps2, colour2, loud2) = (_video_facts(v) for v in videos)
+    assert fps1 == fps2 == 24
+    assert loud1 > 0.05 and loud2 > 0.05
+    assert max(abs(a - b) for a, b in zip(colour1, colour2, strict=True)) > 40, (colour1, colour2)

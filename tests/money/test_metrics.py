@@ -9,6 +9,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support import AUTH, CLIENT_KEY, chat, serve_two_workers
 
+ADMIN_KEY = "metrics-admin-key-0003"
+
 
 def samples(text: str) -> dict:
     """(name, frozenset(labels)) -> value, through prometheus_client's parser (it raises on bad text)."""
@@ -25,7 +27,7 @@ def total(found: dict, name: str, **labels) -> float:
 
 
 async def test_metrics_count_requests_upstream_calls_jobs_and_cost(make_proxy, emulator):
-    proxy = await make_proxy(api_keys=[{"key": CLIENT_KEY, "name": "team-a"}])
+    proxy = await make_proxy(api_keys=[{"key": CLIENT_KEY, "name": "team-a"}], admin_keys=[ADMIN_KEY])
     assert (await proxy.post("/v1/chat/completions", json=chat("gemini-3.5-flash", "hi"), headers=AUTH)).status == 200
     bad = await proxy.post("/v1/chat/completions", json=chat("no-such-model-xyz", "hi"), headers=AUTH)
     assert bad.status == 404
@@ -34,7 +36,10 @@ async def test_metrics_count_requests_upstream_calls_jobs_and_cost(make_proxy, e
         if (await (await proxy.get(f"/v1/videos/{video['id']}", headers=AUTH)).json())["status"] == "completed":
             break
         await asyncio.sleep(0.05)
-    resp = await proxy.get("/metrics")
+    # Key names and their spend: not for anyone who can reach the port, nor for an ordinary key (issue 25.9).
+    assert (await proxy.get("/metrics")).status == 401
+    assert (await proxy.get("/metrics", headers=AUTH)).status == 401
+    resp = await proxy.get("/metrics", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
     assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/plain")
     text = await resp.text()
     found = samples(text)
@@ -52,6 +57,11 @@ async def test_metrics_count_requests_upstream_calls_jobs_and_cost(make_proxy, e
     assert ("genproxy_credentials_cooling_down", frozenset({("backend", "gemini")})) in found
 
 
+async def test_an_open_local_proxy_answers_metrics_to_anyone(make_proxy, emulator):
+    proxy = await make_proxy(api_keys=[])  # no client keys: its /v1 paths are open too
+    assert (await proxy.get("/metrics")).status == 200
+
+
 async def test_a_metrics_token_protects_the_endpoint(make_proxy, emulator):
     proxy = await make_proxy(metrics_token="scrape-secret-123")
     assert (await proxy.get("/metrics")).status == 401
@@ -63,7 +73,7 @@ async def test_a_metrics_token_protects_the_endpoint(make_proxy, emulator):
 @pytest.mark.slow
 async def test_metrics_sum_every_worker_under_workers_2(tmp_path, emulator):
     proc, line, match = await serve_two_workers(tmp_path, emulator.base_url, asyncio.subprocess.DEVNULL,
-                                                discovery_at_startup=False)
+                                                discovery_at_startup=False, metrics_token="scrape-secret-123")
     try:
         assert match, line
         base = match[1]
@@ -72,7 +82,8 @@ async def test_metrics_sum_every_worker_under_workers_2(tmp_path, emulator):
                     http.post(f"{base}/v1/chat/completions", json=chat("gemini-3.5-flash", "hi")) as resp:
                 assert resp.status == 200
         for _ in range(4):  # whichever worker answers the scrape counts all 20
-            async with aiohttp.ClientSession() as http, http.get(f"{base}/metrics") as resp:
+            async with aiohttp.ClientSession(headers={"Authorization": "Bearer scrape-secret-123"}) as http, \
+                    http.get(f"{base}/metrics") as resp:
                 text = await resp.text()
             found = samples(text)
             assert total(found, "genproxy_requests_total", route="gemini-3.5-flash", status="200") == 20, text

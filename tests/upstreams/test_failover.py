@@ -37,7 +37,7 @@ async def test_quota_on_one_key_fails_over_and_cools_it_down(build, emulator):
         await gemini.generate_content("gemini-3-flash-preview", text(f"next {i}"))
     assert keys_used(emulator)[2:] == [K2, K2, K2]
     [row] = [r for r in gemini.pool.describe() if r["id"] == api_key_credential(K1).id]
-    assert row["reason"] == "quota" and row["cooling_until"]
+    assert list(row["models_cooling_until"]) == ["gemini-3-flash-preview"]  # that model's quota only
 
 
 async def test_all_keys_cooling_gives_429_with_retry_after_and_no_upstream_call(build, emulator):
@@ -108,11 +108,19 @@ def google_error(code: int, status: str, message: str) -> dict:
     return {"error": {"code": code, "message": message, "status": status}}
 
 
+def service_disabled(message: str) -> dict:
+    """A 403 that blames the credential's project (google.api.ErrorReason SERVICE_DISABLED)."""
+    body = google_error(403, "PERMISSION_DENIED", message)
+    body["error"]["details"] = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "SERVICE_DISABLED",
+                                 "domain": "googleapis.com"}]
+    return body
+
+
 async def test_403_fails_over_and_when_all_refuse_the_client_gets_403(session):
     pool = CredentialPool("gemini", [api_key_credential(K1), api_key_credential(K2)])
     gemini = GeminiUpstream(session, pool, "https://generativelanguage.googleapis.com")
     with aioresponses() as mocked:
-        mocked.post(GOOGLE, status=403, payload=google_error(403, "PERMISSION_DENIED", "Project has no access."))
+        mocked.post(GOOGLE, status=403, payload=service_disabled("Project has no access."))
         mocked.post(GOOGLE, payload={"candidates": [{"content": {"parts": [{"text": "ok"}]}}]})
         reply = await gemini.generate_content("gemini-3-flash-preview", text("x"))
         assert reply["candidates"][0]["content"]["parts"][0]["text"] == "ok"
@@ -124,11 +132,56 @@ async def test_403_fails_over_and_when_all_refuse_the_client_gets_403(session):
     gemini2 = GeminiUpstream(session, pool2, "https://generativelanguage.googleapis.com")
     with aioresponses() as mocked:
         for _ in range(2):
-            mocked.post(GOOGLE, status=403, payload=google_error(403, "PERMISSION_DENIED", "Project has no access."))
+            mocked.post(GOOGLE, status=403, payload=service_disabled("Project has no access."))
         with pytest.raises(ApiError) as err:
             await gemini2.generate_content("gemini-3-flash-preview", text("x"))
     assert err.value.status == 403 and err.value.type == "permission_denied"
     assert "Project has no access." in err.value.message and "PERMISSION_DENIED" in err.value.message
+
+
+@pytest.mark.parametrize("body", [
+    google_error(403, "PERMISSION_DENIED", "You do not have permission to access the File abc or it may not exist."),
+    {"error": {"code": 403, "message": "Permission denied on gs://other-bucket/v.mp4", "status": "PERMISSION_DENIED",
+               "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "IAM_PERMISSION_DENIED"}]}},
+])
+async def test_a_403_caused_by_the_request_goes_back_and_cools_no_credential(session, body):
+    # Issue 25.4: a client could name another project's file and take every credential offline for 30 minutes.
+    pool = CredentialPool("gemini", [api_key_credential(K1), api_key_credential(K2)])
+    gemini = GeminiUpstream(session, pool, "https://generativelanguage.googleapis.com")
+    with aioresponses() as mocked:
+        mocked.post(GOOGLE, status=403, payload=body)
+        with pytest.raises(ApiError) as err:
+            await gemini.generate_content("gemini-3-flash-preview", text("x"))
+        assert len(next(iter(mocked.requests.values()))) == 1  # not tried again with the other key
+    assert err.value.status == 403
+    assert all(pool.is_ready(c) for c in pool.all()) and all(r["cooling_until"] is None for r in pool.describe())
+
+
+@pytest.mark.parametrize("reason", ["API_KEY_INVALID", "API_KEY_EXPIRED", "BILLING_DISABLED", "CONSUMER_SUSPENDED"])
+async def test_a_refusal_of_the_credential_cools_it(session, reason):
+    pool = CredentialPool("gemini", [api_key_credential(K1), api_key_credential(K2)])
+    gemini = GeminiUpstream(session, pool, "https://generativelanguage.googleapis.com")
+    body = google_error(400 if reason.startswith("API_KEY") else 403, "INVALID_ARGUMENT", "refused")
+    body["error"]["details"] = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason}]
+    with aioresponses() as mocked:
+        mocked.post(GOOGLE, status=body["error"]["code"], payload=body)
+        mocked.post(GOOGLE, payload={"candidates": [{"content": {"parts": [{"text": "ok"}]}}]})
+        await gemini.generate_content("gemini-3-flash-preview", text("x"))
+    assert not pool.is_ready(pool.all()[0]) and pool.is_ready(pool.all()[1])
+
+
+async def test_quota_of_one_model_leaves_the_other_models_of_the_key_in_service(build, emulator):
+    gemini = build(gemini_api_keys=[K1]).get("gemini")
+    with pytest.raises(ApiError) as err:
+        await gemini.generate_content("gemini-3-flash-preview", text("[emulate:quota] busy"))
+    assert err.value.status == 429
+    reply = await gemini.generate_content("gemini-3.1-pro-preview", text("another model"))  # same key, other quota
+    assert reply["candidates"]
+    with pytest.raises(ApiError) as again:  # the cooled pair is not even sent
+        await gemini.generate_content("gemini-3-flash-preview", text("a normal prompt"))
+    assert again.value.status == 429 and again.value.code == "rate_limit_exceeded"
+    [row] = gemini.pool.describe()
+    assert row["cooling_until"] is None and list(row["models_cooling_until"]) == ["gemini-3-flash-preview"]
 
 
 async def test_streaming_fails_over_before_the_first_event(build, emulator):

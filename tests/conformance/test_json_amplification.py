@@ -1,0 +1,58 @@
+"""Issue 25.7: JSON amplification. OpenAI's metadata limits, and a cap on the values of any body decided before
+it is parsed (a 25 MB body of 2,000,000 keys was accepted; eight at once took 2 GB)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+
+from tests.support import AUTH, chat
+
+URL = "/v1/chat/completions"
+
+
+@pytest.mark.parametrize("metadata, problem", [
+    ({f"k{i}": "v" for i in range(17)}, "16"),
+    ({"k" * 65: "v"}, "64"),
+    ({"k": "v" * 513}, "512"),
+    ({"k": 1}, "string"),
+])
+async def test_openai_metadata_limits(proxy, emulator, metadata, problem):
+    resp = await proxy.post(URL, json={**chat("gemini-3-flash-preview", "hi"), "metadata": metadata}, headers=AUTH)
+    assert resp.status == 400, await resp.text()
+    error = (await resp.json())["error"]
+    assert error["param"].startswith("metadata") and problem in error["message"], error
+    assert not emulator.state.requests
+
+
+async def test_metadata_within_the_limits_is_accepted(proxy):
+    metadata = {f"{i:02d}" + "k" * 62: "v" * 512 for i in range(16)}
+    resp = await proxy.post(URL, json={**chat("gemini-3-flash-preview", "hi"), "metadata": metadata}, headers=AUTH)
+    assert resp.status == 200, await resp.text()
+
+
+async def test_millions_of_keys_are_refused_before_they_are_parsed(proxy, emulator):
+    keys = ", ".join(f'"{i:07d}": ""' for i in range(2_000_000))
+    body = (json.dumps(chat("gemini-3-flash-preview", "hi"))[:-1] + ', "metadata": {' + keys + "}}").encode()
+    assert len(body) > 24_000_000
+    started = time.perf_counter()
+    sending = asyncio.ensure_future(proxy.post(URL, data=body, headers={**AUTH, "Content-Type": "application/json"}))
+    slowest = 0.0
+    while not sending.done():
+        t = time.perf_counter()
+        assert (await proxy.get("/healthz")).status == 200
+        slowest = max(slowest, time.perf_counter() - t)
+        await asyncio.sleep(0.01)
+    resp = await sending
+    assert resp.status == 413
+    assert (await resp.json())["error"]["code"] == "too_many_values"
+    assert time.perf_counter() - started < 5 and slowest < 1
+    assert not emulator.state.requests
+
+
+async def test_a_long_text_full_of_commas_is_not_counted_as_values(proxy):
+    text = 'one, "two", three: four, ' * 400_000  # 10 MB, 1.2 million commas inside one string
+    resp = await proxy.post(URL, json=chat("gemini-3-flash-preview", text), headers=AUTH)
+    assert resp.status == 200, (await resp.text())[:300]
