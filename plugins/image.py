@@ -26,6 +26,7 @@ from plugins import gemini_chat, image_limits, image_openrouter
 from proxy.hookspecs import (
     ApiError,
     ChatCompletionRequest,
+    ModelFamily,
     UpstreamCall,
     complete,
     hookimpl,
@@ -85,6 +86,17 @@ def _modalities(request) -> list[str]:
         raise invalid(f"'modalities' {unknown[0]!r} is not supported by {request.model}; use \"image\" and/or \"text\".",
                       "modalities")
     return [MODALITIES[m] for m in ("text", "image") if m in asked]
+
+
+@hookimpl
+def genproxy_model_families() -> list[ModelFamily]:
+    # Gemini image models: gemini-*-image* (gemini-3.1-flash-lite-image, GA 2026-06-30, changelog) and the
+    # Nano Banana names google-genai 3.6.1 lists (gemini-nano-banana-2.1, nano-banana-pro-preview); at
+    # `global` on Vertex AI like Gemini text (shared/docs/google-2026-12.md sections 2 and 3).
+    return [ModelFamily("gemini-image", MODALITY, r"(gemini-[a-z0-9.\-]*-image(-[a-z0-9.\-]+)?|"
+                        r"(gemini-)?nano-banana[a-z0-9.\-]*)", ("image", "text"), priority=10,
+                        vertex_location="global", limits=image_limits.describe(image_limits.ANY),
+                        source="ai.google.dev/gemini-api/docs/image-generation; google-genai 3.6.1 model list")]
 
 
 @hookimpl

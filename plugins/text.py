@@ -6,7 +6,7 @@ plugins/gemini_chat.py, shared with the image plugin.
 from __future__ import annotations
 
 from plugins import gemini_chat
-from proxy.hookspecs import UpstreamCall, hookimpl, invalid
+from proxy.hookspecs import ModelFamily, UpstreamCall, hookimpl, invalid
 
 MODALITY = "text"
 
@@ -14,6 +14,14 @@ MODALITY = "text"
 @hookimpl
 def genproxy_modalities() -> list[str]:
     return [MODALITY]
+
+
+@hookimpl
+def genproxy_model_families() -> list[ModelFamily]:
+    # Every other gemini-* id is text (the catch-all the image and Omni families sit above). Vertex serves
+    # Gemini 3.x text at `global` only (Vertex locations page; shared/docs/google-2026-12.md section 3).
+    return [ModelFamily("gemini-text", MODALITY, r"gemini-[a-z0-9][a-z0-9.\-]*", ("text",), priority=0,
+                        vertex_location="global", source="ai.google.dev/gemini-api/docs/models")]
 
 
 @hookimpl

@@ -17,6 +17,7 @@ from proxy.hookspecs import (
     ChatCompletionRequest,
     Completion,
     JobInfo,
+    ModelFamily,
     PollStatus,
     RequestContext,
     Submitted,
@@ -43,6 +44,14 @@ def genproxy_upstream_method(route) -> str | None:
 @hookimpl
 def genproxy_video_modalities() -> list[str]:
     return [MODALITY]
+
+
+@hookimpl
+def genproxy_model_families() -> list[ModelFamily]:
+    # Veo: predictLongRunning on the Gemini API and Vertex AI; regional on Vertex (us-central1; facts file
+    # 2026-12 section 3). Unknown Veo ids are checked by the limits of their version (plugins/veo/limits.py).
+    return [ModelFamily("veo", MODALITY, r"veo-[0-9][a-z0-9.\-]*", ("video",), priority=10,
+                        source="ai.google.dev/gemini-api/docs/video; Vertex AI Veo model pages")]
 
 
 @hookimpl

@@ -10,6 +10,8 @@ import aiohttp
 from aiohttp import web
 
 from proxy import keys
+from proxy.catalog import ModelCatalog, Retirements
+from proxy.catalog.sync import share_retirements
 from proxy.config import Settings, client_key_strings
 from proxy.discovery import Doctor
 from proxy.discovery.service import DoctorService, doctor_report
@@ -57,6 +59,7 @@ from proxy.routing.plugins import build_plugin_manager, declared_modalities
 from proxy.routing.routes import RouteTable
 from proxy.upstreams.http1 import Http1Client
 from proxy.upstreams.registry import build_upstreams, watch_credentials
+from proxy.upstreams.vertex import VertexUpstream
 
 log = logging.getLogger("genproxy.app")
 
@@ -70,6 +73,9 @@ async def _http_session(app: web.Application):
         json_client = Http1Client(max_body=settings.max_upstream_reply_bytes) \
             if settings.upstream_client == "http1" else None
         app[keys.UPSTREAMS] = build_upstreams(settings, session, json_client)
+        vertex = app[keys.UPSTREAMS].get("vertex")
+        if isinstance(vertex, VertexUpstream):
+            vertex.location_for = app[keys.CATALOG].vertex_location_of
         watch_upstreams(app, app[keys.METRICS])
         try:
             yield
@@ -93,6 +99,7 @@ async def _jobs(app: web.Application):
     ledger = runner.ledger = app[keys.LEDGER] = Ledger(store, app[keys.PIPELINE].video_modalities)
     webhooks = runner.webhooks = app[keys.WEBHOOKS] = Webhooks(store, settings, lambda: app[keys.HTTP_SESSION],
                                                                video_object, runner.owner)
+    app[keys.CATALOG].retirements.store = store
     metrics = app[keys.METRICS]
     webhooks.on_attempt = lambda event, outcome: metrics.webhooks.labels(event, outcome).inc()
     try:
@@ -152,6 +159,9 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app[keys.PLUGIN_MANAGER] = pm
     app[PLUGIN_SERVICES] = CorePluginServices()
     app[keys.ROUTE_TABLE] = table
+    families = [f for found in pm.hook.genproxy_model_families() for f in found or []]
+    catalog = app[keys.CATALOG] = ModelCatalog(lambda: app[keys.ROUTE_TABLE], lambda: app[keys.UPSTREAMS], families,
+                                               Retirements(), settings)
     app[keys.MEDIA_STORE] = MediaStore(settings.media_dir or settings.data_dir / "media")
     app[keys.PREVIEWS] = Previews()
     app[keys.INFLIGHT] = InFlight()
@@ -165,11 +175,13 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app.cleanup_ctx.append(watch_credentials)
     app.cleanup_ctx.append(background_task(lambda app: app[keys.ROUTE_TABLE].watch(settings.routes_reload_interval)))
     app[keys.DOCTOR] = DoctorService(lambda: Doctor(app[keys.UPSTREAMS], app[keys.ROUTE_TABLE],
-                                                    lambda route: pm.hook.genproxy_upstream_method(route=route)))
+                                                    lambda route: pm.hook.genproxy_upstream_method(route=route),
+                                                    catalog))
     if settings.discovery_at_startup:
         app.cleanup_ctx.append(background_task(lambda app: app[keys.DOCTOR].watch(settings.discovery_interval)))
     app.cleanup_ctx.append(_jobs)
     app.cleanup_ctx.append(background_task(share_cooldowns))
+    app.cleanup_ctx.append(background_task(share_retirements))
     app.cleanup_ctx.append(background_task(_remove_expired_media))
     app.on_response_prepare.append(add_request_id_header)
 

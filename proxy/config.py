@@ -148,7 +148,8 @@ class Settings(BaseModel):
                                  "it ends (0: forever), so the job store stops growing; the ledger (usage, "
                                  "budgets, /metrics costs) keeps every billed request whatever this is")
     max_jobs_per_key: int = Field(16, ge=1, description="Unfinished video jobs one client key may have at once")
-    default_video_model: str = "veo-3.1-generate-preview"
+    # google-genai 3.1.0 made it the Gemini API's default video model (release notes 2026-11-10)
+    default_video_model: str = "gemini-omni-1.2-flash"
     emulated: bool = Field(False, description="Set by `genproxy serve --emulator`: every upstream is the built-in "
                            "emulator, so nothing is paid (GET /v1/usage says so; its amounts are Google's prices)")
     housekeeping_model: str | None = Field(
@@ -169,6 +170,10 @@ class Settings(BaseModel):
     discovery_interval: float = Field(6 * 3600.0, gt=0, description="Seconds between checks of what Google "
                                       "offers each credential (`genproxy doctor`); the first runs at start-up")
     discovery_at_startup: bool = Field(True, description="Run the doctor's checks in the background at start-up")
+    same_model_on_vertex_first: bool = Field(True, description="When Google no longer serves a model on the "
+                                             "Gemini API and Vertex credentials are configured, serve the same model "
+                                             "on Vertex AI (its vertex_target) before any replaced_by model "
+                                             "(docs/catalog.md); false: the replacements first")
     thought_signature_ttl: float = Field(7 * 24 * 3600.0, gt=0, description="Seconds genproxy remembers the Gemini "
                                          "thought signature of a tool call, to put it back when a client sends the "
                                          "history without it")

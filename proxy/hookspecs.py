@@ -185,6 +185,28 @@ class Delta:
 Reply = Completion | list[Completion] | AsyncIterator[Delta]
 
 
+@dataclass(frozen=True)
+class ModelFamily:
+    """A family of Google model ids a modality plugin serves, by id pattern: ids routes.yaml does not name
+    (new ones Google ships) are served by their family, and a retired id's replacement may be the newest
+    live id of its family. Exact routes of routes.yaml always win."""
+
+    name: str                        # "gemini-image", "veo", "gemini-omni", "gemini-text"
+    modality: str                    # the modality (of this plugin) that serves the family's ids
+    pattern: str                     # a regular expression the whole id matches
+    capabilities: tuple[str, ...]    # what its models make: ("text",), ("image", "text"), ("video",)
+    priority: int = 0                # the highest matching priority wins (specific families above catch-alls)
+    vertex: bool = True              # Vertex AI serves the same id (publishers/google/models/{id})
+    vertex_location: str | None = None  # where Vertex serves it ("global"), None: the configured region
+    limits: dict = field(default_factory=dict)  # default limits of an id the plugin's tables do not know
+    source: str = ""                 # where the family's facts come from
+
+
+@hookspec
+def genproxy_model_families() -> list[ModelFamily]:
+    """Called once at start-up. Return the model families this plugin serves (ModelFamily)."""
+
+
 @hookspec
 def genproxy_modalities() -> list[str]:
     """Called once at start-up. Return the modality names this plugin serves.

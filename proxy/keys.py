@@ -10,6 +10,7 @@ from __future__ import annotations
 import aiohttp
 from aiohttp import web
 
+from proxy.catalog.catalog import CATALOG
 from proxy.config import SETTINGS
 from proxy.discovery.service import DOCTOR
 from proxy.http.middleware import OBSERVE_REQUEST
@@ -30,5 +31,5 @@ from proxy.upstreams.registry import UPSTREAMS
 #: The aiohttp client session every upstream and webhook call goes through (it types a third-party object).
 HTTP_SESSION: web.AppKey[aiohttp.ClientSession] = web.AppKey("http_session", aiohttp.ClientSession)
 
-__all__ = ["DOCTOR", "HTTP_SESSION", "INFLIGHT", "JOB_RUNNER", "JOB_STORE", "LEDGER", "LINK_SIGNER", "MEDIA_STORE", "METRICS", "OBSERVE_REQUEST",
+__all__ = ["CATALOG", "DOCTOR", "HTTP_SESSION", "INFLIGHT", "JOB_RUNNER", "JOB_STORE", "LEDGER", "LINK_SIGNER", "MEDIA_STORE", "METRICS", "OBSERVE_REQUEST",
            "PIPELINE", "PLUGIN_MANAGER", "PREVIEWS", "ROUTE_TABLE", "SETTINGS", "UPSTREAMS", "WEBHOOKS"]

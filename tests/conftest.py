@@ -63,6 +63,9 @@ async def make_emulator(emulator_operation_delay) -> AsyncIterator[Callable[...,
 
     async def make(**settings: Any) -> RunningEmulator:
         settings.setdefault("operation_delay", emulator_operation_delay)
+        # The suite's Veo-on-the-Gemini-API tests play Google as of November 2026, when the Gemini API still
+        # served the Veo 3.1 preview ids; tests/catalog/ plays both snapshots and switches between them.
+        settings.setdefault("catalog", "2026-11")
         emu = await start_emulator(settings=EmulatorSettings(**settings))
         started.append(emu)
         return emu

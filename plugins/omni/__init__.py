@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 
+from plugins.omni import from_veo
 from plugins.omni import limits as omni_limits
 from plugins.omni.request import build_body
 from plugins.omni.result import poll_status, usage_of, video_of
@@ -19,6 +20,7 @@ from proxy.hookspecs import (
     ChatCompletionRequest,
     Completion,
     JobInfo,
+    ModelFamily,
     PollStatus,
     RequestContext,
     Submitted,
@@ -42,6 +44,13 @@ def genproxy_video_modalities() -> list[str]:
 
 
 @hookimpl
+def genproxy_model_families() -> list[ModelFamily]:
+    # Gemini Omni: the Interactions API, on the Gemini API only (3P: pydantic-ai #6192, genkit #5927).
+    return [ModelFamily("gemini-omni", MODALITY, r"gemini-omni-[a-z0-9.\-]+", ("video", "text"), priority=20,
+                        vertex=False, source="ai.google.dev/gemini-api/docs/omni; google-genai 3.6 interactions")]
+
+
+@hookimpl
 def genproxy_model_limits(route) -> dict | None:
     """What an Omni route accepts (plugins/omni/limits.py): for GET /v1/models/{id} (the console) and
     /api/v1/videos/models (OpenRouter's catalog)."""
@@ -60,7 +69,12 @@ def genproxy_model_limits(route) -> dict | None:
 def genproxy_translate(route, request, context: RequestContext) -> UpstreamCall | None:
     if route.modality != MODALITY:
         return None
+    changes: list[str] = []
+    if route.requested_modality == "video":  # a Veo request Omni serves now (Google no longer serves the Veo id)
+        request, changes = from_veo.adapt(request, route)
     body, notes = build_body(request, route.target, route.model, route.defaults)
+    if changes:
+        notes["adapted"] = changes
     return UpstreamCall(body=body, long_running=True, notes=notes)
 
 

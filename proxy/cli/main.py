@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     serve.add_argument("--emulator", action="store_true",
                        help="start the built-in Gemini emulator in-process and send every upstream call to it (offline, free)")
+    serve.add_argument("--emulator-catalog", default=None, metavar="SNAPSHOT|FILE",
+                       help="with --emulator: which Google it plays (2026-11, 2026-12 or a catalog file; default newest)")
     serve.add_argument("--emulator-delay", type=float, default=8.0,
                        help="with --emulator: seconds a video operation takes (default 8)")
     serve.add_argument("--workers", type=int, default=1, metavar="N",
@@ -73,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8318)
     emulator.add_argument("--delay", type=float, default=8.0, help="seconds a video operation takes (default 8)")
+    emulator.add_argument("--catalog", default=None, metavar="SNAPSHOT|FILE",
+                          help="which Google to play: a snapshot (2026-11, 2026-12) or a catalog YAML file "
+                               "(default: the newest); PUT /emulator/catalog switches while it runs")
     emulator.add_argument("--pad-video", type=int, default=0, metavar="BYTES",
                           help="pad every generated MP4 to at least this many bytes (memory benchmarks)")
     emulator.add_argument("--small", action="store_true",
@@ -95,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
                                         "it can be served. Exits 1 when a listed route cannot be served.")
     _add_config_args(doctor)
     doctor.add_argument("--emulator", action="store_true", help="check against the built-in emulator (offline)")
+    doctor.add_argument("--emulator-catalog", default=None, metavar="SNAPSHOT|FILE",
+                        help="with --emulator: which Google it plays (2026-11, 2026-12 or a catalog file)")
     doctor.add_argument("--json", action="store_true", help="print JSON")
 
     credentials = sub.add_parser("credentials", help="list the upstream credentials and their state (no secrets)",
@@ -184,7 +191,8 @@ async def _settings_for(args: argparse.Namespace, delay: float = 8.0):
         # `serve --emulator` does not lose the jobs the proxy is still polling. With --workers the
         # supervisor runs the one emulator all workers share.
         emulator_dir = load_settings(args.config, routes_file=args.routes).data_dir / "emulator" / "upstream"
-        emulator = await start_emulator("127.0.0.1", 0, EmulatorSettings(operation_delay=delay, data_dir=emulator_dir))
+        emulator = await start_emulator("127.0.0.1", 0, EmulatorSettings(
+            operation_delay=delay, data_dir=emulator_dir, catalog=getattr(args, "emulator_catalog", None)))
         emulator_url = emulator.base_url
     if emulator_url:
         overrides.update(gemini_base_url=emulator_url, vertex_base_url=emulator_url,
@@ -210,8 +218,10 @@ async def _settings_for(args: argparse.Namespace, delay: float = 8.0):
 async def _doctor(args: argparse.Namespace) -> int:
     import aiohttp
 
+    from proxy.catalog import ModelCatalog, Retirements
     from proxy.discovery import Doctor, render_table
     from proxy.upstreams.registry import build_upstreams
+    from proxy.upstreams.vertex import VertexUpstream
 
     settings, emulator, _ = await _settings_for(args)
     _setup_logging("WARNING" if args.log_level == "INFO" else args.log_level, settings)
@@ -220,7 +230,12 @@ async def _doctor(args: argparse.Namespace) -> int:
         table = RouteTable.load(settings.routes_file, set(declared_modalities(pm)))
         async with aiohttp.ClientSession(trust_env=False) as session:
             registry = build_upstreams(settings, session)
-            doctor = Doctor(registry, table, lambda route: pm.hook.genproxy_upstream_method(route=route))
+            families = [f for found in pm.hook.genproxy_model_families() for f in found or []]
+            catalog = ModelCatalog(lambda: table, lambda: registry, families, Retirements(), settings)
+            vertex = registry.get("vertex")
+            if isinstance(vertex, VertexUpstream):
+                vertex.location_for = catalog.vertex_location_of
+            doctor = Doctor(registry, table, lambda route: pm.hook.genproxy_upstream_method(route=route), catalog)
             report = await doctor.run()
     finally:
         if emulator is not None:
@@ -292,7 +307,8 @@ def _emulator(args: argparse.Namespace) -> int:
 
     _setup_logging(args.log_level)
     run_emulator(args.host, args.port, EmulatorSettings(operation_delay=args.delay, video_padding_bytes=args.pad_video,
-                                                        data_dir=args.data_dir, small_media=args.small))
+                                                        data_dir=args.data_dir, small_media=args.small,
+                                                        catalog=args.catalog))
     return 0
 
 

@@ -32,12 +32,15 @@ async function load(refreshDoctor) {
       c.cooling_until ? Object.entries(c.cooling_until).map(([pool, until]) => `${pool}: ${until}`).join("; ") : "–",
       c.expiry || "–"]))),
     section("Routes", table(`Routes (${routes.file || "routes.yaml"})`, ["Model", "Modality", "Upstream", "Target",
-      "Served by", "Listed"], routes.data.map((r) => [r.model, r.modality, r.upstream, r.target,
-      r.served_by ? `${r.served_by.upstream}: ${r.served_by.target}` : "–", r.listed ? "yes" : "no"])),
+      "Served by", "Usable", "Listed"], routes.data.map((r) => [r.model, r.modality, r.upstream, r.target,
+      r.served_by ? `${r.served_by.upstream}: ${r.served_by.target}${r.served_by.why ? ` (${r.served_by.why})` : ""}`
+        : "–", r.usable === false ? "no" : r.usable ? "yes" : "–", r.listed ? "yes" : "no"])),
+    table("Learned from Google", ["Model", "API", "How", "Google's words"], (routes.learned_retirements || []).map(
+      (f) => [f.model, f.api, f.source, f.detail || "–"])),
     table("Retired ids", ["Retired id", "Replaced by", "Shut down"], routes.retired.map((r) => [r.model, r.replaced_by,
       r.shutdown || "–"]))),
-    section(`Doctor: ${doctor.ok ? "all served" : "problems found"}`,
-      el("p", { class: "help" }, `Checked ${when(doctor.checked_at)}.`),
+    section(`Doctor: ${doctor.ok ? "OK" : "problems found"}`,
+      el("p", { class: "help" }, `${doctor.verdict || ""} Checked ${when(doctor.checked_at)}.`),
       table("Doctor: credentials", ["Credential", "Upstream", "Status", "Detail", "Models"], doctor.credentials.map((c) =>
         [c.credential_id, c.upstream, status(c.status), c.detail || "–", c.models ?? "–"])),
       table("Doctor: routes", ["Model", "Upstream", "Target", "Status", "Detail"], doctor.routes.map((r) =>

@@ -14,7 +14,8 @@ let current = null;
 async function connect() {
   try {
     const models = await api("/v1/models");
-    context.models = models.data || [];
+    // Only what can be used now: a route without credentials would fail with a 503 (GET /v1/models: available).
+    context.models = (models.data || []).filter((m) => m.available !== false);
   } catch (error) {
     if (error instanceof ApiProblem && error.status === 401) {
       const refused = getKey() ? error : null;

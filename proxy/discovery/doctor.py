@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from proxy.catalog.retirements import Retirement
 from proxy.discovery.findings import (
     EXPIRED,
     NO_CREDENTIALS,
@@ -20,6 +21,7 @@ from proxy.discovery.findings import (
     NOT_OFFERED,
     OK,
     REFUSED,
+    REPLACED,
     SERVED,
     UNCHECKED,
     UNREACHABLE,
@@ -32,8 +34,6 @@ from proxy.routing.routes import Route, RouteTable
 
 log = logging.getLogger("genproxy.doctor")
 
-#: route states that mean "cannot be served": `genproxy doctor` exits non-zero on any of them
-FAILING = (NOT_OFFERED, NO_METHOD, "unavailable")
 CONCURRENCY = 8
 
 MethodFor = Callable[[Route], "str | None"]
@@ -57,15 +57,21 @@ def classify(credential_id: str, upstream: str, exc: ApiError) -> CredentialFind
 
 
 class Doctor:
-    def __init__(self, registry, table: RouteTable, method_for: MethodFor):
+    def __init__(self, registry, table: RouteTable, method_for: MethodFor, catalog=None):
         self.registry = registry
         self.table = table
         self.method_for = method_for
+        self.catalog = catalog  # proxy.catalog.ModelCatalog: learns from this run, says what serves a gone model
         self._limit = asyncio.Semaphore(CONCURRENCY)
 
     async def run(self) -> DoctorReport:
         report = DoctorReport()
         offered = await self._gemini_models(report)
+        report.offered = offered
+        # Google refuses standard API keys (AIza...) since September 2026: new keys are auth keys (AQ.), facts file
+        # 2026-12 section 3 (ai.google.dev/gemini-api/docs/api-key).
+        report.old_keys = [c.id for c in self._gemini_keys()
+                           if c.kind == "api_key" and str(getattr(c, "secret", "") or "").startswith("AIza")]
         routes = [self.table.resolve(spec.model) for spec in self.table.listed_models()]
         placed = [(route, self.registry.place(route)) for route in routes if route is not None]
         vertex_models = sorted({p.target for _, p in placed if p.upstream == "vertex"})
@@ -79,7 +85,34 @@ class Doctor:
                                                   replacement.target, replacement.status,
                                                   f"retired by Google; served by {retired.replaced_by}",
                                                   alias_of=retired.replaced_by))
+        if self.catalog is not None:
+            await self._drift(report, offered, vertex_ok)
         return report
+
+    async def _drift(self, report: DoctorReport, offered, vertex_ok: dict) -> None:
+        """Learn what Google no longer offers, then say what serves each such route now, and which ids Google
+        offers that routes.yaml does not name."""
+        catalog = self.catalog
+        await catalog.learn_from_discovery(offered)
+        for model, problem in vertex_ok.items():
+            if problem is not None and "does not offer" in problem:
+                await catalog.retirements.add(Retirement("vertex", model, "discovery", problem[:200]))
+        for finding in report.routes:
+            if finding.alias_of is not None:
+                continue
+            try:
+                served = catalog.route_for(finding.model)
+            except ApiError:
+                continue
+            if served.why:
+                finding.status, finding.detail = REPLACED, served.why
+                finding.upstream, finding.target = served.upstream, served.target
+        report.by_family = [(model, family.name) for model, family in catalog.discovered()]
+        report.unrouted = catalog.drift()
+
+    def _gemini_keys(self) -> list:
+        gemini = self._upstream("gemini")
+        return list(gemini.pool.all()) if gemini is not None else []
 
     # -- Gemini API --
     async def _gemini_models(self, report: DoctorReport) -> dict[str, set[str]] | None:
@@ -168,7 +201,7 @@ class Doctor:
 
 
 def failing(report: DoctorReport) -> list[RouteFinding]:
-    return [r for r in report.routes if r.status in FAILING and r.alias_of is None]
+    return report.failing()
 
 
 def credential_problems(report: DoctorReport) -> list[CredentialFinding]:
@@ -176,10 +209,12 @@ def credential_problems(report: DoctorReport) -> list[CredentialFinding]:
 
 
 def render_table(report: DoctorReport) -> str:
-    """The report as two plain-text tables (credentials, routes) and a verdict line."""
+    """The report as plain-text tables (credentials, routes, drift) and a verdict line that agrees with them."""
     lines = ["CREDENTIAL                                UPSTREAM  STATUS       DETAIL"]
     for c in report.credentials:
         detail = f"{c.models} models" if c.models is not None else c.detail
+        if c.credential_id in report.old_keys:
+            detail += "; a standard API key (AIza...): Google refuses these since September 2026, create an auth key"
         lines.append(f"{c.credential_id[:40]:<41} {c.upstream:<9} {c.status:<12} {_short(detail)}")
     if not report.credentials:
         lines.append("(no credentials configured)")
@@ -188,14 +223,13 @@ def render_table(report: DoctorReport) -> str:
         served = f"{r.upstream}:{r.target}"
         detail = r.detail if r.status != SERVED or r.alias_of else ""
         lines.append(f"{r.model[:37]:<38} {served[:42]:<43} {r.status:<15} {_short(detail)}")
-    bad = failing(report)
+    if report.by_family or report.unrouted:
+        lines += ["", "GOOGLE OFFERS, NOT IN routes.yaml      SERVED BY"]
+        lines += [f"{model[:37]:<38} family {family}" for model, family in report.by_family]
+        lines += [f"{model[:37]:<38} nothing (no model family takes it)" for model in report.unrouted]
     creds = credential_problems(report)
     lines.append("")
-    if bad:
-        lines.append(f"NOT OK: {len(bad)} listed route(s) cannot be served.")
-    else:
-        lines.append("OK: every listed route with credentials can be served."
-                     + (f" ({len(creds)} credential problem(s) above.)" if creds else ""))
+    lines.append(report.verdict() + (f" ({len(creds)} credential problem(s) above.)" if creds else ""))
     return "\n".join(lines)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -25,6 +25,8 @@ class DoctorService:
         self._make = make_doctor
         self.report: DoctorReport | None = None
         self._running: asyncio.Task | None = None
+        # Told of every report.
+        self.listeners: list[Callable[[DoctorReport], Awaitable[None]]] = []
         self._last_asked = float("-inf")
 
     async def refresh(self) -> DoctorReport:
@@ -36,6 +38,11 @@ class DoctorService:
     async def _run(self) -> DoctorReport:
         report = await self._make().run()
         self.report = report
+        for listener in self.listeners:
+            try:
+                await listener(report)
+            except Exception:
+                log.exception("doctor: a listener of the report failed")
         problems = report.problems()
         for line in problems:
             log.warning("doctor: %s", line)

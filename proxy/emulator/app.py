@@ -11,12 +11,14 @@ from aiohttp import web
 
 from . import codeassist, discovery, files, gemini, interactions, oauth, veo, vertex
 from .errors import GoogleError, invalid_argument
+from .models import CatalogError, load_catalog, snapshots
 from .settings import EmulatorSettings
 from .state import EMULATOR_STATE, EmulatorState, RecordedRequest
 from .store import OperationStore
 
 log = logging.getLogger(__name__)
 INSPECTION_PATH = "/emulator/requests"
+CATALOG_PATH = "/emulator/catalog"
 
 
 async def _parse_body(request: web.Request) -> tuple[object, GoogleError | None]:
@@ -40,7 +42,7 @@ async def _parse_body(request: web.Request) -> tuple[object, GoogleError | None]
 async def emulator_middleware(request: web.Request, handler):
     state = request.app[EMULATOR_STATE]
     parsed, parse_error = await _parse_body(request)
-    if request.path != INSPECTION_PATH:
+    if request.path not in (INSPECTION_PATH, CATALOG_PATH):
         state.requests.append(
             RecordedRequest(
                 method=request.method,
@@ -79,6 +81,35 @@ async def delete_requests(request: web.Request) -> web.Response:
     return web.json_response({})
 
 
+def _catalog_body(state: EmulatorState) -> dict:
+    catalog = state.catalog
+    return {"snapshot": catalog.snapshot, "source": catalog.source, "snapshots": snapshots(),
+            "gemini_api": [m.id for m in catalog.gemini_api_models()],
+            "vertex": [m.id for m in catalog.models.values() if m.vertex],
+            "retired": {r.id: {"replacement": r.replacement, "apis": list(r.apis)} for r in catalog.retired.values()}}
+
+
+async def get_catalog(request: web.Request) -> web.Response:
+    """GET /emulator/catalog: which snapshot of Google the emulator plays now, and its ids."""
+    return web.json_response(_catalog_body(request.app[EMULATOR_STATE]))
+
+
+async def put_catalog(request: web.Request) -> web.Response:
+    """PUT /emulator/catalog {"catalog": "2026-11" | "2026-12" | a file path}: play another Google from the
+    next request on (operations and files already made stay)."""
+    state = request.app[EMULATOR_STATE]
+    body = request.get("json")
+    name = body.get("catalog") if isinstance(body, dict) else None
+    if not isinstance(name, str) or not name:
+        raise invalid_argument("catalog is required: a snapshot name or a catalog file.", "catalog")
+    try:
+        state.catalog = load_catalog(name)
+    except CatalogError as exc:
+        raise invalid_argument(str(exc), "catalog") from None
+    log.info("emulator: now playing Google's catalog %s", state.catalog.snapshot)
+    return web.json_response(_catalog_body(state))
+
+
 async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "emulator": "genproxy"})
 
@@ -100,6 +131,8 @@ def create_emulator_app(settings: EmulatorSettings | None = None) -> web.Applica
     app.router.add_get(INSPECTION_PATH, list_requests)
     app.router.add_delete(INSPECTION_PATH, delete_requests)
     app.router.add_get("/emulator/health", health)
+    app.router.add_get(CATALOG_PATH, get_catalog)
+    app.router.add_put(CATALOG_PATH, put_catalog)
     return app
 
 

@@ -16,7 +16,6 @@ from .content import make_reply, parse_request, response_body, stream_bodies
 from .errors import GoogleError, invalid_argument, not_found
 from .faults import MALFORMED_BODY, submit_error
 from .gemini import faults_for
-from .models import LIVE_MODELS
 from .state import EMULATOR_STATE
 from .streaming import write_stream
 
@@ -30,7 +29,7 @@ async def _handle(request: web.Request, stream: bool) -> web.StreamResponse:
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise invalid_argument("model is required.", "model")
-    info = LIVE_MODELS.get(model)
+    info = state.catalog.models.get(model)
     if info is None or info.kind != "text":  # retired, unknown, image, Veo or Omni ids
         raise not_found("Requested entity was not found.")
     if "request" not in body:

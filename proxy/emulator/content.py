@@ -62,7 +62,7 @@ class ContentRequest:
     json_schema: dict[str, Any] | None = None
 
 
-def parse_request(body: Any, model: str, *, allow_images: bool = True) -> ContentRequest:
+def parse_request(body: Any, model: str, *, allow_images: bool = False) -> ContentRequest:
     if not isinstance(body, dict):
         raise invalid_argument("Invalid JSON payload received. Expected an object.")
     for key in body:
@@ -110,8 +110,8 @@ def parse_request(body: Any, model: str, *, allow_images: bool = True) -> Conten
     # example (ai.google.dev/gemini-api/docs/image-generation) calls generate_content(model=
     # "gemini-...-image", contents=[prompt]) with no config and reads the image's inline_data. Open WebUI's
     # Gemini image engine sends exactly that (routers/images.py, generateContent method).
-    want_image = "IMAGE" in modalities or (not modalities and allow_images and "image" in model)
-    if want_image and (not allow_images or "image" not in model):
+    want_image = "IMAGE" in modalities or (not modalities and allow_images)
+    if want_image and not allow_images:  # the caller knows the model's kind from the catalog
         raise invalid_argument(
             "Model does not support the requested response modalities: "
             + ",".join(m.lower() for m in modalities)

@@ -6,12 +6,13 @@ Gemini API (generativelanguage; API key only, a bearer token is 403 ACCESS_TOKEN
   ``GET /v1beta/models?pageSize=N&pageToken=T``
       ``{"models": [Model...], "nextPageToken"?}``. pageSize defaults to 50 and is capped at 1000
       (ai.google.dev/api/models#method:-models.list); nextPageToken is absent on the last page.
-      Lists the live ids of :mod:`proxy.emulator.models` served by the Gemini API (no Vertex-only
-      ``-001`` Veo ids, no retired ids).
+      Lists the live ids of the active catalog (:mod:`proxy.emulator.models`) served by the Gemini API
+      (no Vertex-only ``-001`` Veo ids, no retired ids).
   ``GET /v1beta/models/{id}``
       One Model: ``name`` ("models/{id}"), ``baseModelId``, ``version``, ``displayName``,
       ``description``, ``inputTokenLimit``, ``outputTokenLimit``, ``supportedGenerationMethods``.
-      Retired or unknown id: 404 NOT_FOUND "models/{id} is not found for API version v1beta, or is
+      Retired id: 404 NOT_FOUND "This model models/{id} is no longer available to new users. Use R
+      instead."; unknown id: 404 NOT_FOUND "models/{id} is not found for API version v1beta, or is
       not supported for getModel. ...". Gemini Omni lists ``generateContent, countTokens`` as
       Google does, but its generateContent is 400 "This model only supports Interactions API."
 
@@ -46,7 +47,7 @@ from aiohttp import web
 
 from .auth import require_gemini_auth, require_vertex
 from .errors import invalid_argument, model_not_found, not_found
-from .models import gemini_api_model, gemini_api_models, vertex_model
+from .models import Catalog
 from .state import EMULATOR_STATE
 
 DEFAULT_PAGE_SIZE = 50
@@ -87,7 +88,7 @@ async def list_models(request: web.Request) -> web.Response:
     require_gemini_auth(request, request.app[EMULATOR_STATE], "listModels")
     size = _page_size(request.query.get("pageSize", request.query.get("page_size")))
     start = _offset(request.query.get("pageToken", request.query.get("page_token")))
-    models = gemini_api_models()
+    models = request.app[EMULATOR_STATE].catalog.gemini_api_models()
     page = models[start : start + size]
     body: dict = {"models": [m.resource() for m in page]}
     if start + size < len(models):
@@ -98,14 +99,18 @@ async def list_models(request: web.Request) -> web.Response:
 async def get_model(request: web.Request) -> web.Response:
     require_gemini_auth(request, request.app[EMULATOR_STATE], "getModel")
     model = request.match_info["model"]
-    info = gemini_api_model(model)
+    catalog = request.app[EMULATOR_STATE].catalog
+    info = catalog.gemini_api_model(model)
     if info is None:
+        retired = catalog.retired_on(model, "gemini")
+        if retired is not None:
+            raise not_found(retired.gemini_message())
         raise model_not_found(model, "getModel")
     return web.json_response(info.resource())
 
 
-def publisher_model(model_id: str) -> dict:
-    info = vertex_model(model_id)
+def publisher_model(catalog: Catalog, model_id: str) -> dict:
+    info = catalog.vertex_model(model_id)
     if info is None:
         raise not_found(f"Publisher Model `publishers/google/models/{model_id}` not found.")
     preview = "preview" in model_id
@@ -122,7 +127,7 @@ def publisher_model(model_id: str) -> dict:
 async def get_publisher_model(request: web.Request) -> web.Response:
     state = request.app[EMULATOR_STATE]
     require_vertex(request, state, request.headers.get("x-goog-user-project"))
-    return web.json_response(publisher_model(request.match_info["model"]))
+    return web.json_response(publisher_model(state.catalog, request.match_info["model"]))
 
 
 def add_routes(app: web.Application) -> None:

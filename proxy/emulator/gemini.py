@@ -15,7 +15,7 @@ from .auth import require_gemini_auth
 from .content import get, make_reply, parse_request, response_body, stream_bodies, tokens
 from .errors import GoogleError, invalid_argument, model_not_found
 from .faults import MALFORMED_BODY, Faults, submit_error
-from .models import ModelInfo, gemini_api_model
+from .models import Catalog, ModelInfo
 from .signatures import check_history, new_signature, signs_function_calls
 from .state import EMULATOR_STATE
 from .streaming import write_stream
@@ -32,9 +32,18 @@ def faults_for(request: web.Request, texts: list[str]) -> Faults:
         raise invalid_argument(str(exc)) from None
 
 
-def content_model(model: str, method: str) -> ModelInfo:
+def retired_model(catalog: Catalog, model: str) -> GoogleError | None:
+    """Google's 404 for an id it shut down on the Gemini API (every method), or None."""
+    retired = catalog.retired_on(model, "gemini")
+    return GoogleError(404, retired.gemini_message(), "NOT_FOUND") if retired is not None else None
+
+
+def content_model(catalog: Catalog, model: str, method: str) -> ModelInfo:
     """The text/image model serving ``method`` under this id, or Google's refusal."""
-    info = gemini_api_model(model)
+    gone = retired_model(catalog, model)
+    if gone is not None:
+        raise gone
+    info = catalog.gemini_api_model(model)
     if info is not None and info.kind == "omni" and method in ("generateContent", "streamGenerateContent"):
         raise invalid_argument(INTERACTIONS_ONLY)
     if info is None or method not in info.methods:
@@ -46,7 +55,7 @@ async def answer_content(request: web.Request, model: str, stream: bool, vertex:
     """Validate the body and answer (shared by the Gemini API and Vertex AI paths). Vertex's candidates carry no
     ``index`` (real Vertex answers: tests/fixtures/google_corpus/07, 09, 11, 16)."""
     state = request.app[EMULATOR_STATE]
-    req = parse_request(request.get("json"), model)
+    req = parse_request(request.get("json"), model, allow_images=state.catalog.kind_of(model) == "image")
     check_history(request.get("json"), model)
     faults = faults_for(request, req.all_texts)
     error = submit_error(faults, state.quota_once_seen, req.prompt)
@@ -92,7 +101,7 @@ async def model_action(request: web.Request) -> web.StreamResponse:
     require_gemini_auth(request, state, action)
     if action == "predictLongRunning":
         return await predict_long_running(request, model)
-    info = content_model(model, action)
+    info = content_model(state.catalog, model, action)
     if action == "countTokens":
         return await count_tokens(request)
     if info.kind in ("tts", "music"):  # speech and music: proxy/emulator/audio.py

@@ -34,6 +34,8 @@ OMNI_MODELS: dict[str, OmniModel] = {
     "gemini-omni-1.1-flash": OmniModel((4, 6, 8, 10), ("360p", "720p", "1080p", "4k"), 8),
     "gemini-omni-1.2-flash": OmniModel(tuple(range(3, 16)), ("360p", "720p", "1080p", "4k"), 8),
 }
+#: an Omni id a catalog names that the table above does not know: Omni 1.2's limits
+OMNI_DEFAULT = OMNI_MODELS["gemini-omni-1.2-flash"]
 ASPECT_RATIOS = ("16:9", "9:16")
 DELIVERIES = ("inline", "uri")
 MAX_IMAGES = 10
@@ -223,7 +225,11 @@ def validate(body: Any, state: EmulatorState, owner: str | None = None) -> tuple
     if not isinstance(model, str) or not model:
         raise invalid_argument("model is required.", "model")
     model = model.removeprefix("models/")
-    spec = OMNI_MODELS.get(model)
+    retired = state.catalog.retired_on(model, "gemini")
+    if retired is not None:
+        raise GoogleError(404, retired.gemini_message(), "NOT_FOUND")
+    info = state.catalog.gemini_api_model(model)
+    spec = OMNI_MODELS.get(model) or OMNI_DEFAULT if info is not None and info.kind == "omni" else None
     if spec is None:
         raise model_not_found(model, "interactions")
     modalities = body.get("response_modalities")

@@ -46,6 +46,20 @@ class EmulatorSettings(BaseModel):
         "'unlicensed' are always refused.",
     )
 
+    catalog: str | None = Field(
+        None,
+        description="Which Google the emulator plays: a snapshot of proxy/emulator/catalogs/ (2026-11, "
+        "2026-12) or a catalog YAML file; None = the newest snapshot.",
+    )
+
+    @field_validator("catalog")
+    @classmethod
+    def _known_catalog(cls, catalog: str | None) -> str | None:
+        from .models import load_catalog
+
+        load_catalog(catalog)  # raises CatalogError (a ValueError) naming the snapshots
+        return catalog
+
     @field_validator("faults")
     @classmethod
     def _known_faults(cls, faults: list[str]) -> list[str]:

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from .faults import Faults
+from .models import Catalog, load_catalog
 from .settings import EmulatorSettings
 
 
@@ -101,8 +102,12 @@ class EmulatorState:
     b64_cache: dict[tuple[Path, int], str] = field(default_factory=dict)
     #: OperationStore when settings.data_dir is set (create_emulator_app makes it): what it holds is read back here
     store: OperationRecords | None = None
+    #: which ids Google serves now (settings.catalog; PUT /emulator/catalog swaps it while running)
+    catalog: Catalog = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
+        if self.catalog is None:
+            self.catalog = load_catalog(self.settings.catalog)
         if self.store is not None:
             for op in self.store.load():
                 self.operations[op.name] = op

@@ -7,11 +7,11 @@ from typing import Any
 from aiohttp import web
 
 from .auth import require_gemini_auth
-from .errors import invalid_argument, model_not_found, not_found
+from .errors import GoogleError, invalid_argument, model_not_found, not_found
 from .faults import MALFORMED_BODY, Faults, submit_error
 from .operations import FILTERED_REASON, OPERATION_ERROR, apply_poll_faults, base_url, create_operation, filtered
 from .state import EMULATOR_STATE, Operation
-from .veo_models import VEO_MODELS, validate
+from .veo_models import validate, veo_spec
 
 RESPONSE_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse"
 
@@ -34,8 +34,11 @@ def veo_faults(request: web.Request, prompt: str) -> Faults:
 async def predict_long_running(request: web.Request, model: str) -> web.Response:
     state = request.app[EMULATOR_STATE]
     require_gemini_auth(request, state, "predictLongRunning")
-    spec = VEO_MODELS.get(model)
-    if spec is None:  # retired, unknown, or a model without predictLongRunning
+    retired = state.catalog.retired_on(model, "gemini")
+    if retired is not None:
+        raise GoogleError(404, retired.gemini_message(), "NOT_FOUND")
+    spec = veo_spec(state.catalog.gemini_api_model(model))
+    if spec is None:  # unknown, or a model without predictLongRunning
         raise model_not_found(model, "predictLongRunning")
     body = request.get("json")
     req = validate(body, model, spec, files=state.files)

@@ -41,6 +41,8 @@ _V30 = VeoModel("3.0", (4, 6, 8), ("720p", "1080p"), False, 0, False, 1)
 # supports only text-to-video and single image-to-video").
 _V31_LITE = VeoModel("3.1-lite", (4, 6, 8), ("720p", "1080p"), True, 0, False, 1, hd_only_at_8=False)
 
+#: The limits of each Veo family a catalog names (proxy/emulator/catalogs/*.yaml: ``limits:``).
+VEO_FAMILIES: dict[str, VeoModel] = {"3.1": _V31, "3.1-lite": _V31_LITE, "3.0": _V30}
 VEO_MODELS: dict[str, VeoModel] = {
     "veo-3.1-generate-preview": _V31,
     "veo-3.1-fast-generate-preview": _V31,
@@ -54,6 +56,13 @@ VERTEX_VEO_MODELS: dict[str, VeoModel] = {
     "veo-3.1-fast-generate-001": _V31,
     "veo-3.1-lite-generate-001": _V31_LITE,
 }
+
+
+def veo_spec(info: Any) -> VeoModel | None:
+    """The limits of a catalog's live Veo model (a proxy.emulator.models.ModelInfo), or None."""
+    if info is None or info.kind != "veo":
+        return None
+    return VEO_FAMILIES.get(info.limits or "") or VERTEX_VEO_MODELS.get(info.id) or _V31
 
 ASPECT_RATIOS = ("16:9", "9:16")
 IMAGE_MIME_TYPES = ("image/png", "image/jpeg", "image/webp")

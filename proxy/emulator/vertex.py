@@ -19,11 +19,10 @@ from .errors import GoogleError, invalid_argument, not_found
 from .faults import MALFORMED_BODY, submit_error
 from .gemini import answer_content, count_tokens
 from .media import video_base64
-from .models import vertex_model
 from .operations import FILTERED_REASON, OPERATION_ERROR, apply_poll_faults, create_operation, filtered
 from .state import EMULATOR_STATE, EmulatorState, Operation
 from .veo import prompt_of, veo_faults
-from .veo_models import VERTEX_VEO_MODELS, validate
+from .veo_models import validate, veo_spec
 
 CONTENT_ACTIONS = ("generateContent", "streamGenerateContent", "countTokens")
 VEO_ACTIONS = ("predictLongRunning", "fetchPredictOperation")
@@ -75,15 +74,17 @@ async def model_action(request: web.Request) -> web.StreamResponse:
     prefix = f"projects/{project}/locations/{location}/publishers/google/models/{model}"
     if not sep or action not in CONTENT_ACTIONS + VEO_ACTIONS:
         raise GoogleError(404, f"Method not found: {action or model}.", "NOT_FOUND")
-    info = vertex_model(model)
+    # Gemini models only at `global`, Veo in the regions (proxy/emulator/models.py GEMINI_VERTEX_LOCATIONS);
+    # a shut-down id or one outside its locations is the same 404 as an unknown one.
+    info = state.catalog.vertex_model(model, location)
     if action in CONTENT_ACTIONS:
         if info is None or action not in info.methods:
             raise publisher_not_found(prefix)
         if action == "countTokens":
             return await count_tokens(request)
         return await answer_content(request, model, stream=action == "streamGenerateContent", vertex=True)
-    spec = VERTEX_VEO_MODELS.get(model)
-    if spec is None or info is None:
+    spec = veo_spec(info)
+    if spec is None:
         raise publisher_not_found(prefix)
     body = request.get("json")
     if action == "fetchPredictOperation":

@@ -6,6 +6,8 @@ configured" (an open local proxy is its owner's).
 """
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from aiohttp import web
 
 from proxy import keys
@@ -36,16 +38,17 @@ async def credentials(request: web.Request) -> web.Response:
     return web.json_response({"object": "list", "data": data})
 
 
-def _route_row(table: RouteTable, spec, upstreams) -> dict:
+def _route_row(catalog, spec) -> dict:
     row = {"model": spec.model, "modality": spec.modality, "upstream": spec.upstream, "target": spec.target or spec.model,
            "vertex_target": spec.vertex_target, "listed": spec.listed, "defaults": spec.defaults,
-           "description": spec.description}
-    route = table.resolve(spec.model) if not any(ch in spec.model for ch in "*?[") else None
-    if route is not None:
-        # Where it is really served with the credentials at hand (a gemini route with only OAuth token files
-        # goes to Vertex AI).
-        placed = upstreams.place(route)
-        row["served_by"] = {"upstream": placed.upstream, "target": placed.target}
+           "description": spec.description, "replaced_by": spec.replaced_by, "pinned": spec.pinned}
+    if not any(ch in spec.model for ch in "*?["):
+        # Where it is really served now: with the credentials at hand (a gemini route with only OAuth token files
+        # goes to Vertex AI), and by its replacement once Google no longer serves it (proxy/catalog).
+        served = catalog.route_for(spec.model)
+        row["served_by"] = {"model": served.model, "upstream": served.upstream, "target": served.target,
+                            "why": served.why}
+        row["usable"] = catalog.usable(served) and catalog.retired(served) is None
     return row
 
 
@@ -53,11 +56,17 @@ async def routes(request: web.Request) -> web.Response:
     """GET /v1/admin/routes: routes.yaml as loaded now, and the retired ids with what replaces them."""
     require_admin(request)
     table: RouteTable = request.app[keys.ROUTE_TABLE]
-    upstreams = request.app[keys.UPSTREAMS]
+    catalog = request.app[keys.CATALOG]
     retired = [{"model": r.model, "replaced_by": r.replaced_by, "shutdown": r.shutdown, "source": r.source}
                for r in table.retired.values()]
-    return web.json_response({"object": "list", "data": [_route_row(table, s, upstreams) for s in table.specs],
-                              "retired": retired, "file": str(table.path) if table.path else None})
+    learned = [asdict(fact) for fact in catalog.retirements.all()]
+    families = [{"name": f.name, "modality": f.modality, "pattern": f.pattern, "capabilities": list(f.capabilities),
+                 "vertex_location": f.vertex_location, "source": f.source} for f in catalog.families]
+    discovered = [{"model": model, "family": family.name, "modality": family.modality}
+                  for model, family in catalog.discovered()]
+    return web.json_response({"object": "list", "data": [_route_row(catalog, s) for s in table.specs],
+                              "retired": retired, "learned_retirements": learned, "families": families,
+                              "discovered": discovered, "file": str(table.path) if table.path else None})
 
 
 async def whoami(request: web.Request) -> web.Response:

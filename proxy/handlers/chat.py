@@ -9,7 +9,7 @@ from aiohttp import web
 
 from proxy import keys
 from proxy.handlers.chat_frontends import continue_from_history, videos_from_history, with_video_links
-from proxy.handlers.common import make_context, read_json, resolve_route, write_json
+from proxy.handlers.common import MAX_REPLACEMENTS, make_context, read_json, replaced_after, resolve_route, write_json
 from proxy.handlers.housekeeping import as_text_request, canned_answer, housekeeping_task
 from proxy.hookspecs import Completion, Delta
 from proxy.http.errors import ApiError, client_safe
@@ -33,6 +33,7 @@ DELIVERY_FIELDS = ("stream", "stream_options")
 TEXT = "text"
 
 
+
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     return await run_chat(request, await read_json(request))
 
@@ -43,6 +44,20 @@ async def run_chat(request: web.Request, raw, shape_class: type[ChatCompletion] 
     body = parse_request(ChatCompletionRequest, raw)
     request["model"] = body.model
     route = resolve_route(request.app, body.model)
+    for _ in range(MAX_REPLACEMENTS):
+        try:
+            return await _serve(request, raw, body, route, shape_class)
+        except ApiError as exc:
+            # Google said it no longer serves the model (a 404 costs nothing): the replacement serves this request.
+            replacement = await replaced_after(request.app, route, exc)
+            if replacement is None:
+                raise
+            route = replacement
+    return await _serve(request, raw, body, route, shape_class)
+
+
+async def _serve(request: web.Request, raw, body: ChatCompletionRequest, route,
+                 shape_class: type[ChatCompletion]) -> web.StreamResponse:
     request["route"] = route.pattern or route.model
     authorize_model(request, route)
     task = housekeeping_task(request, body) if route.modality != TEXT else None

@@ -17,20 +17,34 @@ from proxy.routing.routes import Route
 log = logging.getLogger("genproxy.media")
 
 
+# How many models Google may refuse as gone for one request before its answer stands.
+MAX_REPLACEMENTS = 3
+
 # Bodies from this size on are parsed in a worker thread.
 THREAD_FROM_BYTES = 256 * 1024
 
 
 def resolve_route(app: web.Application, model: str) -> Route:
-    table = app[keys.ROUTE_TABLE]
-    route = table.resolve(model)
+    """The route that serves ``model`` now, placed on an upstream with credentials: routes.yaml, the model
+    families, and the replacement of a model Google no longer serves (proxy/catalog)."""
+    catalog = app[keys.CATALOG]
+    route = catalog.resolve(model)
     if route is not None and route.unless_passthrough and app[keys.SETTINGS].passthrough_upstream:
-        route = None  # proxy.http.passthrough sends the request to the other gateway
-    if route is None:
-        known = ", ".join(table.suggestions(model))
-        raise ApiError(404, f"The model '{model}' does not exist or is not routed by this proxy. Known models include: {known}.",
-                       param="model", code="model_not_found")
-    return app[keys.UPSTREAMS].place(route)
+        raise catalog.not_found(model)  # proxy.http.passthrough sends the request to the other gateway
+    return catalog.route_for(model)
+
+
+async def replaced_after(app: web.Application, route: Route, exc: ApiError) -> Route | None:
+    """After Google refused ``route``'s model with a 404 that says it no longer serves it (nothing was charged):
+    the route that serves the request now, or None (``exc`` stands)."""
+    catalog = app[keys.CATALOG]
+    if not await catalog.learn(route, exc):
+        if exc.status == 404 and route.family is not None and route.target in exc.message:
+            # an id of a known family that Google does not know either: Google's 404, with the closest live ids
+            raise catalog.not_found(route.requested or route.model, google_404=True) from None
+        return None
+    again = catalog.route_for(route.requested or route.model)
+    return again if (again.upstream, again.target) != (route.upstream, route.target) else None
 
 
 def make_context(request: web.Request, route: Route, stream: bool) -> RequestContext:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from proxy import keys
-from proxy.handlers.common import make_context, resolve_route
+from proxy.handlers.common import MAX_REPLACEMENTS, make_context, replaced_after, resolve_route
 from proxy.hookspecs import JobInfo
 from proxy.http.errors import ApiError, invalid
 from proxy.http.models import ChatCompletionRequest
@@ -14,6 +14,7 @@ from proxy.jobs.store import Job
 from proxy.jobs.summary import job_summary
 from proxy.media.stream import MediaStream
 from proxy.money.ledger import authorize_model
+from proxy.routing.routes import Route
 
 
 async def start_job(request: web.Request, body: ChatCompletionRequest, source: str,
@@ -23,11 +24,28 @@ async def start_job(request: web.Request, body: ChatCompletionRequest, source: s
     """Route, translate (limits), check the key's cap, then submit and record: nothing is sent before all pass.
     ``fallback``: the request to translate instead when ``body``'s video_config is refused (defaults the
     caller added that this model does not take)."""
+    route = resolve_route(request.app, body.model)
+    for _ in range(MAX_REPLACEMENTS):
+        try:
+            return await _start_job(request, body, route, source, idempotency_key, remixed_from, summary_extra,
+                                    fallback, callback_url, callback_shape)
+        except ApiError as exc:
+            replacement = await replaced_after(request.app, route, exc)  # Google no longer serves it: no charge
+            if replacement is None:
+                raise
+            route = replacement
+    return await _start_job(request, body, route, source, idempotency_key, remixed_from, summary_extra, fallback,
+                            callback_url, callback_shape)
+
+
+async def _start_job(request: web.Request, body: ChatCompletionRequest, route: Route, source: str,
+                     idempotency_key: str | None, remixed_from: str | None, summary_extra: dict | None,
+                     fallback: ChatCompletionRequest | None, callback_url: str | None,
+                     callback_shape: str | None) -> Job:
     app = request.app
     runner, pipeline = app[keys.JOB_RUNNER], app[keys.PIPELINE]
     client = request.get("client_key_id") or ""
     request["model"] = body.model
-    route = resolve_route(app, body.model)
     request["route"] = route.pattern or route.model
     authorize_model(request, route)
     if route.modality not in pipeline.video_modalities():

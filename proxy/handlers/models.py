@@ -66,9 +66,36 @@ def _with_openrouter(request: web.Request) -> bool:
     return include == "openrouter"
 
 
+def _availability(request: web.Request, body: dict) -> dict:
+    """Whether a client can use the model now (its upstream has credentials and Google, or a replacement, serves
+    it), and which model serves it when Google no longer does: the console offers only available models."""
+    catalog = request.app[keys.CATALOG]
+    try:
+        served = catalog.route_for(body["id"])
+    except ApiError:
+        return body
+    body["available"] = catalog.usable(served) and catalog.retired(served) is None
+    if not body["available"]:
+        body["unavailable_reason"] = (f"no {served.upstream} credentials are configured" if not catalog.usable(served)
+                                      else f"Google no longer serves {served.target} and nothing replaces it")
+    if served.why:
+        body["served_by"] = served.model
+        body["served_by_reason"] = served.why
+    return body
+
+
+def _family_object(model: str, family) -> dict:
+    """An id Google offers that routes.yaml does not name, served by its model family (discovery saw it)."""
+    return {"id": model, "object": "model", "created": 0, "owned_by": "google", "modality": family.modality,
+            "family": family.name, "discovered": True,
+            "description": f"Offered by Google; served by the {family.name} family"}
+
+
 async def list_models(request: web.Request) -> web.Response:
     table = request.app[keys.ROUTE_TABLE]
-    data = [_route_object(spec) for spec in table.listed_models()]
+    catalog = request.app[keys.CATALOG]
+    data = [_availability(request, _route_object(spec)) for spec in table.listed_models()]
+    data += [_availability(request, _family_object(model, family)) for model, family in catalog.discovered()]
     data += [_alias_object(table, retired) for retired in table.retired.values()]
     if _with_openrouter(request):
         data += [body for slug in table.openrouter if (body := _slug_object(table, slug)) is not None]
@@ -90,13 +117,17 @@ async def get_model(request: web.Request) -> web.Response:
         body = _slug_object(table, name)
         if body is not None:
             return web.json_response(body)
-    route = table.resolve(name)
+    catalog = request.app[keys.CATALOG]
+    route = catalog.resolve(name)
     spec = next((s for s in table.specs if route is not None and s.model == (route.pattern or route.model)), None)
+    if spec is None and route is not None and route.family is not None:
+        family = catalog.family_of(name)
+        body = _availability(request, _family_object(name, family))
+        body["discovered"] = name in (catalog.offered or {})
+        return web.json_response(_with_limits(request, body, route))
     if spec is None:
-        known = ", ".join(table.suggestions(name))
-        raise ApiError(404, f"The model '{name}' does not exist or is not routed by this proxy. "
-                            f"Known models include: {known}.", param="model", code="model_not_found")
-    return web.json_response(_with_limits(request, _route_object(spec, name), route))
+        raise catalog.not_found(name)
+    return web.json_response(_with_limits(request, _availability(request, _route_object(spec, name)), route))
 
 
 async def healthz(request: web.Request) -> web.Response:

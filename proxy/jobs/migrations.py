@@ -139,7 +139,17 @@ CREATE TABLE kept_objects (
 );
 CREATE INDEX kept_objects_by_expiry ON kept_objects (expires_at);
 """),
+    (8, """
+CREATE TABLE model_retirements (
+    api TEXT NOT NULL,
+    model TEXT NOT NULL,
+    fact TEXT NOT NULL,
+    since REAL NOT NULL,
+    PRIMARY KEY (api, model)
+);
+"""),
 ]
+
 
 POSTGRES: list[tuple[int, str]] = [
     (1, """
@@ -242,7 +252,17 @@ CREATE TABLE kept_objects (
 );
 CREATE INDEX kept_objects_by_expiry ON kept_objects (expires_at);
 """),
+    (8, """
+CREATE TABLE model_retirements (
+    api TEXT NOT NULL,
+    model TEXT NOT NULL,
+    fact TEXT NOT NULL,
+    since DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (api, model)
+);
+"""),
 ]
+
 
 LATEST = max(version for version, _ in SQLITE)
 assert LATEST == max(version for version, _ in POSTGRES), "both backends must reach the same version"

@@ -279,6 +279,18 @@ class PostgresJobStore(PostgresMoney):
                                       client_key_id, list(ids), time.time())
         return {r["tool_call_id"]: r["signature"] for r in rows}
 
+    # -- models Google no longer serves (proxy/catalog/retirements.py) --
+    async def retire_model(self, api: str, model: str, fact: str, since: float) -> None:
+        await self._pool.execute(
+            "INSERT INTO model_retirements (api, model, fact, since) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT (api, model) DO UPDATE SET fact = excluded.fact", api, model, fact, since)
+
+    async def unretire_model(self, api: str, model: str) -> None:
+        await self._pool.execute("DELETE FROM model_retirements WHERE api = $1 AND model = $2", api, model)
+
+    async def retired_models(self) -> list[dict]:
+        rows = await self._pool.fetch("SELECT api, model, fact, since FROM model_retirements")
+        return [dict(r) for r in rows]
     # -- kept objects (stored Responses API responses and their items) --
     async def keep_objects(self, client_key_id: str, items: dict[str, str], ttl: float) -> None:
         if not items:

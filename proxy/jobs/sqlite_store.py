@@ -368,6 +368,19 @@ class SqliteJobStore(SqliteMoney):
             f"({marks}) AND expires_at > ?", (client_key_id, *ids, time.time())).fetchall())
         return {r["tool_call_id"]: r["signature"] for r in rows}
 
+    # -- models Google no longer serves (proxy/catalog/retirements.py) --
+    async def retire_model(self, api: str, model: str, fact: str, since: float) -> None:
+        await self._run(self.db.execute,
+                        "INSERT INTO model_retirements (api, model, fact, since) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (api, model) DO UPDATE SET fact = excluded.fact", (api, model, fact, since))
+
+    async def unretire_model(self, api: str, model: str) -> None:
+        await self._run(self.db.execute, "DELETE FROM model_retirements WHERE api = ? AND model = ?", (api, model))
+
+    async def retired_models(self) -> list[dict]:
+        rows = await self._run(lambda: self.db.execute(
+            "SELECT api, model, fact, since FROM model_retirements").fetchall())
+        return [dict(r) for r in rows]
     # -- kept objects (stored Responses API responses and their items) --
     async def keep_objects(self, client_key_id: str, items: dict[str, str], ttl: float) -> None:
         if not items:

@@ -269,6 +269,13 @@ class JobStore(MoneyStore, Protocol):
     async def cooldowns(self, now: float) -> dict[tuple[str, str], float]:
         """(credential_id, scope) -> until, for the cooldowns still running."""
 
+    # -- models Google no longer serves, shared by every instance (proxy/catalog/retirements.py); fact is JSON --
+    async def retire_model(self, api: str, model: str, fact: str, since: float) -> None: ...
+
+    async def unretire_model(self, api: str, model: str) -> None: ...
+
+    async def retired_models(self) -> list[dict]: ...
+
 
 #: The durable job store (SQLite or PostgreSQL) (an app key, set by create_app).
 JOB_STORE: web.AppKey[JobStore] = web.AppKey("job_store")

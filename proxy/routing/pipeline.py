@@ -12,7 +12,7 @@ from typing import Any
 import pluggy
 from aiohttp import web
 
-from proxy.hookspecs import PollStatus, Reply, RequestContext, Submitted, UpstreamCall
+from proxy.hookspecs import Completion, PollStatus, Reply, RequestContext, Submitted, UpstreamCall
 from proxy.http.errors import ApiError
 from proxy.http.models import ChatCompletionRequest
 from proxy.routing.poll_schedule import PollPlan
@@ -59,6 +59,21 @@ def _no_plugin(step: str, route: Route) -> ApiError:
                     code="no_plugin", type="server_error")
 
 
+def served_note(reply: Reply, notes: dict) -> Reply:
+    """A whole answer of a replacement model starts with which model served, why, and what the plugin changed in
+    the request for it (``notes["adapted"]``: a Veo negative_prompt folded into an Omni prompt...)."""
+    served = notes.get("served_by")
+    if not served or not isinstance(reply, (Completion, list)):
+        return reply
+    lines = [f"[Served by {served['model']}: {served['why']}]"]
+    lines += [f"[{change}]" for change in notes.get("adapted") or []]
+    for completion in reply if isinstance(reply, list) else [reply]:
+        content = completion.message.get("content")
+        if content is None or isinstance(content, str):
+            completion.message["content"] = "\n".join(lines) + (f"\n\n{content}" if content else "")
+    return reply
+
+
 class Pipeline:
     def __init__(self, pm: pluggy.PluginManager, policy: PollPolicy):
         self.pm = pm
@@ -68,6 +83,10 @@ class Pipeline:
         call = self.pm.hook.genproxy_translate(route=route, request=request, context=context)
         if call is None:
             raise _no_plugin("translate", route)
+        if route.why:
+            # Served by a replacement (proxy/catalog): the answer says which model served and why. In the notes,
+            # so a job resumed after a restart says it too.
+            call.notes["served_by"] = {"model": route.model, "requested": route.requested, "why": route.why}
         return call
 
     async def submit(self, route: Route, call: UpstreamCall, context: RequestContext) -> Submitted:
@@ -138,7 +157,7 @@ class Pipeline:
         pending = self.pm.hook.genproxy_respond(route=route, result=result, call=call, context=context)
         if pending is None:
             raise _no_plugin("respond", route)
-        return await pending
+        return served_note(await pending, call.notes)
 
     async def cancel(self, route: Route, operation: str, credential_id: str | None, context: RequestContext) -> bool:
         """Ask the plugin to stop the upstream operation; False when no plugin can (best effort)."""

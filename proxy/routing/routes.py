@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from proxy.money.pricing import PriceSpec
 from proxy.ops.background import every
@@ -42,6 +42,17 @@ class RouteSpec(BaseModel):
                                     "table: per_second, per_second_silent, per_image, input_per_million, ...")
     openrouter: str | None = Field(None, description="OpenRouter's slug of this model (google/...): clients "
                                    "written for OpenRouter send it; it resolves to this route")
+    replaced_by: list[str] = Field(default_factory=list, description="What serves this model once Google no longer "
+                                   "does (learned at run time): the first that is live and has a credential")
+    pinned: bool = Field(False, description="Never replace this model: when Google stops serving it, requests "
+                         "fail with Google's answer instead")
+    vertex_location: str | None = Field(None, description="The Vertex AI location of this model (default: global "
+                                        "for Gemini text and image models, vertex_location for the others)")
+
+    @field_validator("replaced_by", mode="before")
+    @classmethod
+    def _one_or_many(cls, value):
+        return [value] if isinstance(value, str) else value
     unless_passthrough: bool = Field(False, description="This route steps aside when passthrough_upstream is set: "
                                      "its models then go to that gateway (the claude-* aliases, so Claude models "
                                      "reach a gateway that serves Claude)")
@@ -76,6 +87,16 @@ class Route:
     requested: str | None = None
     # routes.yaml's price: for this route (PriceSpec fields), or None for the shipped price table.
     price: dict | None = None
+    # When this route serves a request for another model Google no longer serves (proxy/catalog): that model's
+    # modality (the request is written for it), why, and the live models of that modality.
+    requested_modality: str | None = None
+    why: str | None = None
+    alternatives: tuple[str, ...] = ()
+    # The model family (proxy.hookspecs.ModelFamily) that serves an id routes.yaml does not name.
+    family: str | None = None
+    replaced_by: tuple[str, ...] = ()
+    pinned: bool = False
+    vertex_location: str | None = None
     # routes.yaml's unless_passthrough: with passthrough_upstream set, this route's models go there instead.
     unless_passthrough: bool = False
     # routes.yaml's chat_video_links: for this route, or None for the key's and the global setting.
@@ -150,6 +171,12 @@ def parse_routes(text: str, source: str, modalities: set[str]) -> ParsedRoutes:
             raise RoutesError(f"{where}: duplicate model '{spec.model}' (first defined on line {seen[spec.model]})")
         seen[spec.model] = line
         specs.append(spec)
+    exact = {s.model for s in specs if not _is_pattern(s.model)}
+    for spec in specs:
+        unknown = [name for name in spec.replaced_by if name not in exact or name == spec.model]
+        if unknown:
+            raise RoutesError(f"{source}: line {seen[spec.model]}: replaced_by of '{spec.model}' names "
+                              f"'{unknown[0]}', which is not another exact model of the routes list")
     retired = _parse_retired(raw.get("retired") or [], source, specs, seen)
     _check_slugs(source, specs, retired)
     return ParsedRoutes(specs, retired)
@@ -308,7 +335,8 @@ class RouteTable:
                      target=spec.target or model, defaults=dict(spec.defaults), pattern=pattern,
                      vertex_target=spec.vertex_target, unless_passthrough=spec.unless_passthrough,
                      price=spec.price.model_dump(exclude_none=True) if spec.price else None,
-                     chat_video_links=spec.chat_video_links)
+                     chat_video_links=spec.chat_video_links, replaced_by=tuple(spec.replaced_by), pinned=spec.pinned,
+                     vertex_location=spec.vertex_location)
 
     def listed_models(self) -> list[RouteSpec]:
         return [s for s in self.specs if s.listed and not _is_pattern(s.model)]

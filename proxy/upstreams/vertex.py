@@ -6,7 +6,7 @@ else from the credential (a CCS file's ``project_id``, a service account's proje
 """
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from urllib.parse import quote
 
 import aiohttp
@@ -40,6 +40,13 @@ class VertexUpstream(Upstream):
         super().__init__(session, pool, base_url or vertex_base_url(location), timeout)
         self.location = location
         self.project = project
+        self._fixed_base = base_url  # a configured base URL (emulator, proxy) serves every location
+        # Where Vertex serves a model, when not at ``location``: Gemini text and image models only at `global`
+        # (shared/docs/google-2026-12.md section 3); the app wires the catalog's answer (families, routes.yaml).
+        self.location_for: Callable[[str], str | None] = lambda model: None
+
+    def _location(self, model: str) -> str:
+        return self.location_for(model) or self.location
 
     def _project(self, credential: Credential) -> str:
         project = self.project or vertex_project_of(credential)
@@ -50,9 +57,12 @@ class VertexUpstream(Upstream):
         return project
 
     def _model_url(self, model: str, method: str):
+        location = self._location(model)
+        base = (self._fixed_base or vertex_base_url(location)).rstrip("/")
+
         def build(credential: Credential) -> str:
-            return (f"{self.base_url}/v1/projects/{quote(self._project(credential), safe='')}/locations/"
-                    f"{quote(self.location, safe='')}/publishers/google/models/{quote(model, safe='')}:{method}")
+            return (f"{base}/v1/projects/{quote(self._project(credential), safe='')}/locations/"
+                    f"{quote(location, safe='')}/publishers/google/models/{quote(model, safe='')}:{method}")
         return build
 
     async def generate_content(self, model: str, body: dict) -> dict:

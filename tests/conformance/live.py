@@ -35,7 +35,7 @@ class LiveProxy:
         self._thread.join(10)
 
     async def _start(self) -> None:
-        self.emulator = await start_emulator(settings=EmulatorSettings(operation_delay=0.0))
+        self.emulator = await start_emulator(settings=EmulatorSettings(operation_delay=0.0, catalog="2026-11"))
         base = self.emulator.base_url
         settings = load_settings(None, environ={}, **{
             "api_keys": [CLIENT_KEY], "gemini_api_keys": [UPSTREAM_KEY], "gemini_base_url": base,

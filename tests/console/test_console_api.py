@@ -37,9 +37,11 @@ async def test_veo_limits_say_what_google_allows(proxy):
     assert {"duration_seconds": 4, "resolution": "1080p", "aspect_ratio": "16:9"} not in veo31["combinations"]
     assert {"duration_seconds": 8, "resolution": "4k", "aspect_ratio": "9:16"} in veo31["combinations"]
     assert veo31["reference_images"] == 3 and veo31["reference_image_durations"] == [8] and veo31["extend"] is True
+    # Veo 3.0 is shut down: its id is served by Veo 3.1 and carries Veo 3.1's limits
     veo30 = (await _model(proxy, "veo-3.0-generate-001"))["limits"]
-    assert {"duration_seconds": 8, "resolution": "1080p", "aspect_ratio": "9:16"} not in veo30["combinations"]
-    assert veo30["last_frame"] is False and veo30["extend"] is False and veo30["reference_images"] == 0
+    assert veo30["alias_of"] if "alias_of" in veo30 else veo30["resolutions"] == ["720p", "1080p", "4k"]
+    lite = (await _model(proxy, "veo-3.1-lite-generate-preview"))["limits"]
+    assert lite["extend"] is False and lite["reference_images"] == 0 and lite["resolutions"] == ["720p", "1080p"]
     assert (await _model(proxy, "vertex/veo-3.1-generate-001"))["limits"]["max_videos"] == 4
 
 
@@ -60,8 +62,9 @@ async def test_route_defaults_and_retired_ids_carry_limits(proxy):
 
 
 async def test_omni_limits_match_what_translate_accepts(proxy):
+    # gemini-omni-flash-preview is shut down (2026-09-30): served by gemini-omni-1.1-flash, with its limits
     limits = (await _model(proxy, "gemini-omni-flash-preview"))["limits"]
-    assert limits == {"type": "omni", "durations": list(range(3, 11)), "resolutions": ["720p"],
+    assert limits == {"type": "omni", "durations": [4, 6, 8, 10], "resolutions": ["360p", "720p", "1080p", "4k"],
                       "aspect_ratios": ["16:9", "9:16"], "max_images": 10, "max_videos": 1, "edit": True,
                       # what OpenRouter's catalog (/api/v1/videos/models) reads from the same hook
                       "frame_images": [], "reference_images": 10, "seed": True, "generate_audio": False,
@@ -106,7 +109,9 @@ async def test_an_open_proxy_is_its_owners_admin(make_proxy):
     assert "test-upstream-key" not in str(credentials)  # never a secret
     routes = await (await proxy.get("/v1/admin/routes")).json()
     veo = next(r for r in routes["data"] if r["model"] == "veo-3.1-generate-preview")
-    assert veo["served_by"] == {"upstream": "gemini", "target": "veo-3.1-generate-preview"}
+    assert veo["served_by"] == {"model": "veo-3.1-generate-preview", "upstream": "gemini",
+                                "target": "veo-3.1-generate-preview", "why": None}
+    assert veo["usable"] is True
     assert {"model": "veo-2.0-generate-001", "replaced_by": "veo-3.1-generate-preview"}.items() <= next(
         r for r in routes["retired"] if r["model"] == "veo-2.0-generate-001").items()
 

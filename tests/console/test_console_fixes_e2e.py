@@ -51,7 +51,6 @@ def test_on_a_phone_usage_and_admin_tables_never_break_a_word_or_an_amount(serve
     assert any(c["text"] == "$82.08" for c in cells)
     whole = [c for c in cells if not any(ch.isspace() for ch in c["text"]) or "num" in c["cls"]]
     assert whole and all(c["lines"] == 1 for c in whole), [c for c in whole if c["lines"] != 1]
-    console.screenshot("phone-usage", full_page=False)
 
     page.goto(f"{server.base_url}/#/admin")
     page.get_by_role("region", name="Doctor: routes").wait_for()

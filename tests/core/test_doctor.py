@@ -19,8 +19,16 @@ async def session():
         yield s
 
 
-def doctor_for(registry, proxy_app_or_table):
-    return Doctor(registry, proxy_app_or_table, lambda route: "predictLongRunning" if route.modality == "video" else None)
+def doctor_for(registry, table, settings=None):
+    """A doctor with the catalog (model families, what Google retired and what replaces it) when settings are given."""
+    catalog = None
+    if settings is not None:
+        from proxy.catalog import ModelCatalog, Retirements
+        from proxy.routing.plugins import build_plugin_manager
+
+        families = [f for found in build_plugin_manager().hook.genproxy_model_families() for f in found or []]
+        catalog = ModelCatalog(lambda: table, lambda: registry, families, Retirements(), settings)
+    return Doctor(registry, table, lambda route: "predictLongRunning" if route.modality == "video" else None, catalog)
 
 
 def load_table(settings):
@@ -32,13 +40,21 @@ def by_model(report) -> dict:
     return {r.model: r for r in report.routes}
 
 
+@pytest.fixture
+async def emulator(make_emulator):
+    """Google as of December 2026 (the shipped routes.yaml's era): the newest snapshot, as `doctor --emulator`."""
+    return await make_emulator(catalog="2026-12")
+
+
 async def test_doctor_is_green_against_the_emulator_and_lists_every_page(make_settings, session, emulator):
     settings = make_settings()
     registry = build_upstreams(settings, session)
-    report = await doctor_for(registry, load_table(settings)).run()
+    report = await doctor_for(registry, load_table(settings), settings).run()
     assert report.ok, report.problems()
     routes = by_model(report)
-    assert routes["veo-3.1-lite-generate-preview"].status == "ok"
+    # Google no longer offers the Veo 3.1 preview ids on the Gemini API: Gemini Omni serves them now
+    assert routes["veo-3.1-lite-generate-preview"].status == "replaced"
+    assert routes["veo-3.1-lite-generate-preview"].target == "gemini-omni-1.2-flash"
     assert routes["gemini-3-pro-image-preview"].alias_of == "gemini-3-pro-image"
     [key] = report.credentials
     assert key.status == "ok" and key.models >= 20
@@ -48,10 +64,12 @@ async def test_doctor_is_green_against_the_emulator_and_lists_every_page(make_se
     assert len(paged) == key.models and len(pages) >= 1 + -(-key.models // 5)
 
 
-async def test_routes_google_does_not_offer_or_without_the_method_are_named(make_settings, session, routes_file):
+async def test_routes_google_does_not_offer_or_without_the_method_are_named(make_settings, make_emulator, session,
+                                                                          routes_file):
     routes_file.write_text(routes_file.read_text() + "  - {model: my-veo-4, modality: video, target: veo-4.0-generate}\n"
                            "  - {model: talk-to-veo, modality: text, target: veo-3.1-generate-preview}\n")
-    settings = make_settings()
+    november = await make_emulator(catalog="2026-11")  # when the Gemini API still listed Veo 3.1 preview
+    settings = make_settings(gemini_base_url=november.base_url)
     report = await doctor_for(build_upstreams(settings, session), load_table(settings)).run()
     routes = by_model(report)
     assert routes["my-veo-4"].status == "not_offered" and "veo-4.0-generate" in routes["my-veo-4"].detail

@@ -64,7 +64,9 @@ def test_shipped_routes_cover_the_seed_models():
                   "gemini-2.5-flash-lite", "gemini-3-pro-preview"):
         assert t.resolve(model).modality == "text", model
     listed = {s.model for s in t.listed_models()}
-    assert set(SEED_VEO) <= listed and {"gemini-3-pro-image", "gemini-3.1-flash-image"} <= listed
+    # Veo 3.0 is shut down (google-2026-12.md section 1): its ids are retired, served by Veo 3.1
+    assert {"veo-3.0-generate-001", "veo-3.0-fast-generate-001"} <= set(t.retired)
+    assert set(SEED_VEO[:2]) <= listed and {"gemini-3-pro-image", "gemini-3.1-flash-image"} <= listed
 
 
 # Google's deprecations page (google-2026-11.md section 1): each shut-down id and its replacement.

@@ -153,7 +153,8 @@ async def test_a_function_call_and_an_image_stream_have_googles_shape(emulator, 
 
 
 async def test_vertex_generate_content_has_googles_shape(emulator, session):
-    url = f"{emulator.base_url}{PREFIX}/{GEMINI}:generateContent"
+    # Gemini models are served on Vertex at `global` only (google-2026-12.md section 3)
+    url = f"{emulator.base_url}{PREFIX.replace('us-central1', 'global')}/{GEMINI}:generateContent"
     status, raw = await _post(session, url, text_body("hello"), BEARER)
     assert status == 200, raw
     assert shape_problems(VERTEX_GENERATE, json.loads(raw)) == []

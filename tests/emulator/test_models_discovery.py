@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from proxy.emulator.models import LIVE_MODELS, RETIRED_MODELS
+from proxy.emulator.models import load_catalog
 
 from .helpers import BEARER, KEY, text_body, veo_body
+
+# The suite's emulator plays the 2026-11 snapshot (tests/conftest.py); tests/catalog/ covers 2026-12.
+CATALOG = load_catalog("2026-11")
+LIVE_MODELS, RETIRED_MODELS = CATALOG.models, CATALOG.retired
 
 NOT_FOUND_TAIL = ("Call ListModels to see the list of available models and their supported methods.")
 
@@ -63,12 +67,16 @@ async def test_get_model(emulator, session):
     async with session.get(f"{emulator.base_url}/v1beta/models/gemini-3-pro-image", headers=KEY) as r:
         assert r.status == 200
         assert (await r.json())["name"] == "models/gemini-3-pro-image"
-    for missing in ("gemini-3-pro-image-preview", "no-such-model"):
-        async with session.get(f"{emulator.base_url}/v1beta/models/{missing}", headers=KEY) as r:
-            assert r.status == 404
-            error = (await r.json())["error"]
-        assert error["status"] == "NOT_FOUND"
-        assert error["message"].startswith(f"models/{missing} is not found for API version v1beta")
+    async with session.get(f"{emulator.base_url}/v1beta/models/no-such-model", headers=KEY) as r:
+        assert r.status == 404
+        error = (await r.json())["error"]
+    assert error["status"] == "NOT_FOUND"
+    assert error["message"].startswith("models/no-such-model is not found for API version v1beta")
+    async with session.get(f"{emulator.base_url}/v1beta/models/gemini-3-pro-image-preview", headers=KEY) as r:
+        assert r.status == 404
+        error = (await r.json())["error"]
+    assert error["message"] == ("This model models/gemini-3-pro-image-preview is no longer available to new users. "
+                                "Use gemini-3-pro-image instead.")
 
 
 @pytest.mark.parametrize("model", sorted(RETIRED_MODELS))
@@ -78,9 +86,10 @@ async def test_retired_ids_answer_every_method_with_googles_404(emulator, sessio
     async with session.post(f"{emulator.base_url}/v1beta/models/{model}:{action}", json=body, headers=KEY) as r:
         assert r.status == 404
         error = (await r.json())["error"]
+    # Google's answer to a shut-down id (3P: jt196/vanilla-cookbook #421), naming the replacement
     assert error == {"code": 404, "status": "NOT_FOUND", "message":
-                     f"models/{model} is not found for API version v1beta, or is not supported for {action}. "
-                     + NOT_FOUND_TAIL}
+                     f"This model models/{model} is no longer available to new users. "
+                     f"Use {RETIRED_MODELS[model].replacement} instead."}
     assert not emulator.state.operations
 
 

@@ -72,7 +72,7 @@ async def test_state_clear_forgets_operations(emulator, session):
 
 
 async def test_in_process_app_with_aiohttp_client(aiohttp_client):
-    app = create_emulator_app(EmulatorSettings(operation_delay=0))
+    app = create_emulator_app(EmulatorSettings(operation_delay=0, catalog="2026-11"))
     client = await aiohttp_client(app)
     r = await client.post(f"/v1beta/models/{GEMINI}:generateContent", json=text_body("in process"), headers=KEY)
     assert r.status == 200

@@ -10,7 +10,7 @@ from .helpers import BEARER, KEY, poll_until_done, submit_veo, veo_body
 
 
 async def test_running_operation_survives_a_restart(tmp_path, session):
-    settings = EmulatorSettings(operation_delay=0.6, data_dir=tmp_path / "emu")
+    settings = EmulatorSettings(operation_delay=0.6, data_dir=tmp_path / "emu", catalog="2026-11")
     first = await start_emulator(settings=settings)
     name = await submit_veo(session, first, veo_body(durationSeconds=6, resolution="720p"))
     async with session.get(f"{first.base_url}/v1beta/{name}", headers=KEY) as r:
@@ -30,7 +30,7 @@ async def test_running_operation_survives_a_restart(tmp_path, session):
 
 
 async def test_vertex_operation_and_poll_faults_survive_a_restart(tmp_path, session):
-    settings = EmulatorSettings(operation_delay=0, data_dir=tmp_path / "emu")
+    settings = EmulatorSettings(operation_delay=0, data_dir=tmp_path / "emu", catalog="2026-11")
     base = "/v1/projects/p/locations/us-central1/publishers/google/models/veo-3.1-generate-001"
     first = await start_emulator(settings=settings)
     async with session.post(f"{first.base_url}{base}:predictLongRunning", headers=BEARER,
@@ -56,7 +56,7 @@ async def test_vertex_operation_and_poll_faults_survive_a_restart(tmp_path, sess
 
 async def test_without_data_dir_nothing_is_written(tmp_path, session, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    emu = await start_emulator(settings=EmulatorSettings(operation_delay=0))
+    emu = await start_emulator(settings=EmulatorSettings(operation_delay=0, catalog="2026-11"))
     try:
         await submit_veo(session, emu, veo_body())
         await asyncio.sleep(0)
@@ -66,7 +66,7 @@ async def test_without_data_dir_nothing_is_written(tmp_path, session, monkeypatc
 
 
 async def test_operations_older_than_two_days_are_dropped_on_start(tmp_path, session):
-    settings = EmulatorSettings(operation_delay=0, data_dir=tmp_path / "emu")
+    settings = EmulatorSettings(operation_delay=0, data_dir=tmp_path / "emu", catalog="2026-11")
     first = await start_emulator(settings=settings)
     old = await submit_veo(session, first, veo_body("old one"))
     new = await submit_veo(session, first, veo_body("new one"))
@@ -82,7 +82,7 @@ async def test_operations_older_than_two_days_are_dropped_on_start(tmp_path, ses
 
 
 async def test_a_running_omni_interaction_survives_a_restart(tmp_path, session):
-    settings = EmulatorSettings(operation_delay=0.6, data_dir=tmp_path / "emu")
+    settings = EmulatorSettings(operation_delay=0.6, data_dir=tmp_path / "emu", catalog="2026-11")
     first = await start_emulator(settings=settings)
     body = {"model": "gemini-omni-1.2-flash", "input": "a cat", "response_modalities": ["video"], "background": True}
     async with session.post(f"{first.base_url}/v1beta/interactions", json=body, headers=KEY) as r:

@@ -58,12 +58,13 @@ def call(url: str, body: dict | None = None) -> dict:
 def test_serve_emulator_restart_keeps_running_video_job(tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    ops_dir = tmp_path / ".local/share/genproxy/emulator/upstream/operations"
+    # the default video model is Gemini Omni (google-genai 3.1.0's): an interaction file, or a Veo operation's
+    ops_dir = tmp_path / ".local/share/genproxy/emulator/upstream"
     proc = serve(tmp_path, port)
     try:
         video_id = call(f"{base}/v1/videos", {"prompt": "A lighthouse at dusk"})["id"]
         deadline = time.monotonic() + 10
-        while not list(ops_dir.glob("*.json")):
+        while not list(ops_dir.glob("**/*.json")):
             assert time.monotonic() < deadline, "the emulator wrote no operation file"
             time.sleep(0.05)
     finally:

@@ -174,10 +174,13 @@ async def test_valid_edge_parameters_are_accepted(emulator, session, model, para
 
 
 async def test_unknown_retired_and_text_models_are_404_for_predict(emulator, session):
-    for model in ("veo-9-imaginary", "veo-2.0-generate-001", "gemini-3-flash-preview", "veo-3.1-generate-001"):
+    for model in ("veo-9-imaginary", "gemini-3-flash-preview", "veo-3.1-generate-001"):
         async with session.post(submit_url(emulator, model), json=veo_body(), headers=KEY) as r:
             assert r.status == 404
             assert (await r.json())["error"]["message"].startswith(f"models/{model} is not found")
+    async with session.post(submit_url(emulator, "veo-2.0-generate-001"), json=veo_body(), headers=KEY) as r:
+        assert r.status == 404  # shut down: Google's "no longer available", naming the replacement
+        assert (await r.json())["error"]["message"].startswith("This model models/veo-2.0-generate-001 is no longer")
 
 
 async def test_unknown_operation_and_file_are_404(emulator, session):

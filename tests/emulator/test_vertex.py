@@ -122,3 +122,12 @@ async def test_vertex_extension_video_shapes(emulator, session, video, ok):
             "parameters": {"generateAudio": True, "durationSeconds": 8, "seed": 3, "fps": 24}}
     status, reply = await vertex_submit(session, emulator, body)
     assert status == (200 if ok else 400), reply
+
+
+async def test_gemini_models_are_served_on_vertex_only_at_global(emulator, session):
+    """Vertex AI serves Gemini 3.x text and image models at `global` only (google-2026-12.md section 3)."""
+    for location, status in (("us-central1", 404), ("global", 200)):
+        url = f"{emulator.base_url}{PREFIX.replace('us-central1', location)}/gemini-3-flash-preview:generateContent"
+        async with session.post(url, json={"contents": [{"role": "user", "parts": [{"text": "hi"}]}]},
+                                headers=BEARER) as r:
+            assert r.status == status, await r.text()

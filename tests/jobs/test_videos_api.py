@@ -28,6 +28,17 @@ async def wait_done(proxy, video_id: str, headers=AUTH, timeout: float = 15) -> 
 
 
 @pytest.fixture
+def make_settings(make_settings):
+    """These tests drive the Videos API through Veo, the default video model of 2026-11 (now Gemini Omni's,
+    as google-genai 3.1.0's: tests/catalog covers that default)."""
+    def make(**overrides):
+        overrides.setdefault("default_video_model", "veo-3.1-generate-preview")
+        return make_settings(**overrides)
+
+    return make
+
+
+@pytest.fixture
 def slow_submit(monkeypatch):
     """Google takes half a second to accept a video: long enough for a client to give up."""
     from proxy.upstreams.gemini import GeminiUpstream

@@ -98,7 +98,7 @@ async def test_previous_video_edits_explicitly_and_another_keys_job_is_404(clien
 
 @pytest.mark.parametrize("model,config,param", [
     ("gemini-omni-1.1-flash", {"duration_seconds": 5}, "video_config.duration_seconds"),
-    ("gemini-omni-flash-preview", {"resolution": "1080p"}, "video_config.resolution"),
+    ("gemini-omni-flash-preview", {"resolution": "8k"}, "video_config.resolution"),  # retired -> 1.1
     ("gemini-omni-1.2-flash", {"duration_seconds": 16}, "video_config.duration_seconds"),
     ("gemini-omni-1.2-flash", {"aspect_ratio": "1:1"}, "video_config.aspect_ratio"),
     ("gemini-omni-1.1-flash", {"negative_prompt": "blur"}, "video_config.negative_prompt"),

@@ -131,7 +131,8 @@ async def test_previous_job_id_must_name_the_same_model(proxy, emulator):
         {"type": "image_url", "image_url": {"url": PNG_1PX}, "frame_type": "middle_frame"}]}, "frame_images[0].frame_type"),
     ({"model": "google/veo-3.1", "prompt": "x", "frame_images": [
         {"type": "image_url", "image_url": {"url": PNG_1PX}, "frame_type": "last_frame"}]}, "frame_images"),
-    ({"model": "veo-3.0-generate-001", "prompt": "x", "input_references": [
+    # Veo 3.1 Lite takes no reference images (Veo 3.0, which took none either, is shut down)
+    ({"model": "veo-3.1-lite-generate-preview", "prompt": "x", "input_references": [
         {"type": "image_url", "image_url": {"url": PNG_1PX}}]}, "input_references"),
     ({"model": "google/veo-3.1", "prompt": "x", "input_references": [
         {"type": "audio_url", "audio_url": {"url": "https://example.test/a.mp3"}}]}, "input_references[0].type"),

@@ -44,9 +44,10 @@ async def test_duration_as_string_or_number_goes_upstream_as_a_number(proxy, emu
     ("veo-3.1-generate-preview", {"aspect_ratio": "1:1"}, "video_config.aspect_ratio", "16:9, 9:16"),
     ("veo-3.1-generate-preview", {"duration_seconds": 5}, "video_config.duration_seconds", "4, 6, 8"),
     ("veo-3.1-generate-preview", {"duration_seconds": "eight"}, "video_config.duration_seconds", "whole number"),
-    ("veo-3.0-generate-001", {"resolution": "4k"}, "video_config.resolution", "720p, 1080p"),
-    ("veo-3.0-generate-001", {"resolution": "1080p", "aspect_ratio": "9:16"}, "video_config.resolution", "16:9"),
-    ("veo-3.0-fast-generate-001", {"last_frame": PNG_1PX}, "video_config.last_frame", "Veo 3.1"),
+    # Veo 3.0 is shut down (2026-06-30): its ids are served by Veo 3.1, whose limits apply
+    ("veo-3.1-lite-generate-preview", {"resolution": "4k"}, "video_config.resolution", "720p, 1080p"),
+    ("veo-3.0-generate-001", {"resolution": "4k", "duration_seconds": 4}, "video_config.resolution", "only at duration_seconds 8"),
+    ("veo-3.0-fast-generate-001", {"last_frame": PNG_1PX}, "video_config.last_frame", "first frame"),
     ("veo-2.0-generate-001", {"duration_seconds": 5}, "video_config.duration_seconds", "4, 6, 8"),  # retired -> Veo 3.1
     ("veo-3.0-generate-001", {"resolution": "1080p", "duration_seconds": 6}, "video_config.resolution", "only at duration_seconds 8"),
     ("veo-3.1-lite-generate-preview", {"resolution": "4k", "duration_seconds": 8}, "video_config.resolution", "720p, 1080p"),

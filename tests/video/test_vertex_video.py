@@ -73,7 +73,8 @@ async def test_with_only_a_ccs_token_the_seeds_image_request_goes_through_vertex
     assert body["model"] == "gemini-3-pro-image"
     assert body["choices"][0]["message"]["images"][0]["image_url"]["url"].startswith("data:image/png;base64,")
     [call] = [r for r in emulator.state.requests if r.path.endswith(":generateContent")]
-    assert call.path == ("/v1/projects/ccs-project/locations/us-central1/publishers/google/models/"
+    # Vertex AI serves Gemini image models at `global` only (google-2026-12.md section 3); Veo stays regional
+    assert call.path == ("/v1/projects/ccs-project/locations/global/publishers/google/models/"
                          "gemini-3-pro-image:generateContent")
     assert not [r for r in emulator.state.requests if r.path.startswith("/v1beta/")]
 
