@@ -205,6 +205,7 @@ class ModelFamily:
 @hookspec
 def genproxy_model_families() -> list[ModelFamily]:
     """Called once at start-up. Return the model families this plugin serves (ModelFamily)."""
+    raise NotImplementedError  # a spec: pluggy calls the plugins' implementations, never this body
 
 
 @hookspec

@@ -190,12 +190,13 @@ class ModelCatalog:
                  if (r := table.resolve(s.model)) is not None and self.retired(self._registry().place(r)) is None]
         return names + [m for m, _ in self.discovered()]
 
-    def not_found(self, model: str) -> ApiError:
+    def not_found(self, model: str, google_404: bool = False) -> ApiError:
         live = self.live_names()
         bare = model.removeprefix("google/")
         close = difflib.get_close_matches(bare, live, n=5, cutoff=0.6) or self._table().suggestions(model)
-        return ApiError(404, f"The model '{model}' does not exist or is not routed by this proxy (no model family "
-                             f"serves it). Known models include: {', '.join(close)}.", param="model",
+        why = "Google does not offer it" if google_404 else "no model family serves it"
+        return ApiError(404, f"The model '{model}' does not exist or is not routed by this proxy ({why}). "
+                             f"Known models include: {', '.join(close)}.", param="model",
                         code="model_not_found")
 
     # -- learning --

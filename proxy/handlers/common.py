@@ -39,6 +39,9 @@ async def replaced_after(app: web.Application, route: Route, exc: ApiError) -> R
     the route that serves the request now, or None (``exc`` stands)."""
     catalog = app[keys.CATALOG]
     if not await catalog.learn(route, exc):
+        if exc.status == 404 and route.family is not None and route.target in exc.message:
+            # an id of a known family that Google does not know either: Google's 404, with the closest live ids
+            raise catalog.not_found(route.requested or route.model, google_404=True) from None
         return None
     again = catalog.route_for(route.requested or route.model)
     return again if (again.upstream, again.target) != (route.upstream, route.target) else None

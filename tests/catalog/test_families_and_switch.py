@@ -83,3 +83,14 @@ async def test_doctor_on_december_says_what_serves_the_retired_routes(make_proxy
     models = {m["id"]: m for m in (await (await proxy.get("/v1/models", headers=AUTH)).json())["data"]}
     assert models["vertex/veo-3.1-generate-001"]["available"] is False  # no Vertex credentials: not offered
     assert models["veo-3.1-generate-preview"]["served_by"] == "gemini-omni-1.2-flash"
+
+
+async def test_an_id_of_a_known_family_that_google_does_not_know_is_a_404_naming_live_ids(make_proxy, emulator):
+    proxy = await make_proxy()
+    resp = await proxy.post(URL, headers=AUTH, json=chat("gemini-9-imaginary-flash", "hi"))
+    assert resp.status == 404
+    error = assert_openai_error(await resp.json(), code="model_not_found", param="model")
+    assert "Google does not offer it" in error["message"] and "Known models include: gemini-" in error["message"]
+    resp = await proxy.post(URL, headers=AUTH, json=chat("gemini-9-imaginary-flash", "hi"))
+    assert resp.status == 404  # never learned as "retired": it never existed
+    assert not (await (await proxy.get("/v1/models", headers=AUTH)).json())["data"][0].get("served_by")
