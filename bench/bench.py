@@ -194,7 +194,8 @@ def load(spec: dict, timeout: float = 300) -> dict:
 
 def emulator(logdir: Path, name: str, delay: float, pad: int = 0) -> Server:
     port = free_port()
-    cmd = [PY, "-m", "proxy", "emulator", "--port", str(port), "--delay", str(delay),
+    # The 2026-11 catalog: the bench measures Veo on the Gemini API, which Google's 2026-12 catalog retired.
+    cmd = [PY, "-m", "proxy", "emulator", "--catalog", "2026-11", "--port", str(port), "--delay", str(delay),
            "--pad-video", str(pad), "--log-level", "WARNING"]
     server = Server(name, cmd, f"http://127.0.0.1:{port}/emulator/health", logdir=logdir).start()
     server.base = f"http://127.0.0.1:{port}"
