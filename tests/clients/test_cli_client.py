@@ -44,7 +44,7 @@ async def test_video_first_frame_and_environment_settings(proxy, emulator, tmp_p
     frame = tmp_path / "frame.png"
     frame.write_bytes(__import__("base64").b64decode(PNG_1PX.partition(",")[2]))
     out = tmp_path / "jump.mp4"
-    code, _, stderr = await run(*GENPROXY, "video", "It jumps", "--image", str(frame), "-o", str(out),
+    code, _, stderr = await run(*GENPROXY, "video", "It jumps", "--model", "veo-3.1-generate-preview", "--image", str(frame), "-o", str(out),
                                 env={"GENPROXY_BASE_URL": str(proxy.make_url("/v1")), "GENPROXY_API_KEY": CLIENT_KEY})
     assert code == 0, stderr
     assert is_mp4(out.read_bytes())
@@ -54,7 +54,8 @@ async def test_video_first_frame_and_environment_settings(proxy, emulator, tmp_p
 
 async def test_video_errors_are_one_line_and_nothing_is_spent(proxy, emulator, tmp_path):
     out = tmp_path / "x.mp4"
-    code, _, stderr = await run(*GENPROXY, "video", "A cat", "--duration", "5", "-o", str(out), *conn(proxy))
+    code, _, stderr = await run(*GENPROXY, "video", "A cat", "--model", "veo-3.1-generate-preview", "--duration", "5", "-o",
+                                str(out), *conn(proxy))
     assert code == 1
     assert stderr.startswith("genproxy: error 400:") and "duration_seconds" in stderr
     code, _, stderr = await run(*GENPROXY, "video", "A cat", "-o", str(out), "--base-url",
