@@ -90,7 +90,9 @@ async def test_videos_api_objects_match_the_spec(proxy):
     validate(await (await proxy.get("/v1/models", headers=AUTH)).json(), "ListModelsResponse")
 
 
-async def test_videos_api_defaults_follow_the_spec(proxy, emulator):
+async def test_videos_api_defaults_follow_the_spec(make_proxy, emulator):
+    # Veo, whose body shows the defaults (the proxy's own default video model is Gemini Omni).
+    proxy = await make_proxy(default_video_model="veo-3.1-generate-preview")
     spec = schema("CreateVideoJsonBody")["properties"]
     assert "Defaults to 4 seconds" in spec["seconds"]["description"]
     assert "Defaults to 720x1280" in spec["size"]["description"]
