@@ -15,6 +15,12 @@ VIDEO = "veo-3.1-generate-preview"
 pytestmark = pytest.mark.filterwarnings("ignore:The Sora API:DeprecationWarning")
 
 
+@pytest.fixture
+async def proxy(make_proxy):
+    # The Videos API requests below name no model: they go to Veo (its operations are what the emulator counts).
+    return await make_proxy(default_video_model=VIDEO)
+
+
 def sdk(proxy, **options) -> openai.AsyncOpenAI:
     # The SDK's defaults (max_retries=2) unless a test says otherwise.
     return openai.AsyncOpenAI(base_url=str(proxy.make_url("/v1")), api_key=CLIENT_KEY, **options)

@@ -17,6 +17,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 CONSOLE_KEY = "console-test-key-0001"
 # Fast jobs: the emulator's video operations take EMULATOR_DELAY seconds and the proxy polls often.
 EMULATOR_DELAY = "2"
+# The console's Veo controls (first and last frame, references, remix) are played against Google as of November
+# 2026, when the Gemini API still served the Veo 3.1 preview ids (the rest of the suite plays the same snapshot).
+EMULATOR_ARGS = ("--emulator-delay", EMULATOR_DELAY, "--emulator-catalog", "2026-11")
 FAST = {"poll_initial_delay": 0.2, "poll_max_delay": 0.3, "keepalive_interval": 0.5}
 #: Where the README's screenshots go when GENPROXY_SCREENSHOTS=1 (otherwise into the test's temporary folder).
 SCREENSHOTS = REPO / "docs" / "console"
@@ -46,7 +49,7 @@ def browser():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, browser):
     """An open local proxy (no client keys): the console needs no key and its user is the admin."""
-    proc = ServeProcess(tmp_path_factory.mktemp("console-open"), FAST, args=("--emulator-delay", EMULATOR_DELAY))
+    proc = ServeProcess(tmp_path_factory.mktemp("console-open"), FAST, args=EMULATOR_ARGS)
     yield proc
     proc.stop()
 
@@ -54,7 +57,7 @@ def server(tmp_path_factory, browser):
 @pytest.fixture(scope="module")
 def keyed_server(tmp_path_factory, browser):
     proc = ServeProcess(tmp_path_factory.mktemp("console-keyed"), {**FAST, "api_keys": [CONSOLE_KEY]},
-                        args=("--emulator-delay", EMULATOR_DELAY))
+                        args=EMULATOR_ARGS)
     yield proc
     proc.stop()
 

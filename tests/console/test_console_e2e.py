@@ -71,8 +71,6 @@ def test_a_veo_video_is_generated_with_live_progress_and_plays_at_the_requested_
     console.screenshot("playground-veo")
 
 
-@pytest.mark.xfail(reason="round 3: the stale-page refusal no longer shows #play-error after the catalog and "
-                   "unknown-field changes; not yet diagnosed (closing note of stop 21)", strict=False)
 def test_an_invalid_option_is_not_offered_and_the_limit_is_shown(server, make_console):
     console = make_console(server)
     page = console.open()

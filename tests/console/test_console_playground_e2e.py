@@ -79,7 +79,7 @@ def test_a_veo_video_is_extended_from_the_playground(server, make_console):
 def test_a_remix_from_the_gallery_starts_a_new_job(server, make_console):
     console = make_console(server)
     page = console.open()
-    _choose_model(page, "gemini-omni-flash-preview")
+    _choose_model(page, "gemini-omni-1.2-flash")
     page.get_by_label("Duration", exact=True).select_option("3")
     page.get_by_label("Prompt", exact=True).fill("a snowman waves")
     page.get_by_role("button", name="Start").click()

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from proxy.jobs.backends import open_store
+from tests.jobs.conftest import VEO
 from tests.jobs.test_restart import free_port, start_proxy
 from tests.support import AUTH, CLIENT_KEY, UPSTREAM_KEY
 from tests.video.helpers import polls, submits
@@ -29,6 +30,8 @@ async def test_three_instances_one_killed_while_polling_every_job_completes_once
         config = tmp_path / f"genproxy-{n}.yaml"
         config.write_text(yaml.safe_dump({
             "api_keys": [CLIENT_KEY], "gemini_api_keys": [UPSTREAM_KEY], "gemini_base_url": emulator.base_url,
+        # these jobs poll Veo operations (the proxy's default video model is Gemini Omni)
+        "default_video_model": VEO,
             "auth_dir": str(tmp_path / "auth"), "data_dir": str(tmp_path / f"data-{n}"),  # media not shared
             "jobs_db": postgres_url, "job_lease_seconds": 1.5, "max_jobs_per_key": 100,
             "poll_initial_delay": 0.1, "poll_max_delay": 0.3,

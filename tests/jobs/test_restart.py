@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 import yaml
 
+from tests.jobs.conftest import VEO
 from tests.support import AUTH, CLIENT_KEY, REPO, UPSTREAM_KEY
 from tests.video.helpers import polls
 
@@ -34,6 +35,8 @@ async def test_sigkill_mid_poll_then_restart_delivers_the_video(tmp_path, emulat
     config = tmp_path / "genproxy.yaml"
     config.write_text(yaml.safe_dump({
         "api_keys": [CLIENT_KEY], "gemini_api_keys": [UPSTREAM_KEY], "gemini_base_url": emulator.base_url,
+        # these jobs poll Veo operations (the proxy's default video model is Gemini Omni)
+        "default_video_model": VEO,
         "auth_dir": str(tmp_path / "auth"), "data_dir": str(tmp_path / "data"),
         "poll_initial_delay": 0.1, "poll_max_delay": 0.3,
     }))

@@ -11,6 +11,7 @@ import yaml
 
 from proxy.http.middleware import key_id
 from proxy.jobs.backends import open_store
+from tests.jobs.conftest import VEO
 from tests.jobs.test_restart import free_port, start_proxy
 from tests.support import AUTH, CLIENT_KEY, UPSTREAM_KEY, assert_openai_error
 from tests.video.helpers import submits
@@ -59,6 +60,8 @@ async def test_sigkill_during_a_burst_of_creates_leaves_no_accepted_operation_wi
     config = tmp_path / "genproxy.yaml"
     config.write_text(yaml.safe_dump({
         "api_keys": [CLIENT_KEY], "gemini_api_keys": [UPSTREAM_KEY], "gemini_base_url": emulator.base_url,
+        # these jobs poll Veo operations (the proxy's default video model is Gemini Omni)
+        "default_video_model": VEO,
         "auth_dir": str(tmp_path / "auth"), "data_dir": str(data), "max_jobs_per_key": 100,
         "poll_initial_delay": 0.1, "poll_max_delay": 0.3,
     }))
