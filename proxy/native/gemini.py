@@ -22,14 +22,13 @@ from functools import wraps
 from aiohttp import web
 
 from proxy import keys
-from proxy.handlers.common import make_context, read_json, resolve_route
+from proxy.handlers.common import read_json, resolve_route
+from proxy.handlers.jobs_api import start_job
 from proxy.http.errors import ApiError, client_safe, invalid
 from proxy.http.ids import file_id_of_download, parse_file_id
 from proxy.http.models import ChatCompletionRequest
 from proxy.http.sse import SseWriter
-from proxy.jobs.references import resolve_job_references
 from proxy.jobs.store import Job
-from proxy.jobs.summary import job_summary
 from proxy.money.ledger import Charge, account_of, authorize_model, new_entry_id
 from proxy.native.billing import native_actual, native_estimate
 from proxy.native.image_predict import predict_images
@@ -243,22 +242,15 @@ async def _predict_long_running(request: web.Request, model: str) -> web.Respons
 
 
 async def start_video_job(request: web.Request, model: str, body, source: str) -> Job:
-    """A Veo predictLongRunning body run as POST /v1/videos runs it: translate (limits), submit, track."""
-    app = request.app
+    """A Veo predictLongRunning body run as POST /v1/videos runs it: translate (limits), submit, track. A Veo id
+    Google no longer serves is served by its replacement (Gemini Omni for the Veo previews on the Gemini API,
+    learned from Google's 404 or discovery): the operation is genproxy's own, so the caller's SDK polls it
+    unchanged."""
     route = _route(request, model)
-    if route.modality != "video":
+    if route.modality not in request.app[keys.PIPELINE].video_modalities():
         raise invalid(f"{model} is not a video model; call models/{model}:generateContent.", "model")
     chat = veo_to_chat(model, body)
-    context = make_context(request, route, stream=False)
-    pipeline, runner = app[keys.PIPELINE], app[keys.JOB_RUNNER]
-    await resolve_job_references(chat, runner, context.client_key_id or "")
-    call = pipeline.translate(route, chat, context)
-    if not call.long_running:
-        raise invalid(f"The model '{model}' does not generate videos.", "model")
-    charge = app[keys.LEDGER].charge(request, route, chat)
-    await runner.check_capacity(context.client_key_id or "", runner.cap_of(charge))
-    summary = {**job_summary(chat, route, source), **await app[keys.WEBHOOKS].summary_for(request, chat)}
-    return await runner.start(route, call, context, summary=summary, charge=charge)
+    return await request.app[keys.JOB_RUNNER].shielded(start_job(request, chat, source))
 
 
 def _operation_name(job: Job) -> str:

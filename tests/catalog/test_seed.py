@@ -3,6 +3,7 @@ preview ids (404 "... is no longer available"): with an API key only Gemini Omni
 only Veo 3.1 on Vertex AI, with both Vertex first (a setting chooses)."""
 from __future__ import annotations
 
+import asyncio
 import copy
 
 import pytest
@@ -105,3 +106,26 @@ async def test_with_both_vertex_veo_serves_first_unless_a_setting_says_otherwise
     else:
         assert body["model"] == "gemini-omni-1.2-flash"
         assert len(interactions(emulator)) == 1
+
+
+@pytest.mark.parametrize("prefix", ["/v1beta", "/v1"])
+async def test_the_native_veo_request_for_a_retired_id_is_an_operation_gemini_omni_completes(make_proxy, emulator,
+                                                                                              prefix):
+    # Google's REST body for predictLongRunning (what google-genai's generate_videos sends): on December's Gemini
+    # API the Veo preview id is gone; the caller's SDK still gets an operation, polls it and downloads a video.
+    proxy = await make_proxy()
+    body = {"instances": [{"prompt": "A cat playing with a ball"}],
+            "parameters": {"durationSeconds": 8, "aspectRatio": "16:9"}}
+    resp = await proxy.post(f"{prefix}/models/veo-3.1-generate-preview:predictLongRunning", json=body, headers=AUTH)
+    assert resp.status == 200, await resp.text()
+    name = (await resp.json())["name"]
+    for _ in range(300):
+        operation = await (await proxy.get(f"{prefix}/{name}", headers=AUTH)).json()
+        if operation["done"]:
+            break
+        await asyncio.sleep(0.05)
+    assert "error" not in operation, operation
+    uri = operation["response"]["generateVideoResponse"]["generatedSamples"][0]["video"]["uri"]
+    video = await proxy.get(uri.split("://", 1)[1].partition("/")[2].join(["/", ""]), headers=AUTH)
+    assert video.status == 200 and (await video.read())[4:8] == b"ftyp"
+    assert len(interactions(emulator)) == 1  # made by Gemini Omni

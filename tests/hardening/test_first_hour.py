@@ -80,7 +80,9 @@ async def test_video_reports_the_saved_files_real_resolution(aiohttp_server, mak
     app.add_subapp("/files/", fake.file_app())  # serves the emulator's 1280x720, 8 s sample
     upstream = await aiohttp_server(app)
     fake.video_uri = f"http://{upstream.host}:{upstream.port}/files/abc:download?alt=media"
-    proxy = await make_proxy(gemini_base_url=f"http://{upstream.host}:{upstream.port}")
+    # FakeGoogle plays Veo on the Gemini API (genproxy's own default video model is Gemini Omni).
+    proxy = await make_proxy(gemini_base_url=f"http://{upstream.host}:{upstream.port}",
+                             default_video_model="veo-3.1-generate-preview")
     out = tmp_path / "cat.mp4"
     code, stdout, stderr = await _cli(proxy, "video", "A cat", "--duration", "8", "--aspect-ratio", "16:9",
                                       "--resolution", "1080p", "-o", str(out))
