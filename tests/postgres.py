@@ -33,8 +33,11 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self, bindir: Path):
+    def __init__(self, bindir: Path, durable: bool = False):
+        """``durable``: fsync and synchronous_commit on, as a server in service (bench/submit_interrupted.py
+        times commits); the tests turn them off, which is faster and loses nothing but on a power cut."""
         self.bindir = bindir
+        self.durable = durable
         self.folder = Path(tempfile.mkdtemp(prefix="genproxy-pg-"))
         self.port = _free_port()
         self.process: subprocess.Popen | None = None
@@ -56,8 +59,8 @@ class PostgresServer:
         data = self.folder / "data"
         self.process = subprocess.Popen(self._as_server_user([
             str(self.bindir / "postgres"), "-D", str(data), "-p", str(self.port), "-k", str(self.folder),
-            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=300",
-            "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
+            "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300",
+            *(() if self.durable else ("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"))]),
             stdout=subprocess.DEVNULL, stderr=open(self.folder / "server.log", "wb"))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -67,6 +67,12 @@ class DurationHistory:
         self.initial, self.tail, self.growth, self.shortest = initial, tail, growth, shortest
         self._groups: dict[tuple, _Group] = {}
         self._loaded: set[str] = set()
+        # Drawn now, at start-up, not when the first jobs start: Google's published range takes ~30 ms to plan
+        # (a wide spread: thousands of grid points), CPU that held up the event loop just as a burst of submits
+        # was answered, so their operation names reached the store that much later (issue 25 item 8: the window
+        # in which a SIGKILL loses operations Google bills). On a worker thread instead, the loop would wait
+        # for the GIL each time it let go of it (every SQLite write, every socket call) for as long.
+        self._group(("published",)).offsets = self._plan(PUBLISHED)
 
     def _group(self, key: tuple) -> _Group:
         return self._groups.setdefault(key, _Group(deque(maxlen=HISTORY)))

@@ -1,10 +1,10 @@
 """One thread that runs a store's calls one at a time, in order, with a lane for the urgent ones.
 
 The SQLite store serializes every call on one thread (one writer per process). Under a burst of creates its
-queue holds dozens of calls (the cap check and insert of each new job, ledger reservations, page reads), and the
-write that records the operation name Google just returned waited behind all of them: a SIGKILL in that wait
-loses the name of an operation Google bills for (issue 25.8: 44 % of the accepted operations of a killed burst
-ended submit_interrupted). An urgent call goes before every call still waiting.
+queue holds dozens of calls (the cap check and insert of each new job, ledger reservations, page reads). The write
+that records the operation name Google just returned is made on the event loop's thread instead
+(proxy/jobs/sqlite_records.py); when another writer holds the file's lock past a few ms, it comes here as an
+urgent call, which goes before every call still waiting (issue 25.8).
 """
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ from proxy.jobs import migrations
 from proxy.jobs.lane import LaneExecutor
 from proxy.jobs.migrations import UNFINISHED_SQL
 from proxy.jobs.sqlite_money import SqliteMoney
+from proxy.jobs.sqlite_records import RecordConnection
 from proxy.jobs.store import (
     SIGNATURE_ROWS,
     UNFINISHED,
@@ -51,8 +51,7 @@ class SqliteJobStore(SqliteMoney):
         self.max_signatures = max_signatures
         self._executor = LaneExecutor("genproxy-jobs")
         self._db: sqlite3.Connection | None = None
-        self._records: list[tuple[str, dict, asyncio.Future]] = []  # operation names waiting for their write
-        self._records_lock = threading.Lock()
+        self._records = RecordConnection(path)  # record_submitted's, on the event loop's thread
 
     def __repr__(self) -> str:
         return f"SqliteJobStore({str(self.path)!r})"
@@ -88,6 +87,7 @@ class SqliteJobStore(SqliteMoney):
     # -- opening and migrating --
     async def open(self) -> None:
         await self._run(self._open)
+        self._records.open()  # after _open: the file exists and is in WAL mode
 
     def _open(self) -> None:
         private_dir(self.path.parent)
@@ -126,6 +126,7 @@ class SqliteJobStore(SqliteMoney):
         return await self._run(lambda: self.db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0])
 
     async def close(self) -> None:
+        self._records.close()
         if self._db is not None:
             await self._run(self._db.close)
             self._db = None
@@ -154,55 +155,26 @@ class SqliteJobStore(SqliteMoney):
         return await self._run(self._transaction, insert)
 
     async def record_submitted(self, job: Job, **changes: Any) -> Job:
-        """update, ahead of every store call still waiting: Google accepted the operation (and bills it) and
-        only this write keeps its name across a crash (proxy/jobs/lane.py). The names that arrive while one
-        such write waits go in its transaction: a burst's answers are written together, not one by one."""
+        """update, at once and on this thread (proxy/jobs/sqlite_records.py): Google accepted the operation (and
+        bills it) and only this write keeps its name across a crash. When another writer holds the lock past a
+        few ms, the write goes ahead of every call waiting for the store's thread (proxy/jobs/lane.py)."""
         changes["updated_at"] = time.time()
         for name, value in changes.items():
             setattr(job, name, value)
         row = changed_columns(job, changes)
         statement = f"UPDATE jobs SET {', '.join(f'{n} = :{n}' for n in row)} WHERE id = :id"
-        loop = asyncio.get_running_loop()
-        done = loop.create_future()
-        with self._records_lock:  # the store's thread takes the list as it starts writing
-            self._records.append((statement, {**row, "id": job.id}, done))
-            first = len(self._records) == 1
-        if first:
-            self._executor.submit(self._write_records, loop, urgent=True)
+        params = {**row, "id": job.id}
         try:
-            await done
+            written = self._records.write(statement, params)
         except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc) or "disk I/O" in str(exc):
+            if "disk I/O" in str(exc):
                 raise store_unavailable("SQLite") from None
             raise
+        if not written:
+            await self._run(self.db.execute, statement, params, urgent=True)
         return job
 
-    def _write_records(self, loop: asyncio.AbstractEventLoop) -> None:
-        """On the store's thread: every waiting record in one transaction."""
-        with self._records_lock:
-            records, self._records = self._records, []
-
-        def settle(error: BaseException | None) -> None:
-            for _, _, done in records:
-                if done.done():
-                    continue
-                if error is not None:
-                    done.set_exception(error)
-                else:
-                    done.set_result(None)
-
-        def write(db: sqlite3.Connection) -> None:
-            for statement, params, _ in records:
-                db.execute(statement, params)
-
-        try:
-            self._transaction(write)
-        except BaseException as exc:
-            loop.call_soon_threadsafe(settle, exc)
-            return
-        loop.call_soon_threadsafe(settle, None)
-
-    async def update(self, job: Job, _urgent: bool = False, **changes: Any) -> Job:
+    async def update(self, job: Job, **changes: Any) -> Job:
         changes["updated_at"] = time.time()
         for name, value in changes.items():
             setattr(job, name, value)
@@ -210,7 +182,7 @@ class SqliteJobStore(SqliteMoney):
         assignments = ", ".join(f"{n} = :{n}" for n in row)
         statement = f"UPDATE jobs SET {assignments} WHERE id = :id"
         if "result" not in changes and "expires_at" not in changes:
-            await self._run(self.db.execute, statement, {**row, "id": job.id}, urgent=_urgent)
+            await self._run(self.db.execute, statement, {**row, "id": job.id})
             return job
 
         def write(db: sqlite3.Connection) -> None:  # the job and its files, together
