@@ -35,7 +35,9 @@ class AnthropicMessage(BaseModel):
 
 
 class MessagesRequest(BaseModel):
-    model_config = ConfigDict(extra="allow")  # metadata, context_management, service_tier, ... change nothing
+    # metadata, context_management, service_tier, ... change nothing; a field no SDK defines is refused before
+    # (proxy/handlers/anthropic/fields.py)
+    model_config = ConfigDict(extra="allow")
 
     model: str = Field(min_length=1)
     messages: list[AnthropicMessage] = Field(min_length=1)
