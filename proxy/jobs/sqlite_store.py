@@ -21,6 +21,7 @@ from proxy.jobs.store import (
     SIGNATURE_ROWS,
     UNFINISHED,
     CapacityReached,
+    CapCheck,
     Job,
     changed_columns,
     job_to_row,
@@ -36,7 +37,16 @@ BUSY_TIMEOUT_MS = 30_000
 
 
 def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
+    """The script's statements, one by one (a trigger's body holds semicolons: a piece ends a statement only
+    when SQLite says it is complete)."""
+    statements, piece = [], ""
+    for part in script.split(";"):
+        piece += part + ";"
+        if sqlite3.complete_statement(piece):
+            if piece.strip(" \n;"):
+                statements.append(piece.strip())
+            piece = ""
+    return statements
 
 
 #: how long opening waits for another process that is creating or migrating the same file
@@ -49,6 +59,7 @@ class SqliteJobStore(SqliteMoney):
     def __init__(self, path: Path, *, max_signatures: int = SIGNATURE_ROWS):
         self.path = path
         self.max_signatures = max_signatures
+        self._signature_count = CapCheck(max_signatures)
         self._executor = LaneExecutor("genproxy-jobs")
         self._db: sqlite3.Connection | None = None
         self._records: list[tuple[str, dict, asyncio.Future]] = []  # operation names waiting for their write
@@ -345,6 +356,7 @@ class SqliteJobStore(SqliteMoney):
         if not items:
             return
         now = time.time()
+        due = self._signature_count.due(len(items))  # counting reads the whole table: now and then (CapCheck)
 
         def write(db: sqlite3.Connection) -> None:
             db.execute("DELETE FROM thought_signatures WHERE expires_at <= ?", (now,))
@@ -352,6 +364,8 @@ class SqliteJobStore(SqliteMoney):
                            "VALUES (?, ?, ?, ?) ON CONFLICT (client_key_id, tool_call_id) DO UPDATE SET "
                            "signature = excluded.signature, expires_at = excluded.expires_at",
                            [(client_key_id, k, v, now + ttl) for k, v in items.items()])
+            if not due:
+                return
             extra = db.execute("SELECT COUNT(*) FROM thought_signatures").fetchone()[0] - self.max_signatures
             if extra > 0:
                 db.execute("DELETE FROM thought_signatures WHERE rowid IN (SELECT rowid FROM thought_signatures "
