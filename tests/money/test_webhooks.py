@@ -71,8 +71,8 @@ async def test_a_completed_video_is_posted_signed_and_redelivered_after_a_failur
                                                                                   receiver_factory):
     receiver, url = await receiver_factory(failures=1)
     proxy = await make_proxy(**FAST_RETRIES)
-    resp = await proxy.post("/v1/videos", json={"prompt": "A cat", "seconds": "4", "callback_url": url,
-                                                    "model": "veo-3.1-generate-preview"}, headers=AUTH)
+    resp = await proxy.post("/v1/videos", json={"model": "veo-3.1-generate-preview", "prompt": "A cat", "seconds": "4",
+                                                  "callback_url": url}, headers=AUTH)
     assert resp.status == 200, await resp.text()
     video_id = (await resp.json())["id"]
     await receiver.wait()
@@ -173,8 +173,7 @@ async def test_deliveries_survive_a_restart_and_go_out_once_across_instances(mak
 async def test_retries_stop_after_webhook_max_age(make_proxy, emulator, receiver_factory):
     receiver, url = await receiver_factory(failures=1000)
     proxy = await make_proxy(**{**FAST_RETRIES, "webhook_max_age": 0.5})
-    resp = await proxy.post("/v1/videos", json={"prompt": "A cat", "seconds": "4", "callback_url": url,
-                                                    "model": "veo-3.1-generate-preview"}, headers=AUTH)
+    resp = await proxy.post("/v1/videos", json={"prompt": "A cat", "seconds": "4", "callback_url": url}, headers=AUTH)
     video_id = (await resp.json())["id"]
     store = proxy.app[keys.JOB_STORE]
     for _ in range(100):
@@ -194,8 +193,7 @@ async def test_a_job_that_finished_without_its_webhook_gets_one_at_the_next_star
     receiver, url = await receiver_factory()
     first = await make_proxy(jobs_db=jobs_db, **FAST_RETRIES)
     first.app[keys.JOB_RUNNER].webhooks = None  # as if the instance died between finishing and queueing
-    resp = await first.post("/v1/videos", json={"prompt": "A cat", "seconds": "4", "callback_url": url,
-                                                    "model": "veo-3.1-generate-preview"}, headers=AUTH)
+    resp = await first.post("/v1/videos", json={"prompt": "A cat", "seconds": "4", "callback_url": url}, headers=AUTH)
     video_id = (await resp.json())["id"]
     await wait_done(first, video_id)
     await first.close()
