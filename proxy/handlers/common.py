@@ -13,6 +13,7 @@ from proxy.http.errors import ApiError
 from proxy.http.jsonbody import IDENTITY, JsonLimits, check_encoding, content_encoding, decompress, loads
 from proxy.http.jsonstream import MediaChanged, json_body
 from proxy.jobs.lookup import job_finder
+from proxy.money.ledger import authorize_model
 from proxy.routing.routes import Route
 
 log = logging.getLogger("genproxy.media")
@@ -30,6 +31,19 @@ def resolve_route(app: web.Application, model: str) -> Route:
     if route is not None and route.unless_passthrough and app[keys.SETTINGS].passthrough_upstream:
         raise catalog.not_found(model)  # proxy.http.passthrough sends the request to the other gateway
     return catalog.route_for(model)
+
+
+def route_of_modality(request: web.Request, model: str, modality: str, suggestion: str = "") -> Route:
+    """The route for ``model`` on an endpoint of one modality (speech, music, ...), noted on the request for the
+    access log and checked against the caller's key; a model of another modality is a 400 naming it."""
+    request["model"] = model
+    route = resolve_route(request.app, model)
+    request["route"] = route.pattern or route.model
+    if route.modality != modality:
+        raise ApiError(400, f"'{model}' is not a {modality} model (it is routed to '{route.modality}')."
+                            + (f" {suggestion}" if suggestion else ""), param="model", code="model_not_supported")
+    authorize_model(request, route)
+    return route
 
 
 async def replaced_after(app: web.Application, route: Route, exc: ApiError) -> Route | None:

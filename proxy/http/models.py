@@ -134,6 +134,17 @@ def unknown_parameter(name: str, known: Iterable[str], param: str | None = None,
                     code="unknown_parameter")
 
 
+def refuse_unknown_keys(body: Any, known: Iterable[str], prefix: str = "") -> None:
+    """400 ``unknown_parameter`` for the first key of the object ``body`` that is not in ``known``, its param the
+    whole path (``prefix`` such as "text.format."); anything but an object is left to the field's own checks."""
+    if not isinstance(body, dict):
+        return
+    known = frozenset(known)
+    for name in body:
+        if name not in known:
+            raise unknown_parameter(str(name), known, param=f"{prefix}{name}")
+
+
 def refuse_unknown_fields(request: ChatCompletionRequest, own: Iterable[str]) -> None:
     """400 for a top-level field of a chat request that neither OpenAI's API nor the serving plugin (``own``:
     its modality fields, such as video_config) defines."""
@@ -148,8 +159,10 @@ def refuse_unknown_fields(request: ChatCompletionRequest, own: Iterable[str]) ->
 
 def validation_error(exc: ValidationError, prefix: str = "", model: type[BaseModel] | None = None) -> ApiError:
     """The first problem of a pydantic error as a 400 that names the parameter (for an unknown field of
-    ``model``: ``unknown_parameter`` listing its fields)."""
-    err = exc.errors()[0]
+    ``model``: ``unknown_parameter`` listing its fields). An unknown field comes first: ``promt`` is why
+    ``prompt`` is missing, and the answer should say so."""
+    errors = exc.errors()
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     param = prefix + ".".join(str(p) for p in err["loc"])
     msg = err["msg"]
     if err["type"] == "extra_forbidden":
