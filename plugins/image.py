@@ -167,7 +167,23 @@ async def _respond(result, call, context):
 
 # ------------------------------------------------------------------ POST /v1/images/generations
 
-IMAGES_API_FIELDS = {"prompt", "model", "n", "size", "response_format", "user", "quality", "style", "moderation"}
+#: Every field of openai-python 3.63's ImageGenerateParams (``openai/types/image_generate_params.py``) is
+#: accepted; a field no SDK defines is a 400 ``unknown_parameter`` (issue 25.2). Read: prompt, model, n, size,
+#: response_format. Ignored (nothing on Gemini to set; the image comes back as the model makes it): user,
+#: safety_identifier, quality, style, moderation, complexity, output_compression, partial_images (streaming
+#: only), frame_duration_ms (animations only). What genproxy cannot make is refused by IMAGES_API_UNSUPPORTED.
+IMAGES_API_FIELDS = {"prompt", "model", "n", "size", "response_format", "user", "quality", "style", "moderation",
+                     "safety_identifier", "complexity", "output_compression", "partial_images", "frame_duration_ms",
+                     "background", "output_format", "stream", "svg", "frame_count"}
+#: field -> (the values that ask for nothing genproxy cannot give, why another is refused): a 400
+#: ``unsupported_parameter`` rather than a different image than asked for.
+IMAGES_API_UNSUPPORTED: dict[str, tuple[tuple, str]] = {
+    "stream": ((None, False), "streamed image generation is not supported; leave stream out"),
+    "background": ((None, "auto", "opaque"), "Gemini image models make no transparent backgrounds"),
+    "output_format": ((None, "png"), "genproxy hands out the image as Gemini makes it; leave output_format out"),
+    "svg": ((None,), "SVG output is not supported"),
+    "frame_count": ((None, 1), "animated images are not supported"),
+}
 
 
 def size_to_aspect_ratio(size: str) -> str | None:
@@ -201,6 +217,9 @@ def _images_request(data) -> tuple[ChatCompletionRequest, int]:
     for key in data:
         if key not in IMAGES_API_FIELDS:
             raise unknown_parameter(key, IMAGES_API_FIELDS)
+        accepted, why = IMAGES_API_UNSUPPORTED.get(key, (None, ""))
+        if accepted is not None and data[key] not in accepted:
+            raise invalid(f"'{key}' {data[key]!r} is not supported: {why}.", key, code="unsupported_parameter")
     prompt = data.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         raise invalid("'prompt' is required.", "prompt", code="missing_required_parameter")
@@ -248,7 +267,11 @@ IMAGES_REQUEST_SCHEMA = {
         "size": {"type": "string", "description": "WIDTHxHEIGHT (mapped to the nearest aspect ratio) or auto"},
         "response_format": {"type": "string", "enum": ["b64_json"]},
         "user": {"type": "string"}, "quality": {"type": "string"}, "style": {"type": "string"},
-        "moderation": {"type": "string"}}}
+        "moderation": {"type": "string"}, "safety_identifier": {"type": "string"}, "complexity": {"type": "string"},
+        "output_compression": {"type": "integer"}, "partial_images": {"type": "integer"},
+        "frame_duration_ms": {"type": "integer"}, "background": {"type": "string", "enum": ["auto", "opaque"]},
+        "output_format": {"type": "string", "enum": ["png"]}, "stream": {"type": "boolean", "enum": [False]},
+        "svg": {"type": "null"}, "frame_count": {"type": "integer", "enum": [1]}}}
 IMAGE_CONFIG_SCHEMA = {
     "type": "object", "additionalProperties": False,
     "properties": {"aspect_ratio": {"type": "string", "enum": list(image_limits.ANY.aspect_ratios)},

@@ -30,6 +30,7 @@ from proxy.handlers.video_edits import add_routes as add_video_edit_routes
 from proxy.handlers.videos import add_routes as add_video_routes
 from proxy.handlers.videos import video_object
 from proxy.hookspecs import PLUGIN_SERVICES, RequestContext
+from proxy.http.bodies import BodyBudget
 from proxy.http.browser_guard import browser_guard_middleware
 from proxy.http.errors import CLIENT_SCRUBBER, ApiError, error_middleware
 from proxy.http.jsonstream import dumps_text
@@ -165,6 +166,7 @@ def create_app(settings: Settings, *, plugins: Iterable[object] = ()) -> web.App
     app[keys.MEDIA_STORE] = MediaStore(settings.media_dir or settings.data_dir / "media")
     app[keys.PREVIEWS] = Previews()
     app[keys.INFLIGHT] = InFlight()
+    app[keys.BODY_BUDGET] = BodyBudget(max(settings.body_bytes_in_flight, settings.max_body_bytes))
     app.on_cleanup.append(lambda app: app[keys.INFLIGHT].close())
     app[LINK_SIGNER] = LinkSigner(settings)
     app[keys.PIPELINE] = Pipeline(pm, PollPolicy(initial_delay=settings.poll_initial_delay,

@@ -103,6 +103,12 @@ class Settings(BaseModel):
     media_dir: Path | None = Field(None, description="Where finished videos are kept; default data_dir/media. "
                                    "Share it between instances so any of them serves any video")
     max_body_bytes: int = Field(32 * 1024 * 1024, gt=0)
+    body_bytes_in_flight: int = Field(64 * 1024 * 1024, gt=0, description="Bytes of large request bodies (256 KB "
+                                      "and up) read and parsed at once; the next waits, unread, until one is "
+                                      "parsed (at least max_body_bytes)")
+    max_prompt_chars: int = Field(16 * 1_048_576, gt=0, description="Most characters of text in a request's "
+                                  "messages; past it: 400 prompt_too_long before anything is sent (Gemini reads at "
+                                  "most 1,048,576 tokens of about 4 characters: see proxy/http/models.py)")
     max_json_depth: int = Field(64, ge=4, description="Deepest nesting of arrays and objects in a JSON body")
     max_json_values: int = Field(200_000, ge=1000, description="Most values (array items, object members) in a "
                                  "JSON body, counted before it is parsed; past it: 413 too_many_values")

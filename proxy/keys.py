@@ -13,6 +13,7 @@ from aiohttp import web
 from proxy.catalog.catalog import CATALOG
 from proxy.config import SETTINGS
 from proxy.discovery.service import DOCTOR
+from proxy.http.bodies import BODY_BUDGET
 from proxy.http.middleware import OBSERVE_REQUEST
 from proxy.jobs.runner import JOB_RUNNER
 from proxy.jobs.store import JOB_STORE
@@ -31,5 +32,5 @@ from proxy.upstreams.registry import UPSTREAMS
 #: The aiohttp client session every upstream and webhook call goes through (it types a third-party object).
 HTTP_SESSION: web.AppKey[aiohttp.ClientSession] = web.AppKey("http_session", aiohttp.ClientSession)
 
-__all__ = ["CATALOG", "DOCTOR", "HTTP_SESSION", "INFLIGHT", "JOB_RUNNER", "JOB_STORE", "LEDGER", "LINK_SIGNER", "MEDIA_STORE", "METRICS", "OBSERVE_REQUEST",
+__all__ = ["BODY_BUDGET", "CATALOG", "DOCTOR", "HTTP_SESSION", "INFLIGHT", "JOB_RUNNER", "JOB_STORE", "LEDGER", "LINK_SIGNER", "MEDIA_STORE", "METRICS", "OBSERVE_REQUEST",
            "PIPELINE", "PLUGIN_MANAGER", "PREVIEWS", "ROUTE_TABLE", "SETTINGS", "UPSTREAMS", "WEBHOOKS"]

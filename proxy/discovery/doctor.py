@@ -78,15 +78,20 @@ class Doctor:
         vertex_ok = await self._vertex_models(report, vertex_models)
         for route, where in placed:
             report.routes.append(self._route_finding(route, where, offered, vertex_ok))
+        if self.catalog is not None:
+            await self._drift(report, offered, vertex_ok)
+        # After the drift: a retired id's replacement may itself be gone (veo-3.0-fast-generate-001 ->
+        # veo-3.1-fast-generate-preview -> Gemini Omni on December's Gemini API); its row says what serves it.
         for retired in self.table.retired.values():
             replacement = next((r for r in report.routes if r.model == retired.replaced_by), None)
             if replacement is not None:
+                detail = f"retired by Google; served by {retired.replaced_by}"
+                if replacement.status == REPLACED:
+                    detail = (f"retired by Google; served by {replacement.target} (its replacement "
+                              f"{retired.replaced_by} is gone too: {replacement.detail})")
                 report.routes.append(RouteFinding(retired.model, replacement.modality, replacement.upstream,
-                                                  replacement.target, replacement.status,
-                                                  f"retired by Google; served by {retired.replaced_by}",
+                                                  replacement.target, replacement.status, detail,
                                                   alias_of=retired.replaced_by))
-        if self.catalog is not None:
-            await self._drift(report, offered, vertex_ok)
         return report
 
     async def _drift(self, report: DoctorReport, offered, vertex_ok: dict) -> None:

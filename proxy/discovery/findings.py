@@ -82,7 +82,10 @@ class DoctorReport:
         if bad:
             return f"NOT OK: {len(bad)} route(s) clients can ask for cannot be served.{tail}"
         if not served:
-            return f"NOT OK: no route can be served (no usable credentials).{tail}"
+            # A `genproxy serve --emulator` beside it has credentials of its own, which this process cannot see.
+            return (f"NOT OK: no route can be served (no usable credentials).{tail} Configure a Gemini API key, "
+                    "CCS token files or a Vertex service account; against the built-in emulator run "
+                    "`genproxy doctor --emulator`, and for a running proxy's own report GET /v1/doctor.")
         return f"OK: {len(served)} route(s) can be served.{tail}"
 
     def problems(self) -> list[str]:

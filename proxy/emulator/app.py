@@ -42,17 +42,25 @@ async def _parse_body(request: web.Request) -> tuple[object, GoogleError | None]
 async def emulator_middleware(request: web.Request, handler):
     state = request.app[EMULATOR_STATE]
     parsed, parse_error = await _parse_body(request)
+    record = None
     if request.path not in (INSPECTION_PATH, CATALOG_PATH):
-        state.requests.append(
-            RecordedRequest(
-                method=request.method,
-                path=request.path,
-                query=dict(request.query),
-                headers=dict(request.headers),
-                json=parsed,
-            )
+        record = RecordedRequest(
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            headers=dict(request.headers),
+            json=parsed,
         )
+        state.requests.append(record)
     request["json"] = parsed
+    response = await _answer(request, handler, parse_error)
+    if record is not None and state.settings.record_answers:
+        record.status = response.status
+        record.answer = _answer_body(response)
+    return response
+
+
+async def _answer(request: web.Request, handler, parse_error: GoogleError | None) -> web.StreamResponse:
     try:
         if parse_error:
             raise parse_error
@@ -65,6 +73,17 @@ async def emulator_middleware(request: web.Request, handler):
     except web.HTTPMethodNotAllowed:
         return GoogleError(405, f"Method {request.method} is not allowed for {request.path}.",
                            "METHOD_NOT_ALLOWED").response()
+
+
+def _answer_body(response: web.StreamResponse) -> object:
+    """The JSON of an answer (its text if it is not JSON); None for a stream or a file."""
+    if not isinstance(response, web.Response) or response.content_type != "application/json":
+        return None
+    text = response.text or ""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
 
 
 async def list_requests(request: web.Request) -> web.Response:

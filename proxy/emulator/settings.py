@@ -25,6 +25,11 @@ class EmulatorSettings(BaseModel):
         False, description="Shrink generated images 16-fold (--small): for tests that do not look at the media. "
         "By default images have the pixel size Google makes (a 4K image is tens of MB).",
     )
+    record_answers: bool = Field(
+        False, description="Keep each JSON answer beside its recorded request (RecordedRequest.answer): for "
+        "tests that check the answers against Google's published schemas. Off by default: a Vertex Veo answer "
+        "carries its videos' bytes.",
+    )
     faults: list[str] = Field(
         default_factory=list,
         description="Faults applied to every request, same names as the [emulate:NAME] markers.",

@@ -28,6 +28,10 @@ class RecordedRequest:
     headers: dict[str, str]
     json: Any = None
     time: float = field(default_factory=time.time)
+    #: With ``record_answers``: the HTTP status and the JSON answered (its text when it is not JSON; None
+    #: for a streamed answer, which is written piece by piece).
+    status: int | None = None
+    answer: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,11 +66,6 @@ class Operation:
 
     def is_done(self) -> bool:
         return self.elapsed() >= self.delay
-
-    def progress(self) -> int:
-        if self.delay <= 0:
-            return 100
-        return max(0, min(99, int(self.elapsed() / self.delay * 100)))
 
 
 class OperationRecords(Protocol):

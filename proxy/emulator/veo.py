@@ -54,7 +54,11 @@ async def predict_long_running(request: web.Request, model: str) -> web.Response
 
 def operation_body(op: Operation, request: web.Request) -> dict[str, Any]:
     if not op.is_done():
-        return {"name": op.name, "done": False, "metadata": {"progressPercent": op.progress()}}
+        # No progress: the operation's metadata is an Any, for predictLongRunning a PredictLongRunningMetadata,
+        # which has no fields (google-ai-generativelanguage 0.12.1, google.ai.generativelanguage.v1beta); a
+        # `{"progressPercent": N}` without `@type` is not valid JSON for it. wire-formats.md: pending is
+        # `{"name", "done": false}`.
+        return {"name": op.name, "done": False}
     if "operation-error" in op.faults:
         return {"name": op.name, "done": True, "error": OPERATION_ERROR}
     if filtered(op):

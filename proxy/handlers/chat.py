@@ -9,7 +9,15 @@ from aiohttp import web
 
 from proxy import keys
 from proxy.handlers.chat_frontends import continue_from_history, videos_from_history, with_video_links
-from proxy.handlers.common import MAX_REPLACEMENTS, make_context, read_json, replaced_after, resolve_route, write_json
+from proxy.handlers.common import (
+    MAX_REPLACEMENTS,
+    make_context,
+    read_json,
+    replaced_after,
+    resolve_route,
+    route_of_modality,
+    write_json,
+)
 from proxy.handlers.housekeeping import as_text_request, canned_answer, housekeeping_task
 from proxy.hookspecs import Completion, Delta
 from proxy.http.errors import ApiError, client_safe
@@ -183,13 +191,7 @@ async def _then_close(first, deltas: AsyncIterator[Delta]) -> AsyncIterator[Delt
 
 async def complete_chat(request: web.Request, body: ChatCompletionRequest, modality: str) -> list[Completion]:
     """Run one chat-shaped request through routing and the plugin steps, for a plugin's own endpoint."""
-    request["model"] = body.model
-    route = resolve_route(request.app, body.model)
-    request["route"] = route.pattern or route.model
-    if route.modality != modality:
-        raise ApiError(400, f"'{body.model}' is not a {modality} model (it is routed to '{route.modality}').",
-                       param="model", code="model_not_supported")
-    authorize_model(request, route)
+    route = route_of_modality(request, body.model, modality)
     context = make_context(request, route, stream=False)
     pipeline: Pipeline = request.app[keys.PIPELINE]
     call = pipeline.translate(route, body, context)

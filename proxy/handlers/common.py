@@ -8,10 +8,12 @@ from aiohttp import web
 
 from proxy import keys
 from proxy.hookspecs import RequestContext, ThoughtSignatures
+from proxy.http.bodies import RAW_BODY, SMALL_BODY, read_body
 from proxy.http.errors import ApiError
-from proxy.http.jsonbody import JsonLimits, check_encoding, content_encoding, decompress, loads
+from proxy.http.jsonbody import IDENTITY, JsonLimits, check_encoding, content_encoding, decompress, loads
 from proxy.http.jsonstream import MediaChanged, json_body
 from proxy.jobs.lookup import job_finder
+from proxy.money.ledger import authorize_model
 from proxy.routing.routes import Route
 
 log = logging.getLogger("genproxy.media")
@@ -19,9 +21,6 @@ log = logging.getLogger("genproxy.media")
 
 # How many models Google may refuse as gone for one request before its answer stands.
 MAX_REPLACEMENTS = 3
-
-# Bodies from this size on are parsed in a worker thread.
-THREAD_FROM_BYTES = 256 * 1024
 
 
 def resolve_route(app: web.Application, model: str) -> Route:
@@ -32,6 +31,19 @@ def resolve_route(app: web.Application, model: str) -> Route:
     if route is not None and route.unless_passthrough and app[keys.SETTINGS].passthrough_upstream:
         raise catalog.not_found(model)  # proxy.http.passthrough sends the request to the other gateway
     return catalog.route_for(model)
+
+
+def route_of_modality(request: web.Request, model: str, modality: str, suggestion: str = "") -> Route:
+    """The route for ``model`` on an endpoint of one modality (speech, music, ...), noted on the request for the
+    access log and checked against the caller's key; a model of another modality is a 400 naming it."""
+    request["model"] = model
+    route = resolve_route(request.app, model)
+    request["route"] = route.pattern or route.model
+    if route.modality != modality:
+        raise ApiError(400, f"'{model}' is not a {modality} model (it is routed to '{route.modality}')."
+                            + (f" {suggestion}" if suggestion else ""), param="model", code="model_not_supported")
+    authorize_model(request, route)
+    return route
 
 
 async def replaced_after(app: web.Application, route: Route, exc: ApiError) -> Route | None:
@@ -66,12 +78,25 @@ async def read_json(request: web.Request):
     encoding = content_encoding(request.headers)
     check_encoding(encoding)  # before reading: an unknown encoding is a 415 whatever the body
     settings = request.app[keys.SETTINGS]
-    raw = await request.read()
-    if len(raw) < THREAD_FROM_BYTES:
-        return loads(decompress(raw, encoding, settings.max_body_bytes), json_limits(settings))
-    # Decompressing, parsing and checking megabytes is CPU work: off the event loop, which keeps serving.
-    return await asyncio.to_thread(lambda: loads(decompress(raw, encoding, settings.max_body_bytes),
-                                                 json_limits(settings)))
+    length = request.content_length
+    if length is not None and length < SMALL_BODY and encoding in IDENTITY:
+        raw = await read_body(request, settings.max_body_bytes)
+        return loads(raw, json_limits(settings))
+    # A large body (or one of unknown length, counted at the most it may be) waits for its share of the budget
+    # before it is read, and holds it until it is parsed (proxy/http/bodies.py).
+    budget = request.app[keys.BODY_BUDGET]
+    held = await budget.acquire(length if length is not None and encoding in IDENTITY else settings.max_body_bytes)
+    try:
+        raw = await read_body(request, settings.max_body_bytes)
+        if settings.passthrough_upstream:
+            request[RAW_BODY] = raw  # proxy.http.passthrough forwards the bytes when no route serves the request
+        if len(raw) < SMALL_BODY and encoding in IDENTITY:
+            return loads(raw, json_limits(settings))
+        # Decompressing, parsing and checking megabytes is CPU work: off the event loop, which keeps serving.
+        return await asyncio.to_thread(lambda: loads(decompress(raw, encoding, settings.max_body_bytes),
+                                                     json_limits(settings)))
+    finally:
+        budget.release(held)
 
 
 def json_limits(settings) -> JsonLimits:

@@ -23,12 +23,12 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from proxy import keys
-from proxy.handlers.common import make_context, read_json, resolve_route
+from proxy.handlers.common import make_context, read_json, route_of_modality
 from proxy.http.errors import ApiError, client_safe
 from proxy.http.models import ChatCompletionRequest, parse_request
 from proxy.http.replies import as_deltas
 from proxy.money.billing import metered
-from proxy.money.ledger import authorize_model, new_entry_id
+from proxy.money.ledger import new_entry_id
 from proxy.routing.pipeline import Pipeline
 
 log = logging.getLogger("genproxy.speech")
@@ -71,14 +71,7 @@ class SpeechRequest(BaseModel):
 async def create_speech(request: web.Request) -> web.StreamResponse:
     speech = parse_request(SpeechRequest, await read_json(request))
     body = speech.as_chat()
-    request["model"] = body.model
-    route = resolve_route(request.app, body.model)
-    request["route"] = route.pattern or route.model
-    if route.modality != MODALITY:
-        raise ApiError(400, f"'{body.model}' is not a speech model (it is routed to '{route.modality}'); "
-                            "use a Gemini TTS model such as gemini-3.8-flash-tts.", param="model",
-                       code="model_not_supported")
-    authorize_model(request, route)
+    route = route_of_modality(request, body.model, MODALITY, "Use a Gemini TTS model such as gemini-3.8-flash-tts.")
     context = make_context(request, route, stream=True)
     pipeline: Pipeline = request.app[keys.PIPELINE]
     call = pipeline.translate(route, body, context)

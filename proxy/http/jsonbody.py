@@ -50,7 +50,7 @@ class JsonLimits:
     max_values: int = 200_000    # settings.max_json_values
 
 
-def count_values(raw: bytes, limits: JsonLimits) -> None:
+def count_values(raw: bytes | bytearray, limits: JsonLimits) -> None:
     """413 when a body holds more than ``max_values`` values, decided before it is parsed (issue 25.7: a 25 MB
     body of 2,000,000 keys parses to ~250 MB of Python objects; eight at once took 2 GB).
 
@@ -88,7 +88,7 @@ def check_encoding(encoding: str) -> None:
                        type="invalid_request_error")
 
 
-def decompress(raw: bytes, encoding: str, max_bytes: int) -> bytes:
+def decompress(raw: bytes | bytearray, encoding: str, max_bytes: int) -> bytes | bytearray:
     """The body without its Content-Encoding; 400 when it is not what it says, 413 past max_bytes."""
     check_encoding(encoding)
     if encoding in IDENTITY:
@@ -107,7 +107,7 @@ def decompress(raw: bytes, encoding: str, max_bytes: int) -> bytes:
                        param="Content-Encoding", code="invalid_content_encoding") from None
 
 
-def loads(raw: bytes, limits: JsonLimits) -> Any:
+def loads(raw: bytes | bytearray, limits: JsonLimits) -> Any:
     """Parse a request body; every problem is a 400 that says what is wrong.
 
     orjson first (~4x faster than json.loads with a parse_constant hook, which was ~5 % of a text request's CPU);

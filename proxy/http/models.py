@@ -79,6 +79,35 @@ class ChatCompletionRequest(BaseModel):
             return "\n".join(p.get("text", "") for p in message.content or [] if p.get("type") == "text")
         return ""
 
+    def prompt_chars(self) -> int:
+        """Characters of text in every message (what Google counts as input tokens, media aside)."""
+        total = 0
+        for message in self.messages:
+            if isinstance(message.content, str):
+                total += len(message.content)
+            elif message.content:
+                total += sum(len(p["text"]) for p in message.content if p["type"] == "text")
+        return total
+
+
+#: Gemini's input limit: gemini-3-flash-preview reads at most 1,048,576 tokens ("Token limits: Context window
+#: 1,048,576", docs.cloud.google.com/vertex-ai/generative-ai/docs/models/gemini/3-flash; gemini-2.0-flash's page on
+#: ai.google.dev gives the same input limit), and "a token is approximately four characters" (google-genai,
+#: GenerationConfig.max_output_tokens): about 4.2 million characters. genproxy refuses only four times that (16
+#: characters a token), so text that packs into unusually long tokens still goes to Google, who decides; a prompt
+#: past it cannot fit any model, and is refused before any work instead of after it crossed the network.
+GEMINI_MAX_INPUT_TOKENS = 1_048_576
+MAX_PROMPT_CHARS = 16 * GEMINI_MAX_INPUT_TOKENS
+
+
+def check_prompt_size(request: ChatCompletionRequest, limit: int) -> None:
+    chars = request.prompt_chars()
+    if chars > limit:
+        raise ApiError(400, f"The prompt is too long: {chars:,} characters of text, more than the {limit:,} genproxy "
+                            f"accepts (max_prompt_chars). Gemini models read at most "
+                            f"{GEMINI_MAX_INPUT_TOKENS:,} tokens of about 4 characters each.",
+                       param="messages", code="prompt_too_long")
+
 
 #: Every field of OpenAI's chat-completions request (openai-python 2.x, types/chat/completion_create_params.py,
 #: CompletionCreateParamsBase, plus ``stream``). Clients send them whether or not a model uses them (the openai
@@ -105,6 +134,17 @@ def unknown_parameter(name: str, known: Iterable[str], param: str | None = None,
                     code="unknown_parameter")
 
 
+def refuse_unknown_keys(body: Any, known: Iterable[str], prefix: str = "") -> None:
+    """400 ``unknown_parameter`` for the first key of the object ``body`` that is not in ``known``, its param the
+    whole path (``prefix`` such as "text.format."); anything but an object is left to the field's own checks."""
+    if not isinstance(body, dict):
+        return
+    known = frozenset(known)
+    for name in body:
+        if name not in known:
+            raise unknown_parameter(str(name), known, param=f"{prefix}{name}")
+
+
 def refuse_unknown_fields(request: ChatCompletionRequest, own: Iterable[str]) -> None:
     """400 for a top-level field of a chat request that neither OpenAI's API nor the serving plugin (``own``:
     its modality fields, such as video_config) defines."""
@@ -119,8 +159,10 @@ def refuse_unknown_fields(request: ChatCompletionRequest, own: Iterable[str]) ->
 
 def validation_error(exc: ValidationError, prefix: str = "", model: type[BaseModel] | None = None) -> ApiError:
     """The first problem of a pydantic error as a 400 that names the parameter (for an unknown field of
-    ``model``: ``unknown_parameter`` listing its fields)."""
-    err = exc.errors()[0]
+    ``model``: ``unknown_parameter`` listing its fields). An unknown field comes first: ``promt`` is why
+    ``prompt`` is missing, and the answer should say so."""
+    errors = exc.errors()
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     param = prefix + ".".join(str(p) for p in err["loc"])
     msg = err["msg"]
     if err["type"] == "extra_forbidden":

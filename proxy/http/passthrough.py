@@ -18,6 +18,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from proxy.config import SETTINGS, all_client_keys
+from proxy.http.bodies import RAW_BODY
 from proxy.http.browser_guard import cross_site
 from proxy.http.errors import ApiError
 
@@ -92,7 +93,8 @@ async def forward(request: web.Request) -> web.StreamResponse:
     base = settings.passthrough_upstream or ""  # set: this runs only then
     query = [(k, v) for k, v in request.query.items() if k != "key"]
     url = aiohttp.client.URL(base.rstrip("/") + request.path).with_query(query)
-    body = await request.read()  # aiohttp keeps the bytes a handler already read
+    # aiohttp keeps the bytes a handler already read with request.read(); read_json keeps a large body itself
+    body = request.get(RAW_BODY) or await request.read()
     session: aiohttp.ClientSession = request.app[PASSTHROUGH_SESSION]
     try:
         upstream = await session.request(request.method, url, headers=_headers(request, settings.passthrough_api_key),

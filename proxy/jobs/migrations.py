@@ -9,13 +9,18 @@ the unfinished jobs (the per-key cap, the attach-by-fingerprint look-up, lease t
 range the sweeps read (completion time, creation time), and job_media, one row per (job, file), so a delete's
 "is this file still used?" and the expiry sweep read the few rows they need instead of parsing every result.
 tests/jobs/test_query_plans.py checks each hot query's plan on both backends.
+
+Number 9 (proxy/jobs/maintained_counts.py) keeps the sums a budget check and a /metrics scrape read in tables
+that triggers update, instead of summing every ledger entry and counting every job at each read.
 """
 from __future__ import annotations
+
+from proxy.jobs import maintained_counts
 
 # Written out, not a bound parameter: a partial index is used only when the query's WHERE names the same
 # literal condition (SQLite: "the terms of the index's WHERE appear in the query's"; PostgreSQL cannot prove
 # that "status = ANY($1)" implies it). proxy.jobs.store.UNFINISHED lists the same three states.
-UNFINISHED_SQL = "status IN ('submitting', 'queued', 'in_progress')"
+UNFINISHED_SQL = maintained_counts.UNFINISHED_SQL
 
 
 def _scale_indexes(real: str, media_rows: str) -> str:
@@ -148,6 +153,7 @@ CREATE TABLE model_retirements (
     PRIMARY KEY (api, model)
 );
 """),
+    (9, maintained_counts.SQLITE),
 ]
 
 
@@ -261,6 +267,7 @@ CREATE TABLE model_retirements (
     PRIMARY KEY (api, model)
 );
 """),
+    (9, maintained_counts.POSTGRES),
 ]
 
 

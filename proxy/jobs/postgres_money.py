@@ -8,11 +8,21 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from proxy.jobs.sqlite_money import _UNFINISHED, _UNFINISHED_SQL, STALE_SQL, USAGE_SQL
+from proxy.jobs.sqlite_money import (
+    _UNFINISHED,
+    _UNFINISHED_SQL,
+    JOB_COUNTS_SQL,
+    LEDGER_COSTS_SQL,
+    SPENT_SQL,
+    STALE_SQL,
+    USAGE_SQL,
+    finished_counts,
+    ledger_batch,
+    spent_args,
+)
 from proxy.jobs.store import LEDGER_COLUMNS, USAGE_SUMS, WEBHOOK_COLUMNS, BudgetExceeded, row_to_job
 
-_SPENT = ("SELECT COALESCE(SUM(CASE state WHEN 'reserved' THEN estimated_usd WHEN 'settled' THEN cost_usd "
-          "ELSE 0 END), 0) FROM ledger WHERE key_name = $1 AND created_at >= $2")
+_SPENT = SPENT_SQL.format(key="$1", day="$2", since="$3")
 _GROUP_SQL = {"key": "key_name", "model": "model",
               "day": "to_char(to_timestamp(created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"}
 
@@ -35,7 +45,7 @@ class PostgresMoney:
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext('genproxy-budget:' || $1))", row["key_name"])
             if await conn.fetchval("SELECT 1 FROM ledger WHERE id = $1", row["id"]):
                 return 0.0
-            spent = float(await conn.fetchval(_SPENT, row["key_name"], since))
+            spent = round(float(await conn.fetchval(_SPENT, *spent_args(row["key_name"], since).values())), 9)
             if limit is not None and spent + (row["estimated_usd"] or 0) > limit + 1e-9:
                 raise BudgetExceeded(spent)
             await conn.execute(insert, *row.values())
@@ -44,7 +54,7 @@ class PostgresMoney:
     async def ledger_insert_many(self, rows: list[dict]) -> None:
         await self._pool.executemany(
             f"INSERT INTO ledger ({', '.join(LEDGER_COLUMNS)}) VALUES ({_marks(len(LEDGER_COLUMNS))}) "
-            "ON CONFLICT (id) DO NOTHING", [tuple(row.get(name) for name in LEDGER_COLUMNS) for row in rows])
+            "ON CONFLICT (id) DO NOTHING", [tuple(row.get(name) for name in LEDGER_COLUMNS) for row in ledger_batch(rows)])
 
     async def ledger_settle(self, entry_id: str, state: str, usage: dict) -> bool:
         values = {name: usage.get(name, 0) for name in USAGE_SUMS}
@@ -66,7 +76,7 @@ class PostgresMoney:
         return int(result.split()[-1])
 
     async def ledger_spent(self, key_name: str, since: float) -> float:
-        return float(await self._pool.fetchval(_SPENT, key_name, since))
+        return round(float(await self._pool.fetchval(_SPENT, *spent_args(key_name, since).values())), 9)
 
     async def ledger_usage(self, start: float, end: float, key_name: str | None,
                            group_by: list[str]) -> list[dict]:
@@ -82,9 +92,8 @@ class PostgresMoney:
         return [{k.removeprefix("g_"): r[k] for k in r.keys()} for r in rows]
 
     async def ledger_costs(self) -> list[dict]:
-        rows = await self._pool.fetch("SELECT key_name, model, SUM(cost_usd) AS cost_usd, SUM(video_seconds) AS "
-                                      "video_seconds FROM ledger WHERE state = 'settled' GROUP BY key_name, model")
-        return [dict(r) for r in rows]
+        rows = await self._pool.fetch(LEDGER_COSTS_SQL)
+        return [{**dict(r), "cost_usd": round(r["cost_usd"], 9)} for r in rows]
 
     async def webhook_add(self, hook: dict) -> bool:
         row = {name: hook.get(name) for name in WEBHOOK_COLUMNS}
@@ -127,5 +136,4 @@ class PostgresMoney:
         return [row_to_job(dict(r)) for r in rows]
 
     async def job_counts(self) -> dict[str, int]:
-        rows = await self._pool.fetch("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status")
-        return {r["status"]: r["n"] for r in rows}
+        return finished_counts(await self._pool.fetch(JOB_COUNTS_SQL))

@@ -20,6 +20,7 @@ from proxy.jobs.postgres_money import PostgresMoney
 from proxy.jobs.store import (
     SIGNATURE_ROWS,
     CapacityReached,
+    CapCheck,
     Job,
     changed_columns,
     job_to_row,
@@ -82,6 +83,7 @@ class PostgresJobStore(PostgresMoney):
     def __init__(self, url: str, *, max_signatures: int = SIGNATURE_ROWS):
         self.url = url
         self.max_signatures = max_signatures
+        self._signature_count = CapCheck(max_signatures)
         self._pool: Any = None  # an asyncpg.Pool once open (asyncpg ships no type information)
         self._records: Any = None  # record_submitted's pool
 
@@ -276,6 +278,7 @@ class PostgresJobStore(PostgresMoney):
         if not items:
             return
         now = time.time()
+        due = self._signature_count.due(len(items))  # counting reads the whole table: now and then (CapCheck)
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute("DELETE FROM thought_signatures WHERE expires_at <= $1", now)
             await conn.executemany(
@@ -283,6 +286,8 @@ class PostgresJobStore(PostgresMoney):
                 "VALUES ($1, $2, $3, $4) ON CONFLICT (client_key_id, tool_call_id) DO UPDATE SET "
                 "signature = excluded.signature, expires_at = excluded.expires_at",
                 [(client_key_id, k, v, now + ttl) for k, v in items.items()])
+            if not due:
+                return
             extra = await conn.fetchval("SELECT COUNT(*) FROM thought_signatures") - self.max_signatures
             if extra > 0:
                 await conn.execute("DELETE FROM thought_signatures WHERE ctid IN (SELECT ctid FROM thought_signatures "

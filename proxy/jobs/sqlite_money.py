@@ -1,16 +1,43 @@
 """The ledger and the webhook queue in the SQLite store (a mixin of SqliteJobStore)."""
 from __future__ import annotations
 
+import math
 import sqlite3
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from proxy.jobs.maintained_counts import DAY_SECONDS
 from proxy.jobs.migrations import UNFINISHED_SQL as _UNFINISHED_SQL
 from proxy.jobs.store import LEDGER_COLUMNS, USAGE_SUMS, WEBHOOK_COLUMNS, BudgetExceeded, row_to_job
 
-_SPENT = ("SELECT COALESCE(SUM(CASE state WHEN 'reserved' THEN estimated_usd WHEN 'settled' THEN cost_usd "
-          "ELSE 0 END), 0) FROM ledger WHERE key_name = ? AND created_at >= ?")
+# What a key spent since a moment: the whole UTC days from the per-day sums (ledger_days, kept by triggers:
+# proxy/jobs/maintained_counts.py), the part of a day before the first whole one from the entries themselves.
+# A budget period starts at a midnight, so that part is empty and a month's check reads at most 31 rows.
+SPENT_SQL = ("SELECT (SELECT COALESCE(SUM(spent_usd), 0) FROM ledger_days WHERE key_name = {key} AND day >= {day}) "
+             "+ (SELECT COALESCE(SUM(CASE state WHEN 'reserved' THEN estimated_usd WHEN 'settled' THEN cost_usd "
+             "ELSE 0 END), 0) FROM ledger WHERE key_name = {key} AND created_at >= {since} AND created_at < {day})")
+_SPENT = SPENT_SQL.format(key=":key", day=":day", since=":since")
+
+
+def spent_args(key_name: str, since: float) -> dict:
+    return {"key": key_name, "day": float(math.ceil(since / DAY_SECONDS) * DAY_SECONDS), "since": since}
+
+
+def ledger_batch(rows: list[dict]) -> list[dict]:
+    """A batch in the order its rows lock the per-day and per-model sums (key, day, model): two instances'
+    batches then wait for each other instead of deadlocking."""
+    return sorted(rows, key=lambda r: (r["key_name"], r["created_at"] // DAY_SECONDS, r["model"]))
+
+
+def finished_counts(rows: list) -> dict[str, int]:
+    return {r["status"]: r["n"] for r in rows if r["n"]}
+
+
+# The unfinished jobs through the partial index (migration 6), the finished ones from job_counts (migration 9).
+JOB_COUNTS_SQL = (f"SELECT status, COUNT(*) AS n FROM jobs WHERE {_UNFINISHED_SQL} GROUP BY status "
+                  "UNION ALL SELECT status, n FROM job_counts")
+LEDGER_COSTS_SQL = "SELECT key_name, model, cost_usd, video_seconds FROM ledger_totals"
 # A reserved entry (still running) counts with its estimate.
 USAGE_SQL = ", ".join("SUM(CASE WHEN state = 'reserved' THEN estimated_usd ELSE cost_usd END) AS cost_usd"
                       if n == "cost_usd" else f"SUM({n}) AS {n}" for n in USAGE_SUMS)
@@ -44,7 +71,7 @@ class SqliteMoney:
         def reserve(db: sqlite3.Connection) -> float:
             if db.execute("SELECT 1 FROM ledger WHERE id = ?", (row["id"],)).fetchone():
                 return 0.0
-            spent = db.execute(_SPENT, (row["key_name"], since)).fetchone()[0]
+            spent = round(db.execute(_SPENT, spent_args(row["key_name"], since)).fetchone()[0], 9)
             if limit is not None and spent + (row["estimated_usd"] or 0) > limit + 1e-9:
                 raise BudgetExceeded(spent)
             db.execute(f"INSERT INTO ledger ({names}) VALUES ({marks})", row)
@@ -53,7 +80,7 @@ class SqliteMoney:
         return await self._run(self._transaction, reserve)
 
     async def ledger_insert_many(self, rows: list[dict]) -> None:
-        values = [{name: row.get(name) for name in LEDGER_COLUMNS} for row in rows]
+        values = [{name: row.get(name) for name in LEDGER_COLUMNS} for row in ledger_batch(rows)]
         names = ", ".join(LEDGER_COLUMNS)
         marks = ", ".join(f":{n}" for n in LEDGER_COLUMNS)
         await self._run(self._transaction, lambda db: db.executemany(
@@ -79,7 +106,8 @@ class SqliteMoney:
         return cursor.rowcount
 
     async def ledger_spent(self, key_name: str, since: float) -> float:
-        return await self._run(lambda: self.db.execute(_SPENT, (key_name, since)).fetchone()[0])
+        spent = await self._run(lambda: self.db.execute(_SPENT, spent_args(key_name, since)).fetchone()[0])
+        return round(spent, 9)  # entries are in nanodollars: what the sums' additions add, not a cost
 
     async def ledger_usage(self, start: float, end: float, key_name: str | None,
                            group_by: list[str]) -> list[dict]:
@@ -97,10 +125,8 @@ class SqliteMoney:
         return [{k.removeprefix("g_"): r[k] for k in r.keys()} for r in rows]
 
     async def ledger_costs(self) -> list[dict]:
-        rows = await self._run(lambda: self.db.execute(
-            "SELECT key_name, model, SUM(cost_usd) AS cost_usd, SUM(video_seconds) AS video_seconds FROM ledger "
-            "WHERE state = 'settled' GROUP BY key_name, model").fetchall())
-        return [dict(r) for r in rows]
+        rows = await self._run(lambda: self.db.execute(LEDGER_COSTS_SQL).fetchall())
+        return [{**dict(r), "cost_usd": round(r["cost_usd"], 9)} for r in rows]
 
     async def webhook_add(self, hook: dict) -> bool:
         row = {name: hook.get(name) for name in WEBHOOK_COLUMNS}
@@ -146,6 +172,4 @@ class SqliteMoney:
         return [row_to_job(dict(r)) for r in rows]
 
     async def job_counts(self) -> dict[str, int]:
-        rows = await self._run(lambda: self.db.execute(
-            "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status").fetchall())
-        return {r["status"]: r["n"] for r in rows}
+        return finished_counts(await self._run(lambda: self.db.execute(JOB_COUNTS_SQL).fetchall()))

@@ -17,10 +17,12 @@ from proxy.jobs.lane import LaneExecutor
 from proxy.jobs.migrations import UNFINISHED_SQL
 from proxy.jobs.sqlite_money import SqliteMoney
 from proxy.jobs.sqlite_records import RecordConnection
+from proxy.jobs.sqlite_shared import SqliteShared
 from proxy.jobs.store import (
     SIGNATURE_ROWS,
     UNFINISHED,
     CapacityReached,
+    CapCheck,
     Job,
     changed_columns,
     job_to_row,
@@ -36,19 +38,29 @@ BUSY_TIMEOUT_MS = 30_000
 
 
 def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
+    """The script's statements, one by one (a trigger's body holds semicolons: a piece ends a statement only
+    when SQLite says it is complete)."""
+    statements, piece = [], ""
+    for part in script.split(";"):
+        piece += part + ";"
+        if sqlite3.complete_statement(piece):
+            if piece.strip(" \n;"):
+                statements.append(piece.strip())
+            piece = ""
+    return statements
 
 
 #: how long opening waits for another process that is creating or migrating the same file
 OPEN_RETRY_SECONDS = 10.0
 
 
-class SqliteJobStore(SqliteMoney):
+class SqliteJobStore(SqliteMoney, SqliteShared):
     """Async facade over SQLite; every call runs on one dedicated thread (one writer per process)."""
 
     def __init__(self, path: Path, *, max_signatures: int = SIGNATURE_ROWS):
         self.path = path
         self.max_signatures = max_signatures
+        self._signature_count = CapCheck(max_signatures)
         self._executor = LaneExecutor("genproxy-jobs")
         self._db: sqlite3.Connection | None = None
         self._records = RecordConnection(path)  # record_submitted's, on the event loop's thread
@@ -311,91 +323,3 @@ class SqliteJobStore(SqliteMoney):
     async def release_leases(self, owner: str) -> None:
         await self._run(self.db.execute, f"UPDATE jobs SET owner = NULL, lease_until = NULL WHERE owner = ? "
                                           f"AND {UNFINISHED_SQL}", (owner,))
-
-    # -- thought signatures --
-    async def remember_signatures(self, client_key_id: str, items: dict[str, str], ttl: float) -> None:
-        if not items:
-            return
-        now = time.time()
-
-        def write(db: sqlite3.Connection) -> None:
-            db.execute("DELETE FROM thought_signatures WHERE expires_at <= ?", (now,))
-            db.executemany("INSERT INTO thought_signatures (client_key_id, tool_call_id, signature, expires_at) "
-                           "VALUES (?, ?, ?, ?) ON CONFLICT (client_key_id, tool_call_id) DO UPDATE SET "
-                           "signature = excluded.signature, expires_at = excluded.expires_at",
-                           [(client_key_id, k, v, now + ttl) for k, v in items.items()])
-            extra = db.execute("SELECT COUNT(*) FROM thought_signatures").fetchone()[0] - self.max_signatures
-            if extra > 0:
-                db.execute("DELETE FROM thought_signatures WHERE rowid IN (SELECT rowid FROM thought_signatures "
-                           "ORDER BY expires_at LIMIT ?)", (extra,))
-
-        await self._run(self._transaction, write)
-
-    async def recall_signatures(self, client_key_id: str, ids: list[str]) -> dict[str, str]:
-        if not ids:
-            return {}
-        marks = ", ".join("?" for _ in ids)
-        rows = await self._run(lambda: self.db.execute(
-            f"SELECT tool_call_id, signature FROM thought_signatures WHERE client_key_id = ? AND tool_call_id IN "
-            f"({marks}) AND expires_at > ?", (client_key_id, *ids, time.time())).fetchall())
-        return {r["tool_call_id"]: r["signature"] for r in rows}
-
-    # -- models Google no longer serves (proxy/catalog/retirements.py) --
-    async def retire_model(self, api: str, model: str, fact: str, since: float) -> None:
-        await self._run(self.db.execute,
-                        "INSERT INTO model_retirements (api, model, fact, since) VALUES (?, ?, ?, ?) "
-                        "ON CONFLICT (api, model) DO UPDATE SET fact = excluded.fact", (api, model, fact, since))
-
-    async def unretire_model(self, api: str, model: str) -> None:
-        await self._run(self.db.execute, "DELETE FROM model_retirements WHERE api = ? AND model = ?", (api, model))
-
-    async def retired_models(self) -> list[dict]:
-        rows = await self._run(lambda: self.db.execute(
-            "SELECT api, model, fact, since FROM model_retirements").fetchall())
-        return [dict(r) for r in rows]
-    # -- kept objects (stored Responses API responses and their items) --
-    async def keep_objects(self, client_key_id: str, items: dict[str, str], ttl: float) -> None:
-        if not items:
-            return
-        now = time.time()
-
-        def write(db: sqlite3.Connection) -> None:
-            db.execute("DELETE FROM kept_objects WHERE expires_at <= ?", (now,))
-            db.executemany("INSERT INTO kept_objects (client_key_id, id, body, expires_at) VALUES (?, ?, ?, ?) "
-                           "ON CONFLICT (client_key_id, id) DO UPDATE SET body = excluded.body, "
-                           "expires_at = excluded.expires_at",
-                           [(client_key_id, k, v, now + ttl) for k, v in items.items()])
-
-        await self._run(self._transaction, write)
-
-    async def recall_objects(self, client_key_id: str, ids: list[str]) -> dict[str, str]:
-        if not ids:
-            return {}
-        marks = ", ".join("?" for _ in ids)
-        rows = await self._run(lambda: self.db.execute(
-            f"SELECT id, body FROM kept_objects WHERE client_key_id = ? AND id IN ({marks}) AND expires_at > ?",
-            (client_key_id, *ids, time.time())).fetchall())
-        return {r["id"]: r["body"] for r in rows}
-
-    async def forget_objects(self, client_key_id: str, ids: list[str]) -> int:
-        if not ids:
-            return 0
-        marks = ", ".join("?" for _ in ids)
-
-        def delete(db: sqlite3.Connection) -> int:
-            return db.execute(f"DELETE FROM kept_objects WHERE client_key_id = ? AND id IN ({marks})",
-                              (client_key_id, *ids)).rowcount
-
-        return await self._run(self._transaction, delete)
-
-    # -- credential cooldowns --
-    async def set_cooldown(self, credential_id: str, scope: str, until: float) -> None:
-        await self._run(self.db.execute,
-                        "INSERT INTO credential_cooldowns (credential_id, scope, until) VALUES (?, ?, ?) "
-                        "ON CONFLICT (credential_id, scope) DO UPDATE SET until = MAX(until, excluded.until)",
-                        (credential_id, scope, until))
-
-    async def cooldowns(self, now: float) -> dict[tuple[str, str], float]:
-        rows = await self._run(lambda: self.db.execute(
-            "SELECT credential_id, scope, until FROM credential_cooldowns WHERE until > ?", (now,)).fetchall())
-        return {(r["credential_id"], r["scope"]): r["until"] for r in rows}

@@ -21,6 +21,9 @@ UNFINISHED = ("submitting", "queued", "in_progress")
 _JSON_FIELDS = ("route", "summary", "notes", "result", "error", "request")
 SIGNATURE_ROWS = 100_000
 """Thought-signature cache: rows kept at most (the oldest go first)."""
+SIGNATURE_CHECK_SHARE = 100
+"""The cache is counted (and trimmed to SIGNATURE_ROWS) after each SIGNATURE_ROWS // SIGNATURE_CHECK_SHARE rows a
+process writes, not at each write: COUNT(*) reads the whole table (issue 26)."""
 REQUEST_CHARS = 256 * 1024
 """A job's recorded request is kept whole up to this size (reference images can be megabytes of base64)."""
 
@@ -56,6 +59,24 @@ class Job:
 
 
 JOB_FIELDS = [f.name for f in fields(Job)]
+
+
+class CapCheck:
+    """When a process counts a table it keeps under ``cap`` rows: after every ``cap // SIGNATURE_CHECK_SHARE``
+    rows it wrote (each write when the cap is small). Between two counts the table may pass the cap by that many
+    rows per process (1 %), and a write's cost does not grow with the table."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.every = max(1, cap // SIGNATURE_CHECK_SHARE)
+        self.written = 0
+
+    def due(self, rows: int) -> bool:
+        self.written += rows
+        if self.written < self.every:
+            return False
+        self.written = 0
+        return True
 
 
 def new_job_id() -> str:

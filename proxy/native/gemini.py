@@ -49,6 +49,7 @@ VEO_PARAMETERS = {"aspectRatio": "aspect_ratio", "resolution": "resolution", "du
                   "sampleCount": "number_of_videos", "enhancePrompt": "enhance_prompt",
                   "generateAudio": "generate_audio", "fps": "fps", "compressionQuality": "compression_quality",
                   "resizeMode": "resize_mode"}
+ENUM_PARAMETERS = ("referenceType", "compressionQuality", "resizeMode")
 TEXT_METHODS = ["generateContent", "streamGenerateContent", "countTokens"]
 VIDEO_METHODS = ["predictLongRunning"]
 
@@ -199,6 +200,14 @@ def _data_uri(image: VeoImage, param: str) -> str:
     return f"data:{mime};base64,{data}"
 
 
+def _enum_value(name: str, value):
+    """Veo's enum values as genproxy's video_config spells them (lower case). Google writes them both ways:
+    the Vertex Veo API reference and REST samples "asset", "optimized", "pad"; google-genai sends its enums'
+    values, "ASSET", "OPTIMIZED", "PAD" (types.VideoGenerationReferenceType, VideoCompressionQuality,
+    ImageResizeMode, copied unchanged by _GenerateVideosConfig_to_vertex)."""
+    return value.lower() if name in ENUM_PARAMETERS and isinstance(value, str) else value
+
+
 def veo_to_chat(model: str, body) -> ChatCompletionRequest:
     """The chat request equivalent to a predictLongRunning body (what the video plugin translates)."""
     if isinstance(body, dict) and isinstance(body.get("parameters"), dict):
@@ -214,13 +223,14 @@ def veo_to_chat(model: str, body) -> ChatCompletionRequest:
     if instance.image is not None:
         content.append({"type": "image_url", "image_url": {"url": _data_uri(instance.image, "instances[0].image")}})
     parameters = request.parameters.model_dump(exclude_none=True) if request.parameters else {}
-    config = {VEO_PARAMETERS[name]: value for name, value in parameters.items() if name in VEO_PARAMETERS}
+    config = {VEO_PARAMETERS[name]: _enum_value(name, value) for name, value in parameters.items()
+              if name in VEO_PARAMETERS}
     if instance.lastFrame is not None:
         config["last_frame"] = _data_uri(instance.lastFrame, "instances[0].lastFrame")
     if instance.referenceImages:
         config["reference_images"] = [
             {"url": _data_uri(ref.image, f"instances[0].referenceImages[{i}].image"),
-             "reference_type": ref.referenceType or "asset"}
+             "reference_type": _enum_value("referenceType", ref.referenceType or "asset")}
             for i, ref in enumerate(instance.referenceImages)]
     if instance.video is not None:
         uri = instance.video.uri or instance.video.gcsUri
@@ -298,12 +308,15 @@ def operation_error(job: Job) -> dict:
 def operation_of(job: Job, base_url: str) -> dict:
     name = _operation_name(job)
     if not job.finished:
-        return {"name": name, "done": False, "metadata": {"progressPercent": job.progress, "state": job.status}}
+        # As Google answers: the operation's metadata is an Any holding a PredictLongRunningMetadata, which has
+        # no fields (google-ai-generativelanguage 0.12.1), so no progress; GET /v1/videos/{id} has it.
+        return {"name": name, "done": False}
     if job.status == "failed":
         return {"name": name, "done": True, "error": operation_error(job)}
     media = (job.result or {}).get("media") or []
-    samples = [{"video": {"uri": f"{base_url}/v1beta/files/{_file_id(job, i)}:download?alt=media",
-                          "mimeType": item.get("mime_type", "video/mp4")}} for i, item in enumerate(media)]
+    # v1beta Video is {video, uri}: no mime type (the samples are MP4s).
+    samples = [{"video": {"uri": f"{base_url}/v1beta/files/{_file_id(job, i)}:download?alt=media"}}
+               for i in range(len(media))]
     return {"name": name, "done": True,
             "response": {"@type": OPERATION_TYPE,
                          "generateVideoResponse": {"generatedSamples": samples, "raiMediaFilteredCount": 0}}}

@@ -83,7 +83,9 @@ async def _fetch_operation(request: web.Request) -> web.StreamResponse:
 
 async def _operation(request: web.Request, job: Job, name: str) -> dict:
     if not job.finished:
-        return {"name": name, "done": False, "metadata": {"progressPercent": job.progress, "state": job.status}}
+        # metadata would be an Any (aiplatform.v1 GoogleLongrunningOperation: "Contains field @type"), and no
+        # Veo metadata type carries progress: none, as Vertex answers; GET /v1/videos/{id} has the progress.
+        return {"name": name, "done": False}
     if job.status == "failed":
         return {"name": name, "done": True, "error": operation_error(job)}
     videos = []

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from proxy.hookspecs import Completion, PollStatus, Reply, RequestContext, Submitted, UpstreamCall
 from proxy.http.errors import ApiError
-from proxy.http.models import ChatCompletionRequest
+from proxy.http.models import MAX_PROMPT_CHARS, ChatCompletionRequest, check_prompt_size
 from proxy.routing.poll_schedule import PollPlan
 from proxy.routing.routes import Route
 
@@ -80,6 +80,7 @@ class Pipeline:
         self.policy = policy
 
     def translate(self, route: Route, request: ChatCompletionRequest, context: RequestContext) -> UpstreamCall:
+        check_prompt_size(request, getattr(context.settings, "max_prompt_chars", MAX_PROMPT_CHARS))
         call = self.pm.hook.genproxy_translate(route=route, request=request, context=context)
         if call is None:
             raise _no_plugin("translate", route)

@@ -80,6 +80,9 @@ async def test_doctor_on_december_says_what_serves_the_retired_routes(make_proxy
     assert rows["veo-3.1-generate-preview"]["target"] == "gemini-omni-1.2-flash"
     assert "no longer served on the Gemini API (discovery no longer finds it)" in rows["veo-3.1-generate-preview"]["detail"]
     assert report["verdict"].startswith("OK:") and "need credentials" in report["verdict"]
+    # An id retired in routes.yaml whose replacement is gone too: the row says what serves it now.
+    assert rows["veo-3.0-fast-generate-001"]["status"] == "replaced"
+    assert rows["veo-3.0-fast-generate-001"]["target"] == "gemini-omni-1.2-flash"
     models = {m["id"]: m for m in (await (await proxy.get("/v1/models", headers=AUTH)).json())["data"]}
     assert models["vertex/veo-3.1-generate-001"]["available"] is False  # no Vertex credentials: not offered
     assert models["veo-3.1-generate-preview"]["served_by"] == "gemini-omni-1.2-flash"

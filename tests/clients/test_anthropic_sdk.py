@@ -59,6 +59,10 @@ async def test_thinking_blocks(client):
                                            thinking={"type": "adaptive", "display": "omitted"},
                                            messages=[{"role": "user", "content": "think"}])
     assert [b.type for b in message.content] == ["text"]
+    # The beta SDK's "between_tools" thinking (anthropic 2.17) is served like adaptive, not refused.
+    beta = await client.beta.messages.create(model=TEXT, max_tokens=2000, thinking={"type": "between_tools"},
+                                             messages=[{"role": "user", "content": "think"}])
+    assert [b.type for b in beta.content] == ["thinking", "text"]
 
 
 async def test_tools_and_tool_results(client, emulator):

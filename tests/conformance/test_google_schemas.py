@@ -4,28 +4,31 @@ test_genai_oracle.py): every body genproxy sends and every body the emulator ans
 - the v1beta protos of ``google-ai-generativelanguage`` (json_format.ParseDict, unknown fields refused),
 - the Vertex AI discovery document google-api-python-client ships (``aiplatform.v1``),
 - google-genai's Interactions types (any field the type does not define is refused here).
+
+Veo's bodies and operations: test_google_schemas_veo.py. The native paths (a Google SDK pointed at genproxy):
+what genproxy forwards, what the emulator answers it, and what genproxy answers the SDK, here.
 """
 from __future__ import annotations
 
+import asyncio
 import json
-import os
-from typing import Any
 
 import aiohttp
 import pytest
 
 genai_interactions = pytest.importorskip("google.genai._gaos.types.interactions")
 generativelanguage = pytest.importorskip("google.ai.generativelanguage_v1beta")
-googleapiclient = pytest.importorskip("googleapiclient")
-from google.protobuf import json_format  # noqa: E402  (after the skips: a dependency of the packages above)
-from pydantic import BaseModel  # noqa: E402
-
-from tests.support import AUTH, chat  # noqa: E402
+pytest.importorskip("googleapiclient")
+from tests.conformance.google_schemas import (  # noqa: E402  (after the skips: the module imports them)
+    discovery_problems,
+    gemini_operation_problems,
+    proto_problems,
+    unknown_fields,
+    veo_traffic_problems,
+)
+from tests.support import AUTH, CLIENT_KEY, chat  # noqa: E402
 from tests.upstreams.conftest import token_file  # noqa: E402
 
-DISCOVERY = os.path.join(os.path.dirname(googleapiclient.__file__), "discovery_cache", "documents",
-                         "aiplatform.v1.json")
-VERTEX_SCHEMAS = json.load(open(DISCOVERY))["schemas"]
 TOOLS = [{"type": "function", "function": {"name": "lookup", "parameters": {
     "type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}}}]
 CHATS = [
@@ -39,84 +42,23 @@ CHATS = [
 ]
 
 
-# Fields Google's API takes (google-genai 3.6.1 sends them: types.ThinkingConfig.thinking_level,
-# types.ImageConfig.image_size; the aiplatform.v1 discovery document has them) that the newest published
-# v1beta protos (google-ai-generativelanguage 0.12.1) do not define yet: left out before parsing, and only these.
-AHEAD_OF_PROTOS = (("generationConfig", "thinkingConfig", "thinkingLevel"),
-                   ("generationConfig", "imageConfig", "imageSize"))
+GOOGLE_KEY = {"x-goog-api-key": CLIENT_KEY}
+PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+IMAGE = {"bytesBase64Encoded": PNG_B64, "mimeType": "image/png"}
+# What a Google SDK sends genproxy's native paths (google-genai _GenerateContentParameters_to_mldev's names).
+NATIVE_CONTENT = [
+    {"contents": [{"role": "user", "parts": [{"text": "hello"}]}]},
+    {"contents": [{"role": "user", "parts": [{"text": "think"}]}], "systemInstruction": {"parts": [{"text": "brief"}]},
+     "generationConfig": {"temperature": 0.2, "maxOutputTokens": 64, "thinkingConfig": {"thinkingLevel": "LOW"}}},
+    {"contents": [{"role": "user", "parts": [{"text": "find [emulate:tool]"}]}],
+     "tools": [{"functionDeclarations": [{"name": "lookup", "parameters": {
+         "type": "OBJECT", "properties": {"q": {"type": "STRING"}}, "required": ["q"]}}]}]},
+]
 
 
-def _without_newer_fields(body: dict) -> dict:
-    body = json.loads(json.dumps(body))
-    for *parents, name in AHEAD_OF_PROTOS:
-        node = body
-        for parent in parents:
-            node = node.get(parent) if isinstance(node, dict) else None
-        if isinstance(node, dict):
-            node.pop(name, None)
-    return body
-
-
-def proto_problems(message_class, body: dict) -> str | None:
-    try:
-        json_format.ParseDict(_without_newer_fields(body), message_class.pb()(), ignore_unknown_fields=False)
-    except json_format.ParseError as exc:
-        return str(exc)
-    return None
-
-
-def discovery_problems(schema_id: str, value: Any, path: str = "$") -> list[str]:
-    """``value`` against a schema of the discovery document: known fields only, the declared types, enums."""
-    schema = VERTEX_SCHEMAS[schema_id] if isinstance(schema_id, str) else schema_id
-    if "$ref" in schema:
-        return discovery_problems(schema["$ref"], value, path)
-    kind = schema.get("type")
-    if kind == "any" or kind is None:
-        return []
-    if kind == "object":
-        if not isinstance(value, dict):
-            return [f"{path}: not an object"]
-        problems = []
-        properties = schema.get("properties")
-        for key, item in value.items():
-            if properties is not None and key in properties:
-                problems += discovery_problems(properties[key], item, f"{path}.{key}")
-            elif "additionalProperties" in schema:
-                problems += discovery_problems(schema["additionalProperties"], item, f"{path}.{key}")
-            else:
-                problems.append(f"{path}.{key}: not in {schema.get('id', 'the schema')}")
-        return problems
-    if kind == "array":
-        if not isinstance(value, list):
-            return [f"{path}: not an array"]
-        return [p for i, item in enumerate(value) for p in discovery_problems(schema["items"], item, f"{path}[{i}]")]
-    if kind == "string":
-        if not isinstance(value, str) and schema.get("format") not in ("int64", "uint64"):
-            return [f"{path}: not a string"]
-        if "enum" in schema and value not in schema["enum"]:
-            return [f"{path}: {value!r} is not one of {schema['enum']}"]
-        return []
-    if kind in ("integer", "number"):
-        return [] if isinstance(value, (int, float)) and not isinstance(value, bool) else [f"{path}: not a number"]
-    if kind == "boolean":
-        return [] if isinstance(value, bool) else [f"{path}: not a boolean"]
-    return []
-
-
-def unknown_fields(model: BaseModel, path: str = "$") -> list[str]:
-    """Fields google-genai's (extra="allow") types took without defining them."""
-    found = [f"{path}.{k}" for k in (model.model_extra or {})]
-    for name in type(model).model_fields:
-        found += _walk(getattr(model, name), f"{path}.{name}")
-    return found
-
-
-def _walk(value: Any, path: str) -> list[str]:
-    if isinstance(value, BaseModel):
-        return unknown_fields(value, path)
-    if isinstance(value, list):
-        return [p for i, item in enumerate(value) for p in _walk(item, f"{path}[{i}]")]
-    return []
+@pytest.fixture
+async def emulator(make_emulator):
+    return await make_emulator(record_answers=True)
 
 
 def sent(emulator, fragment: str) -> list[dict]:
@@ -175,3 +117,71 @@ async def test_interactions_validate_against_google_genais_types(proxy, emulator
             assert r.status == 200, answer
             interaction = genai_interactions.Interaction.model_validate(answer)
             assert unknown_fields(interaction) == [], answer.keys()
+
+
+def sse_events(text: str) -> list[dict]:
+    return [json.loads(line[5:]) for line in text.splitlines() if line.startswith("data:")]
+
+
+async def poll_native(proxy, path: str, body: dict | None = None) -> list[dict]:
+    """Every answer genproxy gives an SDK polling its operation (GET on the Gemini API, fetchPredictOperation
+    on Vertex), up to the finished one."""
+    answers: list[dict] = []
+    for _ in range(200):
+        resp = await (proxy.post(path, json=body, headers=GOOGLE_KEY) if body else proxy.get(path, headers=GOOGLE_KEY))
+        assert resp.status == 200, await resp.text()
+        answers.append(await resp.json())
+        if answers[-1].get("done"):
+            return answers
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{path} never finished: {answers[-1]}")
+
+
+async def test_native_gemini_api_paths_validate_against_the_v1beta_protos(proxy, emulator):
+    """What a Google SDK gets from genproxy's /v1beta, what genproxy forwards, what the emulator answers."""
+    for body in NATIVE_CONTENT:
+        resp = await proxy.post("/v1beta/models/gemini-3-flash-preview:generateContent", json=body, headers=GOOGLE_KEY)
+        assert resp.status == 200, await resp.text()
+        assert proto_problems(generativelanguage.GenerateContentResponse, await resp.json()) is None
+        resp = await proxy.post("/v1beta/models/gemini-3-flash-preview:streamGenerateContent?alt=sse", json=body,
+                                headers=GOOGLE_KEY)
+        assert resp.status == 200, await resp.text()
+        events = sse_events(await resp.text())
+        assert events and [proto_problems(generativelanguage.GenerateContentResponse, e) for e in events] == \
+            [None] * len(events)
+    forwarded = [r for r in emulator.state.requests if "enerateContent" in r.path]
+    assert len(forwarded) == 2 * len(NATIVE_CONTENT)
+    for record in forwarded:
+        assert proto_problems(generativelanguage.GenerateContentRequest, record.json) is None, record.json
+        if record.path.endswith(":generateContent"):
+            assert record.status == 200 and proto_problems(generativelanguage.GenerateContentResponse,
+                                                           record.answer) is None, record.answer
+
+    veo = {"instances": [{"prompt": "A fox", "image": IMAGE, "lastFrame": IMAGE}],
+           "parameters": {"aspectRatio": "9:16", "durationSeconds": 6, "personGeneration": "allow_adult"}}
+    resp = await proxy.post("/v1beta/models/veo-3.1-generate-preview:predictLongRunning", json=veo, headers=GOOGLE_KEY)
+    assert resp.status == 200, await resp.text()
+    started = await resp.json()
+    answers = [started, *await poll_native(proxy, f"/v1beta/{started['name']}")]
+    assert len(answers) >= 3 and answers[-1]["response"]["generateVideoResponse"]["generatedSamples"]
+    assert [gemini_operation_problems(a) for a in answers] == [None] * len(answers)
+    problems, seen = veo_traffic_problems(emulator.state.requests)
+    assert problems == [] and seen["gemini request"] == 1 and seen["videos"] == 1
+
+
+async def test_native_vertex_paths_validate_against_the_discovery_document(proxy, emulator):
+    """google-genai in Vertex mode (the only mode where 3.x makes videos) against genproxy: its operations are
+    Vertex's; the body genproxy forwards to the Gemini API route is the Gemini API's."""
+    veo = {"instances": [{"prompt": "A fox", "referenceImages": [{"image": IMAGE, "referenceType": "ASSET"}]}],
+           "parameters": {"durationSeconds": 8, "sampleCount": 1, "negativePrompt": "rain"}}
+    base = "/v1beta1/publishers/google/models/veo-3.1-generate-preview"
+    resp = await proxy.post(f"{base}:predictLongRunning", json=veo, headers=GOOGLE_KEY)
+    assert resp.status == 200, await resp.text()
+    started = await resp.json()
+    fetch = {"operationName": started["name"]}
+    assert discovery_problems("GoogleCloudAiplatformV1FetchPredictOperationRequest", fetch) == []
+    answers = [started, *await poll_native(proxy, f"{base}:fetchPredictOperation", fetch)]
+    assert len(answers) >= 3 and answers[-1]["response"]["videos"]
+    assert [discovery_problems("GoogleLongrunningOperation", a) for a in answers] == [[]] * len(answers)
+    problems, seen = veo_traffic_problems(emulator.state.requests)
+    assert problems == [] and seen["gemini request"] == 1 and seen["videos"] == 1

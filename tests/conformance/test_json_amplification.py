@@ -56,3 +56,37 @@ async def test_a_long_text_full_of_commas_is_not_counted_as_values(proxy):
     text = 'one, "two", three: four, ' * 400_000  # 10 MB, 1.2 million commas inside one string
     resp = await proxy.post(URL, json=chat("gemini-3-flash-preview", text), headers=AUTH)
     assert resp.status == 200, (await resp.text())[:300]
+
+
+async def test_a_prompt_longer_than_any_gemini_input_is_a_400_naming_the_limit(proxy, emulator):
+    """17 million characters are over every Gemini model's 1,048,576-token input: refused before Google is asked."""
+    resp = await proxy.post(URL, json=chat("gemini-3-flash-preview", "a" * 17_000_000), headers=AUTH)
+    assert resp.status == 400, (await resp.text())[:300]
+    error = (await resp.json())["error"]
+    assert error["code"] == "prompt_too_long" and error["param"] == "messages"
+    assert "17,000,000 characters" in error["message"] and "16,777,216" in error["message"], error
+    assert not emulator.state.requests
+
+
+async def test_max_prompt_chars_counts_the_text_of_every_message(make_proxy, emulator):
+    proxy = await make_proxy(max_prompt_chars=1000)
+    messages = [{"role": "system", "content": "s" * 400},
+                {"role": "user", "content": [{"type": "text", "text": "u" * 400},
+                                             {"type": "text", "text": "v" * 201}]}]
+    resp = await proxy.post(URL, json={"model": "gemini-3-flash-preview", "messages": messages}, headers=AUTH)
+    assert resp.status == 400 and "1,001 characters" in (await resp.json())["error"]["message"]
+    messages[1]["content"].pop()
+    resp = await proxy.post(URL, json={"model": "gemini-3-flash-preview", "messages": messages}, headers=AUTH)
+    assert resp.status == 200, await resp.text()
+
+
+async def test_large_bodies_past_the_budget_wait_their_turn_and_are_all_answered(make_proxy):
+    """body_bytes_in_flight bounds the large bodies read at once; the others wait unread, then are served."""
+    proxy = await make_proxy(max_body_bytes=1_000_000, body_bytes_in_flight=1_000_000)
+    body = json.dumps(chat("gemini-3-flash-preview", "x" * 600_000)).encode()
+    sending = asyncio.gather(*(proxy.post(URL, data=body, headers={**AUTH, "Content-Type": "application/json"})
+                               for _ in range(5)))
+    replies = await asyncio.wait_for(sending, 30)  # a waiting body that is never let in would hang
+    assert [reply.status for reply in replies] == [200] * 5
+    for reply in replies:
+        assert (await reply.json())["choices"][0]["message"]["content"].startswith("Echo: xxx")

@@ -141,3 +141,13 @@ def test_genproxy_doctor_prints_a_table_and_exits_by_verdict(tmp_path):
     report = json.loads(result.stdout)
     assert not report["ok"]
     assert any(r["model"] == "my-veo-4" and r["status"] == "not_offered" for r in report["routes"])
+
+
+def test_genproxy_doctor_without_credentials_says_not_ok_and_where_to_look(tmp_path):
+    # What a newcomer runs beside `make serve`: this process has no credentials (the emulator's are the server's).
+    result = run(["doctor"], tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    verdict = result.stdout.strip().splitlines()[-1]
+    assert verdict.startswith("NOT OK: no route can be served"), verdict
+    assert "genproxy doctor --emulator" in verdict and "GET /v1/doctor" in verdict
+    assert " ok " not in result.stdout  # no row claims to be served

@@ -82,6 +82,14 @@ async def test_unknown_model_goes_to_the_gateway_with_its_own_key(proxy, gateway
     assert not emulator.state.requests_to("generateContent")
 
 
+async def test_a_large_body_goes_to_the_gateway_whole(proxy, gateway):
+    """A body of 256 KB and more is read by genproxy itself (proxy/http/bodies.py): the gateway still gets every byte."""
+    body = json.dumps({"model": "gpt-5-codex", "messages": [{"role": "user", "content": "x" * 400_000}]}).encode()
+    reply = await proxy.post("/v1/chat/completions", data=body, headers={**AUTH, "Content-Type": "application/json"})
+    assert reply.status == 200, await reply.text()
+    assert gateway.requests[-1]["body"] == body
+
+
 async def test_streams_pass_through_as_they_come(proxy, gateway):
     async with openai.AsyncOpenAI(base_url=str(proxy.make_url("/v1")), api_key=CLIENT_KEY, max_retries=0) as sdk:
         stream = await sdk.chat.completions.create(model="claude-sonnet-4-5", stream=True,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 
 import pytest
 
@@ -40,6 +41,11 @@ def test_each_malformed_request_is_one_line_and_an_openai_shaped_400(server):
         assert head.startswith(b"HTTP/1.1 400") or head.startswith(b"HTTP/1.0 400"), head
         error = json.loads(body)["error"]
         assert error["code"] == "bad_http_request" and error["type"] == "invalid_request_error"
+    # The lines reach the pipe a moment after the answers (a loaded machine: wait up to 10 s, not a fixed 0.3 s).
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and \
+            sum("genproxy.server" in line for line in server.stderr_lines[before:]) < len(MALFORMED):
+        time.sleep(0.05)
     server.stderr()
     every = "".join(server.stderr_lines[before:]).splitlines()
     assert "Traceback" not in "\n".join(every)

@@ -24,7 +24,7 @@ from proxy.jobs.backends import open_store
 from proxy.jobs.migrations import UNFINISHED_SQL
 from proxy.jobs.store import Job, new_job_id
 
-BIG_TABLES = ("jobs", "ledger", "job_media", "webhooks")
+BIG_TABLES = ("jobs", "ledger", "job_media", "webhooks", "thought_signatures", "kept_objects", "ledger_days")
 # Partial indexes: walking them reads the unfinished jobs or the open reservations only.
 SMALL_INDEXES = {"jobs_unfinished_by_client", "jobs_unfinished_by_time", "ledger_reserved"}
 # Ordered by the index and stopped by LIMIT: reads `limit` rows whatever the table holds.
@@ -115,6 +115,15 @@ async def hot_operations(store, record):
         ("jobs_without_webhook (start-up)", lambda: store.jobs_without_webhook(now - 86400)),
         ("recent_jobs of a key", lambda: store.recent_jobs("key-a", now, 20)),
         ("recent_jobs of every key", lambda: store.recent_jobs(None, now, 20)),
+        # GET /metrics, at each scrape: counters the triggers keep (migration 9), not a count of every row
+        ("job_counts (/metrics)", lambda: store.job_counts()),
+        ("ledger_costs (/metrics)", lambda: store.ledger_costs()),
+        ("ledger_spent this month", lambda: store.ledger_spent("key-a", now - now % 86400 - 86400 * 20)),
+        # Gemini 3 tool calls: the cache's size is counted now and then (CapCheck), not at each write
+        ("remember_signatures", lambda: store.remember_signatures("key-a", {"call_1": "sig"}, ttl=60)),
+        ("recall_signatures", lambda: store.recall_signatures("key-a", ["call_1", "call_2"])),
+        ("keep_objects", lambda: store.keep_objects("key-a", {"resp_1": "{}"}, ttl=60)),
+        ("recall_objects", lambda: store.recall_objects("key-a", ["resp_1"])),
     ]
 
 

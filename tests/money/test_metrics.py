@@ -31,7 +31,7 @@ async def test_metrics_count_requests_upstream_calls_jobs_and_cost(make_proxy, e
     assert (await proxy.post("/v1/chat/completions", json=chat("gemini-3.5-flash", "hi"), headers=AUTH)).status == 200
     bad = await proxy.post("/v1/chat/completions", json=chat("no-such-model-xyz", "hi"), headers=AUTH)
     assert bad.status == 404
-    video = await (await proxy.post("/v1/videos", json={"prompt": "A cat", "seconds": "4"}, headers=AUTH)).json()
+    video = await (await proxy.post("/v1/videos", json={"model": "veo-3.1-generate-preview", "prompt": "A cat", "seconds": "4"}, headers=AUTH)).json()
     for _ in range(100):
         if (await (await proxy.get(f"/v1/videos/{video['id']}", headers=AUTH)).json())["status"] == "completed":
             break

@@ -71,7 +71,8 @@ async def test_a_completed_video_is_posted_signed_and_redelivered_after_a_failur
                                                                                   receiver_factory):
     receiver, url = await receiver_factory(failures=1)
     proxy = await make_proxy(**FAST_RETRIES)
-    resp = await proxy.post("/v1/videos", json={"prompt": "A cat", "seconds": "4", "callback_url": url}, headers=AUTH)
+    resp = await proxy.post("/v1/videos", json={"model": "veo-3.1-generate-preview", "prompt": "A cat", "seconds": "4",
+                                                  "callback_url": url}, headers=AUTH)
     assert resp.status == 200, await resp.text()
     video_id = (await resp.json())["id"]
     await receiver.wait()

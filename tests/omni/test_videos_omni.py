@@ -7,28 +7,10 @@ import openai
 import pytest
 
 from tests.clients.helpers import is_mp4
-from tests.support import AUTH, CLIENT_KEY, assert_openai_error
-
-OMNI = "gemini-omni-1.2-flash"
-VEO = "veo-3.1-generate-preview"
-OTHER_KEY = "test-client-key-0002"
+from tests.omni.helpers import OMNI, OTHER_KEY, VEO, interactions
+from tests.support import AUTH, assert_openai_error
 
 pytestmark = pytest.mark.filterwarnings("ignore:The Sora API:DeprecationWarning")
-
-
-def interactions(emulator, method: str = "POST", suffix: str = "/v1beta/interactions") -> list:
-    return [r for r in emulator.state.requests if r.method == method and r.path.endswith(suffix)]
-
-
-@pytest.fixture
-async def proxy(make_proxy):
-    return await make_proxy(api_keys=[CLIENT_KEY, OTHER_KEY])
-
-
-@pytest.fixture
-async def client(proxy):
-    async with openai.AsyncOpenAI(base_url=str(proxy.make_url("/v1")), api_key=CLIENT_KEY, max_retries=0) as sdk:
-        yield sdk
 
 
 async def test_create_and_poll_an_omni_video(client, emulator):

@@ -7,6 +7,7 @@ import logging
 from aiohttp import web
 
 from proxy import keys
+from proxy.handlers.anthropic.fields import COUNT_TOKENS_FIELDS, check_fields
 from proxy.handlers.anthropic.request import MessagesRequest, to_chat
 from proxy.handlers.anthropic.shape import MessageBuilder, error_body
 from proxy.handlers.chat import answer_chat
@@ -21,7 +22,10 @@ SURFACE = "the Anthropic Messages API"
 
 
 async def create_message(request: web.Request) -> web.StreamResponse:
-    body = parse_request(MessagesRequest, await read_json(request))
+    raw = await read_json(request)
+    if isinstance(raw, dict):
+        check_fields(raw)
+    body = parse_request(MessagesRequest, raw)
     if body.max_tokens is None:
         raise ApiError(400, "max_tokens: Field required", param="max_tokens", code="missing_required_parameter")
     answer = await answer_chat(request, to_chat(body, body.stream), SURFACE)
@@ -63,6 +67,7 @@ async def create_message(request: web.Request) -> web.StreamResponse:
 async def count_tokens(request: web.Request) -> web.StreamResponse:
     raw = await read_json(request)
     if isinstance(raw, dict):
+        check_fields(raw, COUNT_TOKENS_FIELDS)
         raw = {k: v for k, v in raw.items() if k not in ("max_tokens", "stream")}
     body = parse_request(MessagesRequest, raw)
     chat = to_chat(body, stream=False)

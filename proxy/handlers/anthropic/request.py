@@ -35,7 +35,9 @@ class AnthropicMessage(BaseModel):
 
 
 class MessagesRequest(BaseModel):
-    model_config = ConfigDict(extra="allow")  # metadata, context_management, service_tier, ... change nothing
+    # metadata, context_management, service_tier, ... change nothing; a field no SDK defines is refused before
+    # (proxy/handlers/anthropic/fields.py)
+    model_config = ConfigDict(extra="allow")
 
     model: str = Field(min_length=1)
     messages: list[AnthropicMessage] = Field(min_length=1)
@@ -181,10 +183,13 @@ def _reasoning(body: MessagesRequest) -> tuple[str | None, bool]:
         return effort, thinking.get("display") != "omitted"
     if kind == "disabled":
         return "none", False
-    if kind == "adaptive":  # the model decides how much to think: Gemini's own dynamic thinking
+    # "adaptive": the model decides how much to think, Gemini's own dynamic thinking. "between_tools" (anthropic
+    # 2.17's beta BetaThinkingConfigBetweenToolsParam: think between tool calls) has no Gemini switch of its own:
+    # Gemini's dynamic thinking does think between the calls, so it is served as adaptive.
+    if kind in ("adaptive", "between_tools"):
         return effort or "medium", thinking.get("display") != "omitted"
     if kind is not None:
-        raise invalid("'thinking.type' must be enabled, disabled or adaptive.", "thinking.type")
+        raise invalid("'thinking.type' must be enabled, disabled, adaptive or between_tools.", "thinking.type")
     return effort, False
 
 

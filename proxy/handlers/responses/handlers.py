@@ -10,6 +10,7 @@ from proxy import keys
 from proxy.handlers.chat import answer_chat
 from proxy.handlers.common import read_json, write_json
 from proxy.handlers.responses import store
+from proxy.handlers.responses.fields import check_fields
 from proxy.handlers.responses.items import input_items, to_messages
 from proxy.handlers.responses.request import DEFAULT_IMAGE_MODEL, ResponsesRequest, to_chat
 from proxy.handlers.responses.shape import ResponseBuilder
@@ -33,8 +34,10 @@ def _image_model(request: web.Request, body: ResponsesRequest, tool: dict) -> st
 
 
 async def create_response(request: web.Request) -> web.StreamResponse:
-    body = parse_request(ResponsesRequest, await read_json(request))
-    body.check_fields()
+    raw = await read_json(request)
+    if isinstance(raw, dict):
+        check_fields(raw)
+    body = parse_request(ResponsesRequest, raw)
     items = await store.expand(request, body.previous_response_id, input_items(body.input))
     if not items:
         raise ApiError(400, "'input' is required (text or a list of items).", param="input",

@@ -15,17 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from proxy.http.errors import invalid
 from proxy.http.models import ChatCompletionRequest, parse_request
 
-#: Fields clients send that change nothing here (OpenAI's bookkeeping, caching and routing hints).
-IGNORED = {"include", "metadata", "user", "safety_identifier", "prompt_cache_key", "prompt_cache_retention",
-           "prompt_cache_options", "service_tier", "truncation", "parallel_tool_calls", "stream_options",
-           "client_metadata", "top_logprobs", "max_tool_calls", "moderation", "context_management",
-           "access_programs", "background_options", "include_obfuscation"}
-#: Fields whose meaning genproxy cannot honour: a 400 rather than a silently different answer.
-UNSUPPORTED = {
-    "background": "background responses are not supported; genproxy answers while the request is open",
-    "conversation": "conversations are not supported; use previous_response_id",
-    "prompt": "stored prompt templates are not supported",
-}
 #: reasoning.effort -> the chat plugins' reasoning_effort (xhigh and max are Gemini's highest level).
 EFFORTS = {"none": "none", "minimal": "minimal", "low": "low", "medium": "medium", "high": "high",
            "xhigh": "high", "max": "high"}
@@ -35,6 +24,7 @@ DEFAULT_IMAGE_MODEL = "gemini-3.1-flash-image"
 
 
 class ResponsesRequest(BaseModel):
+    #: The other fields of OpenAI's request are checked before (proxy/handlers/responses/fields.py).
     model_config = ConfigDict(extra="allow")
 
     model: str = Field(min_length=1)
@@ -56,13 +46,6 @@ class ResponsesRequest(BaseModel):
     @property
     def stored(self) -> bool:
         return self.store is not False  # OpenAI's default is true
-
-    def check_fields(self) -> None:
-        for name, value in (self.model_extra or {}).items():
-            if name in UNSUPPORTED and value not in (None, False, {}, [], ""):
-                raise invalid(f"'{name}' is not supported: {UNSUPPORTED[name]}.", name, code="unsupported_parameter")
-            if name not in IGNORED and name not in UNSUPPORTED:
-                raise invalid(f"Unknown parameter '{name}'.", name, code="unknown_parameter")
 
     def image_tool(self) -> dict | None:
         """The image_generation tool, when the caller offers it (and did not turn tools off)."""
