@@ -91,7 +91,9 @@ async def test_a_huge_header_is_cut_off_without_blocking_the_loop():
     async with Flood(head, b"a" * (64 * 1024), 1024) as flood:  # a 64 MiB header value
         client = Http1Client()
         assert await _refused(flood.url, client) < 2  # was 6.6 s of a blocked event loop
-        assert flood.sent < 4 * MiB and MAX_HEAD_BYTES <= 1024 * 1024
+        # What the flood 'sent' includes what the kernel's loopback buffers took and nobody read (tcp_wmem and
+        # tcp_rmem grow to several MiB each here): far below the 64 MiB, not below the buffers' size.
+        assert flood.sent < 16 * MiB and MAX_HEAD_BYTES <= 1024 * 1024
         await client.close()
 
 
