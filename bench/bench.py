@@ -202,13 +202,16 @@ def emulator(logdir: Path, name: str, delay: float, pad: int = 0) -> Server:
     return server
 
 
-def genproxy(logdir: Path, name: str, upstream: str, args: tuple[str, ...] = (), **config) -> Server:
+def genproxy(logdir: Path, name: str, upstream: str, args: tuple[str, ...] = (),
+             launcher: tuple[str, ...] = ("-m", "proxy"), **config) -> Server:
+    """``genproxy serve`` on a free port with ``config`` as its YAML; ``launcher``: what python runs instead of
+    ``-m proxy`` (bench/profiled_serve.py and its options, for a profile)."""
     port = free_port()
     cfg = logdir / f"{name}.yaml"
     settings = {"data_dir": str(logdir / f"{name}-data"), "routes_file": str(REPO / "routes.yaml"), **config}
     cfg.write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in settings.items()))
     env = {"GEMINI_BASE_URL": upstream, "GEMINI_API_KEY": UPSTREAM_KEY, "GENPROXY_API_KEYS": CLIENT_KEY}
-    cmd = [PY, "-m", "proxy", "serve", "--port", str(port), "--config", str(cfg), *args]
+    cmd = [PY, *launcher, "serve", "--port", str(port), "--config", str(cfg), *args]
     server = Server(name, cmd, f"http://127.0.0.1:{port}/healthz", env=env, logdir=logdir).start()
     server.base = f"http://127.0.0.1:{port}"
     return server
