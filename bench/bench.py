@@ -160,18 +160,21 @@ def stop_all() -> None:
         server.stop()
 
 
-class RssSampler:
-    """Samples VmRSS of a server every ``interval`` seconds in a thread."""
+class Sampler:
+    """Calls ``sample()`` every ``interval`` seconds in a thread while the ``with`` block runs."""
 
-    def __init__(self, server: Server, interval: float = 0.02):
-        self.server, self.interval, self.peak = server, interval, 0.0
+    def __init__(self, interval: float):
+        self.interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _run(self):
+    def sample(self) -> None:
+        raise NotImplementedError
+
+    def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self.server.rss_mb())
-            time.sleep(self.interval)
+            self.sample()
+            self._stop.wait(self.interval)
 
     def __enter__(self):
         self._thread.start()
@@ -180,6 +183,17 @@ class RssSampler:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
+
+
+class RssSampler(Sampler):
+    """Samples VmRSS of a server every ``interval`` seconds in a thread."""
+
+    def __init__(self, server: Server, interval: float = 0.02):
+        super().__init__(interval)
+        self.server, self.peak = server, 0.0
+
+    def sample(self) -> None:
+        self.peak = max(self.peak, self.server.rss_mb())
 
 
 def load(spec: dict, timeout: float = 300) -> dict:

@@ -45,26 +45,15 @@ SAMPLE_S = 0.25
 MARGIN_S = 1.0
 
 
-class CpuTrace:
+class CpuTrace(bench.Sampler):
     """(time, genproxy CPU s, emulator CPU s) every SAMPLE_S seconds, in a thread; ``at(t)`` interpolates."""
 
     def __init__(self, proxy: bench.Server, emu: bench.Server):
+        super().__init__(SAMPLE_S)
         self.proxy, self.emu, self.points = proxy, emu, []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.points.append((time.time(), self.proxy.cpu_seconds(), self.emu.cpu_seconds()))
-            self._stop.wait(SAMPLE_S)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
+    def sample(self) -> None:
+        self.points.append((time.time(), self.proxy.cpu_seconds(), self.emu.cpu_seconds()))
 
     def at(self, when: float) -> tuple[float, float]:
         points = self.points

@@ -5,7 +5,7 @@ import openai
 import pytest
 
 from tests.clients.helpers import data_uri_bytes, is_mp4
-from tests.support import CLIENT_KEY, assert_openai_error
+from tests.support import assert_openai_error
 
 OMNI = "gemini-omni-1.1-flash"
 OTHER_KEY = "test-client-key-0002"
@@ -13,17 +13,6 @@ OTHER_KEY = "test-client-key-0002"
 
 def interactions(emulator) -> list:
     return [r for r in emulator.state.requests if r.method == "POST" and r.path == "/v1beta/interactions"]
-
-
-@pytest.fixture
-async def proxy(make_proxy):
-    return await make_proxy(api_keys=[CLIENT_KEY, OTHER_KEY])
-
-
-@pytest.fixture
-async def client(proxy):
-    async with openai.AsyncOpenAI(base_url=str(proxy.make_url("/v1")), api_key=CLIENT_KEY, max_retries=0) as sdk:
-        yield sdk
 
 
 async def generate(client, messages, **video_config):
