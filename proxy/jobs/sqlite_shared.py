@@ -68,6 +68,7 @@ class SqliteShared:
         rows = await self._run(lambda: self.db.execute(
             "SELECT api, model, fact, since FROM model_retirements").fetchall())
         return [dict(r) for r in rows]
+
     # -- kept objects (stored Responses API responses and their items) --
     async def keep_objects(self, client_key_id: str, items: dict[str, str], ttl: float) -> None:
         if not items:
